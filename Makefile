@@ -1,0 +1,44 @@
+# The two promises of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+BIN := $(VENV)/bin
+
+.PHONY: install install-dev run test lint format bench bench-quick lock clean
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
+
+install: $(UV)
+	$(UV) sync --frozen --inexact --no-dev --quiet
+
+install-dev: $(UV)
+	$(UV) sync --frozen --inexact --quiet
+
+run: install
+	$(BIN)/signflow serve
+
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: install-dev
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+bench: install-dev
+	$(BIN)/python -m bench
+
+bench-quick: install-dev
+	$(BIN)/python -m bench --quick
+
+lock: $(UV)
+	$(UV) lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

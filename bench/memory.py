@@ -1,0 +1,135 @@
+"""Memory: peak resident memory of the server (its whole process tree) while 8 clients
+upload 10 MB PDFs at once, against its resident memory just before. Goal: under 300 MB."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import threading
+import time
+from typing import Any
+
+from bench import servers
+from bench.load import run_async
+
+GOAL_MB = 300
+CLIENTS = 8
+PDF_BYTES = 10_000_000
+MB = 1024 * 1024
+
+
+class Sampler(threading.Thread):
+    """Samples the summed RSS of a process tree every 10 ms until stopped."""
+
+    def __init__(self, pids: list[int]) -> None:
+        super().__init__(daemon=True)
+        self.pids, self.peak, self.samples = pids, 0, 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            rss, _ = servers.rss_bytes(self.pids)
+            self.peak, self.samples = max(self.peak, rss), self.samples + 1
+            self.stopped.wait(0.01)
+
+
+async def _uploads(app: servers.Signflow, pdf: bytes, rounds: int) -> dict[str, Any]:
+    async with servers.api_client(app.url) as client:
+        admin = servers.bearer(await servers.token(client, servers.ADMIN_EMAIL))
+        pids = []
+        for n in range(CLIENTS):
+            response = await client.post(
+                "/v3/packages", json={"package_name": f"Big {n}"}, headers=admin
+            )
+            response.raise_for_status()
+            pids.append(response.json()["package_id"])
+        await asyncio.sleep(1.0)
+        idle, _ = servers.rss_bytes(app.api.tree())
+        sampler = Sampler(app.api.tree())
+        sampler.start()
+        statuses: list[int] = []
+        errors: list[str] = []
+        start = time.perf_counter()
+        try:
+            for _ in range(rounds):
+                responses = await asyncio.gather(
+                    *(
+                        client.post(
+                            f"/v3/packages/{pid}/documents",
+                            content=pdf,
+                            headers=admin | {"x-file-name": "big.pdf"},
+                        )
+                        for pid in pids
+                    ),
+                    return_exceptions=True,
+                )
+                statuses += [getattr(r, "status_code", 0) for r in responses]
+                errors += [
+                    repr(r) if isinstance(r, BaseException) else f"{r.status_code} {r.text[:120]}"
+                    for r in responses
+                    if getattr(r, "status_code", 0) != 201
+                ]
+        finally:
+            elapsed = time.perf_counter() - start
+            sampler.stopped.set()
+            sampler.join(5)
+    return {
+        "idle_mb": round(idle / MB, 1),
+        "peak_mb": round(sampler.peak / MB, 1),
+        "uploads": len(statuses),
+        "uploads_ok": sum(1 for s in statuses if s == 201),
+        "seconds": round(elapsed, 2),
+        "samples": sampler.samples,
+        "errors": sorted(set(errors))[:5],
+        "server_alive": app.api.popen.poll() is None,
+    }
+
+
+def run(quick: bool = False) -> dict[str, Any]:
+    from tests.signing.pdfs import sized_pdf
+
+    pdf = sized_pdf(PDF_BYTES)
+    rounds = 1 if quick else 2
+    rows = []
+    backends = ["sqlite", "postgresql"] if servers.pg_available() else ["sqlite"]
+    for backend in backends:
+        with servers.instance(backend, separate_worker=backend == "postgresql") as app:
+            rows.append(
+                {"backend": backend, **_summary(run_async(_uploads(app, pdf, rounds)), pdf)}
+            )
+    return {
+        "benchmark": "memory",
+        "clients": CLIENTS,
+        "rounds": rounds,
+        "goal_mb": GOAL_MB,
+        "results": rows,
+    }
+
+
+def _summary(result: dict[str, Any], pdf: bytes) -> dict[str, Any]:
+    result["pdf_mb"] = round(len(pdf) / MB, 1)
+    result["peak_over_idle"] = round(result["peak_mb"] / result["idle_mb"], 2)
+    growth = result["peak_mb"] - result["idle_mb"]
+    # How many copies of each in-flight upload the server held at the peak.
+    result["copies_per_upload"] = round(growth / (CLIENTS * result["pdf_mb"]), 2)
+    result["meets_goal"] = result["peak_mb"] < GOAL_MB and result["uploads_ok"] == result["uploads"]
+    print(
+        f"memory: {result['uploads_ok']}/{result['uploads']} ok, {CLIENTS} x"
+        f" {result['pdf_mb']} MB uploads: peak {result['peak_mb']} MB"
+        f" = {result['peak_over_idle']}x idle ({result['idle_mb']} MB),"
+        f" {result['copies_per_upload']} copies per upload; goal < {GOAL_MB} MB"
+    )
+    for error in result["errors"]:
+        print(f"  upload error: {error}")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    print(json.dumps(run(parser.parse_args().quick), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The results table: one Markdown table (printed and written to results/latest.md) and
+the raw JSON (results/latest.json)."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _goal(met: bool | None) -> str:
+    return "-" if met is None else ("met" if met else "**missed**")
+
+
+def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(measure, figure, ratio to the same-run baseline, goal)."""
+    out: list[tuple[str, str, str, str]] = []
+    sign = results.get("sign", {})
+    for r in sign.get("results", []):
+        if r["size"] in ("50k", "1m"):
+            out.append(
+                (
+                    f"signing {r['key']} {r['size']}",
+                    f"{r['fast_ms']:.2f} ms (floor {r['floor_ms']:.3f} ms)",
+                    f"{r['fast_over_floor']:.1f}x floor; stock {r['stock_over_fast']:.1f}x slower",
+                    _goal(r["meets_target"]),
+                )
+            )
+    api = results.get("api_overhead", {})
+    if "bare" in api:
+        bare = api["bare"]
+        for r in api["signflow"]:
+            out.append(
+                (
+                    f"API GET workflow, {r['backend']}",
+                    f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms",
+                    f"{r['ratio_to_bare']:.1%} of bare FastAPI ({bare['rps']:.0f} req/s,"
+                    f" p50 {bare['p50_ms']:.1f} ms)",
+                    f"{_goal(r['meets_goal'])} (>= 40%)",
+                )
+            )
+    wf = results.get("workflow", {})
+    for r in wf.get("results", []):
+        out.append(
+            (
+                f"whole workflow, {r['config']}",
+                f"{r['packages_per_s']:.2f} packages/s, {r['cpu_ms_per_package']:.0f} ms CPU/pkg",
+                f"{r['cpu_over_signing']:.0f}x the two signatures"
+                f" ({wf['signing_ms_two_signatures']:.1f} ms)",
+                "-",
+            )
+        )
+    if wf.get("scale_out_2_over_1") is not None:
+        out.append(("scale-out, 2 vs 1 API process", "", f"{wf['scale_out_2_over_1']:.2f}x", "-"))
+    scale = results.get("scale", {})
+    for r in scale.get("results", []):
+        out.append(
+            (
+                f"list packages, {r['page']} page (page {r['page_no']})",
+                f"p50 {r['small']['p50_ms']:.1f} ms at {scale['packages_small']:,};"
+                f" {r['large']['p50_ms']:.1f} ms at {scale['packages_large']:,}",
+                f"{r['p50_ratio']:.2f}x",
+                f"{_goal(r['meets_goal'])} (<= {scale['goal_ratio']}x)",
+            )
+        )
+    memory = results.get("memory", {})
+    for r in memory.get("results", []):
+        out.append(
+            (
+                f"memory, 8 x 10 MB uploads, {r['backend']}",
+                f"peak {r['peak_mb']:.0f} MB ({r['uploads_ok']}/{r['uploads']} uploads ok)",
+                f"{r['peak_over_idle']:.2f}x idle ({r['idle_mb']:.0f} MB)",
+                f"{_goal(r['meets_goal'])} (< {memory['goal_mb']} MB)",
+            )
+        )
+    notify = results.get("notify", {})
+    for r in notify.get("results", []):
+        p, b = r["paced"], r["burst"]
+        out.append(
+            (
+                f"notification latency, {r['config']}",
+                f"p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms at {p['offered_per_s']}/s offered;"
+                f" {b['deliveries_per_s']} deliveries/s",
+                f"p99 {r['p99_over_direct']}x a direct POST"
+                f" ({r['baseline_direct_post']['p99_ms']} ms)",
+                f"{_goal(r['meets_goal'])} (p99 < {notify['goal_p99_ms']:.0f} ms)",
+            )
+        )
+    for name, result in results.items():
+        if isinstance(result, dict) and "error" in result:
+            out.append((name, "failed", result["error"][:120], "-"))
+    return out
+
+
+def markdown(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    lines = [
+        "# Signflow benchmark results",
+        "",
+        f"{meta['mode']} run, {meta['started']}, {meta['seconds']:.0f} s, commit"
+        f" {meta['commit']}, {meta['cpus']} CPUs, Python {platform.python_version()}.",
+        "Every ratio is against a baseline measured in the same run; absolute numbers beside.",
+        "",
+        "| measure | figure | ratio to baseline | goal |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
+    return "\n".join(lines) + "\n"
+
+
+def write(results: dict[str, Any], meta: dict[str, Any]) -> str:
+    RESULTS.mkdir(exist_ok=True)
+    text = markdown(results, meta)
+    (RESULTS / "latest.json").write_text(
+        json.dumps({"meta": meta, "results": results}, indent=2) + "\n"
+    )
+    (RESULTS / "latest.md").write_text(text)
+    return text

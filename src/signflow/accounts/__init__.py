@@ -1,0 +1,1 @@
+"""Enterprises, users, integration applications, tokens and API keys."""

@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from signflow.models import Enterprise, User
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user the token acts as, and the admin behind a `scope`."""
+
+    user: User
+    enterprise: Enterprise
+    grant_id: int
+    actor: User | None = None
+
+    @property
+    def is_scoped(self) -> bool:
+        return self.actor is not None
+
+    @property
+    def enterprise_id(self) -> int:
+        return self.enterprise.id

@@ -1,0 +1,123 @@
+"""Issuing, resolving, refreshing and revoking bearer tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.credentials import hash_secret, new_secret
+from signflow.accounts.principal import Principal
+from signflow.config import Settings
+from signflow.db import utcnow
+from signflow.errors import Forbidden, Unauthorized
+from signflow.models import Application, Enterprise, TokenGrant, User
+
+ACCOUNT_DISABLED = "Account is disabled"
+AUTHORIZATION_DENIED = "Request authorization denied"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+    def as_body(self) -> dict[str, str | int]:
+        return {
+            "access_token": self.access_token,
+            "token_type": "bearer",
+            "expires_in": self.expires_in,
+            "refresh_token": self.refresh_token,
+        }
+
+
+async def issue_tokens(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user: User,
+    application: Application,
+    actor: User | None = None,
+) -> IssuedTokens:
+    access, refresh = new_secret("sfa_"), new_secret("sfr_")
+    now = utcnow()
+    session.add(
+        TokenGrant(
+            access_hash=hash_secret(access),
+            refresh_hash=hash_secret(refresh),
+            user_id=user.id,
+            actor_user_id=actor.id if actor else None,
+            application_id=application.id,
+            access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+    )
+    await session.flush()
+    return IssuedTokens(access, refresh, settings.access_token_ttl_seconds)
+
+
+async def rotate_refresh_token(
+    session: AsyncSession, settings: Settings, *, refresh_token: str, application: Application
+) -> IssuedTokens | None:
+    """Swap a live refresh token for new tokens; the old pair stops working at once.
+
+    The update is conditional on the old hash, so two racing refreshes cannot both win.
+    """
+    now = utcnow()
+    access, refresh = new_secret("sfa_"), new_secret("sfr_")
+    result = await session.execute(
+        update(TokenGrant)
+        .where(
+            TokenGrant.refresh_hash == hash_secret(refresh_token),
+            TokenGrant.application_id == application.id,
+            TokenGrant.revoked_at.is_(None),
+            TokenGrant.refresh_expires_at > now,
+        )
+        .values(
+            access_hash=hash_secret(access),
+            refresh_hash=hash_secret(refresh),
+            access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
+            refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+        )
+        .returning(TokenGrant.user_id, TokenGrant.actor_user_id)
+    )
+    row = result.first()
+    if row is None:
+        return None
+    await ensure_active(session, user_id=row.user_id, actor_user_id=row.actor_user_id)
+    return IssuedTokens(access, refresh, settings.access_token_ttl_seconds)
+
+
+async def resolve_access_token(session: AsyncSession, token: str) -> Principal:
+    grant = await session.scalar(
+        select(TokenGrant).where(TokenGrant.access_hash == hash_secret(token))
+    )
+    if grant is None or grant.revoked_at is not None or grant.access_expires_at <= utcnow():
+        raise Unauthorized(AUTHORIZATION_DENIED)
+    user, enterprise, actor = await ensure_active(
+        session, user_id=grant.user_id, actor_user_id=grant.actor_user_id
+    )
+    return Principal(user=user, enterprise=enterprise, grant_id=grant.id, actor=actor)
+
+
+async def ensure_active(
+    session: AsyncSession, *, user_id: int, actor_user_id: int | None
+) -> tuple[User, Enterprise, User | None]:
+    """Load the token's people; 403 `Account is disabled` if any of them or the enterprise is."""
+    user = await session.get_one(User, user_id)
+    enterprise = await session.get_one(Enterprise, user.enterprise_id)
+    actor = await session.get_one(User, actor_user_id) if actor_user_id else None
+    if not (user.is_active and enterprise.is_active and (actor is None or actor.is_active)):
+        raise Forbidden(ACCOUNT_DISABLED)
+    return user, enterprise, actor
+
+
+async def revoke_grant(session: AsyncSession, grant_id: int) -> None:
+    await session.execute(
+        update(TokenGrant)
+        .where(TokenGrant.id == grant_id, TokenGrant.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

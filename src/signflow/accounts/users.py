@@ -1,0 +1,130 @@
+"""Enterprise user administration, always inside the caller's enterprise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.credentials import hash_password
+from signflow.accounts.principal import Principal
+from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
+from signflow.models import Application, EnterpriseRole, TokenGrant, User
+
+NOT_ALLOWED = "You are not allowed to perform the requested operation"
+USER_NOT_FOUND = "User not found"
+
+
+@dataclass(frozen=True)
+class NewUser:
+    email: str
+    name: str
+    password: str | None = None
+    mobile_number: str | None = None
+    role: EnterpriseRole = EnterpriseRole.USER
+    can_integrate: bool = False
+
+
+@dataclass(frozen=True)
+class UserChanges:
+    name: str | None = None
+    role: EnterpriseRole | None = None
+    enabled: bool | None = None
+    mobile_number: str | None = None
+    can_integrate: bool | None = None
+    password: str | None = None
+
+
+def require_admin(principal: Principal) -> None:
+    if not principal.user.is_admin:
+        raise Forbidden(NOT_ALLOWED)
+
+
+def normalise_email(email: str) -> str:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise BadRequest(f"'{email}' is not a valid email address")
+    return email
+
+
+async def create_user(session: AsyncSession, enterprise_id: int, new: NewUser) -> User:
+    email = normalise_email(new.email)
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with email '{email}' already exists")
+    user = User(
+        enterprise_id=enterprise_id,
+        email=email,
+        name=new.name.strip() or email,
+        mobile_number=new.mobile_number,
+        password_hash=hash_password(new.password) if new.password else None,
+        role=new.role.value,
+        can_integrate=new.can_integrate,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def list_users(session: AsyncSession, principal: Principal) -> list[User]:
+    require_admin(principal)
+    rows = await session.scalars(
+        select(User).where(User.enterprise_id == principal.enterprise_id).order_by(User.id)
+    )
+    return list(rows)
+
+
+async def find_enterprise_user(session: AsyncSession, principal: Principal, email: str) -> User:
+    """A user of the caller's enterprise; users elsewhere do not exist for the caller."""
+    require_admin(principal)
+    user = await session.scalar(
+        select(User).where(
+            User.email == email.strip().lower(), User.enterprise_id == principal.enterprise_id
+        )
+    )
+    if user is None:
+        raise NotFound(USER_NOT_FOUND)
+    return user
+
+
+async def update_user(
+    session: AsyncSession, principal: Principal, email: str, changes: UserChanges
+) -> User:
+    user = await find_enterprise_user(session, principal, email)
+    demoting_self = user.id == principal.user.id and (
+        changes.enabled is False or changes.role is EnterpriseRole.USER
+    )
+    if demoting_self:
+        raise BadRequest("You cannot disable or demote your own account")
+    if changes.name is not None:
+        user.name = changes.name.strip() or user.name
+    if changes.role is not None:
+        user.role = changes.role.value
+    if changes.enabled is not None:
+        user.is_active = changes.enabled
+    if changes.mobile_number is not None:
+        user.mobile_number = changes.mobile_number or None
+    if changes.can_integrate is not None:
+        user.can_integrate = changes.can_integrate
+    if changes.password:
+        user.password_hash = hash_password(changes.password)
+    await session.flush()
+    return user
+
+
+async def delete_user(session: AsyncSession, principal: Principal, email: str) -> None:
+    user = await find_enterprise_user(session, principal, email)
+    if user.id == principal.user.id:
+        raise BadRequest("You cannot delete your own account")
+    api_user_of = await session.scalar(
+        select(func.count()).select_from(Application).where(Application.api_user_id == user.id)
+    )
+    if api_user_of:
+        raise Conflict("This user is the API user of an integration application")
+    await session.execute(
+        delete(TokenGrant).where(
+            (TokenGrant.user_id == user.id) | (TokenGrant.actor_user_id == user.id)
+        )
+    )
+    await session.delete(user)
+    await session.flush()

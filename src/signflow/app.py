@@ -1,0 +1,82 @@
+"""create_app(): mounts the faces, the error handlers and the process lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from signflow import __version__, health, web
+from signflow.config import Settings
+from signflow.context import AppContext
+from signflow.faces import files, pki, signinghub
+from signflow.faces.admin import api_keys as admin_api_keys
+from signflow.faces.admin import webhooks as admin_webhooks
+from signflow.faces.errors import install_error_handlers
+from signflow.faces.okdokument import routes as okdokument
+from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from signflow.outbox.worker import Worker
+from signflow.pdf.intake import close_intake_sandboxes
+
+
+@asynccontextmanager
+async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
+    """In the embedded default, the outbox worker runs inside the API process."""
+    if not context.settings.embedded_worker:
+        yield
+        return
+    stop = asyncio.Event()
+    task = asyncio.create_task(Worker(context).run_forever(stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+# Base64 bodies (OKdokument) are a third larger than the file they carry.
+BASE64_OVERHEAD = 4 / 3
+
+
+def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
+    settings = settings or (context.settings if context else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = context is None
+        app.state.context = context or AppContext.create(settings)
+        async with embedded_worker(app.state.context):
+            try:
+                yield
+            finally:
+                if owned:
+                    await app.state.context.close()
+                    close_intake_sandboxes()
+
+    app = FastAPI(
+        title="Signflow",
+        version=__version__,
+        description="Self-hosted e-signature workflows: SigningHub v3/v4, Auco-style "
+        "webhooks and OKdokument signature requests over one core.",
+        lifespan=lifespan,
+    )
+    if context is not None:
+        app.state.context = context
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(pki.router)
+    app.include_router(files.router)
+    for router in signinghub.build_routers(admin_webhooks.router, admin_api_keys.router):
+        app.include_router(router)
+    app.include_router(okdokument.router)
+    web.install(app)  # the signer pages: routes and static files
+    max_body = int(max(settings.max_upload_bytes * BASE64_OVERHEAD, settings.max_json_body_bytes))
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=max_body + 64 * 1024,
+        read_timeout=settings.body_read_timeout_seconds,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,158 @@
+"""The Process Evidence Report of a completed package: gathered, sealed and stored once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.context import AppContext
+from signflow.db import dialect_insert, transaction, utcnow
+from signflow.errors import BadRequest
+from signflow.models import (
+    CredentialKind,
+    EvidenceReport,
+    HistoryEntry,
+    Job,
+    Package,
+    Recipient,
+    User,
+    WorkflowStatus,
+)
+from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
+from signflow.packages.documents import list_documents
+from signflow.pdf.evidence_report import (
+    DocumentEvidence,
+    EvidenceData,
+    HistoryEvidence,
+    PackageInfo,
+    RecipientEvidence,
+    render_evidence_report,
+)
+from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
+from signflow.signing.evidence import sign_evidence_report
+from signflow.signing.service import signer_cache
+
+EVIDENCE_JOB = "evidence.generate"
+NOT_COMPLETED = "The evidence report is available once the package is completed"
+
+
+def authentication_method(recipient: Recipient) -> str:
+    settings = recipient.authentication or {}
+    inner = settings.get("authentication", settings)
+    if not isinstance(inner, dict) or not inner.get("enabled"):
+        return "none"
+    methods = [
+        name.replace("_", " ")
+        for name in ("password", "sms_otp", "email_otp")
+        if isinstance(inner.get(name), dict) and inner[name].get("enabled")
+    ]
+    return ", ".join(methods) or "none"
+
+
+async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceData:
+    owner = await session.get_one(User, package.owner_id)
+    documents = await list_documents(session, package.id)
+    recipients = list(
+        await session.scalars(
+            select(Recipient).where(Recipient.package_id == package.id).order_by(Recipient.position)
+        )
+    )
+    history = list(
+        await session.scalars(
+            select(HistoryEntry)
+            .where(HistoryEntry.package_id == package.id)
+            .order_by(HistoryEntry.sequence)
+        )
+    )
+    last_by_email: dict[str, HistoryEntry] = {}
+    for entry in history:
+        if entry.user_email:
+            last_by_email[entry.user_email] = entry
+    return EvidenceData(
+        package=PackageInfo(
+            id=str(package.id),
+            name=package.name,
+            owner=f"{owner.name} <{owner.email}>",
+            status=package.status,
+            created_at=package.created_at,
+            completed_at=package.completed_at,
+        ),
+        documents=[
+            DocumentEvidence(d.name, sha256_before=d.original_sha256, sha256_after=d.current_sha256)
+            for d in documents
+        ],
+        recipients=[
+            RecipientEvidence(
+                order=r.position,
+                name=r.name,
+                email=r.email,
+                role=r.role,
+                authentication=authentication_method(r),
+                action=r.process_status,
+                acted_at=r.processed_on,
+                ip_address=last_by_email[r.email].ip_address if r.email in last_by_email else None,
+                user_agent=last_by_email[r.email].user_agent if r.email in last_by_email else None,
+            )
+            for r in recipients
+        ],
+        history=[
+            HistoryEvidence(
+                id=entry.id,
+                at=entry.created_at,
+                action=entry.action,
+                user=entry.user_email or entry.user_name or "Signflow",
+                ip_address=entry.ip_address,
+                details=json.dumps(entry.details, sort_keys=True, default=str),
+                entry_hash=entry.entry_hash,
+            )
+            for entry in history
+        ],
+        chain_head=package.history_head or "",
+        generated_at=utcnow(),
+    )
+
+
+async def evidence_report(session: AsyncSession, context: AppContext, package: Package) -> bytes:
+    """The stored report, or a new one made, sealed and stored now (first caller wins)."""
+    if package.status != WorkflowStatus.COMPLETED.value:
+        raise BadRequest(NOT_COMPLETED)
+    stored = await session.get(EvidenceReport, package.id)
+    if stored is not None:
+        return await context.blobs.get(stored.sha256)
+    data = await gather_evidence(session, package)
+    ca = await ensure_enterprise_ca(session, context.settings, package.enterprise_id)
+    seal = await credential_for(
+        session, context.settings, package.enterprise_id, CredentialKind.SEAL
+    )
+    signer = signer_from(context.settings, signer_cache(context), seal, ca.record.cert_der)
+    pdf = await asyncio.to_thread(render_evidence_report, data)
+    sealed = await asyncio.to_thread(sign_evidence_report, pdf, signer)
+    sha256 = await context.blobs.put(sealed)
+    insert = dialect_insert(session)
+    await session.execute(
+        insert(EvidenceReport)
+        .values(
+            package_id=package.id,
+            sha256=sha256,
+            history_head=package.history_head,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["package_id"])
+    )
+    stored = await session.get_one(EvidenceReport, package.id, populate_existing=True)
+    return await context.blobs.get(stored.sha256)
+
+
+@job_handler(EVIDENCE_JOB)
+async def generate_evidence_report(context: AppContext, job: Job) -> Outcome:
+    """Made right after completion, so the report exists before anyone asks for it."""
+    async with transaction(context.sessions) as session:
+        package = await session.get(Package, int(str(job.payload["package_id"])))
+        if package is None:
+            return Failed("the package no longer exists")
+        if package.status == WorkflowStatus.COMPLETED.value:
+            await evidence_report(session, context, package)
+    return Done()

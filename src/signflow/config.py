@@ -1,0 +1,139 @@
+"""Settings, read from SIGNFLOW_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "signflow", "development"})
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SIGNFLOW_", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path("./var")
+    database_url: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    installation_name: str = "Signflow"
+
+    access_token_ttl_seconds: int = Field(default=3600, ge=60)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)
+
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    max_pdf_pages: int = Field(default=500, ge=1)
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    # A client that sends nothing of its body for this long is answered 408.
+    body_read_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Completed packages older than this move from the INBOX folder to ARCHIVE.
+    archive_after_days: int = Field(default=90, ge=1)
+
+    # Requests per second each enterprise may make to one API process (0: no limit),
+    # with bursts up to enterprise_rate_burst.
+    enterprise_rate_per_second: float = Field(default=100.0, ge=0)
+    enterprise_rate_burst: int = Field(default=200, ge=1)
+
+    signin_max_failures: int = Field(default=5, ge=1)
+    signin_window_seconds: int = Field(default=900, ge=1)
+
+    blob_store: Literal["filesystem", "database"] = "filesystem"
+
+    # Enterprise CAs and signer keys: "rsa2048" or "ec-p256".
+    ca_key_type: Literal["rsa2048", "ec-p256"] = "rsa2048"
+    # PAdES level of signatures: B-B; B-T needs tsa_url; B-LT embeds validation data.
+    signature_level: Literal["B-B", "B-T", "B-LT"] = "B-B"
+    tsa_url: str | None = None
+    embedded_worker: bool = True
+    # A job claimed by a worker that then died is claimed again after this long.
+    job_lease_seconds: int = Field(default=60, ge=1)
+
+    # Networks webhook and callback targets may be in despite being private (CIDRs, comma
+    # separated), e.g. "127.0.0.0/8,::1/128" for on-premises receivers and tests.
+    webhook_allowed_networks: str = ""
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60)
+    # Signed document links in notifications stop working after this long.
+    download_link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
+    # SMTP relay, e.g. smtp://user:pass@mail.example.com:587?starttls=true; without one,
+    # each message is written to DATA_DIR/mail as an .eml file.
+    smtp_url: str | None = None
+    mail_from: str = "Signflow <no-reply@signflow.local>"
+
+    # One-time codes by SMS: "log" writes each text to DATA_DIR/sms (development); "http"
+    # POSTs {"to", "message"} to sms_gateway_url (with sms_gateway_token as a bearer token).
+    sms_channel: Literal["log", "http"] = "log"
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+
+    log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_outside_development(self) -> Settings:
+        if self.env is not Environment.DEVELOPMENT and is_weak_secret(self.secret_key):
+            raise ValueError(
+                f"SIGNFLOW_SECRET_KEY is missing or weak: with SIGNFLOW_ENV={self.env.value} "
+                f"set it to at least "
+                f"{MIN_SECRET_LENGTH} random characters (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(48))')"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _timestamps_need_an_authority(self) -> Settings:
+        if self.signature_level == "B-T" and not self.tsa_url:
+            raise ValueError("SIGNFLOW_SIGNATURE_LEVEL=B-T needs SIGNFLOW_TSA_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _http_sms_needs_a_gateway(self) -> Settings:
+        if self.sms_channel == "http" and not self.sms_gateway_url:
+            raise ValueError("SIGNFLOW_SMS_CHANNEL=http needs SIGNFLOW_SMS_GATEWAY_URL")
+        return self
+
+    @model_validator(mode="after")
+    def _database_blob_store_needs_postgresql(self) -> Settings:
+        if self.blob_store == "database" and self.effective_database_url.startswith("sqlite"):
+            raise ValueError(
+                "SIGNFLOW_BLOB_STORE=database needs PostgreSQL (SIGNFLOW_DATABASE_URL); "
+                "with SQLite keep the default filesystem store"
+            )
+        return self
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'signflow.db').resolve()}"
+
+    @cached_property
+    def effective_secret_key(self) -> str:
+        """The configured key, or one generated once and kept in DATA_DIR (development only)."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.touch(mode=0o600)
+        path.write_text(key)
+        return key
+
+
+def is_weak_secret(value: str) -> bool:
+    return value.lower() in WEAK_SECRETS or len(value) < MIN_SECRET_LENGTH

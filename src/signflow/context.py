@@ -1,0 +1,69 @@
+"""What a running Signflow process holds: settings, database, and shared services."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+
+from signflow.accounts.rate_limit import EnterpriseRateLimiter
+from signflow.config import Settings
+from signflow.db import create_engine
+from signflow.outbox.enqueue import ENQUEUED_FLAG, JOBS_CHANNEL
+from signflow.storage import BlobStore, create_blob_store
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    blobs: BlobStore
+    # Services added by later capabilities (blob store, mailer, signers) register here.
+    services: dict[str, Any] = field(default_factory=dict)
+    rate_limiter: EnterpriseRateLimiter = field(default_factory=lambda: EnterpriseRateLimiter(0, 1))
+    # Set after a commit that enqueued jobs, so this process's worker starts at once.
+    jobs_committed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @classmethod
+    def create(cls, settings: Settings) -> AppContext:
+        engine = create_engine(settings.effective_database_url)
+        # A session class of our own, so the commit hook below sees only our sessions.
+        session_class = type("SignflowSession", (Session,), {})
+        sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=session_class
+        )
+        blobs = create_blob_store(settings.blob_store, settings.data_dir, sessions)
+        limiter = EnterpriseRateLimiter(
+            settings.enterprise_rate_per_second, settings.enterprise_rate_burst
+        )
+        context = cls(
+            settings=settings, engine=engine, sessions=sessions, blobs=blobs, rate_limiter=limiter
+        )
+
+        @event.listens_for(session_class, "after_commit")
+        def _wake_worker(session: Session) -> None:
+            if session.info.pop(ENQUEUED_FLAG, False):
+                context.jobs_committed.set()
+
+        if engine.dialect.name == "postgresql":
+            # Workers in other processes LISTEN; PostgreSQL delivers this at commit.
+            @event.listens_for(session_class, "before_commit")
+            def _notify_workers(session: Session) -> None:
+                if session.info.get(ENQUEUED_FLAG):
+                    session.execute(
+                        text("SELECT pg_notify(:channel, '')"), {"channel": JOBS_CHANNEL}
+                    )
+
+        return context
+
+    async def close(self) -> None:
+        for service in self.services.values():
+            closer = getattr(service, "aclose", None)
+            if closer is not None:
+                await closer()
+        await self.engine.dispose()

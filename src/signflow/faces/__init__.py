@@ -1,0 +1,1 @@
+"""The vendor dialects: each face parses its requests into core calls and renders answers."""

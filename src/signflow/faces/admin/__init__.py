@@ -1,0 +1,1 @@
+"""Our own API (not a vendor's): webhook endpoints and enterprise administration."""

@@ -1,0 +1,84 @@
+"""One handler renders every error, in the shape of the face the request came through."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from signflow.errors import (
+    BadRequest,
+    NotFound,
+    OAuthError,
+    PayloadTooLarge,
+    SignflowError,
+)
+from signflow.faces.okdokument.errors import okdokument_error_body
+from signflow.faces.signinghub.errors import oauth_error_body, signinghub_error_body
+from signflow.middleware import OKDOKUMENT_PREFIX
+
+logger = logging.getLogger("signflow.errors")
+
+OAUTH_PATHS = ("/authenticate",)
+
+
+def render_error(request: Request, error: SignflowError) -> JSONResponse:
+    path = request.url.path
+    if path.startswith(OKDOKUMENT_PREFIX):
+        body = okdokument_error_body(error)
+    elif path in OAUTH_PATHS or isinstance(error, OAuthError):
+        body = oauth_error_body(error)
+    else:
+        body = signinghub_error_body(error)
+    return JSONResponse(body, status_code=error.status_code, headers=error.headers or None)
+
+
+def describe_validation_error(exc: RequestValidationError) -> str:
+    problems = []
+    for item in exc.errors()[:5]:
+        location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+        message = str(item.get("msg", "is not valid"))
+        if item.get("type") == "json_invalid":
+            return "The request body is not valid JSON"
+        if item.get("type") == "missing" and location == "":
+            return "The request body is required"
+        problems.append(f"{location}: {message}" if location else message)
+    return "; ".join(problems) or "The request is not valid"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_signflow_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SignflowError)
+        if exc.status_code >= 500:
+            logger.error("request failed: %s", exc.message, exc_info=exc)
+        return render_error(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        error = BadRequest(describe_validation_error(exc))
+        return render_error(request, error)
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        error: SignflowError
+        if exc.status_code == 404:
+            error = NotFound("The requested resource was not found")
+        elif exc.status_code == 413:
+            error = PayloadTooLarge()
+        else:
+            error = SignflowError(str(exc.detail))
+            error.status_code = exc.status_code
+        error.headers.update(exc.headers or {})
+        return render_error(request, error)
+
+    async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return render_error(request, SignflowError())
+
+    app.add_exception_handler(SignflowError, on_signflow_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected_error)

@@ -1,0 +1,1 @@
+"""The OKdokument face: signature requests under /JSON, authenticated by x-api-key."""

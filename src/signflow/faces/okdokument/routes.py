@@ -1,0 +1,256 @@
+"""/JSON: OKdokument signature requests, rendered as {"message", "result", ...}.
+
+Errors are rendered as {"message", "value"} by the shared error handler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from signflow.accounts.api_keys import resolve_api_key
+from signflow.accounts.credentials import hash_secret
+from signflow.audit.history import Actor
+from signflow.errors import NotFound
+from signflow.faces.routing import (
+    ContextDep,
+    SessionDep,
+    TransactionalRoute,
+    client_address,
+    get_context,
+    get_session,
+)
+from signflow.models import ApiKey, Enterprise, SignatureRequest
+from signflow.packages.content import document_bytes
+from signflow.signature_requests.service import (
+    DOCUMENT_NOT_FOUND,
+    NewSignatureRequest,
+    RequestChange,
+    create_signature_request,
+    delete_signature_request,
+    list_signature_requests,
+    open_url,
+    request_for_document,
+    short_url,
+    update_signature_request,
+)
+
+router = APIRouter(prefix="/JSON", route_class=TransactionalRoute, tags=["signature requests"])
+
+
+class OkModel(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class FileData(OkModel):
+    content: str = Field(min_length=1)
+    state: str | None = None
+
+
+class CreateBody(OkModel):
+    filedata: FileData
+    filename: str | None = Field(default=None, max_length=255)
+    id: str | None = Field(default=None, max_length=64)
+    resulturl: str | None = Field(default=None, max_length=2000)
+    send_info_url: str | None = Field(
+        default=None, max_length=2000, validation_alias=AliasChoices("sendInfoURL", "sendInfoUrl")
+    )
+    expiration_time: int | None = Field(default=None, validation_alias="expirationTime")
+    allowed_fields: Any = Field(default=None, validation_alias="allowedFields")
+    rules: Any = None
+
+
+class PatchBody(OkModel):
+    signature_request_id: str = Field(
+        validation_alias="signatureRequestId", min_length=1, max_length=100
+    )
+    send_info_url: str | None = Field(
+        default=None, max_length=2000, validation_alias=AliasChoices("sendInfoURL", "sendInfoUrl")
+    )
+    resulturl: str | None = Field(default=None, max_length=2000)
+
+
+class Created(BaseModel):
+    message: str
+    result: str
+    url: str
+    documentId: int
+
+
+class Updated(BaseModel):
+    message: str
+    result: str
+    url: str
+
+
+class Deleted(BaseModel):
+    message: str
+    result: str
+
+
+class Metadata(BaseModel):
+    filename: str
+    state: str
+    modification: int
+    id: int
+    date: int
+
+
+class FlatItem(Metadata):
+    url: str
+
+
+class ApiCaller:
+    def __init__(self, enterprise: Enterprise, key_id: int | None, actor: Actor) -> None:
+        self.enterprise, self.key_id, self.actor = enterprise, key_id, actor
+
+
+async def api_caller(
+    request: Request, x_api_key: Annotated[str | None, Header()] = None
+) -> ApiCaller:
+    session = get_session(request)
+    enterprise = await resolve_api_key(session, x_api_key)
+    get_context(request).rate_limiter.check(enterprise.id)
+    key = await session.scalar(
+        select(ApiKey).where(ApiKey.key_hash == hash_secret(x_api_key or ""))
+    )
+    actor = Actor(
+        email=None,
+        name=f"API key {key.prefix}…" if key else "API key",
+        ip_address=client_address(request),
+        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
+    )
+    return ApiCaller(enterprise, key.id if key else None, actor)
+
+
+CallerDep = Annotated[ApiCaller, Depends(api_caller)]
+
+
+def epoch_ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def metadata(request: SignatureRequest) -> dict[str, object]:
+    return {
+        "filename": request.filename,
+        "state": request.state,
+        "modification": epoch_ms(request.modified_at),
+        "id": request.document_id,
+        "date": epoch_ms(request.created_at),
+    }
+
+
+@router.post("/signatureRequest", response_model=Created)
+async def create(
+    body: CreateBody, caller: CallerDep, session: SessionDep, context: ContextDep
+) -> Created:
+    request = await create_signature_request(
+        session,
+        context,
+        caller.enterprise,
+        caller.key_id,
+        NewSignatureRequest(
+            content_base64=body.filedata.content,
+            state=body.filedata.state,
+            filename=body.filename,
+            request_id=body.id,
+            result_url=body.resulturl,
+            send_info_url=body.send_info_url,
+            expiration_ms=body.expiration_time,
+            allowed_fields=body.allowed_fields,
+            rules=body.rules,
+        ),
+        caller.actor,
+    )
+    return Created(
+        message="msg.signature.request.id.created",
+        result=request.id,
+        url=open_url(context.settings.base_url, request.id),
+        documentId=request.document_id,
+    )
+
+
+@router.patch("/signatureRequest", response_model=Updated)
+async def update(
+    body: PatchBody, caller: CallerDep, session: SessionDep, context: ContextDep
+) -> Updated:
+    given = frozenset(
+        name for name in ("send_info_url", "resulturl") if name in body.model_fields_set
+    )
+    request = await update_signature_request(
+        session,
+        caller.enterprise,
+        body.signature_request_id,
+        RequestChange(
+            send_info_url=body.send_info_url,
+            result_url=body.resulturl,
+            given=frozenset("result_url" if name == "resulturl" else name for name in given),
+        ),
+        caller.actor,
+    )
+    return Updated(
+        message="msg.updated",
+        result=request.id,
+        url=short_url(context.settings.base_url, request.id),
+    )
+
+
+@router.delete("/signatureRequest/{signature_request_id}", response_model=Deleted)
+async def delete(signature_request_id: str, caller: CallerDep, session: SessionDep) -> Deleted:
+    await delete_signature_request(session, caller.enterprise, signature_request_id, caller.actor)
+    return Deleted(message="msg.deleted", result=signature_request_id)
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def _document_id(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise NotFound(DOCUMENT_NOT_FOUND, value=value)
+    return int(value)
+
+
+@router.get(
+    "/document/metadata/{document_id}",
+    response_model=Metadata,
+)
+async def document_metadata(document_id: str, caller: CallerDep, session: SessionDep) -> Metadata:
+    request, _ = await request_for_document(session, caller.enterprise, _document_id(document_id))
+    return Metadata.model_validate(metadata(request))
+
+
+@router.get(
+    "/document/{document_id}",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+async def document(
+    document_id: str, caller: CallerDep, session: SessionDep, context: ContextDep
+) -> Response:
+    request, found = await request_for_document(
+        session, caller.enterprise, _document_id(document_id)
+    )
+    data = await document_bytes(context.blobs, found)
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"Content-Disposition": content_disposition(request.filename)},
+    )
+
+
+@router.get("/list/flat", response_model=list[FlatItem])
+async def list_flat(
+    caller: CallerDep, session: SessionDep, context: ContextDep, state: str = "*"
+) -> list[FlatItem]:
+    requests = await list_signature_requests(session, caller.enterprise, state)
+    return [
+        FlatItem.model_validate(metadata(r) | {"url": open_url(context.settings.base_url, r.id)})
+        for r in requests
+    ]

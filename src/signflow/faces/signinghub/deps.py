@@ -1,0 +1,71 @@
+"""Bearer authentication for the SigningHub face."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+
+from signflow.accounts.principal import Principal
+from signflow.accounts.tokens import resolve_access_token
+from signflow.audit.history import Actor
+from signflow.context import AppContext
+from signflow.db import READ_ONLY
+from signflow.errors import Unauthorized
+from signflow.faces.routing import client_address, get_context, get_session
+
+AUTHENTICATION_REQUIRED = "User authentication required"
+
+# Declared for the OpenAPI document; the header is parsed below so errors keep our shape.
+bearer_scheme = HTTPBearer(auto_error=False, description="access_token from /authenticate")
+
+
+async def current_principal(
+    request: Request, _credentials: Annotated[object, Depends(bearer_scheme)] = None
+) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise Unauthorized(AUTHENTICATION_REQUIRED)
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    context = get_context(request)
+    principal = await _resolve(request, context, token.strip())
+    context.rate_limiter.check(principal.enterprise_id)
+    request.state.principal = principal
+    return principal
+
+
+async def _resolve(request: Request, context: AppContext, token: str) -> Principal:
+    """On SQLite the token is read in its own read-only transaction, so the request's
+    write lock is taken only when the handler first touches the database: an upload
+    reads and checks its body without holding every other writer up."""
+    if context.engine.dialect.name != "sqlite":
+        return await resolve_access_token(get_session(request), token)
+    async with context.sessions() as session, session.begin():
+        await session.connection(execution_options={READ_ONLY: True})
+        return await resolve_access_token(session, token)
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def request_actor(request: Request, principal: Principal) -> Actor:
+    """The person behind a request for the history: the user, with the admin behind a scope."""
+    details_name = principal.user.name
+    if principal.actor is not None:
+        details_name = f"{principal.user.name} (by {principal.actor.email})"
+    return Actor(
+        email=principal.user.email,
+        name=details_name,
+        ip_address=client_address(request),
+        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
+    )
+
+
+async def current_actor(request: Request, principal: PrincipalDep) -> Actor:
+    return request_actor(request, principal)
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,85 @@
+"""Request and answer bodies of the SigningHub face, field names exactly as the vendor's."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from signflow.models import EnterpriseRole
+
+
+class VendorModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class TokenBody(VendorModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105  (the OAuth token type, not a secret)
+    expires_in: int
+    refresh_token: str
+
+
+class AboutBody(VendorModel):
+    installation_name: str
+    version: str
+    build: str
+
+
+class ProfileGeneral(VendorModel):
+    user_email: str
+    user_name: str
+    mobile_number: str | None
+    enterprise_id: int
+    enterprise_role: str
+    application_integration: bool
+    acting_as_scope: bool
+
+
+class ProfileBody(VendorModel):
+    general: ProfileGeneral
+
+
+class ScopeRequest(VendorModel):
+    user_email: str = Field(min_length=3, max_length=320)
+
+
+class EnterpriseUserCreate(VendorModel):
+    user_email: str = Field(min_length=3, max_length=320)
+    user_name: str = Field(min_length=1, max_length=200)
+    user_password: str | None = Field(default=None, min_length=8, max_length=200)
+    mobile_number: str | None = Field(default=None, max_length=40)
+    enterprise_role: EnterpriseRole = EnterpriseRole.USER
+    application_integration: bool = False
+
+
+class EnterpriseUserUpdate(VendorModel):
+    user_email: str = Field(min_length=3, max_length=320)
+    user_name: str | None = Field(default=None, min_length=1, max_length=200)
+    enterprise_role: EnterpriseRole | None = None
+    enabled: bool | None = None
+    mobile_number: str | None = Field(default=None, max_length=40)
+    application_integration: bool | None = None
+    user_password: str | None = Field(default=None, min_length=8, max_length=200)
+
+
+class EnterpriseUserDelete(VendorModel):
+    user_email: str = Field(min_length=3, max_length=320)
+
+
+class EnterpriseUserBody(VendorModel):
+    user_email: str
+    user_name: str
+    mobile_number: str | None
+    enterprise_role: str
+    application_integration: bool
+    enabled: bool
+    created_on: str
+
+
+class ErrorBody(VendorModel):
+    Message: str
+    Error: str | None = None
+
+
+class OAuthErrorBody(VendorModel):
+    error: str
+    error_description: str

@@ -1,0 +1,428 @@
+"""Workflow: details and settings, share and recall, recipients, history, terminate."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from fastapi.responses import JSONResponse
+
+from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
+from signflow.faces.signinghub.workflow_schemas import (
+    AuthenticationBody,
+    LogAction,
+    LogBody,
+    LogDetail,
+    LogDetailsBody,
+    PasswordBody,
+    PermissionsBody,
+    RemindersBody,
+    SharedPackageBody,
+    UnblockBody,
+    UserAdd,
+    UserReorder,
+    UserUpdate,
+    WorkflowDetails,
+    WorkflowDocument,
+    WorkflowSettings,
+    WorkflowUpdate,
+    WorkflowUser,
+)
+from signflow.identity.checks import Credentials
+from signflow.identity.methods import protect_authentication
+from signflow.identity.opening import ACCESS_GRANTED, open_with_password, send_opening_code
+from signflow.identity.unblock import UnblockAction, unblock_recipient
+from signflow.models import Recipient
+from signflow.packages.listing import OWNER_VIEW
+from signflow.workflow.actions import complete_workflow
+from signflow.workflow.history import history_entry, list_history
+from signflow.workflow.recipients import (
+    NewRecipient,
+    RecipientChange,
+    RecipientSetting,
+    add_recipients,
+    delete_recipient,
+    get_recipient,
+    list_recipients,
+    reorder_recipient,
+    update_recipient,
+    update_recipient_settings,
+)
+from signflow.workflow.settings import WorkflowChange, get_workflow, update_workflow
+from signflow.workflow.share import recall_package, share_package
+
+router = APIRouter(route_class=TransactionalRoute, tags=["workflow"])
+
+
+def iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def user_body(recipient: Recipient) -> WorkflowUser:
+    return WorkflowUser(
+        order=recipient.position,
+        user_email=recipient.email,
+        user_name=recipient.name,
+        role=recipient.role,
+        email_notification=recipient.email_notification,
+        signing_order=recipient.signing_order,
+        process_status=recipient.process_status,
+        processed_on=iso(recipient.processed_on),
+        reason=recipient.reason,
+        mobile_number=recipient.mobile_number,
+    )
+
+
+@router.get("/packages/{package_id}/workflow", response_model=WorkflowDetails)
+async def workflow_details(
+    package_id: int, principal: PrincipalDep, session: SessionDep
+) -> WorkflowDetails:
+    view = await get_workflow(session, principal, package_id)
+    package = view.package
+    return WorkflowDetails(
+        package_id=package.id,
+        package_name=package.name,
+        package_owner=view.owner.email,
+        owner_name=view.owner.name,
+        package_status=OWNER_VIEW.get(package.status, package.status),
+        uploaded_on=package.created_at.isoformat(),
+        modified_on=package.modified_at.isoformat(),
+        workflow=WorkflowSettings(
+            workflow_type=package.workflow_type,
+            workflow_mode=package.workflow_mode,
+            continue_on_decline=package.continue_on_decline,
+            workflow_status=package.status,
+            read_only=view.read_only,
+            message=package.message,
+            expires_on=iso(package.expires_at),
+        ),
+        documents=[
+            WorkflowDocument(
+                document_id=d.id,
+                document_name=d.name,
+                document_order=d.position,
+                page_count=d.page_count,
+            )
+            for d in view.documents
+        ],
+        users=[user_body(r) for r in view.recipients],
+    )
+
+
+@router.put("/packages/{package_id}/workflow")
+async def update_details(
+    package_id: int,
+    body: WorkflowUpdate,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    change = WorkflowChange(
+        workflow_type=body.workflow_type,
+        workflow_mode=body.workflow_mode,
+        continue_on_decline=body.continue_on_decline,
+        message=body.message,
+        expires_on=body.expires_on,
+        clear_expiry="expires_on" in body.model_fields_set and body.expires_on is None,
+    )
+    await update_workflow(session, principal, actor, package_id, change)
+    return empty_ok()
+
+
+@router.post("/packages/{package_id}/workflow", response_model=list[SharedPackageBody])
+async def share(
+    package_id: int, principal: PrincipalDep, actor: ActorDep, session: SessionDep
+) -> list[SharedPackageBody]:
+    shared = await share_package(session, principal, actor, package_id)
+    return [SharedPackageBody(package_id=s.package_id, documents=s.document_ids) for s in shared]
+
+
+@router.delete("/packages/{package_id}/workflow")
+async def recall(
+    package_id: int, principal: PrincipalDep, actor: ActorDep, session: SessionDep
+) -> Response:
+    await recall_package(session, principal, actor, package_id)
+    return empty_ok()
+
+
+@router.post("/packages/{package_id}/complete")
+async def complete(
+    package_id: int, principal: PrincipalDep, actor: ActorDep, session: SessionDep
+) -> Response:
+    await complete_workflow(session, principal, actor, package_id)
+    return empty_ok()
+
+
+@router.post("/packages/{package_id}/workflow/users")
+async def add_users(
+    package_id: int,
+    body: list[UserAdd],
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    items = [
+        NewRecipient(
+            email=item.user_email,
+            name=item.user_name,
+            role=item.role,
+            email_notification=item.email_notification,
+            signing_order=item.signing_order,
+            mobile_number=item.mobile_number,
+        )
+        for item in body
+    ]
+    await add_recipients(session, principal, actor, package_id, items)
+    return empty_ok()
+
+
+@router.get("/packages/{package_id}/workflow/users", response_model=list[WorkflowUser])
+async def users(
+    package_id: int, principal: PrincipalDep, session: SessionDep, response: Response
+) -> list[WorkflowUser]:
+    recipients = await list_recipients(session, principal, package_id)
+    response.headers["x-total-records"] = str(len(recipients))
+    return [user_body(r) for r in recipients]
+
+
+@router.put("/packages/{package_id}/workflow/{order}/user")
+async def update_user(
+    package_id: int,
+    order: int,
+    body: UserUpdate,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    change = RecipientChange(
+        email=body.user_email,
+        name=body.user_name,
+        role=body.role,
+        email_notification=body.email_notification,
+        signing_order=body.signing_order,
+        mobile_number=body.mobile_number,
+    )
+    await update_recipient(session, principal, actor, package_id, order, change)
+    return empty_ok()
+
+
+@router.put("/packages/{package_id}/workflow/{order}/reorder")
+async def reorder_user(
+    package_id: int,
+    order: int,
+    body: UserReorder,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    await reorder_recipient(session, principal, actor, package_id, order, body.order)
+    return empty_ok()
+
+
+@router.delete("/packages/{package_id}/workflow/{order}")
+async def delete_user(
+    package_id: int, order: int, principal: PrincipalDep, actor: ActorDep, session: SessionDep
+) -> Response:
+    await delete_recipient(session, principal, actor, package_id, order)
+    return empty_ok()
+
+
+@router.get("/packages/{package_id}/workflow/{order}/permissions", response_model=PermissionsBody)
+async def get_permissions(
+    package_id: int, order: int, principal: PrincipalDep, session: SessionDep
+) -> PermissionsBody:
+    recipient = await get_recipient(session, principal, package_id, order)
+    return PermissionsBody.model_validate({"permissions": recipient.permissions})
+
+
+@router.put("/packages/{package_id}/workflow/{order}/permissions")
+async def put_permissions(
+    package_id: int,
+    order: int,
+    body: PermissionsBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    await update_recipient_settings(
+        session,
+        principal,
+        actor,
+        package_id,
+        order,
+        RecipientSetting.PERMISSIONS,
+        {"permissions": body.permissions.model_dump()},
+        apply_to_all=body.apply_to_all,
+    )
+    return empty_ok()
+
+
+@router.get(
+    "/packages/{package_id}/workflow/{order}/authentication", response_model=AuthenticationBody
+)
+async def get_authentication(
+    package_id: int, order: int, principal: PrincipalDep, session: SessionDep
+) -> AuthenticationBody:
+    recipient = await get_recipient(session, principal, package_id, order)
+    body = AuthenticationBody.model_validate(
+        {"authentication": recipient.authentication, "access_duration": recipient.access_duration}
+    )
+    # The password is write-only.
+    body.authentication.password.user_password = None
+    return body
+
+
+@router.put("/packages/{package_id}/workflow/{order}/authentication")
+async def put_authentication(
+    package_id: int,
+    order: int,
+    body: AuthenticationBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    # The password is stored only as its argon2id hash.
+    previous = (await get_recipient(session, principal, package_id, order)).authentication
+    await update_recipient_settings(
+        session,
+        principal,
+        actor,
+        package_id,
+        order,
+        RecipientSetting.AUTHENTICATION,
+        {
+            "authentication": protect_authentication(
+                body.authentication.model_dump(mode="json"), previous
+            ),
+            "access_duration": body.access_duration.model_dump(mode="json"),
+        },
+        apply_to_all=body.apply_to_all,
+    )
+    return empty_ok()
+
+
+@router.post("/packages/{package_id}/workflow/{order}/authentication/otp")
+async def send_otp(
+    package_id: int,
+    order: int,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    await send_opening_code(session, context.settings, principal, actor, package_id, order)
+    return empty_ok()
+
+
+@router.post("/packages/{package_id}/workflow/{order}/authentication/password")
+async def open_with_password_(
+    package_id: int,
+    order: int,
+    body: PasswordBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    context: ContextDep,
+    x_otp: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    credentials = Credentials(context.settings, password=body.password, otp=x_otp)
+    await open_with_password(session, principal, actor, package_id, order, credentials)
+    return JSONResponse({"Message": ACCESS_GRANTED})
+
+
+@router.post("/packages/{package_id}/workflow/{order}/unblock", response_model=WorkflowUser)
+async def unblock(
+    package_id: int,
+    order: int,
+    body: UnblockBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> WorkflowUser:
+    """Ours: the owner (or a scoped admin) answers a recipient blocked by failed checks."""
+    recipient = await unblock_recipient(
+        session, principal, actor, package_id, order, UnblockAction(body.action), body.message
+    )
+    return user_body(recipient)
+
+
+@router.get("/packages/{package_id}/workflow/{order}/reminders", response_model=RemindersBody)
+async def get_reminders(
+    package_id: int, order: int, principal: PrincipalDep, session: SessionDep
+) -> RemindersBody:
+    recipient = await get_recipient(session, principal, package_id, order)
+    return RemindersBody.model_validate(recipient.reminders)
+
+
+@router.put("/packages/{package_id}/workflow/{order}/reminders")
+async def put_reminders(
+    package_id: int,
+    order: int,
+    body: RemindersBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    await update_recipient_settings(
+        session,
+        principal,
+        actor,
+        package_id,
+        order,
+        RecipientSetting.REMINDERS,
+        {"reminders": body.model_dump(mode="json", exclude={"apply_to_all"})},
+        apply_to_all=body.apply_to_all,
+    )
+    return empty_ok()
+
+
+@router.get("/packages/{package_id}/log", response_model=LogBody)
+async def log(
+    package_id: int, principal: PrincipalDep, session: SessionDep, response: Response
+) -> LogBody:
+    package, entries = await list_history(session, principal, package_id)
+    response.headers["x-total-records"] = str(len(entries))
+    return LogBody(
+        package_id=package.id,
+        package_name=package.name,
+        actions=[
+            LogAction(
+                log_id=entry.id,
+                date_time=entry.created_at.isoformat(),
+                action_type=entry.action,
+                user_email=entry.user_email,
+                user_name=entry.user_name,
+                ip_address=entry.ip_address,
+            )
+            for entry in entries
+        ],
+    )
+
+
+def detail_value(value: object) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
+
+
+@router.get("/packages/{package_id}/log/{log_id}/details", response_model=LogDetailsBody)
+async def log_details(
+    package_id: int, log_id: int, principal: PrincipalDep, session: SessionDep
+) -> LogDetailsBody:
+    entry = await history_entry(session, principal, package_id, log_id)
+    return LogDetailsBody(
+        log_id=entry.id,
+        action_type=entry.action,
+        date_time=entry.created_at.isoformat(),
+        user_email=entry.user_email,
+        user_name=entry.user_name,
+        ip_address=entry.ip_address,
+        user_agent=entry.user_agent,
+        details=[
+            LogDetail(key=key, value=detail_value(value))
+            for key, value in sorted(entry.details.items())
+        ],
+    )

@@ -1,0 +1,352 @@
+"""Bodies of the workflow, fields and processing endpoints, with the vendor's field names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field
+
+from signflow.faces.signinghub.schemas import VendorModel
+from signflow.models import RecipientRole, WorkflowMode, WorkflowType
+from signflow.workflow.fields import Placement
+
+# Workflow details
+
+
+class WorkflowUpdate(VendorModel):
+    workflow_type: WorkflowType | None = None
+    workflow_mode: WorkflowMode | None = None
+    continue_on_decline: bool | None = None
+    message: str | None = Field(default=None, max_length=5000)
+    # Ours: the package expires (EXPIRED) at this moment unless completed before.
+    expires_on: dt.datetime | None = None
+
+
+class WorkflowSettings(VendorModel):
+    workflow_type: str
+    workflow_mode: str
+    continue_on_decline: bool
+    workflow_status: str
+    read_only: bool
+    message: str | None
+    expires_on: str | None
+
+
+class WorkflowDocument(VendorModel):
+    document_id: int
+    document_name: str
+    document_order: int
+    page_count: int
+
+
+class WorkflowUser(VendorModel):
+    order: int
+    user_email: str
+    user_name: str
+    role: str
+    email_notification: bool
+    signing_order: int
+    process_status: str
+    processed_on: str | None
+    reason: str | None
+    mobile_number: str | None
+
+
+class WorkflowDetails(VendorModel):
+    package_id: int
+    package_name: str
+    package_owner: str
+    owner_name: str
+    package_status: str
+    uploaded_on: str
+    modified_on: str
+    workflow: WorkflowSettings
+    documents: list[WorkflowDocument]
+    users: list[WorkflowUser]
+
+
+class SharedPackageBody(VendorModel):
+    package_id: int
+    documents: list[int]
+
+
+# Recipients
+
+
+class UserAdd(VendorModel):
+    user_email: str = Field(min_length=3, max_length=320)
+    user_name: str | None = Field(default=None, max_length=200)
+    role: RecipientRole = RecipientRole.SIGNER
+    email_notification: bool = True
+    signing_order: int | None = Field(default=None, ge=1)
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class UserUpdate(VendorModel):
+    user_email: str | None = Field(default=None, min_length=3, max_length=320)
+    user_name: str | None = Field(default=None, max_length=200)
+    role: RecipientRole | None = None
+    email_notification: bool | None = None
+    signing_order: int | None = Field(default=None, ge=1)
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class UserReorder(VendorModel):
+    order: int = Field(ge=1)
+
+
+class Permissions(VendorModel):
+    print: bool = True
+    download: bool = True
+    add_text: bool = True
+    add_attachment: bool = True
+    change_recipients: bool = False
+
+
+class PermissionsBody(VendorModel):
+    apply_to_all: bool = False
+    permissions: Permissions = Permissions()
+
+
+class PasswordSetting(VendorModel):
+    enabled: bool = False
+    user_password: str | None = Field(default=None, max_length=200)
+
+
+class SmsOtpSetting(VendorModel):
+    enabled: bool = False
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class EmailOtpSetting(VendorModel):
+    enabled: bool = False
+
+
+class AuthenticationSetting(VendorModel):
+    enabled: bool = False
+    password: PasswordSetting = PasswordSetting()
+    sms_otp: SmsOtpSetting = SmsOtpSetting()
+    # Ours: the opening code by email rather than SMS.
+    email_otp: EmailOtpSetting = EmailOtpSetting()
+
+
+class DateRange(VendorModel):
+    start_date_time: dt.datetime | None = None
+    end_date_time: dt.datetime | None = None
+
+
+class ByDate(VendorModel):
+    enabled: bool = False
+    duration: DateRange = DateRange()
+
+
+class TotalDays(VendorModel):
+    total_days: int | None = Field(default=None, ge=1)
+
+
+class ByDays(VendorModel):
+    enabled: bool = False
+    duration: TotalDays = TotalDays()
+
+
+class AccessDuration(VendorModel):
+    enabled: bool = False
+    duration_by_date: ByDate = ByDate()
+    duration_by_days: ByDays = ByDays()
+
+
+class AuthenticationBody(VendorModel):
+    apply_to_all: bool = False
+    authentication: AuthenticationSetting = AuthenticationSetting()
+    access_duration: AccessDuration = AccessDuration()
+
+
+class RepeatSetting(VendorModel):
+    enabled: bool = False
+    keep_reminding_after: int | None = Field(default=None, ge=1)
+    total_reminders: int | None = Field(default=None, ge=1, le=100)
+
+
+class RemindersBody(VendorModel):
+    apply_to_all: bool = False
+    enabled: bool = False
+    remind_after: int | None = Field(default=None, ge=1)
+    repeat: RepeatSetting = RepeatSetting()
+
+
+# History
+
+
+class LogAction(VendorModel):
+    log_id: int
+    date_time: str
+    action_type: str
+    user_email: str | None
+    user_name: str | None
+    ip_address: str | None
+
+
+class LogBody(VendorModel):
+    package_id: int
+    package_name: str
+    actions: list[LogAction]
+
+
+class LogDetail(VendorModel):
+    key: str
+    value: str | None
+
+
+class LogDetailsBody(VendorModel):
+    log_id: int
+    action_type: str
+    date_time: str
+    user_email: str | None
+    user_name: str | None
+    ip_address: str | None
+    user_agent: str | None
+    details: list[LogDetail]
+
+
+# Fields
+
+
+class FieldDimensions(VendorModel):
+    x: float
+    y: float
+    width: float = Field(gt=0)
+    height: float = Field(gt=0)
+
+
+class FieldSize(VendorModel):
+    width: float = Field(gt=0)
+    height: float = Field(gt=0)
+
+
+class FieldAdd(VendorModel):
+    order: int | None = Field(default=None, ge=1)
+    page_no: int = Field(ge=1)
+    field_name: str | None = Field(default=None, max_length=255)
+    display: str | None = Field(default=None, max_length=40)
+    level_of_assurance: list[str] | str | None = None
+    dimensions: FieldDimensions
+    value: str | None = Field(default=None, max_length=10000)
+    required: bool = True
+    placeholder: str | None = Field(default=None, max_length=255)
+    max_length: int | None = Field(default=None, ge=1)
+    radio_group_name: str | None = Field(default=None, max_length=255)
+    # Electronic signature fields: {enabled, sms} asks for a signing code (documents/{did}/otp).
+    authentication: dict[str, bool] | None = None
+
+
+class FieldUpdate(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+    renamed_as: str | None = Field(default=None, max_length=255)
+    order: int | None = Field(default=None, ge=1)
+    page_no: int | None = Field(default=None, ge=1)
+    display: str | None = Field(default=None, max_length=40)
+    level_of_assurance: list[str] | str | None = None
+    dimensions: FieldDimensions | None = None
+    value: str | None = Field(default=None, max_length=10000)
+    required: bool | None = None
+    placeholder: str | None = Field(default=None, max_length=255)
+    max_length: int | None = Field(default=None, ge=1)
+    radio_group_name: str | None = Field(default=None, max_length=255)
+    authentication: dict[str, bool] | None = None
+
+
+class FieldNameBody(VendorModel):
+    field_name: str
+
+
+class AutoplaceBody(VendorModel):
+    search_text: str = Field(min_length=1, max_length=200)
+    order: int | None = Field(default=None, ge=1)
+    field_type: str = "digital_signature"
+    placement: Placement = Placement.RIGHT
+    dimensions: FieldSize = FieldSize(width=150, height=50)
+
+
+class AutoplacedField(VendorModel):
+    field_name: str
+    page_no: int
+    dimensions: FieldDimensions
+
+
+class FieldAssignment(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+    order: int = Field(ge=1)
+
+
+class FieldDelete(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+
+
+class FieldValue(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+    value: str = Field(max_length=10000)
+
+
+class FillBody(VendorModel):
+    text: list[FieldValue] = []
+    radio: list[FieldValue] = []
+    checkbox: list[FieldValue] = []
+
+
+class FieldBody(VendorModel):
+    order: int | None
+    field_name: str
+    page_no: int
+    display: str | None
+    dimensions: FieldDimensions
+    value: str | None
+    required: bool
+    signed: bool
+
+
+class DocumentFields(VendorModel):
+    signature: list[FieldBody] = []
+    digital_signature: list[FieldBody] = []
+    electronic_signature: list[FieldBody] = []
+    in_person_signature: list[FieldBody] = []
+    initials: list[FieldBody] = []
+    text: list[FieldBody] = []
+    checkbox: list[FieldBody] = []
+    radio: list[FieldBody] = []
+
+
+# Processing
+
+
+class PasswordBody(VendorModel):
+    password: str = Field(min_length=1, max_length=200)
+
+
+class UnblockBody(VendorModel):
+    action: Literal["reset", "approve", "reject"]
+    message: str | None = Field(default=None, max_length=500)
+
+
+class OtpFieldBody(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+
+
+class SignBody(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+    hand_signature_image: str | None = None
+    signing_reason: str | None = Field(default=None, max_length=500)
+    signing_location: str | None = Field(default=None, max_length=500)
+    contact_information: str | None = Field(default=None, max_length=500)
+    user_name: str | None = Field(default=None, max_length=200)
+    signing_capacity: str | None = Field(default=None, max_length=200)
+
+
+class DeclineBody(VendorModel):
+    reason: str = Field(default="", max_length=500)
+    # Ours: the documents declined (default: all of them).
+    documents: list[int] | None = None
+
+
+class ApproveBody(VendorModel):
+    reason: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,77 @@
+"""Delivering one-time codes: the `email.one_time_code` and `sms.one_time_code` jobs.
+
+Each unseals the code kept for delivery, sends it, then erases it from the row.
+A code that expired before it could be sent is dropped.
+"""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+
+from signflow.context import AppContext
+from signflow.db import transaction, utcnow
+from signflow.identity.codes import DELIVERY_PURPOSE, EMAIL_CODE_JOB, SMS_CODE_JOB, VALID_MINUTES
+from signflow.identity.sms import create_sms_channel
+from signflow.models import Job, OneTimeCode, Recipient
+from signflow.notify import messages
+from signflow.notify.jobs import mailer
+from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
+from signflow.sealing import unseal
+from signflow.webhooks.delivery import webhook_client
+
+
+async def _pending(context: AppContext, job: Job) -> tuple[OneTimeCode, Recipient, str] | None:
+    async with transaction(context.sessions) as session:
+        code = await session.get(OneTimeCode, int(str(job.payload["code_id"])))
+        if code is None or code.pending_delivery is None:
+            return None
+        if code.expires_at <= utcnow() or code.used_at is not None:
+            code.pending_delivery = None
+            return None
+        recipient = await session.get_one(Recipient, code.recipient_id)
+        value = unseal(
+            code.pending_delivery, context.settings.effective_secret_key, DELIVERY_PURPOSE
+        ).decode()
+        return code, recipient, value
+
+
+async def _delivered(context: AppContext, code_id: int) -> None:
+    async with transaction(context.sessions) as session:
+        code = await session.get_one(OneTimeCode, code_id)
+        code.pending_delivery, code.delivered_at = None, utcnow()
+
+
+@job_handler(EMAIL_CODE_JOB)
+async def email_one_time_code(context: AppContext, job: Job) -> Outcome:
+    found = await _pending(context, job)
+    if found is None:
+        return Done()
+    code, recipient, value = found
+    message = messages.one_time_code(
+        mail_from=context.settings.mail_from,
+        to=Address(display_name=recipient.name, addr_spec=code.destination),
+        recipient_name=recipient.name,
+        code=value,
+        valid_minutes=VALID_MINUTES,
+    )
+    await mailer(context).send(message)
+    await _delivered(context, code.id)
+    return Done()
+
+
+@job_handler(SMS_CODE_JOB)
+async def sms_one_time_code(context: AppContext, job: Job) -> Outcome:
+    found = await _pending(context, job)
+    if found is None:
+        return Done()
+    code, _recipient, value = found
+    channel = create_sms_channel(context.settings, webhook_client(context))
+    if code.channel != f"sms:{channel.name}":
+        return Failed(f"the code was issued for {code.channel}, configured is sms:{channel.name}")
+    text = (
+        f"{value} is your {context.settings.installation_name} verification code. "
+        f"It is valid for {VALID_MINUTES} minutes."
+    )
+    await channel.send(code.destination, text)
+    await _delivered(context, code.id)
+    return Done()

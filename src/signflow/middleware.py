@@ -1,0 +1,133 @@
+"""ASGI middleware: request ids with an access log line, and the request body size cap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import secrets
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from signflow.errors import PayloadTooLarge, RequestTimeout, SignflowError
+from signflow.faces.okdokument.errors import okdokument_error_body
+from signflow.faces.signinghub.errors import signinghub_error_body
+from signflow.logs import request_id_var
+
+OKDOKUMENT_PREFIX = "/JSON"
+
+logger = logging.getLogger("signflow.access")
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _VALID_REQUEST_ID.match(given) else secrets.token_hex(8)
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            # The path only: query strings may carry signed links.
+            logger.info(
+                "%s %s %s",
+                scope["method"],
+                scope["path"],
+                status,
+                extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)},
+            )
+            request_id_var.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """Guards request bodies: over the cap is 413, a client that stalls mid-body is 408.
+
+    The cap is checked before reading when Content-Length says so, and counted as a
+    streamed body arrives. Once refused, the refusal goes out, the application sees a
+    disconnect, and whatever it answers then is dropped.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _send_refusal(send, scope["path"], PayloadTooLarge())
+            return
+        received = 0
+        response_started = refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            try:
+                async with asyncio.timeout(self.read_timeout):
+                    message = await receive()
+            except TimeoutError:
+                return await refuse(RequestTimeout())
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    return await refuse(PayloadTooLarge())
+            return message
+
+        async def refuse(error: SignflowError) -> Message:
+            nonlocal refused
+            refused = True
+            if not response_started:
+                await _send_refusal(send, scope["path"], error)
+            return {"type": "http.disconnect"}
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if refused:
+                return
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        await self.app(scope, counting_receive, tracking_send)
+
+
+async def _send_refusal(send: Send, path: str, error: SignflowError) -> None:
+    if path.startswith(OKDOKUMENT_PREFIX):
+        body = json.dumps(okdokument_error_body(error)).encode()
+    else:
+        body = json.dumps(signinghub_error_body(error)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status_code,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,64 @@
+"""ORM tables, one module per aggregate. Importing this package registers them all."""
+
+from signflow.models.application import ApiKey, Application
+from signflow.models.blob import Blob
+from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
+from signflow.models.enterprise import Enterprise
+from signflow.models.field import Field, FieldKind
+from signflow.models.history import HistoryEntry
+from signflow.models.identity import OneTimeCode, RecipientIdentity
+from signflow.models.job import Job, JobStatus
+from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
+from signflow.models.pki import CredentialKind, EnterpriseCa, EvidenceReport, SigningCredential
+from signflow.models.recipient import ProcessStatus, Recipient, RecipientRole
+from signflow.models.rendered_page import RenderedPage
+from signflow.models.signature_request import (
+    RequestState,
+    SendInfoAttempt,
+    SendInfoDelivery,
+    SignatureRequest,
+)
+from signflow.models.token import AuthFailure, TokenGrant
+from signflow.models.user import EnterpriseRole, User
+from signflow.models.webhook import WebhookAttempt, WebhookEndpoint, WebhookMessage
+
+__all__ = [
+    "ApiKey",
+    "Application",
+    "Attachment",
+    "AuthFailure",
+    "Blob",
+    "CredentialKind",
+    "Document",
+    "DocumentVersion",
+    "Enterprise",
+    "EnterpriseCa",
+    "EnterpriseRole",
+    "EvidenceReport",
+    "Field",
+    "FieldKind",
+    "HistoryEntry",
+    "Job",
+    "JobStatus",
+    "OneTimeCode",
+    "Package",
+    "ProcessStatus",
+    "Recipient",
+    "RecipientIdentity",
+    "RecipientRole",
+    "RenderedPage",
+    "RequestState",
+    "SendInfoAttempt",
+    "SendInfoDelivery",
+    "SignatureRequest",
+    "SigningCredential",
+    "TokenGrant",
+    "User",
+    "VersionKind",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
+    "WorkflowMode",
+    "WorkflowStatus",
+    "WorkflowType",
+]

@@ -1,0 +1,65 @@
+"""Document packages: the unit a workflow walks through."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signflow.db import Base, BigId, utcnow
+
+
+class WorkflowMode(StrEnum):
+    ONLY_ME = "ONLY_ME"
+    ME_AND_OTHERS = "ME_AND_OTHERS"
+    ONLY_OTHERS = "ONLY_OTHERS"
+
+
+class WorkflowType(StrEnum):
+    SERIAL = "SERIAL"
+    PARALLEL = "PARALLEL"
+    INDIVIDUAL = "INDIVIDUAL"
+    CUSTOM = "CUSTOM"
+
+
+class WorkflowStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SHARED = "SHARED"
+    COMPLETED = "COMPLETED"
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"
+
+
+class Package(Base):
+    __tablename__ = "packages"
+    __table_args__ = (
+        # The owner's listing: newest first, optionally by status, stays an index scan.
+        Index("ix_packages_owner_listing", "owner_id", "id"),
+        Index("ix_packages_owner_status_listing", "owner_id", "status", "id"),
+        Index("ix_packages_enterprise", "enterprise_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    workflow_mode: Mapped[str] = mapped_column(String(20), default=WorkflowMode.ME_AND_OTHERS.value)
+    workflow_type: Mapped[str] = mapped_column(String(20), default=WorkflowType.SERIAL.value)
+    continue_on_decline: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=WorkflowStatus.DRAFT.value)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set on the copies an INDIVIDUAL workflow makes, one per recipient.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("packages.id"))
+    archived: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    modified_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    shared_at: Mapped[dt.datetime | None] = mapped_column()
+    completed_at: Mapped[dt.datetime | None] = mapped_column()
+    expires_at: Mapped[dt.datetime | None] = mapped_column()
+    # Deleted packages keep their history and blobs; they vanish from every read.
+    deleted_at: Mapped[dt.datetime | None] = mapped_column()
+    # Hash of the newest history entry: the head of this package's chain.
+    history_head: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,66 @@
+"""Workflow recipients of a package, addressed by their 1-based order."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signflow.db import Base, BigId, utcnow
+
+
+class RecipientRole(StrEnum):
+    SIGNER = "SIGNER"
+    REVIEWER = "REVIEWER"
+    EDITOR = "EDITOR"
+    CARBON_COPY = "CARBON_COPY"
+    INPERSON_HOST = "INPERSON_HOST"
+
+
+class ProcessStatus(StrEnum):
+    UN_PROCESSED = "UN_PROCESSED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SIGNED = "SIGNED"
+    REVIEWED = "REVIEWED"
+    EDITED = "EDITED"
+    DECLINED = "DECLINED"
+    PROCESSED = "PROCESSED"
+    BLOCKED = "BLOCKED"
+    SKIPPED = "SKIPPED"
+
+
+class Recipient(Base):
+    __tablename__ = "recipients"
+    __table_args__ = (
+        UniqueConstraint("package_id", "position"),
+        # The inbox: what was sent to an email, newest first.
+        Index("ix_recipients_inbox", "email", "package_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # Stable public id (webhook `signer.id`), never reused.
+    public_id: Mapped[str] = mapped_column(String(40), unique=True)
+    package_id: Mapped[int] = mapped_column(ForeignKey("packages.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column()
+    signing_order: Mapped[int] = mapped_column()
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    mobile_number: Mapped[str | None] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20), default=RecipientRole.SIGNER.value)
+    email_notification: Mapped[bool] = mapped_column(default=True)
+    process_status: Mapped[str] = mapped_column(
+        String(20), default=ProcessStatus.UN_PROCESSED.value
+    )
+    processed_on: Mapped[dt.datetime | None] = mapped_column()
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Set when their step opens: from then on the package is in their inbox.
+    turn_started_at: Mapped[dt.datetime | None] = mapped_column()
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+    read_at: Mapped[dt.datetime | None] = mapped_column()
+    permissions: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    authentication: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    access_duration: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    reminders: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

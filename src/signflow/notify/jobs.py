@@ -1,0 +1,157 @@
+"""The email jobs the workflow writes: who gets which message, with which links."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.context import AppContext
+from signflow.db import transaction
+from signflow.models import (
+    Job,
+    Package,
+    ProcessStatus,
+    Recipient,
+    User,
+    WebhookEndpoint,
+    WorkflowStatus,
+)
+from signflow.notify import messages
+from signflow.notify.mailer import Mailer, create_mailer
+from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
+from signflow.packages.documents import list_documents
+from signflow.packages.links import document_link, recipient_link
+
+
+def mailer(context: AppContext) -> Mailer:
+    found: Mailer | None = context.services.get("mailer")
+    if found is None:
+        found = create_mailer(context.settings.smtp_url, context.settings.data_dir)
+        context.services["mailer"] = found
+    return found
+
+
+def _id(job: Job, key: str) -> int:
+    value: Any = job.payload[key]
+    return int(value)
+
+
+async def _recipient_and_package(
+    session: AsyncSession, recipient_id: int
+) -> tuple[Recipient, Package, User] | None:
+    recipient = await session.get(Recipient, recipient_id)
+    if recipient is None:
+        return None
+    package = await session.get_one(Package, recipient.package_id)
+    owner = await session.get_one(User, package.owner_id)
+    return recipient, package, owner
+
+
+@job_handler("email.turn_opened")
+async def email_turn_opened(context: AppContext, job: Job) -> Outcome:
+    return await _turn_email(context, job, messages.your_turn_to_sign)
+
+
+@job_handler("email.reminder")
+async def email_reminder(context: AppContext, job: Job) -> Outcome:
+    return await _turn_email(context, job, messages.reminder)
+
+
+async def _turn_email(context: AppContext, job: Job, build: Any) -> Outcome:
+    async with transaction(context.sessions) as session:
+        found = await _recipient_and_package(session, _id(job, "recipient_id"))
+        if found is None:
+            return Failed("the recipient no longer exists")
+        recipient, package, owner = found
+        still_their_turn = (
+            package.status == WorkflowStatus.SHARED.value
+            and recipient.process_status == ProcessStatus.IN_PROGRESS.value
+        )
+        if not (still_their_turn and recipient.email_notification):
+            return Done()
+        message = build(
+            mail_from=context.settings.mail_from,
+            to=Address(display_name=recipient.name, addr_spec=recipient.email),
+            recipient_name=recipient.name,
+            package_name=package.name,
+            sender_name=owner.name,
+            signing_link=recipient_link(context.settings, recipient),
+        )
+    await mailer(context).send(message)
+    return Done()
+
+
+@job_handler("email.package_completed")
+async def email_package_completed(context: AppContext, job: Job) -> Outcome:
+    async with transaction(context.sessions) as session:
+        package = await session.get(Package, _id(job, "package_id"))
+        if package is None:
+            return Failed("the package no longer exists")
+        owner = await session.get_one(User, package.owner_id)
+        downloads = [
+            messages.Download(name=document.name, url=document_link(context.settings, document))
+            for document in await list_documents(session, package.id)
+        ]
+        people = {owner.email: owner.name}
+        for recipient in await session.scalars(
+            select(Recipient).where(
+                Recipient.package_id == package.id,
+                Recipient.process_status != ProcessStatus.SKIPPED.value,
+                Recipient.email_notification.is_(True),
+            )
+        ):
+            people.setdefault(recipient.email, recipient.name)
+        outgoing = [
+            messages.package_completed(
+                mail_from=context.settings.mail_from,
+                to=Address(display_name=name, addr_spec=email),
+                recipient_name=name,
+                package_name=package.name,
+                downloads=downloads,
+                links_valid_days=context.settings.download_link_ttl_seconds // 86400,
+            )
+            for email, name in people.items()
+        ]
+    for message in outgoing:
+        await mailer(context).send(message)
+    return Done()
+
+
+@job_handler("email.declined")
+async def email_declined(context: AppContext, job: Job) -> Outcome:
+    async with transaction(context.sessions) as session:
+        found = await _recipient_and_package(session, _id(job, "recipient_id"))
+        if found is None:
+            return Failed("the recipient no longer exists")
+        recipient, package, owner = found
+        message = messages.package_declined(
+            mail_from=context.settings.mail_from,
+            to=Address(display_name=owner.name, addr_spec=owner.email),
+            owner_name=owner.name,
+            package_name=package.name,
+            decliner_name=recipient.name,
+            decliner_email=recipient.email,
+            reason=recipient.reason or "",
+        )
+    await mailer(context).send(message)
+    return Done()
+
+
+@job_handler("email.endpoint_disabled")
+async def email_endpoint_disabled(context: AppContext, job: Job) -> Outcome:
+    async with transaction(context.sessions) as session:
+        admin = await session.get(User, _id(job, "user_id"))
+        endpoint = await session.get(WebhookEndpoint, _id(job, "endpoint_id"))
+        if admin is None or endpoint is None:
+            return Done()
+        message = messages.endpoint_disabled(
+            mail_from=context.settings.mail_from,
+            to=[Address(display_name=admin.name, addr_spec=admin.email)],
+            endpoint_url=endpoint.url,
+            reason=str(job.payload.get("reason", "")),
+        )
+    await mailer(context).send(message)
+    return Done()

@@ -1,0 +1,139 @@
+"""Mail delivery: an SMTP relay when one is configured, else .eml files under DATA_DIR/mail."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import ssl
+import tempfile
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import aiosmtplib
+
+logger = logging.getLogger("signflow.notify.mail")
+
+DEFAULT_SMTP_TIMEOUT_SECONDS = 30.0
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+class MailDeliveryError(Exception):
+    """The relay refused the message or could not be reached; worth trying again later."""
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None  # None: upgrade when the server offers STARTTLS
+
+
+def parse_smtp_url(smtp_url: str) -> SmtpTarget:
+    """`smtp://[user:pass@]host[:port][?starttls=true|false]` or `smtps://...` (implicit TLS)."""
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in ("smtp", "smtps"):
+        raise ValueError("the mail URL must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("the mail URL has no host")
+    implicit_tls = parts.scheme == "smtps"
+    start_tls: bool | None = None
+    for value in parse_qs(parts.query).get("starttls", []):
+        if value.lower() in _TRUE:
+            start_tls = True
+        elif value.lower() in _FALSE:
+            start_tls = False
+        else:
+            raise ValueError(f"starttls must be true or false, not {value!r}")
+    if implicit_tls and start_tls:
+        raise ValueError("smtps:// is already TLS; drop starttls=true or use smtp://")
+    return SmtpTarget(
+        hostname=parts.hostname,
+        port=parts.port or (465 if implicit_tls else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
+        use_tls=implicit_tls,
+        start_tls=False if implicit_tls else start_tls,
+    )
+
+
+class SmtpMailer:
+    def __init__(
+        self,
+        smtp_url: str,
+        timeout: float = DEFAULT_SMTP_TIMEOUT_SECONDS,
+        tls_context: ssl.SSLContext | None = None,
+    ) -> None:
+        self.target = parse_smtp_url(smtp_url)
+        self.timeout = timeout
+        self.tls_context = tls_context  # e.g. to trust a private CA; default: system CAs
+
+    async def send(self, message: EmailMessage) -> None:
+        target = self.target
+        try:
+            await aiosmtplib.send(
+                message,
+                hostname=target.hostname,
+                port=target.port,
+                username=target.username,
+                password=target.password,
+                use_tls=target.use_tls,
+                start_tls=target.start_tls,
+                timeout=self.timeout,
+                tls_context=self.tls_context,
+            )
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise MailDeliveryError(
+                f"mail to {message['To']} via {target.hostname}:{target.port} failed: {exc}"
+            ) from exc
+        logger.info("mail sent: %s", message["Subject"], extra={"mail_to": str(message["To"])})
+
+
+class FileMailer:
+    """Writes each message as an .eml file: for development and installs without a relay."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def send(self, message: EmailMessage) -> None:
+        path = await asyncio.to_thread(self._write, message)
+        logger.info(
+            "mail written: %s",
+            message["Subject"],
+            extra={"mail_to": str(message["To"]), "mail_file": str(path)},
+        )
+
+    def _write(self, message: EmailMessage) -> Path:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        path = self.directory / f"{stamp}-{uuid.uuid4().hex}.eml"
+        descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(message.as_bytes())
+                handle.flush()
+                os.fsync(handle.fileno())
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return path
+
+
+def create_mailer(smtp_url: str | None, data_dir: Path) -> Mailer:
+    if smtp_url:
+        return SmtpMailer(smtp_url)
+    return FileMailer(data_dir / "mail")

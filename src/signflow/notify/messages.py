@@ -1,0 +1,222 @@
+"""The emails Signflow sends, each with a plain-text and an HTML body.
+
+Texts live in templates/<language>/<kind>.{subject.txt,txt,html}; a language without
+a template for a kind falls back to English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+DEFAULT_LANGUAGE = "en"
+DEFAULT_BRAND = "Signflow"
+TEMPLATES = Path(__file__).parent / "templates"
+
+Recipient: TypeAlias = str | Address
+
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+
+_environment = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class Download:
+    name: str
+    url: str
+
+
+def your_turn_to_sign(
+    *,
+    mail_from: str,
+    to: Recipient,
+    recipient_name: str,
+    package_name: str,
+    sender_name: str,
+    signing_link: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "your_turn",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        recipient_name=recipient_name,
+        package_name=package_name,
+        sender_name=sender_name,
+        signing_link=signing_link,
+    )
+
+
+def reminder(
+    *,
+    mail_from: str,
+    to: Recipient,
+    recipient_name: str,
+    package_name: str,
+    sender_name: str,
+    signing_link: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "reminder",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        recipient_name=recipient_name,
+        package_name=package_name,
+        sender_name=sender_name,
+        signing_link=signing_link,
+    )
+
+
+def package_completed(
+    *,
+    mail_from: str,
+    to: Recipient,
+    recipient_name: str,
+    package_name: str,
+    downloads: Sequence[Download],
+    links_valid_days: int | None = None,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "completed",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        recipient_name=recipient_name,
+        package_name=package_name,
+        downloads=list(downloads),
+        links_valid_days=links_valid_days,
+    )
+
+
+def package_declined(
+    *,
+    mail_from: str,
+    to: Recipient,
+    owner_name: str,
+    package_name: str,
+    decliner_name: str,
+    decliner_email: str,
+    reason: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "declined",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        owner_name=owner_name,
+        package_name=package_name,
+        decliner_name=decliner_name,
+        decliner_email=decliner_email,
+        reason=reason,
+    )
+
+
+def one_time_code(
+    *,
+    mail_from: str,
+    to: Recipient,
+    recipient_name: str,
+    code: str,
+    valid_minutes: int,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValueError("a one-time code is six digits")
+    return _build(
+        "one_time_code",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        recipient_name=recipient_name,
+        code=code,
+        valid_minutes=valid_minutes,
+    )
+
+
+def endpoint_disabled(
+    *,
+    mail_from: str,
+    to: Sequence[Recipient],
+    endpoint_url: str,
+    reason: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "endpoint_disabled",
+        mail_from=mail_from,
+        to=to,
+        language=language,
+        brand=brand,
+        endpoint_url=endpoint_url,
+        reason=reason,
+    )
+
+
+def _render(language: str, name: str, context: Mapping[str, Any]) -> str:
+    candidates = [f"{DEFAULT_LANGUAGE}/{name}"]
+    if language != DEFAULT_LANGUAGE and _LANGUAGE.fullmatch(language):
+        candidates.insert(0, f"{language}/{name}")
+    return _environment.select_template(candidates).render(context)
+
+
+def _build(
+    kind: str,
+    *,
+    mail_from: str,
+    to: Sequence[Recipient],
+    language: str,
+    brand: str,
+    **values: Any,
+) -> EmailMessage:
+    if not to:
+        raise ValueError("a message needs at least one recipient")
+    context = {"brand": brand, "language": language, **values}
+    # Names typed by users end up in the subject: one line, whatever they contain.
+    subject = " ".join(_render(language, f"{kind}.subject.txt", context).split())
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = mail_from
+    message["To"] = ", ".join(str(r) for r in to)
+    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Message-ID"] = make_msgid(domain=_domain(mail_from))
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(_render(language, f"{kind}.txt", context))
+    message.add_alternative(_render(language, f"{kind}.html", context), subtype="html")
+    return message
+
+
+def _domain(mail_from: str) -> str:
+    address = parseaddr(mail_from)[1]
+    return address.rpartition("@")[2] or "signflow.invalid"

@@ -1,0 +1,49 @@
+"""The registry of job kinds and what runs them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from signflow.models import Job
+
+if TYPE_CHECKING:
+    from signflow.context import AppContext
+
+
+@dataclass(frozen=True)
+class Done:
+    pass
+
+
+@dataclass(frozen=True)
+class RetryAt:
+    when: dt.datetime
+    error: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    error: str
+
+
+Outcome = Done | RetryAt | Failed
+Handler = Callable[["AppContext", Job], Awaitable[Outcome]]
+
+_handlers: dict[str, Handler] = {}
+
+
+def job_handler(kind: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        if kind in _handlers and _handlers[kind] is not handler:
+            raise ValueError(f"job kind {kind!r} already has a handler")
+        _handlers[kind] = handler
+        return handler
+
+    return register
+
+
+def handler_for(kind: str) -> Handler | None:
+    return _handlers.get(kind)

@@ -1,0 +1,9 @@
+"""Imports every module that registers job handlers, so a worker knows all job kinds."""
+
+import signflow.audit.evidence
+import signflow.identity.jobs
+import signflow.notify.jobs
+import signflow.signature_requests.sendinfo
+import signflow.webhooks.delivery
+import signflow.webhooks.fanout
+import signflow.workflow.deadlines  # noqa: F401

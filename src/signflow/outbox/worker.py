@@ -1,0 +1,212 @@
+"""The worker: claims due jobs with a lease, runs them, records the outcome.
+
+On PostgreSQL claims use `FOR UPDATE SKIP LOCKED`, so any number of workers
+share the table; on SQLite the claim runs in a `BEGIN IMMEDIATE` transaction,
+which serialises claimers. A job whose worker died is claimed again when its
+lease runs out, so every job runs at least once. Jobs that share an
+`ordering_key` run one at a time in id order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import os
+import socket
+import traceback
+
+import asyncpg
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import aliased
+
+import signflow.outbox.kinds  # noqa: F401  (registers every job handler)
+from signflow.context import AppContext
+from signflow.db import transaction, utcnow
+from signflow.models import Job, JobStatus
+from signflow.outbox.enqueue import JOBS_CHANNEL
+from signflow.outbox.handlers import Done, Failed, Outcome, RetryAt, handler_for
+
+logger = logging.getLogger("signflow.worker")
+
+BATCH = 20
+CONCURRENCY = 32
+# A job that keeps raising is given up after this many runs (about a day of backoff).
+MAX_ATTEMPTS = 30
+IDLE_POLL_SECONDS = 0.5
+
+
+def new_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{id(object()):x}"
+
+
+class Worker:
+    def __init__(self, context: AppContext, worker_id: str | None = None) -> None:
+        self.context = context
+        self.worker_id = worker_id or new_worker_id()
+        self.wake = context.jobs_committed
+        self.lease = dt.timedelta(seconds=context.settings.job_lease_seconds)
+
+    async def claim(self, limit: int = BATCH) -> list[Job]:
+        now = utcnow()
+        earlier = aliased(Job)
+        blocked_by_earlier = exists().where(
+            earlier.ordering_key == Job.ordering_key,
+            earlier.id < Job.id,
+            earlier.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
+        )
+        due = or_(
+            and_(Job.status == JobStatus.PENDING.value, Job.due_at <= now),
+            and_(Job.status == JobStatus.RUNNING.value, Job.lease_expires_at < now),
+        )
+        candidates = (
+            select(Job.id)
+            .where(due, or_(Job.ordering_key.is_(None), ~blocked_by_earlier))
+            .order_by(Job.due_at, Job.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with transaction(self.context.sessions) as session:
+            ids = list(await session.scalars(candidates))
+            if not ids:
+                return []
+            result = await session.scalars(
+                update(Job)
+                .where(Job.id.in_(ids))
+                .values(
+                    status=JobStatus.RUNNING.value,
+                    lease_expires_at=now + self.lease,
+                    worker_id=self.worker_id,
+                    attempts=Job.attempts + 1,
+                )
+                .returning(Job)
+            )
+            return list(result)
+
+    async def run_job(self, job: Job) -> Outcome:
+        handler = handler_for(job.kind)
+        if handler is None:
+            return Failed(f"no handler for job kind {job.kind!r}")
+        try:
+            return await handler(self.context, job)
+        except Exception as exc:  # a job's failure must not stop the worker
+            logger.exception("job %s (%s) raised", job.id, job.kind)
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            if job.attempts >= MAX_ATTEMPTS:
+                return Failed(f"gave up after {job.attempts} attempts: {error}")
+            return RetryAt(utcnow() + backoff(job.attempts), error)
+
+    async def record(self, job: Job, outcome: Outcome) -> None:
+        values: dict[str, object]
+        if isinstance(outcome, Done):
+            values = {"status": JobStatus.DONE.value, "finished_at": utcnow(), "last_error": None}
+        elif isinstance(outcome, RetryAt):
+            values = {"status": JobStatus.PENDING.value, "due_at": outcome.when}
+            values["last_error"] = outcome.error
+        else:
+            values = {"status": JobStatus.FAILED.value, "finished_at": utcnow()}
+            values["last_error"] = outcome.error
+        async with transaction(self.context.sessions) as session:
+            # Only the claim that is still ours may record: a lease that ran out was
+            # taken over, and the new owner records instead.
+            await session.execute(
+                update(Job)
+                .where(
+                    Job.id == job.id,
+                    Job.worker_id == self.worker_id,
+                    Job.attempts == job.attempts,
+                )
+                .values(lease_expires_at=None, **values)
+            )
+
+    async def run_once(self) -> int:
+        jobs = await self.claim()
+        if not jobs:
+            return 0
+        outcomes = await asyncio.gather(*(self.run_job(job) for job in jobs))
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            await self.record(job, outcome)
+        return len(jobs)
+
+    async def run_until_idle(self, max_rounds: int = 100) -> int:
+        """Run every job due now (tests, and `signflow worker --once`)."""
+        total = 0
+        for _ in range(max_rounds):
+            ran = await self.run_once()
+            total += ran
+            if not ran:
+                break
+        return total
+
+    async def _run_and_record(self, job: Job) -> None:
+        outcome = await self.run_job(job)
+        try:
+            await self.record(job, outcome)
+        except Exception:  # the lease will run out and the job will run again
+            logger.exception("could not record the outcome of job %s", job.id)
+
+    async def listen(self, stop: asyncio.Event) -> None:
+        """On PostgreSQL, wake on every commit that enqueued jobs, in any process.
+
+        Polling stays as the fallback: a lost listener connection is reopened.
+        """
+        url = self.context.settings.effective_database_url
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while not stop.is_set():
+            connection: asyncpg.Connection | None = None
+            try:
+                connection = await asyncpg.connect(dsn, timeout=5)
+                await connection.add_listener(JOBS_CHANNEL, lambda *_: self.wake.set())
+                while not stop.is_set() and not connection.is_closed():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=1)
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                logger.warning("job listener lost its connection (%s); reconnecting", exc)
+                await asyncio.sleep(1)
+            finally:
+                if connection is not None and not connection.is_closed():
+                    await connection.close()
+
+    async def run_forever(self, stop: asyncio.Event, concurrency: int = CONCURRENCY) -> None:
+        """Keep up to `concurrency` jobs running; a slow job holds one slot, not the others."""
+        logger.info("worker %s started", self.worker_id)
+        listener = (
+            asyncio.create_task(self.listen(stop))
+            if self.context.engine.dialect.name == "postgresql"
+            else None
+        )
+        running: set[asyncio.Task[None]] = set()
+        while not stop.is_set():
+            free = concurrency - len(running)
+            claimed: list[Job] = []
+            if free > 0:
+                self.wake.clear()
+                try:
+                    claimed = await self.claim(min(free, BATCH))
+                except Exception:  # the database may be restarting: keep trying
+                    logger.exception("claiming jobs failed; retrying")
+                    await asyncio.sleep(1)
+            for job in claimed:
+                task = asyncio.create_task(self._run_and_record(job))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            if claimed and len(claimed) == free:
+                await asyncio.sleep(0)
+                continue
+            waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
+            await asyncio.wait(
+                [*waiters, *running], timeout=IDLE_POLL_SECONDS, return_when="FIRST_COMPLETED"
+            )
+            for waiter in waiters:
+                waiter.cancel()
+        if running:
+            await asyncio.wait(running, timeout=self.lease.total_seconds() / 2)
+        if listener is not None:
+            await listener
+        logger.info("worker %s stopped", self.worker_id)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))

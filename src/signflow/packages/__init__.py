@@ -1,0 +1,1 @@
+"""Packages and their documents: create, list, upload, read, change."""

@@ -1,0 +1,77 @@
+"""Who may read or change a package.
+
+The owner (or an enterprise admin whose token acts as the owner through
+`scope`) may do everything. A recipient may read a shared package from the
+moment their step opens, and after they acted, unless a terminate skipped
+them. Anyone else is told the package does not exist when it belongs to
+another enterprise (or does not exist), and that it is not theirs when it is
+in their own enterprise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.principal import Principal
+from signflow.errors import Forbidden, NotFound
+from signflow.models import Package, ProcessStatus, Recipient
+
+DOCUMENT_NOT_FOUND = "Document not found"
+NOT_YOURS = "Document does not belong to user"
+
+
+class Need(Enum):
+    READ = "read"
+    OWN = "own"
+
+
+@dataclass(frozen=True)
+class PackageAccess:
+    package: Package
+    is_owner: bool
+    # The caller's own recipient entries in this package (one email may hold several orders).
+    recipients: tuple[Recipient, ...]
+
+
+async def visible_recipients(
+    session: AsyncSession, package_id: int, email: str
+) -> tuple[Recipient, ...]:
+    rows = await session.scalars(
+        select(Recipient)
+        .where(
+            Recipient.package_id == package_id,
+            Recipient.email == email,
+            Recipient.turn_started_at.is_not(None),
+            Recipient.process_status != ProcessStatus.SKIPPED.value,
+        )
+        .order_by(Recipient.position)
+    )
+    return tuple(rows)
+
+
+async def get_package(
+    session: AsyncSession,
+    principal: Principal,
+    package_id: int,
+    need: Need = Need.READ,
+    *,
+    for_update: bool = False,
+) -> PackageAccess:
+    query = select(Package).where(Package.id == package_id, Package.deleted_at.is_(None))
+    if for_update:
+        query = query.with_for_update()
+    package = await session.scalar(query)
+    if package is None:
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    if package.owner_id == principal.user.id:
+        return PackageAccess(package, is_owner=True, recipients=())
+    recipients = await visible_recipients(session, package.id, principal.user.email)
+    if recipients and need is Need.READ:
+        return PackageAccess(package, is_owner=False, recipients=recipients)
+    if package.enterprise_id != principal.enterprise_id and not recipients:
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    raise Forbidden(NOT_YOURS)

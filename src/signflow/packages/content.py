@@ -1,0 +1,103 @@
+"""Reading a package's content: document bytes, the package file (PDF or ZIP), page images."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.db import dialect_insert, utcnow
+from signflow.errors import BadRequest, NotFound
+from signflow.models import Document, Package, RenderedPage
+from signflow.packages.documents import list_documents
+from signflow.pdf import render_page_png_async
+from signflow.storage import BlobStore
+
+# Named resolutions some clients send instead of a number of dots per inch.
+NAMED_RESOLUTIONS = {"low": 50, "mobile": 72, "default": 96, "medium": 96, "high": 150}
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    file_name: str
+    data: bytes
+    is_zip: bool
+
+
+def parse_resolution(value: str) -> int:
+    named = NAMED_RESOLUTIONS.get(value.strip().lower())
+    if named is not None:
+        return named
+    if not value.isdigit():
+        raise BadRequest(
+            f"resolution must be dots per inch (e.g. 96) or one of {sorted(NAMED_RESOLUTIONS)}"
+        )
+    return int(value)
+
+
+async def document_bytes(blobs: BlobStore, document: Document) -> bytes:
+    return await blobs.get(document.current_sha256)
+
+
+async def package_file(session: AsyncSession, blobs: BlobStore, package: Package) -> PackageFile:
+    documents = await list_documents(session, package.id)
+    if not documents:
+        raise NotFound("The package has no documents")
+    if len(documents) == 1:
+        only = documents[0]
+        return PackageFile(only.name, await document_bytes(blobs, only), is_zip=False)
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for document in documents:
+            archive.writestr(
+                _unique_name(document.name, used), await document_bytes(blobs, document)
+            )
+    return PackageFile(f"{package.name}.zip", buffer.getvalue(), is_zip=True)
+
+
+def _unique_name(name: str, used: set[str]) -> str:
+    base, dot, extension = name.rpartition(".")
+    if not dot:
+        base, extension = name, ""
+    candidate, counter = name, 2
+    while candidate.lower() in used:
+        candidate = f"{base} ({counter}).{extension}" if extension else f"{base} ({counter})"
+        counter += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+async def page_image(
+    session: AsyncSession, blobs: BlobStore, document: Document, page_no: int, resolution: int
+) -> bytes:
+    """A page as PNG, rendered once per document version, page and resolution."""
+    if not 1 <= page_no <= document.page_count:
+        raise NotFound("Page not found", value=str(page_no))
+    key = (document.current_sha256, page_no, resolution)
+    cached = await session.get(RenderedPage, key)
+    if cached is not None and await blobs.exists(cached.image_sha256):
+        return await blobs.get(cached.image_sha256)
+    image = await render_page_png_async(
+        await document_bytes(blobs, document), page_no - 1, resolution
+    )
+    image_sha256 = await blobs.put(image)
+    # Two requests may render the same page at once: the first row wins, both are right.
+    insert = dialect_insert(session)
+    await session.execute(
+        insert(RenderedPage)
+        .values(
+            document_sha256=document.current_sha256,
+            page_no=page_no,
+            resolution=resolution,
+            image_sha256=image_sha256,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_update(
+            index_elements=["document_sha256", "page_no", "resolution"],
+            set_={"image_sha256": image_sha256},
+        )
+    )
+    return image

@@ -1,0 +1,228 @@
+"""The package list: what a user owns, and what was sent to them, newest first.
+
+Owned and received packages are two index-ordered queries joined with UNION ALL
+(a package is never both: the received side excludes the caller's own), and the
+database pages through their merge, so no more rows than the page needs leave it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, Select, and_, false, func, not_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.principal import Principal
+from signflow.db import utcnow
+from signflow.errors import BadRequest
+from signflow.models import Package, ProcessStatus, Recipient, User, WorkflowStatus
+
+MAX_RECORDS_PER_PAGE = 100
+
+
+class StatusFilter(StrEnum):
+    ALL = "ALL"
+    DRAFT = "DRAFT"
+    PENDING = "PENDING"
+    SIGNED = "SIGNED"
+    DECLINED = "DECLINED"
+    INPROGRESS = "INPROGRESS"
+    EDITED = "EDITED"
+    REVIEWED = "REVIEWED"
+    COMPLETED = "COMPLETED"
+    EXPIRED = "EXPIRED"
+
+
+class Folder(StrEnum):
+    INBOX = "INBOX"
+    ARCHIVE = "ARCHIVE"
+
+
+OWNER_VIEW = {
+    WorkflowStatus.DRAFT.value: "DRAFT",
+    WorkflowStatus.SHARED.value: "INPROGRESS",
+    WorkflowStatus.COMPLETED.value: "COMPLETED",
+    WorkflowStatus.DECLINED.value: "DECLINED",
+    WorkflowStatus.EXPIRED.value: "EXPIRED",
+}
+
+RECIPIENT_VIEW = {
+    ProcessStatus.IN_PROGRESS.value: "PENDING",
+    ProcessStatus.BLOCKED.value: "PENDING",
+    ProcessStatus.SIGNED.value: "SIGNED",
+    ProcessStatus.REVIEWED.value: "REVIEWED",
+    ProcessStatus.EDITED.value: "EDITED",
+    ProcessStatus.DECLINED.value: "DECLINED",
+}
+
+_OWNED_STATUSES: dict[StatusFilter, tuple[str, ...]] = {
+    StatusFilter.DRAFT: (WorkflowStatus.DRAFT.value,),
+    StatusFilter.INPROGRESS: (WorkflowStatus.SHARED.value,),
+    StatusFilter.COMPLETED: (WorkflowStatus.COMPLETED.value,),
+    StatusFilter.DECLINED: (WorkflowStatus.DECLINED.value,),
+    StatusFilter.EXPIRED: (WorkflowStatus.EXPIRED.value,),
+}
+
+_RECEIVED_PROCESS_STATUSES: dict[StatusFilter, tuple[str, ...]] = {
+    StatusFilter.PENDING: (ProcessStatus.IN_PROGRESS.value, ProcessStatus.BLOCKED.value),
+    StatusFilter.SIGNED: (ProcessStatus.SIGNED.value,),
+    StatusFilter.REVIEWED: (ProcessStatus.REVIEWED.value,),
+    StatusFilter.EDITED: (ProcessStatus.EDITED.value,),
+    StatusFilter.DECLINED: (ProcessStatus.DECLINED.value,),
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    status: StatusFilter
+    page_no: int
+    per_page: int
+    folder: Folder = Folder.INBOX
+    search: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.page_no < 1:
+            raise BadRequest("page_no must be 1 or more")
+        if not 1 <= self.per_page <= MAX_RECORDS_PER_PAGE:
+            raise BadRequest(f"records_per_page must be between 1 and {MAX_RECORDS_PER_PAGE}")
+
+
+@dataclass(frozen=True)
+class ListedPackage:
+    package: Package
+    owner: User
+    status: str
+    folder: Folder
+    unread: bool
+    current_recipients: tuple[Recipient, ...]
+
+
+async def list_packages(
+    session: AsyncSession, principal: Principal, query: ListQuery, archive_after_days: int
+) -> tuple[list[ListedPackage], int]:
+    archive_before = utcnow() - dt.timedelta(days=archive_after_days)
+    common = _common_conditions(query, archive_before)
+    owned = _owned(principal, query).where(*common)
+    received = _received(principal, query).where(*common)
+    total = sum(
+        [
+            await session.scalar(select(func.count()).select_from(owned.subquery())) or 0,
+            await session.scalar(select(func.count()).select_from(received.subquery())) or 0,
+        ]
+    )
+    both = union_all(owned, received).subquery()
+    page_ids = list(
+        await session.scalars(
+            select(both.c.id)
+            .order_by(both.c.id.desc())
+            .limit(query.per_page)
+            .offset((query.page_no - 1) * query.per_page)
+        )
+    )
+    return await _load(session, principal, page_ids, archive_before), total
+
+
+def _common_conditions(query: ListQuery, archive_before: dt.datetime) -> list[ColumnElement[bool]]:
+    archived = and_(
+        Package.status == WorkflowStatus.COMPLETED.value,
+        Package.completed_at.is_not(None),
+        Package.completed_at < archive_before,
+    )
+    conditions: list[ColumnElement[bool]] = [
+        Package.deleted_at.is_(None),
+        archived if query.folder is Folder.ARCHIVE else not_(archived),
+    ]
+    if query.search:
+        conditions.append(func.lower(Package.name).contains(query.search.lower(), autoescape=True))
+    return conditions
+
+
+def _owned(principal: Principal, query: ListQuery) -> Select[int]:
+    statement = select(Package.id).where(Package.owner_id == principal.user.id)
+    if query.status is StatusFilter.ALL:
+        return statement
+    statuses = _OWNED_STATUSES.get(query.status)
+    return statement.where(Package.status.in_(statuses) if statuses else false())
+
+
+def _received(principal: Principal, query: ListQuery) -> Select[int]:
+    statement = (
+        select(Package.id)
+        .join(Recipient, Recipient.package_id == Package.id)
+        .where(
+            Recipient.email == principal.user.email,
+            Recipient.turn_started_at.is_not(None),
+            Recipient.process_status != ProcessStatus.SKIPPED.value,
+            Package.owner_id != principal.user.id,
+        )
+        .distinct()
+    )
+    if query.status is StatusFilter.ALL:
+        return statement
+    if query.status is StatusFilter.COMPLETED:
+        return statement.where(Package.status == WorkflowStatus.COMPLETED.value)
+    process_statuses = _RECEIVED_PROCESS_STATUSES.get(query.status)
+    if not process_statuses:
+        return statement.where(false())
+    return statement.where(Recipient.process_status.in_(process_statuses))
+
+
+async def _load(
+    session: AsyncSession,
+    principal: Principal,
+    ids: Sequence[int],
+    archive_before: dt.datetime,
+) -> list[ListedPackage]:
+    if not ids:
+        return []
+    packages = {p.id: p for p in await session.scalars(select(Package).where(Package.id.in_(ids)))}
+    owner_ids = {p.owner_id for p in packages.values()}
+    owners = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(owner_ids)))}
+    recipients = list(
+        await session.scalars(
+            select(Recipient)
+            .where(Recipient.package_id.in_(ids))
+            .order_by(Recipient.package_id, Recipient.position)
+        )
+    )
+    listed = []
+    for package_id in ids:
+        package = packages[package_id]
+        own = package.owner_id == principal.user.id
+        mine = [
+            r for r in recipients if r.package_id == package_id and r.email == principal.user.email
+        ]
+        current = tuple(
+            r
+            for r in recipients
+            if r.package_id == package_id and r.process_status == ProcessStatus.IN_PROGRESS.value
+        )
+        archived = (
+            package.status == WorkflowStatus.COMPLETED.value
+            and package.completed_at is not None
+            and package.completed_at < archive_before
+        )
+        listed.append(
+            ListedPackage(
+                package=package,
+                owner=owners[package.owner_id],
+                status=_view_status(package, own, mine),
+                folder=Folder.ARCHIVE if archived else Folder.INBOX,
+                unread=not own and any(r.read_at is None for r in mine),
+                current_recipients=current,
+            )
+        )
+    return listed
+
+
+def _view_status(package: Package, own: bool, mine: list[Recipient]) -> str:
+    if own or not mine:
+        return OWNER_VIEW.get(package.status, package.status)
+    for recipient in mine:
+        view = RECIPIENT_VIEW.get(recipient.process_status)
+        if view is not None:
+            return view
+    return OWNER_VIEW.get(package.status, package.status)

@@ -1,0 +1,154 @@
+"""PDF intake: accept a PDF only if PDFium and pyHanko both read it safely.
+
+Cheap checks (size, header, end marker) run in the caller's process; parsing
+runs in a sandboxed worker process (see sandbox.py) so a hostile file costs
+at most the configured memory, CPU and wall-clock time, and is refused with
+a 4xx instead of taking the server down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+
+from signflow.errors import InvalidPdf, PayloadTooLarge
+from signflow.pdf.probe import (
+    TOO_COMPLEX_MESSAGE,
+    PdfInfo,
+    Refusal,
+    RefusalKind,
+    probe_pdf,
+)
+from signflow.pdf.sandbox import Sandbox, SandboxFailure, SandboxLimits
+from signflow.pdf.sniff import FileKind, sniff
+
+MB = 1024 * 1024
+DEFAULT_MAX_BYTES = 25 * MB
+DEFAULT_MAX_PAGES = 500
+DEFAULT_MAX_OBJECTS = 500_000
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_MEMORY_BYTES = 512 * MB
+EOF_WINDOW = 1024
+
+__all__ = ["PdfInfo", "close_intake_sandboxes", "inspect_pdf", "inspect_pdf_sync"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    max_bytes: int
+    max_pages: int
+    max_objects: int
+    sandbox: SandboxLimits
+
+
+_sandboxes: dict[SandboxLimits, Sandbox] = {}
+_sandboxes_lock = threading.Lock()
+
+
+def _sandbox(limits: SandboxLimits) -> Sandbox:
+    with _sandboxes_lock:
+        sandbox = _sandboxes.get(limits)
+        if sandbox is None:
+            sandbox = Sandbox(limits, preload=("signflow.pdf.probe",))
+            _sandboxes[limits] = sandbox
+        return sandbox
+
+
+def close_intake_sandboxes() -> None:
+    """Stop the worker processes (at application shutdown)."""
+    with _sandboxes_lock:
+        sandboxes = list(_sandboxes.values())
+        _sandboxes.clear()
+    for sandbox in sandboxes:
+        sandbox.close()
+
+
+def _limits(
+    max_bytes: int, max_pages: int, max_objects: int, timeout_seconds: float, memory_bytes: int
+) -> _Limits:
+    return _Limits(
+        max_bytes=max_bytes,
+        max_pages=max_pages,
+        max_objects=max_objects,
+        sandbox=SandboxLimits(
+            memory_bytes=memory_bytes,
+            cpu_seconds=max(1, round(timeout_seconds)),
+            wall_seconds=timeout_seconds,
+        ),
+    )
+
+
+def inspect_pdf_sync(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    max_objects: int = DEFAULT_MAX_OBJECTS,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+) -> PdfInfo:
+    """Check an uploaded PDF; return what was learned or raise InvalidPdf / PayloadTooLarge.
+
+    Blocks for up to `timeout_seconds` (plus worker start-up on first use).
+    """
+    limits = _limits(max_bytes, max_pages, max_objects, timeout_seconds, memory_bytes)
+    check_envelope(data, max_bytes=limits.max_bytes)
+    try:
+        outcome = _sandbox(limits.sandbox).run(
+            probe_pdf, data, limits.max_pages, limits.max_objects
+        )
+    except SandboxFailure as exc:
+        raise InvalidPdf(f"{TOO_COMPLEX_MESSAGE} ({exc})") from exc
+    return _accept(outcome)
+
+
+async def inspect_pdf(
+    data: bytes,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    max_objects: int = DEFAULT_MAX_OBJECTS,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+) -> PdfInfo:
+    """The async face of inspect_pdf_sync; the event loop stays free while a worker parses."""
+    return await asyncio.to_thread(
+        inspect_pdf_sync,
+        data,
+        max_bytes=max_bytes,
+        max_pages=max_pages,
+        max_objects=max_objects,
+        timeout_seconds=timeout_seconds,
+        memory_bytes=memory_bytes,
+    )
+
+
+def check_envelope(data: bytes, *, max_bytes: int) -> None:
+    """The checks that need no parsing: size, the %PDF- header, the %%EOF end marker."""
+    if not data:
+        raise InvalidPdf("The file is empty (0 bytes); upload a PDF document")
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(
+            f"The PDF is {_megabytes(len(data))} MB; the limit is {_megabytes(max_bytes)} MB"
+        )
+    kind = sniff(data)
+    if kind is not FileKind.PDF:
+        detail = f"it looks like a {kind.value}" if kind else "it does not start with %PDF-"
+        raise InvalidPdf(f"The file is not a PDF document ({detail}); upload a PDF")
+    if b"%%EOF" not in data[-EOF_WINDOW:]:
+        raise InvalidPdf(
+            "The PDF is truncated: it does not end with the %%EOF marker; upload the complete file"
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:.1f}".removesuffix(".0")
+
+
+def _accept(outcome: PdfInfo | Refusal) -> PdfInfo:
+    if isinstance(outcome, PdfInfo):
+        return outcome
+    if outcome.kind is RefusalKind.TOO_LARGE:
+        raise PayloadTooLarge(outcome.message)
+    raise InvalidPdf(outcome.message)

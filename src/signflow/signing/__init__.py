@@ -1,0 +1,1 @@
+"""PAdES signing: enterprise PKI, a fast long-lived signer, verification, evidence reports."""

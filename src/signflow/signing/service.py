@@ -1,0 +1,198 @@
+"""Signing and verifying the documents of a package, for the workflow and the API."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.context import AppContext
+from signflow.errors import BadRequest
+from signflow.models import (
+    CredentialKind,
+    Document,
+    DocumentVersion,
+    EnterpriseCa,
+    Field,
+    FieldKind,
+    Package,
+    Recipient,
+    User,
+    VersionKind,
+)
+from signflow.packages.documents import add_version
+from signflow.signing.ca import build_crl
+from signflow.signing.enterprise_keys import (
+    SignerCache,
+    credential_for,
+    ensure_enterprise_ca,
+    signer_from,
+)
+from signflow.signing.fields import EmptyField, add_empty_signature_fields
+from signflow.signing.signer import DocMdpLevel, SignRequest
+from signflow.signing.verify import SignatureReport, verify_pdf
+
+MAX_HAND_SIGNATURE_BYTES = 1024 * 1024
+CERTIFY_LEVELS: dict[str, DocMdpLevel] = {
+    "NO_CHANGES_ALLOWED": 1,
+    "FORM_FILLING": 2,
+    "FORM_FILLING_AND_ANNOTATIONS": 3,
+}
+
+
+@dataclass(frozen=True)
+class SignatureInput:
+    hand_signature_image: str | None = None
+    signing_reason: str | None = None
+    signing_location: str | None = None
+    contact_information: str | None = None
+    user_name: str | None = None
+    signing_capacity: str | None = None
+
+
+def signer_cache(context: AppContext) -> SignerCache:
+    cache = context.services.get("signers")
+    if cache is None:
+        cache = context.services["signers"] = SignerCache()
+    assert isinstance(cache, SignerCache)
+    return cache
+
+
+def decode_hand_signature(value: str | None) -> bytes | None:
+    if not value:
+        return None
+    if value.startswith("data:"):
+        value = value.partition(",")[2]
+    try:
+        png = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequest("hand_signature_image must be a base64-encoded PNG image") from exc
+    if len(png) > MAX_HAND_SIGNATURE_BYTES:
+        raise BadRequest("hand_signature_image must be at most 1 MB")
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise BadRequest("hand_signature_image must be a PNG image")
+    return png
+
+
+async def sign_field(
+    session: AsyncSession,
+    context: AppContext,
+    *,
+    package: Package,
+    document: Document,
+    field: Field,
+    recipient: Recipient,
+    signer_user: User | None,
+    request: SignatureInput,
+) -> DocumentVersion:
+    """Apply one PAdES signature into `field` and store the result as a new version.
+
+    The document row is locked first: two signers of one document (a parallel
+    step) must each sign the other's output, never the same old version.
+    """
+    settings = context.settings
+    locked = await session.scalar(
+        select(Document).where(Document.id == document.id).with_for_update()
+    )
+    assert locked is not None
+    document = locked
+    hand_signature = decode_hand_signature(request.hand_signature_image)
+    display_name = (request.user_name or recipient.name or recipient.email).strip()
+    kind = (
+        CredentialKind.SEAL
+        if field.kind == FieldKind.ELECTRONIC_SIGNATURE.value
+        else CredentialKind.SIGNER
+    )
+    credential = await credential_for(
+        session,
+        settings,
+        package.enterprise_id,
+        kind,
+        email=recipient.email if kind is CredentialKind.SIGNER else "",
+        name=signer_user.name if signer_user else display_name,
+    )
+    ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
+    signer = signer_from(settings, signer_cache(context), credential, ca.record.cert_der)
+    earlier_signatures = await session.scalar(
+        select(func.count())
+        .select_from(DocumentVersion)
+        .where(
+            DocumentVersion.document_id == document.id,
+            DocumentVersion.kind == VersionKind.SIGNED.value,
+        )
+    )
+    certify = (
+        CERTIFY_LEVELS.get(document.certify_permission, 1)
+        if document.certify_enabled and not earlier_signatures
+        else None
+    )
+    long_term = settings.signature_level == "B-LT"
+    reason = request.signing_reason
+    if request.signing_capacity:
+        reason = f"{reason} ({request.signing_capacity})" if reason else request.signing_capacity
+    sign_request = SignRequest(
+        field_name=field.name,
+        page=field.page_no - 1,
+        rect=(field.x, field.y, field.width, field.height),
+        reason=reason,
+        location=request.signing_location,
+        contact_info=request.contact_information,
+        signer_name=display_name,
+        hand_signature_png=hand_signature,
+        kind="initials" if field.kind == FieldKind.INITIALS.value else "signature",
+        certify=certify,
+        lock_form_fields=document.lock_form_fields,
+        level=settings.signature_level,
+        timestamp_url=settings.tsa_url,
+        validation_certs=(ca.authority.cert,) if long_term else (),
+        crls=(build_crl(ca.authority),) if long_term else (),
+    )
+    pdf = await context.blobs.get(document.current_sha256)
+    if certify is not None:
+        later = await _later_signature_fields(session, document.id, field.id)
+        pdf = await asyncio.to_thread(add_empty_signature_fields, pdf, later)
+    signed = await signer.sign_async(pdf, sign_request)
+    return await add_version(session, context.blobs, document, signed, VersionKind.SIGNED)
+
+
+SIGNATURE_KINDS = frozenset(
+    {
+        FieldKind.SIGNATURE.value,
+        FieldKind.DIGITAL_SIGNATURE.value,
+        FieldKind.ELECTRONIC_SIGNATURE.value,
+        FieldKind.IN_PERSON_SIGNATURE.value,
+        FieldKind.INITIALS.value,
+    }
+)
+
+
+async def _later_signature_fields(
+    session: AsyncSession, document_id: int, signing_field_id: int
+) -> list[EmptyField]:
+    fields = await session.scalars(
+        select(Field).where(
+            Field.document_id == document_id,
+            Field.id != signing_field_id,
+            Field.kind.in_(SIGNATURE_KINDS),
+            Field.signed_at.is_(None),
+        )
+    )
+    return [EmptyField(f.name, f.page_no - 1, (f.x, f.y, f.width, f.height)) for f in fields]
+
+
+async def trust_roots(session: AsyncSession, enterprise_id: int) -> list[bytes]:
+    record = await session.get(EnterpriseCa, enterprise_id)
+    return [record.cert_der] if record else []
+
+
+async def verify_document(
+    session: AsyncSession, context: AppContext, enterprise_id: int, document: Document
+) -> list[SignatureReport]:
+    """Validate the document's current PDF against the enterprise CA (no network)."""
+    roots = await trust_roots(session, enterprise_id)
+    pdf = await context.blobs.get(document.current_sha256)
+    return await asyncio.to_thread(verify_pdf, pdf, roots)

@@ -1,0 +1,149 @@
+"""Blobs as files under a root directory: root/ab/cd/<sha256>."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import BinaryIO
+
+from signflow.storage.base import (
+    CHUNK_SIZE,
+    BlobNotFound,
+    BlobStore,
+    check_sha256,
+    sha256_of,
+    too_large,
+)
+
+
+class FilesystemBlobStore(BlobStore):
+    """Each blob is written to a temporary file in its final directory, fsynced, then renamed
+    into place, so a reader never sees a partial blob, even after a crash."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._incoming = root / "incoming"
+
+    def path_of(self, sha256: str) -> Path:
+        check_sha256(sha256)
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    async def put(self, data: bytes) -> str:
+        sha256 = sha256_of(data)
+        await asyncio.to_thread(self._write, sha256, data)
+        return sha256
+
+    def _write(self, sha256: str, data: bytes) -> None:
+        target = self.path_of(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            Path(temp).replace(target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                Path(temp).unlink()
+            raise
+        _fsync_directory(target.parent)
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], *, max_bytes: int | None = None
+    ) -> tuple[str, int]:
+        """Spool to a temporary file while hashing, so a large upload is held once, on disk."""
+        await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
+        fd, temp_name = await asyncio.to_thread(
+            tempfile.mkstemp, dir=self._incoming, prefix="upload-"
+        )
+        temp = Path(temp_name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as file:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise too_large(max_bytes)
+                    digest.update(chunk)
+                    await asyncio.to_thread(file.write, chunk)
+                await asyncio.to_thread(_flush_and_sync, file)
+            sha256 = digest.hexdigest()
+            await asyncio.to_thread(self._move_into_place, temp, sha256)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                await asyncio.to_thread(temp.unlink)
+        return sha256, size
+
+    def _move_into_place(self, temp: Path, sha256: str) -> None:
+        target = self.path_of(sha256)
+        if target.exists():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp.replace(target)
+        _fsync_directory(target.parent)
+
+    async def get(self, sha256: str) -> bytes:
+        path = self.path_of(sha256)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            raise BlobNotFound(sha256) from None
+
+    async def exists(self, sha256: str) -> bool:
+        return await asyncio.to_thread(self.path_of(sha256).is_file)
+
+    async def size(self, sha256: str) -> int:
+        path = self.path_of(sha256)
+        try:
+            return (await asyncio.to_thread(path.stat)).st_size
+        except FileNotFoundError:
+            raise BlobNotFound(sha256) from None
+
+    async def delete(self, sha256: str) -> bool:
+        path = self.path_of(sha256)
+        try:
+            await asyncio.to_thread(path.unlink)
+        except FileNotFoundError:
+            return False
+        return True
+
+    async def open_stream(
+        self, sha256: str, *, chunk_size: int = CHUNK_SIZE
+    ) -> AsyncIterator[bytes]:
+        path = self.path_of(sha256)
+        try:
+            file = await asyncio.to_thread(path.open, "rb")
+        except FileNotFoundError:
+            raise BlobNotFound(sha256) from None
+        return _read_chunks(file, chunk_size)
+
+
+async def _read_chunks(file: BinaryIO, chunk_size: int) -> AsyncIterator[bytes]:
+    try:
+        while chunk := await asyncio.to_thread(file.read, chunk_size):
+            yield chunk
+    finally:
+        await asyncio.to_thread(file.close)
+
+
+def _flush_and_sync(file: BinaryIO) -> None:
+    file.flush()
+    os.fsync(file.fileno())
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The rename is durable only once the directory entry itself is on disk.
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,260 @@
+"""Rendering the signer pages: templates, security headers, and the page's view of a package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow import __version__
+from signflow.accounts.principal import Principal
+from signflow.models import FieldKind, Package, ProcessStatus, Recipient, WorkflowStatus
+from signflow.packages.access import PackageAccess
+from signflow.packages.documents import list_documents
+from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, from_accept_language, languages
+from signflow.web.session import WebSession
+from signflow.workflow.common import SIGNING_ROLES, package_recipients, turn_is_open
+from signflow.workflow.fields import SIGNATURE_KINDS, list_fields
+
+NONE = "'none'"
+ResponseT = TypeVar("ResponseT", bound=Response)
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+STATIC_PATH = "/web/static"
+# Page images are rendered at this resolution; CSS scales them to the screen.
+PAGE_DPI = 96
+
+environment = Environment(
+    loader=FileSystemLoader(TEMPLATES_DIR),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def choose_language(request: Request, web: WebSession | None) -> str:
+    if web is not None and web.language:
+        return web.language
+    return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+
+
+def origin_of(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def frame_sources(domains: tuple[str, ...]) -> str:
+    """CSP frame-ancestors sources for an application's allowed domains."""
+    sources = []
+    for domain in domains:
+        domain = domain.strip().rstrip("/")
+        if not domain:
+            continue
+        if "://" in domain:
+            origin = origin_of(domain)
+            if origin:
+                sources.append(origin)
+        elif all(c.isalnum() or c in ".-*:" for c in domain):
+            sources.append(f"https://{domain}")
+    return " ".join(sources)
+
+
+def security_headers(response: ResponseT, web: WebSession | None) -> ResponseT:
+    """Headers on every signer page: no inline script, no referrer, no caching."""
+    form_action = "'self'"
+    if web is not None and web.callback_url:
+        callback_origin = origin_of(web.callback_url)
+        if callback_origin:
+            # Chrome applies form-action to the redirect that follows a form post.
+            form_action += f" {callback_origin}"
+    ancestors = frame_sources(web.frame_ancestors) if web is not None else ""
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        f"connect-src 'self'; form-action {form_action}; base-uri 'none'; "
+        f"frame-ancestors {ancestors or NONE}"
+    )
+    if not ancestors:
+        response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render(
+    request: Request,
+    template: str,
+    web: WebSession | None,
+    status_code: int = 200,
+    **values: object,
+) -> HTMLResponse:
+    language = choose_language(request, web)
+    html = environment.get_template(template).render(
+        t=Translator(language),
+        lang=language,
+        languages=languages(),
+        language_names={code: Translator(code)("lang.name") for code in languages()},
+        static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
+        csrf=web.csrf if web is not None else "",
+        **values,
+    )
+    return security_headers(HTMLResponse(html, status_code=status_code), web)
+
+
+@dataclass(frozen=True)
+class FieldView:
+    anchor: str
+    document_id: int
+    name: str
+    kind: str
+    page_no: int
+    left: float
+    top: float
+    width: float
+    height: float
+    signed: bool
+    value: str | None
+    required: bool
+
+    @property
+    def is_signature(self) -> bool:
+        return self.kind in SIGNATURE_KINDS
+
+    @property
+    def is_initials(self) -> bool:
+        return self.kind == FieldKind.INITIALS.value
+
+    @property
+    def input_type(self) -> str:
+        if self.kind == FieldKind.CHECKBOX.value:
+            return "checkbox"
+        return "date" if "date" in self.name.lower() else "text"
+
+    @property
+    def style(self) -> str:
+        return (
+            f"--l:{self.left:.3f}%;--t:{self.top:.3f}%;--w:{self.width:.3f}%;--h:{self.height:.3f}%"
+        )
+
+
+@dataclass(frozen=True)
+class PageView:
+    number: int
+    width_pt: float
+    height_pt: float
+    fields: list[FieldView]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    id: int
+    name: str
+    pages: list[PageView]
+
+
+@dataclass(frozen=True)
+class PersonView:
+    name: str
+    role: str
+    status: str
+    is_me: bool
+    is_next: bool
+
+
+@dataclass(frozen=True)
+class PackageView:
+    package: Package
+    me: Recipient
+    documents: list[DocumentView]
+    people: list[PersonView]
+    can_act: bool
+    can_finish: bool
+    fields_total: int
+    fields_left: int
+    can_download: bool
+
+    @property
+    def my_fields(self) -> list[FieldView]:
+        return [f for d in self.documents for p in d.pages for f in p.fields]
+
+    @property
+    def fillable(self) -> list[FieldView]:
+        return [f for f in self.my_fields if not f.is_signature]
+
+    @property
+    def is_signer(self) -> bool:
+        return self.me.role in SIGNING_ROLES
+
+
+async def package_view(
+    session: AsyncSession, access: PackageAccess, me: Recipient, principal: Principal
+) -> PackageView:
+    """What the package page shows to `me`."""
+    package = access.package
+    documents = await list_documents(session, package.id)
+    views: list[DocumentView] = []
+    total = left = 0
+    for document in documents:
+        placed = await list_fields(session, principal, package.id, document.id)
+        pages: list[PageView] = []
+        for number, (width, height) in enumerate(document.pages, start=1):
+            fields = []
+            for item in placed:
+                field = item.field
+                if field.page_no != number or field.recipient_id != me.id:
+                    continue
+                signed = field.signed_at is not None
+                if field.kind in SIGNATURE_KINDS and field.required:
+                    total += 1
+                    left += 0 if signed else 1
+                fields.append(
+                    FieldView(
+                        anchor=f"field-{document.id}-{field.id}",
+                        document_id=document.id,
+                        name=field.name,
+                        kind=field.kind,
+                        page_no=number,
+                        left=field.x / width * 100,
+                        top=(height - field.y - field.height) / height * 100,
+                        width=field.width / width * 100,
+                        height=field.height / height * 100,
+                        signed=signed,
+                        value=field.value,
+                        required=field.required,
+                    )
+                )
+            pages.append(PageView(number, width, height, fields))
+        views.append(DocumentView(document.id, document.name, pages))
+    everyone = await package_recipients(session, package.id)
+    open_turns = [r for r in everyone if turn_is_open(r)]
+    waiting = [r for r in everyone if r.process_status == ProcessStatus.UN_PROCESSED.value]
+    next_ids = {r.id for r in open_turns} or (
+        {r.id for r in waiting if r.signing_order == waiting[0].signing_order} if waiting else set()
+    )
+    people = [
+        PersonView(r.name or r.email, r.role, r.process_status, r.id == me.id, r.id in next_ids)
+        for r in everyone
+    ]
+    shared = package.status == WorkflowStatus.SHARED.value
+    my_turn = shared and turn_is_open(me)
+    can_act = my_turn and me.process_status == ProcessStatus.IN_PROGRESS.value
+    can_finish = my_turn and me.role in SIGNING_ROLES and left == 0
+    return PackageView(
+        package=package,
+        me=me,
+        documents=views,
+        people=people,
+        can_act=can_act,
+        can_finish=can_finish,
+        fields_total=total,
+        fields_left=left,
+        can_download=me.permissions.get("download", True) is not False,
+    )

@@ -1,0 +1,386 @@
+"""The signer's pages: the email link, the package page, its actions, the done page.
+
+Every action calls the same workflow function as the SigningHub API, as the
+recipient the session names (see `signflow.workflow.recipient_session`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+
+from signflow.audit.history import Actor
+from signflow.context import AppContext
+from signflow.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, SignflowError
+from signflow.faces.routing import client_address, get_context, get_session
+from signflow.models import FieldKind, RecipientRole, WorkflowStatus
+from signflow.packages.access import PackageAccess, get_package
+from signflow.packages.content import document_bytes, page_image
+from signflow.packages.documents import get_document
+from signflow.packages.links import RECIPIENT_LINK_PURPOSE
+from signflow.sealing import InvalidToken, read_token
+from signflow.web.i18n import DEFAULT_LANGUAGE, catalogs, supported
+from signflow.web.pages import PAGE_DPI, choose_language, package_view, render, security_headers
+from signflow.web.session import (
+    FLASH_COOKIE,
+    WebSession,
+    new_session,
+    read_flash,
+    read_session,
+    write_flash,
+    write_session,
+)
+from signflow.workflow.actions import (
+    approve_package,
+    decline_package,
+    finish_processing,
+    open_package,
+    submit_package,
+)
+from signflow.workflow.common import NOT_ALLOWED
+from signflow.workflow.fields import fill_fields
+from signflow.workflow.recipient_session import RecipientSession, recipient_session
+from signflow.workflow.sign import SignatureRequest, sign_document
+
+MAX_FORM_BYTES = 2 * 1024 * 1024
+PACKAGE_PAGE = "/web/package"
+DONE_PAGE = "/web/done"
+
+
+class SessionExpired(SignflowError):
+    status_code = 401
+    default_message = "error.session"
+
+
+class CsrfRejected(SignflowError):
+    status_code = 403
+    default_message = "error.csrf"
+
+
+class WebRoute(APIRoute):
+    """One transaction per request, and errors as pages rather than JSON.
+
+    A refused action goes back to the package page with a message; the
+    transaction has rolled back by then, so nothing of the action is kept.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            context: AppContext = request.app.state.context
+            try:
+                async with context.sessions() as session, session.begin():
+                    request.state.session = session
+                    return await handler(request)
+            except SignflowError as exc:
+                return _error_page(request, exc)
+
+        return run
+
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+def _error_page(request: Request, exc: SignflowError) -> Response:
+    settings = get_context(request).settings
+    web = read_session(request, settings)
+    key = _message_key(exc)
+    if request.method == "POST" and web is not None and not isinstance(exc, SessionExpired):
+        response = RedirectResponse(PACKAGE_PAGE, status_code=303)
+        if key == "error.refused":
+            write_flash(response, settings, key, message=exc.message)
+        else:
+            write_flash(response, settings, key)
+        return security_headers(response, web)
+    status = exc.status_code if 400 <= exc.status_code < 500 else 500
+    return render(request, "error.html", web, status_code=status, key=key, message=exc.message)
+
+
+def _message_key(exc: SignflowError) -> str:
+    if exc.message in catalogs()[DEFAULT_LANGUAGE]:
+        return exc.message
+    if exc.message == NOT_ALLOWED:
+        return "error.not_allowed"
+    if exc.message.startswith("Sign every signature field"):
+        return "error.sign_all_first"
+    if isinstance(exc, NotFound):
+        return "error.link"
+    if isinstance(exc, Forbidden):
+        return "error.not_yet"
+    return "error.refused"
+
+
+def _actor(request: Request, rs: RecipientSession) -> Actor:
+    return Actor(
+        email=rs.recipient.email,
+        name=rs.recipient.name or rs.recipient.email,
+        ip_address=client_address(request),
+        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
+    )
+
+
+def _web(request: Request) -> WebSession:
+    web = read_session(request, get_context(request).settings)
+    if web is None:
+        raise SessionExpired()
+    return web
+
+
+async def _recipient(request: Request, web: WebSession) -> RecipientSession:
+    try:
+        return await recipient_session(get_session(request), web.recipient)
+    except NotFound as exc:
+        raise SessionExpired() from exc
+
+
+def _require_identity_free(rs: RecipientSession) -> None:
+    """Document-opening security (password, OTP) is not offered by these pages yet."""
+    authentication = rs.recipient.authentication or {}
+    if authentication.get("enabled"):
+        raise Forbidden("error.identity")
+
+
+async def _form(request: Request, web: WebSession) -> dict[str, str]:
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        raise PayloadTooLarge("The form is too large")
+    raw = await request.body()
+    if len(raw) > MAX_FORM_BYTES:
+        raise PayloadTooLarge("The form is too large")
+    form = dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
+    if not web.check_csrf(form.get("csrf")):
+        raise CsrfRejected()
+    origin = request.headers.get("origin")
+    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
+        raise CsrfRejected()
+    return form
+
+
+def _landing(request: Request, web: WebSession) -> Response:
+    response = RedirectResponse(PACKAGE_PAGE, status_code=303)
+    write_session(response, get_context(request).settings, web)
+    return security_headers(response, web)
+
+
+@router.get("/sign/{token}")
+async def email_link(token: str, request: Request, lang: str | None = None) -> Response:
+    """The link in the recipient's email: a session for that recipient, then their page."""
+    settings = get_context(request).settings
+    try:
+        payload = read_token(settings.effective_secret_key, RECIPIENT_LINK_PURPOSE, token)
+    except InvalidToken as exc:
+        raise NotFound("error.link") from exc
+    rs = await recipient_session(get_session(request), str(payload.get("r", "")))
+    language = supported(lang) or choose_language(request, None)
+    return _landing(request, new_session(rs.recipient.public_id, language))
+
+
+async def _open(request: Request, web: WebSession) -> tuple[RecipientSession, PackageAccess]:
+    rs = await _recipient(request, web)
+    _require_identity_free(rs)
+    access = await get_package(get_session(request), rs.principal, rs.package.id)
+    return rs, access
+
+
+@router.get(PACKAGE_PAGE)
+async def package_page(request: Request, lang: str | None = None) -> Response:
+    web = _web(request)
+    changed = supported(lang)
+    if changed:
+        web = web.with_language(changed)
+    rs, access = await _open(request, web)
+    session = get_session(request)
+    if rs.recipient.read_at is None and access.package.status == WorkflowStatus.SHARED.value:
+        await open_package(session, rs.principal, _actor(request, rs), rs.package.id)
+    view = await package_view(session, access, rs.recipient, rs.principal)
+    flash = read_flash(request, get_context(request).settings)
+    response = render(request, "package.html", web, view=view, flash=flash)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    if changed:
+        write_session(response, get_context(request).settings, web)
+    return response
+
+
+@router.get("/web/package/documents/{document_id}/pages/{page_no}.png")
+async def page_png(document_id: int, page_no: int, request: Request) -> Response:
+    web = _web(request)
+    _, access = await _open(request, web)
+    session = get_session(request)
+    document = await get_document(session, access, document_id)
+    png = await page_image(session, get_context(request).blobs, document, page_no, PAGE_DPI)
+    response = Response(png, media_type="image/png")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.get("/web/package/documents/{document_id}/file")
+async def document_file(document_id: int, request: Request) -> Response:
+    web = _web(request)
+    rs, access = await _open(request, web)
+    if rs.recipient.permissions.get("download", True) is False:
+        raise Forbidden(NOT_ALLOWED)
+    document = await get_document(get_session(request), access, document_id)
+    data = await document_bytes(get_context(request).blobs, document)
+    name = document.name if document.name.lower().endswith(".pdf") else f"{document.name}.pdf"
+    safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in name)
+    response = Response(data, media_type="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.post("/web/package/sign")
+async def sign(request: Request) -> Response:
+    web = _web(request)
+    form = await _form(request, web)
+    rs, _ = await _open(request, web)
+    document_id = form.get("document_id", "")
+    if not document_id.isdigit():
+        raise BadRequest("document_id is missing")
+    image = form.get("hand_signature_image") or None
+    typed = (form.get("typed_name") or "").strip()[:200] or None
+    if image is None and typed is None:
+        raise BadRequest("sign.empty")
+    await sign_document(
+        get_session(request),
+        get_context(request),
+        rs.principal,
+        _actor(request, rs),
+        rs.package.id,
+        int(document_id),
+        SignatureRequest(
+            field_name=form.get("field_name", ""),
+            hand_signature_image=image,
+            user_name=typed,
+        ),
+    )
+    response = RedirectResponse(PACKAGE_PAGE, status_code=303)
+    write_flash(response, get_context(request).settings, "sign.done", name=form["field_name"])
+    return security_headers(response, web)
+
+
+@router.post("/web/package/fill")
+async def fill(request: Request) -> Response:
+    web = _web(request)
+    form = await _form(request, web)
+    rs, access = await _open(request, web)
+    session = get_session(request)
+    view = await package_view(session, access, rs.recipient, rs.principal)
+    by_document: dict[int, list[tuple[FieldKind, str, str]]] = {}
+    for field in view.fillable:
+        key = f"{field.document_id}:{field.name}"
+        kind = FieldKind(field.kind)
+        if kind is FieldKind.CHECKBOX:
+            value = "true" if form.get(key) else "false"
+        elif key in form:
+            value = form[key][:2000]
+        else:
+            continue
+        by_document.setdefault(field.document_id, []).append((kind, field.name, value))
+    actor = _actor(request, rs)
+    for document_id, values in by_document.items():
+        await fill_fields(session, rs.principal, actor, rs.package.id, document_id, values)
+    response = RedirectResponse(PACKAGE_PAGE, status_code=303)
+    write_flash(response, get_context(request).settings, "fill.saved")
+    return security_headers(response, web)
+
+
+def _after_turn(request: Request, web: WebSession, rs: RecipientSession) -> Response:
+    """The done page, or back to the integrating application with the outcome."""
+    if web.callback_url:
+        target = with_query(
+            web.callback_url,
+            {
+                "package_id": str(rs.package.id),
+                "status": rs.recipient.process_status,
+                "workflow_status": rs.package.status,
+                "lang": choose_language(request, web),
+            },
+        )
+        return security_headers(RedirectResponse(target, status_code=303), web)
+    return security_headers(RedirectResponse(DONE_PAGE, status_code=303), web)
+
+
+def with_query(url: str, values: dict[str, str]) -> str:
+    """`url` with `values` added to the query it already has (theirs kept first)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in values]
+    return urlunsplit(parts._replace(query=urlencode(query + list(values.items()))))
+
+
+@router.post("/web/package/finish")
+async def finish(request: Request) -> Response:
+    web = _web(request)
+    await _form(request, web)
+    rs, _ = await _open(request, web)
+    session = get_session(request)
+    await finish_processing(session, rs.principal, _actor(request, rs), rs.package.id)
+    await _refresh(request, rs)
+    return _after_turn(request, web, rs)
+
+
+async def _refresh(request: Request, rs: RecipientSession) -> None:
+    session = get_session(request)
+    await session.refresh(rs.recipient)
+    await session.refresh(rs.package)
+
+
+@router.post("/web/package/approve")
+async def approve(request: Request) -> Response:
+    web = _web(request)
+    form = await _form(request, web)
+    rs, _ = await _open(request, web)
+    if rs.recipient.role != RecipientRole.REVIEWER.value:
+        raise Forbidden(NOT_ALLOWED)
+    session, actor = get_session(request), _actor(request, rs)
+    reason = (form.get("reason") or "").strip()[:500] or None
+    await approve_package(session, rs.principal, actor, rs.package.id, reason)
+    await finish_processing(session, rs.principal, actor, rs.package.id)
+    await _refresh(request, rs)
+    return _after_turn(request, web, rs)
+
+
+@router.post("/web/package/submit")
+async def submit(request: Request) -> Response:
+    web = _web(request)
+    await _form(request, web)
+    rs, _ = await _open(request, web)
+    if rs.recipient.role != RecipientRole.EDITOR.value:
+        raise Forbidden(NOT_ALLOWED)
+    session, actor = get_session(request), _actor(request, rs)
+    await submit_package(session, rs.principal, actor, rs.package.id)
+    await finish_processing(session, rs.principal, actor, rs.package.id)
+    await _refresh(request, rs)
+    return _after_turn(request, web, rs)
+
+
+@router.post("/web/package/decline")
+async def decline(request: Request) -> Response:
+    web = _web(request)
+    form = await _form(request, web)
+    rs, _ = await _open(request, web)
+    reason = (form.get("reason") or "").strip()
+    if not reason:
+        raise BadRequest("decline.reason")
+    await decline_package(
+        get_session(request), rs.principal, _actor(request, rs), rs.package.id, reason
+    )
+    await _refresh(request, rs)
+    return _after_turn(request, web, rs)
+
+
+@router.get(DONE_PAGE)
+async def done(request: Request) -> Response:
+    web = _web(request)
+    rs, access = await _open(request, web)
+    view = await package_view(get_session(request), access, rs.recipient, rs.principal)
+    return render(request, "done.html", web, view=view)

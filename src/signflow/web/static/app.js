@@ -1,0 +1,223 @@
+/* Signflow signer pages: field placement, zoom, "next field", and the signature pad.
+   Plain JavaScript, no build step; the pages work without it except for drawing. */
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  function ready(fn) {
+    if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
+  }
+
+  // Fields: positioned over the page image from their PDF box (percentages of the page).
+  function placeFields() {
+    var fields = document.querySelectorAll(".field[data-l]");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      f.style.left = f.dataset.l + "%";
+      f.style.top = f.dataset.t + "%";
+      f.style.width = f.dataset.w + "%";
+      f.style.height = f.dataset.h + "%";
+    }
+  }
+
+  // Zoom: the pages' width as a multiple of the column.
+  function setupZoom() {
+    var pages = document.getElementById("pages");
+    var out = document.getElementById("zoom-level");
+    if (!pages || !out) { return; }
+    var levels = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+    var index = 2;
+    function apply() {
+      pages.style.setProperty("--zoom", String(levels[index]));
+      out.textContent = out.dataset.template.replace("%", String(Math.round(levels[index] * 100))).replace("%%", "%");
+    }
+    document.getElementById("zoom-in").addEventListener("click", function () {
+      if (index < levels.length - 1) { index++; apply(); }
+    });
+    document.getElementById("zoom-out").addEventListener("click", function () {
+      if (index > 0) { index--; apply(); }
+    });
+  }
+
+  // "Next field": the next of my fields that still needs me, in page order.
+  function pendingFields() {
+    var all = document.querySelectorAll("button.field-sign.todo, .field-input input");
+    var list = [];
+    for (var i = 0; i < all.length; i++) {
+      var el = all[i];
+      if (el.disabled) { continue; }
+      if (el.tagName === "INPUT" && ((el.type === "checkbox" && el.checked) || (el.type !== "checkbox" && el.value))) { continue; }
+      list.push(el);
+    }
+    return list;
+  }
+  function goTo(el) {
+    var old = document.querySelector(".current-field");
+    if (old) { old.classList.remove("current-field"); }
+    el.classList.add("current-field");
+    el.scrollIntoView({ block: "center", behavior: "smooth" });
+    el.focus({ preventScroll: true });
+  }
+  function setupNext() {
+    var next = document.getElementById("next-field");
+    if (!next) { return; }
+    next.addEventListener("click", function () {
+      var list = pendingFields();
+      if (!list.length) {
+        var finish = document.getElementById("finish");
+        if (finish) { goTo(finish); }
+        return;
+      }
+      var current = document.querySelector(".current-field");
+      var at = current ? list.indexOf(current) : -1;
+      goTo(list[(at + 1) % list.length]);
+    });
+  }
+
+  // The signature pad: draw with pointer events (mouse, touch, pen) or type a name.
+  function setupSignPad() {
+    var dialog = document.getElementById("sign-dialog");
+    if (!dialog) { return; }
+    var form = document.getElementById("sign-form");
+    var canvas = document.getElementById("sign-canvas");
+    var preview = document.getElementById("type-preview");
+    var typed = document.getElementById("typed-name");
+    var image = document.getElementById("sign-image");
+    var error = document.getElementById("sign-error");
+    var drawPanel = document.getElementById("draw-panel");
+    var typePanel = document.getElementById("type-panel");
+    var modeDraw = document.getElementById("mode-draw");
+    var modeType = document.getElementById("mode-type");
+    var ctx = canvas.getContext("2d");
+    var inked = false;
+    var drawing = false;
+    var last = null;
+    var opener = null;
+
+    function clear() {
+      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      inked = false;
+    }
+    function point(ev) {
+      var r = canvas.getBoundingClientRect();
+      return { x: (ev.clientX - r.left) * canvas.width / r.width, y: (ev.clientY - r.top) * canvas.height / r.height };
+    }
+    function pen(c) {
+      c.lineWidth = 4;
+      c.lineCap = "round";
+      c.lineJoin = "round";
+      c.strokeStyle = "#0a1f5c";
+      c.fillStyle = "#0a1f5c";
+    }
+    canvas.addEventListener("pointerdown", function (ev) {
+      ev.preventDefault();
+      canvas.setPointerCapture(ev.pointerId);
+      drawing = true;
+      last = point(ev);
+      pen(ctx);
+      ctx.beginPath();
+      ctx.arc(last.x, last.y, 2, 0, Math.PI * 2);
+      ctx.fill();
+      inked = true;
+      error.hidden = true;
+    });
+    canvas.addEventListener("pointermove", function (ev) {
+      if (!drawing) { return; }
+      ev.preventDefault();
+      var events = ev.getCoalescedEvents ? ev.getCoalescedEvents() : [ev];
+      if (!events.length) { events = [ev]; }
+      pen(ctx);
+      for (var i = 0; i < events.length; i++) {
+        var p = point(events[i]);
+        ctx.beginPath();
+        ctx.moveTo(last.x, last.y);
+        ctx.lineTo(p.x, p.y);
+        ctx.stroke();
+        last = p;
+      }
+    });
+    function stop() { drawing = false; last = null; }
+    canvas.addEventListener("pointerup", stop);
+    canvas.addEventListener("pointercancel", stop);
+    document.getElementById("sign-clear").addEventListener("click", clear);
+
+    function renderTyped() {
+      var c = preview.getContext("2d");
+      c.clearRect(0, 0, preview.width, preview.height);
+      var text = typed.value.trim();
+      if (!text) { return false; }
+      var size = 80;
+      pen(c);
+      do {
+        c.font = "italic " + size + "px 'Brush Script MT', 'Segoe Script', cursive, serif";
+        size -= 4;
+      } while (c.measureText(text).width > preview.width - 40 && size > 20);
+      c.textAlign = "center";
+      c.textBaseline = "middle";
+      c.fillText(text, preview.width / 2, preview.height / 2);
+      return true;
+    }
+    typed.addEventListener("input", function () { renderTyped(); error.hidden = true; });
+
+    function setMode() {
+      var typing = modeType.checked;
+      drawPanel.hidden = typing;
+      typePanel.hidden = !typing;
+      typed.disabled = !typing;
+      if (typing) { renderTyped(); }
+    }
+    modeDraw.addEventListener("change", setMode);
+    modeType.addEventListener("change", setMode);
+
+    function open(button) {
+      opener = button;
+      var initials = button.dataset.initials === "true";
+      document.getElementById("sign-title").textContent =
+        initials ? dialog.dataset.titleInitials : dialog.dataset.titleSignature;
+      document.getElementById("sign-for").textContent = dialog.dataset.for.replace("%", button.dataset.field);
+      document.getElementById("sign-document").value = button.dataset.document;
+      document.getElementById("sign-field").value = button.dataset.field;
+      error.hidden = true;
+      clear();
+      setMode();
+      dialog.showModal();
+    }
+    var buttons = document.querySelectorAll("button.field-sign");
+    for (var i = 0; i < buttons.length; i++) {
+      buttons[i].addEventListener("click", function (ev) { open(ev.currentTarget); });
+    }
+    document.getElementById("sign-cancel").addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { if (opener) { opener.focus(); } });
+
+    form.addEventListener("submit", function (ev) {
+      var ok;
+      if (modeType.checked) {
+        ok = renderTyped();
+        if (ok) { image.value = preview.toDataURL("image/png"); }
+      } else {
+        ok = inked;
+        if (ok) { image.value = canvas.toDataURL("image/png"); }
+      }
+      if (!ok) {
+        ev.preventDefault();
+        error.hidden = false;
+        return;
+      }
+      var apply = document.getElementById("sign-apply");
+      apply.disabled = true;
+      apply.textContent = dialog.dataset.working;
+    });
+  }
+
+  ready(function () {
+    placeFields();
+    setupZoom();
+    setupNext();
+    setupSignPad();
+    var flash = document.getElementById("flash");
+    if (flash && flash.classList.contains("notice-ok")) {
+      var list = pendingFields();
+      if (list.length) { list[0].classList.add("current-field"); list[0].scrollIntoView({ block: "center" }); }
+    }
+  });
+})();

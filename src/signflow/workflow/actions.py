@@ -1,0 +1,349 @@
+"""What recipients and owners do to a shared package: open, close, approve, submit,
+decline, finish, and complete (terminate).
+
+Each action locks the package row first, so actions on one package run one
+after the other; each transition is then a compare-and-set on the state it
+expects, written with its history entry and notifications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.principal import Principal
+from signflow.audit.history import Actor, record
+from signflow.db import utcnow
+from signflow.errors import BadRequest, Forbidden
+from signflow.identity.checks import Credentials, require_opened, verify_identity
+from signflow.models import Field, Package, ProcessStatus, Recipient, RecipientRole, WorkflowStatus
+from signflow.packages.access import Need, PackageAccess, get_package
+from signflow.workflow.common import (
+    DONE_STATUS,
+    NOT_ALLOWED,
+    NOT_AUTHORIZED_TO_VIEW,
+    SIGNING_ROLES,
+    compare_and_set_status,
+    my_recipients,
+    package_documents,
+    require_access_period,
+    turn_is_open,
+)
+from signflow.workflow.events import (
+    DocumentEvent,
+    PackageEvent,
+    email_declined,
+    write_package_event,
+)
+from signflow.workflow.fields import SIGNATURE_KINDS
+from signflow.workflow.steps import advance, complete_package
+
+MAX_REASON = 500
+
+
+async def _access_for_action(
+    session: AsyncSession, principal: Principal, package_id: int
+) -> tuple[PackageAccess, tuple[Recipient, ...]]:
+    access = await get_package(session, principal, package_id, Need.READ, for_update=True)
+    return access, await my_recipients(session, principal, access)
+
+
+def _current_turn(recipients: tuple[Recipient, ...]) -> Recipient | None:
+    return next((r for r in recipients if turn_is_open(r)), None)
+
+
+def _acting_recipient(
+    package: Package, recipients: tuple[Recipient, ...], now: dt.datetime
+) -> Recipient:
+    """The caller's recipient entry whose turn is open on a shared package."""
+    if package.status != WorkflowStatus.SHARED.value:
+        raise Forbidden(NOT_ALLOWED)
+    recipient = _current_turn(recipients)
+    if recipient is None:
+        raise Forbidden(NOT_ALLOWED)
+    require_access_period(recipient, now)
+    return recipient
+
+
+async def open_package(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    credentials: Credentials | None = None,
+) -> None:
+    """The caller opened the package: check their identity (password, one-time code) when
+    their settings ask for it, mark it read for them and write the history."""
+    await _reading(session, principal, actor, package_id, "DOCUMENT_OPENED", credentials)
+
+
+async def close_package(
+    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
+) -> None:
+    """The caller closed the package in the application: reading status and history only."""
+    await _reading(session, principal, actor, package_id, "DOCUMENT_CLOSED")
+
+
+async def _reading(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    action: str,
+    credentials: Credentials | None = None,
+) -> None:
+    access, mine = await _access_for_action(session, principal, package_id)
+    now = utcnow()
+    for recipient in mine:
+        if action == "DOCUMENT_OPENED":
+            require_access_period(recipient, now)
+            # Checked before anything is written: a counted failure commits only itself.
+            await verify_identity(session, access.package, recipient, credentials, actor)
+        else:
+            await require_opened(session, recipient, now)
+    for recipient in mine:
+        if recipient.read_at is None:
+            recipient.read_at = now
+    await record(
+        session,
+        access.package.id,
+        action,
+        actor,
+        {"orders": [r.position for r in mine], "as_owner": access.is_owner},
+    )
+
+
+async def approve_package(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    reason: str | None = None,
+) -> None:
+    await _role_action(
+        session, principal, actor, package_id, RecipientRole.REVIEWER, "DOCUMENT_APPROVED", reason
+    )
+
+
+async def submit_package(
+    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
+) -> None:
+    await _role_action(
+        session, principal, actor, package_id, RecipientRole.EDITOR, "DOCUMENT_SUBMITTED", None
+    )
+
+
+async def _role_action(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    role: RecipientRole,
+    action: str,
+    reason: str | None,
+) -> None:
+    access, mine = await _access_for_action(session, principal, package_id)
+    now = utcnow()
+    recipient = _acting_recipient(access.package, mine, now)
+    await require_opened(session, recipient, now)
+    if recipient.role != role.value:
+        raise Forbidden(NOT_ALLOWED)
+    done = ProcessStatus(DONE_STATUS[role.value])
+    if recipient.process_status == done.value:
+        return  # already done: harmless
+    if not await _set_recipient_status(
+        session, recipient, ProcessStatus.IN_PROGRESS, done, processed_on=now, reason=reason
+    ):
+        raise Forbidden(NOT_ALLOWED)
+    await record(
+        session,
+        access.package.id,
+        action,
+        actor,
+        {"order": recipient.position, "reason": reason, "process_status": done.value},
+    )
+
+
+async def decline_package(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    reason: str,
+    document_ids: list[int] | None = None,
+) -> None:
+    """Decline: the package is DECLINED, or with continue_on_decline the decliner is passed."""
+    if len(reason) > MAX_REASON:
+        raise BadRequest(f"The reason must be at most {MAX_REASON} characters")
+    access, mine = await _access_for_action(session, principal, package_id)
+    now = utcnow()
+    recipient = _acting_recipient(access.package, mine, now)
+    await require_opened(session, recipient, now)
+    await decline_for(session, actor, access.package, recipient, reason, document_ids)
+
+
+async def decline_for(
+    session: AsyncSession,
+    actor: Actor,
+    package: Package,
+    recipient: Recipient,
+    reason: str,
+    document_ids: list[int] | None = None,
+) -> None:
+    """The decline itself, for a recipient whose turn is open (also used by the owner's
+    rejection of a blocked recipient's identity). The package row must be locked."""
+    now = utcnow()
+    if recipient.role == RecipientRole.CARBON_COPY.value:
+        raise Forbidden(NOT_ALLOWED)
+    documents = await package_documents(session, package.id)
+    known = {d.id for d in documents}
+    declined = set(document_ids) if document_ids else known
+    if not declined <= known:
+        raise BadRequest("The package has no document with id " + str(min(declined - known)))
+    if not await _set_recipient_status(
+        session,
+        recipient,
+        ProcessStatus(recipient.process_status),
+        ProcessStatus.DECLINED,
+        processed_on=now,
+        finished_at=now,
+        reason=reason,
+    ):
+        raise Forbidden(NOT_ALLOWED)
+    ends = not package.continue_on_decline
+    if ends and not await compare_and_set_status(
+        session, package, WorkflowStatus.SHARED, WorkflowStatus.DECLINED, modified_at=now
+    ):
+        raise Forbidden(NOT_ALLOWED)
+    await record(
+        session,
+        package.id,
+        "DOCUMENT_DECLINED",
+        actor,
+        {
+            "order": recipient.position,
+            "reason": reason,
+            "documents": sorted(declined),
+            "workflow_status": package.status,
+        },
+    )
+    write_package_event(
+        session,
+        package,
+        PackageEvent.DOCUMENT_REJECT,
+        document_statuses={
+            d.id: DocumentEvent.REJECT if d.id in declined else DocumentEvent.CREATE
+            for d in documents
+        },
+    )
+    write_package_event(
+        session, package, PackageEvent.REJECTED, recipient=recipient, message=reason
+    )
+    email_declined(session, package, recipient)
+    if ends:
+        from signflow.workflow.steps import settle_parent
+
+        await settle_parent(session, package, actor)
+    else:
+        await advance(session, package, actor)
+
+
+async def finish_processing(
+    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
+) -> None:
+    """End the caller's turn: the next step opens, or the package completes. Idempotent."""
+    access, mine = await _access_for_action(session, principal, package_id)
+    package = access.package
+    now = utcnow()
+    for entry in mine:
+        require_access_period(entry, now)
+    recipient = _current_turn(mine) if package.status == WorkflowStatus.SHARED.value else None
+    if recipient is None:
+        if any(r.finished_at is not None for r in mine):
+            return  # finishing twice is harmless
+        raise Forbidden(NOT_ALLOWED)
+    await require_opened(session, recipient, now)
+    done = DONE_STATUS.get(recipient.role)
+    if done is None:
+        raise Forbidden(NOT_ALLOWED)
+    if recipient.role in SIGNING_ROLES:
+        unsigned = await _unsigned_fields(session, recipient)
+        if unsigned:
+            raise BadRequest("Sign every signature field before finishing: " + ", ".join(unsigned))
+    elif recipient.process_status != done:
+        verb = "Approve" if recipient.role == RecipientRole.REVIEWER.value else "Submit"
+        raise BadRequest(f"{verb} the document before finishing")
+    expected = ProcessStatus(recipient.process_status)
+    values: dict[str, Any] = {"finished_at": now}
+    if recipient.processed_on is None:
+        values["processed_on"] = now
+    if not await _set_recipient_status(session, recipient, expected, ProcessStatus(done), **values):
+        return
+    await record(
+        session,
+        package.id,
+        "PROCESSING_FINISHED",
+        actor,
+        {"order": recipient.position, "process_status": done},
+    )
+    write_package_event(session, package, PackageEvent.NOTIFICATION, recipient=recipient)
+    await advance(session, package, actor)
+
+
+async def _unsigned_fields(session: AsyncSession, recipient: Recipient) -> list[str]:
+    rows = await session.scalars(
+        select(Field.name).where(
+            Field.recipient_id == recipient.id,
+            Field.kind.in_(SIGNATURE_KINDS),
+            Field.required.is_(True),
+            Field.signed_at.is_(None),
+        )
+    )
+    return list(rows)
+
+
+async def complete_workflow(
+    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
+) -> None:
+    """Terminate: COMPLETED now; whoever has not acted is SKIPPED and loses the package."""
+    try:
+        access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
+    except Forbidden as exc:
+        raise BadRequest(NOT_AUTHORIZED_TO_VIEW) from exc
+    package = access.package
+    if package.status == WorkflowStatus.COMPLETED.value:
+        return
+    if package.status != WorkflowStatus.SHARED.value:
+        raise Forbidden(NOT_ALLOWED)
+    if not await complete_package(session, package, actor, terminated=True):
+        raise Forbidden(NOT_ALLOWED)
+
+
+async def _set_recipient_status(
+    session: AsyncSession,
+    recipient: Recipient,
+    expected: ProcessStatus,
+    new: ProcessStatus,
+    **values: Any,
+) -> bool:
+    """Compare-and-set a recipient's status (and the other given columns)."""
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Recipient)
+            .where(
+                Recipient.id == recipient.id,
+                Recipient.process_status == expected.value,
+                Recipient.finished_at.is_(None),
+            )
+            .values(process_status=new.value, **values)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        return False
+    await session.refresh(recipient)
+    return True

@@ -1,0 +1,230 @@
+"""Blind signing: the caller's signature into one of their fields, without a viewer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.principal import Principal
+from signflow.audit.history import Actor, record
+from signflow.context import AppContext
+from signflow.db import utcnow
+from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
+from signflow.identity.checks import require_opened, verify_signing_code
+from signflow.identity.codes import issue_code, signing_purpose
+from signflow.identity.methods import opening_methods, signing_code_channel
+from signflow.models import (
+    Document,
+    DocumentVersion,
+    Field,
+    Package,
+    ProcessStatus,
+    Recipient,
+    User,
+    WorkflowStatus,
+)
+from signflow.packages.access import Need, get_package
+from signflow.packages.documents import get_document
+from signflow.workflow.common import (
+    NOT_ALLOWED,
+    SIGNING_ROLES,
+    my_recipients,
+    require_access_period,
+)
+from signflow.workflow.fields import FIELD_NOT_FOUND, SIGNATURE_KINDS
+
+
+@dataclass(frozen=True)
+class SignatureRequest:
+    field_name: str
+    hand_signature_image: str | None = None
+    signing_reason: str | None = None
+    signing_location: str | None = None
+    contact_information: str | None = None
+    user_name: str | None = None
+    signing_capacity: str | None = None
+
+
+async def apply_signature(
+    session: AsyncSession,
+    context: AppContext,
+    *,
+    package: Package,
+    document: Document,
+    field: Field,
+    recipient: Recipient,
+    signer_user: User,
+    request: SignatureRequest,
+) -> DocumentVersion:
+    """The signing library, imported here so that only signing depends on it."""
+    from signflow.signing.service import SignatureInput, sign_field
+
+    return await sign_field(
+        session,
+        context,
+        package=package,
+        document=document,
+        field=field,
+        recipient=recipient,
+        signer_user=signer_user,
+        request=SignatureInput(
+            hand_signature_image=request.hand_signature_image,
+            signing_reason=request.signing_reason,
+            signing_location=request.signing_location,
+            contact_information=request.contact_information,
+            user_name=request.user_name,
+            signing_capacity=request.signing_capacity,
+        ),
+    )
+
+
+async def _signing_field(
+    session: AsyncSession,
+    principal: Principal,
+    package_id: int,
+    document_id: int,
+    field_name: str,
+) -> tuple[Package, Recipient, Document, Field]:
+    """The caller's field to sign, with their recipient entry whose signing turn is open."""
+    # A token acting on someone's behalf must not sign as them.
+    if principal.is_scoped:
+        raise Forbidden(NOT_ALLOWED)
+    access = await get_package(session, principal, package_id, Need.READ, for_update=True)
+    package = access.package
+    if package.status != WorkflowStatus.SHARED.value:
+        raise Forbidden(NOT_ALLOWED)
+    mine = await my_recipients(session, principal, access)
+    blocked = next((r for r in mine if r.process_status == ProcessStatus.BLOCKED.value), None)
+    if blocked is not None:
+        await require_opened(session, blocked, utcnow())
+    recipient = next(
+        (
+            r
+            for r in mine
+            if r.process_status == ProcessStatus.IN_PROGRESS.value
+            and r.finished_at is None
+            and r.role in SIGNING_ROLES
+        ),
+        None,
+    )
+    if recipient is None:
+        raise Forbidden(NOT_ALLOWED)
+    now = utcnow()
+    require_access_period(recipient, now)
+    await require_opened(session, recipient, now)
+    document = await get_document(session, access, document_id)
+    field = await session.scalar(
+        select(Field).where(Field.document_id == document.id, Field.name == field_name)
+    )
+    if field is None:
+        raise NotFound(FIELD_NOT_FOUND, value=field_name)
+    if field.recipient_id != recipient.id:
+        raise Forbidden(NOT_ALLOWED)
+    if field.kind not in SIGNATURE_KINDS:
+        raise BadRequest(f"'{field.name}' is a {field.kind} field, not a signature field")
+    if field.signed_at is not None:
+        raise Conflict(f"The field '{field.name}' is already signed")
+    return package, recipient, document, field
+
+
+async def request_signing_code(
+    session: AsyncSession,
+    context: AppContext,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    document_id: int,
+    field_name: str,
+) -> None:
+    """Send the signing code of an electronic-signature field with authentication."""
+    package, recipient, _document, field = await _signing_field(
+        session, principal, package_id, document_id, field_name
+    )
+    channel = signing_code_channel(field)
+    if channel is None:
+        raise BadRequest(f"The field '{field.name}' does not ask for a signing code")
+    await issue_code(
+        session,
+        context.settings,
+        package,
+        recipient,
+        purpose=signing_purpose(field.id),
+        channel=channel,
+        mobile_number=opening_methods(recipient).mobile_number,
+        actor=actor,
+    )
+
+
+async def sign_document(
+    session: AsyncSession,
+    context: AppContext,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    document_id: int,
+    request: SignatureRequest,
+    otp: str | None = None,
+) -> Field:
+    """Sign one field; a field asking for a signing code needs it in `otp` (x-otp)."""
+    package, recipient, document, field = await _signing_field(
+        session, principal, package_id, document_id, request.field_name
+    )
+    now = utcnow()
+    if signing_code_channel(field) is not None:
+        # Before anything is written: a counted failure commits only itself.
+        await verify_signing_code(
+            session, context.settings, package, recipient, signing_purpose(field.id), otp, actor
+        )
+    version = await apply_signature(
+        session,
+        context,
+        package=package,
+        document=document,
+        field=field,
+        recipient=recipient,
+        signer_user=principal.user,
+        request=request,
+    )
+    result = cast(
+        CursorResult[Any],
+        await session.execute(
+            update(Field)
+            .where(Field.id == field.id, Field.signed_at.is_(None))
+            .values(signed_at=now)
+            .execution_options(synchronize_session=False)
+        ),
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"The field '{field.name}' is already signed")
+    await session.refresh(field)
+    await record(
+        session,
+        package.id,
+        "DOCUMENT_SIGNED",
+        actor,
+        {
+            "document_id": document.id,
+            "field_name": field.name,
+            "order": recipient.position,
+            "version": version.number,
+            "sha256": version.sha256,
+            "signing_reason": request.signing_reason,
+        },
+    )
+    unsigned = await session.scalar(
+        select(Field.id)
+        .where(
+            Field.recipient_id == recipient.id,
+            Field.kind.in_(SIGNATURE_KINDS),
+            Field.required.is_(True),
+            Field.signed_at.is_(None),
+        )
+        .limit(1)
+    )
+    if unsigned is None:
+        recipient.process_status = ProcessStatus.SIGNED.value
+        recipient.processed_on = now
+    return field

@@ -1,0 +1,103 @@
+"""A SERIAL workflow walked through the API: reviewer, signer, editor, carbon copy."""
+
+from __future__ import annotations
+
+import httpx
+
+from signflow.context import AppContext
+from tests.factories import Tenant
+from tests.workflow.helpers import (
+    People,
+    act,
+    add_users,
+    event_statuses,
+    history_actions,
+    inbox,
+    jobs,
+    new_package,
+    package_events,
+    recipient_ids,
+    share,
+    statuses,
+)
+
+
+async def test_serial_walk_with_every_role(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("rita", "sam", "eddie", "cora")
+    package_id, documents = await new_package(people)
+    await add_users(
+        people,
+        package_id,
+        [("rita", "REVIEWER"), ("sam", "SIGNER"), ("eddie", "EDITOR"), ("cora", "CARBON_COPY")],
+    )
+    assert await statuses(people, package_id) == ("DRAFT", ["UN_PROCESSED"] * 4)
+    assert package_id not in await inbox(people, "rita")
+
+    shared = await share(people, package_id)
+    assert shared == [{"package_id": package_id, "documents": documents}]
+    assert await statuses(people, package_id) == (
+        "SHARED",
+        ["IN_PROGRESS", "UN_PROCESSED", "UN_PROCESSED", "UN_PROCESSED"],
+    )
+    ids = await recipient_ids(context, package_id)
+    turn_emails = [j.payload["recipient_id"] for j in await jobs(context, "email.turn_opened")]
+    assert turn_emails == [ids["rita"]]
+    assert package_id in await inbox(people, "rita")
+    assert package_id not in await inbox(people, "sam")
+    # Not sam's turn yet: he cannot open it.
+    assert (
+        await client.get(f"/v3/packages/{package_id}/open", headers=people["sam"])
+    ).status_code == 403
+
+    # The reviewer approves, then finishes: the signer's turn opens.
+    assert (await act(people, "rita", package_id, "finish")).status_code == 400
+    response = await act(people, "rita", package_id, "approve", {"reason": "fine"})
+    assert response.status_code == 200, response.text
+    assert response.content == b""
+    assert await statuses(people, package_id) == (
+        "SHARED",
+        ["REVIEWED", "UN_PROCESSED", "UN_PROCESSED", "UN_PROCESSED"],
+    )
+    assert (await act(people, "rita", package_id, "finish")).status_code == 200
+    assert (await act(people, "rita", package_id, "finish")).status_code == 200  # idempotent
+    assert await statuses(people, package_id) == (
+        "SHARED",
+        ["REVIEWED", "IN_PROGRESS", "UN_PROCESSED", "UN_PROCESSED"],
+    )
+    assert package_id in await inbox(people, "sam")
+
+    # A signer with no fields to sign finishes straight away.
+    assert (await act(people, "sam", package_id, "finish")).status_code == 200
+    assert await statuses(people, package_id) == (
+        "SHARED",
+        ["REVIEWED", "SIGNED", "IN_PROGRESS", "UN_PROCESSED"],
+    )
+    # An editor submits; finishing opens the carbon copy's step, which completes the package.
+    assert (await act(people, "eddie", package_id, "approve")).status_code == 403
+    assert (await act(people, "eddie", package_id, "submit")).status_code == 200
+    assert (await act(people, "eddie", package_id, "finish")).status_code == 200
+    assert await statuses(people, package_id) == (
+        "COMPLETED",
+        ["REVIEWED", "SIGNED", "EDITED", "PROCESSED"],
+    )
+    assert package_id in await inbox(people, "cora")
+
+    assert await event_statuses(context, package_id) == [
+        "CREATE",
+        "NOTIFICATION",
+        "NOTIFICATION",
+        "NOTIFICATION",
+        "SIGNED_PACKAGE",
+    ]
+    events = await package_events(context, package_id)
+    assert events[0]["document_statuses"] == {str(documents[0]): "CREATE"}
+    assert [e.get("recipient_id") for e in events[1:4]] == [ids["rita"], ids["sam"], ids["eddie"]]
+    assert events[4]["document_statuses"] == {str(documents[0]): "FINISH"}
+    assert "recipient_id" not in events[4]
+    completed = [j.payload for j in await jobs(context, "email.package_completed")]
+    assert completed == [{"package_id": package_id}]
+    actions = await history_actions(context, package_id)
+    assert actions[-1] == "WORKFLOW_COMPLETED"
+    assert actions.count("PROCESSING_FINISHED") == 3

@@ -1,0 +1,39 @@
+"""Jobs for the sandbox tests; module-level so a spawned worker can import them."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def echo(value: object) -> object:
+    return value
+
+
+def spin_cpu() -> None:
+    while True:
+        pass
+
+
+def sleep_forever() -> None:
+    time.sleep(3600)
+
+
+def hog_memory() -> int:
+    blocks = [bytearray(64 * 1024 * 1024) for _ in range(64)]
+    return len(blocks)
+
+
+def crash() -> None:
+    os._exit(3)
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+def burn_cpu(seconds: float) -> float:
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+    return time.process_time() - start

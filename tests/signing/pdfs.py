@@ -1,0 +1,74 @@
+"""Small PDFs made on the spot for the signing tests and the benchmark."""
+
+from __future__ import annotations
+
+import io
+import os
+
+from PIL import Image
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign.fields import SigFieldSpec, append_signature_field
+from reportlab import rl_config
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+MARKER = "Signflow signing test page"
+
+
+def text_pdf(pages: int = 1, with_form_field: str | None = None) -> bytes:
+    """Uncompressed page content, so a test can find and flip a byte of visible text."""
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4, pageCompression=0)
+    for page in range(pages):
+        c.setFont("Helvetica", 12)
+        c.drawString(72, 770, f"{MARKER} {page + 1}")
+        for line in range(10):
+            c.drawString(72, 740 - 16 * line, f"Line {line} of the agreement text.")
+        if with_form_field and page == 0:
+            c.acroForm.textfield(name=with_form_field, x=72, y=500, width=200, height=20)
+        c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def sized_pdf(target_bytes: int) -> bytes:
+    """About `target_bytes` of PDF: text plus incompressible noise images, binary streams."""
+    previous = rl_config.useA85
+    rl_config.useA85 = 0
+    try:
+        return _noise_pdf(target_bytes)
+    finally:
+        rl_config.useA85 = previous
+
+
+def _noise_pdf(target_bytes: int) -> bytes:
+    per_image = 48 * 1024
+    images = max(1, round(target_bytes / per_image))
+    pages = min(20, images)
+    side = int((per_image / 3) ** 0.5)
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=A4)
+    for page in range(pages):
+        c.setFont("Helvetica", 10)
+        for line in range(40):
+            c.drawString(50, 800 - 12 * line, f"Page {page + 1}, line {line}: benchmark text.")
+        for slot in range(page, images, pages):
+            img = Image.frombytes("RGB", (side, side), os.urandom(side * side * 3))
+            x = 50 + (slot // pages % 4) * 120
+            y = 100 + (slot // pages // 4 % 3) * 110
+            c.drawImage(ImageReader(img), x, y, width=100, height=100)
+        c.showPage()
+    c.save()
+    return out.getvalue()
+
+
+def add_empty_signature_field(
+    pdf: bytes, name: str, box: tuple[int, int, int, int] = (300, 300, 500, 360)
+) -> bytes:
+    """What document preparation does: an unsigned signature field, as an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    append_signature_field(writer, SigFieldSpec(name, box=box))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

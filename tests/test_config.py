@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from signflow.config import Settings
+
+
+def test_defaults_are_the_embedded_setup(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path)
+    assert settings.effective_database_url == f"sqlite+aiosqlite:///{tmp_path / 'signflow.db'}"
+    assert settings.env == "development"
+
+
+def test_a_generated_secret_key_is_kept_in_the_data_dir(tmp_path: Path):
+    first = Settings(data_dir=tmp_path).effective_secret_key
+    second = Settings(data_dir=tmp_path).effective_secret_key
+    assert first == second
+    assert len(first) >= 32
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("secret", ["", "changeme", "short-but-not-weak-word"])
+def test_weak_secrets_are_refused_outside_development(tmp_path: Path, secret: str):
+    with pytest.raises(ValidationError, match="SIGNFLOW_SECRET_KEY"):
+        Settings(env="production", secret_key=secret, data_dir=tmp_path)
+
+
+def test_a_strong_secret_is_accepted_in_production(tmp_path: Path):
+    settings = Settings(env="production", secret_key="x" * 48, data_dir=tmp_path)
+    assert settings.effective_secret_key == "x" * 48
+
+
+def test_settings_come_from_signflow_environment_variables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("SIGNFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SIGNFLOW_MAX_UPLOAD_BYTES", "2048")
+    monkeypatch.setenv("SIGNFLOW_ACCESS_TOKEN_TTL_SECONDS", "120")
+    settings = Settings()
+    assert settings.data_dir == tmp_path
+    assert settings.max_upload_bytes == 2048
+    assert settings.access_token_ttl_seconds == 120
+
+
+def test_the_database_blob_store_needs_postgresql(tmp_path: Path):
+    with pytest.raises(ValidationError, match="PostgreSQL"):
+        Settings(data_dir=tmp_path, blob_store="database")
+    settings = Settings(
+        data_dir=tmp_path, blob_store="database", database_url="postgresql+asyncpg://x@y/z"
+    )
+    assert settings.blob_store == "database"

@@ -1,0 +1,160 @@
+"""Browser tests of the signer pages: a real server, a real Chromium, real signatures.
+
+The server is the real app served by uvicorn on a free loopback port, in a thread
+with its own event loop, over a SQLite database in a temporary data directory;
+the tests prepare packages through the same API and database. Chromium is
+Debian's (/usr/bin/chromium) driven by Playwright. Without it the browser tests
+are skipped, except in CI (CI=true), where they fail.
+
+Screenshots of every page go to tests/artifacts/web/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from signflow.app import create_app
+from signflow.config import Settings
+from signflow.context import AppContext
+from signflow.migrate import migrate
+from tests.conftest import TEST_SECRET
+from tests.factories import Tenant, make_tenant
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+_tenants = itertools.count(1)
+
+
+def browser_required() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class ServerThread(threading.Thread):
+    def __init__(self, server: uvicorn.Server) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+
+    def run(self) -> None:
+        asyncio.run(self.server.serve())
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    settings: Settings
+    context: AppContext  # the tests' own connection to the server's database
+
+
+@pytest.fixture(scope="session")
+async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
+    data_dir = tmp_path_factory.mktemp("web-var")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite+aiosqlite:///{data_dir / 'signflow.db'}"
+    await migrate(database_url)
+    settings = Settings(
+        env="test",
+        database_url=database_url,
+        data_dir=data_dir,
+        secret_key=TEST_SECRET,
+        base_url=url,
+        embedded_worker=False,
+    )
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    thread = ServerThread(server)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the test server did not start")
+        await asyncio.sleep(0.05)
+    context = AppContext.create(settings)
+    try:
+        yield LiveServer(url, settings, context)
+    finally:
+        await context.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+async def api(live_server: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+async def web_tenant(live_server: LiveServer) -> Tenant:
+    """A tenant of its own for each test: the server's database is shared by the session."""
+    return await make_tenant(live_server.context, f"Web{next(_tenants)}")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[object]:
+    if not CHROMIUM.exists():
+        if browser_required():
+            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            await browser.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        if browser_required():
+            pytest.fail(f"axe-core is required in CI but {AXE} is missing (.ci/run installs it)")
+        pytest.skip(f"{AXE} is missing (cd tests/web && npm install axe-core@4)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Iterator[Path]:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield ARTIFACTS
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

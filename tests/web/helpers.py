@@ -1,0 +1,144 @@
+"""Preparing packages for the browser tests, and what every page check shares."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.async_api import Page
+from sqlalchemy import select
+
+from signflow.db import transaction
+from signflow.models import Recipient
+from signflow.packages.links import recipient_link
+from tests.factories import Tenant, bearer, create_package, upload_document
+from tests.web.conftest import LiveServer
+from tests.workflow.helpers import make_pdf
+
+PHONE = {"width": 375, "height": 667}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@dataclass
+class Prepared:
+    package_id: int
+    document_id: int
+    owner: dict[str, str]
+    links: dict[str, str]  # recipient name -> the link in their email
+
+    def email(self, name: str, tenant: Tenant) -> str:
+        return f"{name}@{tenant.name.lower()}.test"
+
+
+def box(x: float, y: float, width: float = 180, height: float = 60) -> dict[str, float]:
+    return {"x": x, "y": y, "width": width, "height": height}
+
+
+async def prepare(
+    api: httpx.AsyncClient,
+    live: LiveServer,
+    tenant: Tenant,
+    people: Sequence[tuple[str, str]],
+    fields: Sequence[tuple[str, int, str, dict[str, float]]],
+    *,
+    name: str = "Lease 2026",
+    share: bool = True,
+) -> Prepared:
+    """people: (name, role), added in this order, without user accounts;
+    fields: (kind, order, field_name, dimensions), on page 1."""
+    owner = await bearer(api, tenant, tenant.user_email)
+    package_id = await create_package(api, owner, name)
+    pdf = make_pdf(2, ["Lease agreement between the parties.", "Second page."])
+    document_id = await upload_document(api, owner, package_id, pdf, "lease.pdf")
+    users = [
+        {
+            "user_email": f"{person}@{tenant.name.lower()}.test",
+            "user_name": person.title(),
+            "role": role,
+            "email_notification": True,
+        }
+        for person, role in people
+    ]
+    response = await api.post(
+        f"/v3/packages/{package_id}/workflow/users", json=users, headers=owner
+    )
+    assert response.status_code == 200, response.text
+    for kind, order, field_name, dimensions in fields:
+        response = await api.post(
+            f"/v4/packages/{package_id}/documents/{document_id}/fields/{kind}",
+            json={"order": order, "page_no": 1, "field_name": field_name, "dimensions": dimensions},
+            headers=owner,
+        )
+        assert response.status_code == 200, response.text
+    if share:
+        response = await api.post(f"/v3/packages/{package_id}/workflow", headers=owner)
+        assert response.status_code == 200, response.text
+    links = await recipient_links(live, package_id)
+    return Prepared(package_id, document_id, owner, links)
+
+
+async def recipient_links(live: LiveServer, package_id: int) -> dict[str, str]:
+    async with transaction(live.context.sessions) as session:
+        rows = await session.scalars(
+            select(Recipient).where(Recipient.package_id == package_id).order_by(Recipient.position)
+        )
+        return {r.email.partition("@")[0]: recipient_link(live.settings, r) for r in rows}
+
+
+async def workflow(api: httpx.AsyncClient, prepared: Prepared) -> tuple[str, list[str]]:
+    response = await api.get(f"/v3/packages/{prepared.package_id}/workflow", headers=prepared.owner)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["workflow"]["workflow_status"], [u["process_status"] for u in body["users"]]
+
+
+async def history(api: httpx.AsyncClient, prepared: Prepared) -> list[str]:
+    response = await api.get(f"/v3/packages/{prepared.package_id}/log", headers=prepared.owner)
+    assert response.status_code == 200, response.text
+    return [entry["action_type"] for entry in response.json()["actions"]]
+
+
+async def verification(api: httpx.AsyncClient, prepared: Prepared) -> list[dict[str, Any]]:
+    response = await api.get(
+        f"/v3/packages/{prepared.package_id}/verification", headers=prepared.owner
+    )
+    assert response.status_code == 200, response.text
+    fields: list[dict[str, Any]] = response.json()[0]["fields"]
+    return fields
+
+
+async def shot(page: Page, artifacts: Path, name: str) -> None:
+    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+
+async def check_axe(page: Page, axe_source: str, where: str) -> None:
+    """axe-core in the page: no serious or critical violation."""
+    if not await page.evaluate("typeof window.axe !== 'undefined'"):
+        # Added through the DevTools protocol: the page's CSP does not apply to it.
+        await page.evaluate(axe_source)
+    result = await page.evaluate(
+        "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
+        " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }"
+    )
+    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not bad, f"axe on {where}: " + json.dumps(bad, indent=1)
+
+
+async def draw_signature(page: Page) -> None:
+    """A scribble on the signature pad with the mouse (pointer events)."""
+    canvas = page.locator("#sign-canvas")
+    area = await canvas.bounding_box()
+    assert area is not None
+    x0, y0, w, h = area["x"], area["y"], area["width"], area["height"]
+    await page.mouse.move(x0 + w * 0.1, y0 + h * 0.6)
+    await page.mouse.down()
+    for step in range(1, 21):
+        x = x0 + w * (0.1 + 0.04 * step)
+        y = y0 + h * (0.6 - 0.3 * ((step % 4) in (1, 2)))
+        await page.mouse.move(x, y, steps=2)
+    await page.mouse.up()

@@ -1,0 +1,214 @@
+"""A decline on a phone, and an integration link that ends at the application's callback."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from playwright.async_api import Browser, expect
+from sqlalchemy import update
+
+from signflow.db import transaction
+from signflow.models import Application
+from tests.factories import Tenant
+from tests.web.conftest import LiveServer
+from tests.web.helpers import PHONE, box, check_axe, history, prepare, shot, workflow
+
+
+class ApplicationPage(BaseHTTPRequestHandler):
+    """The business application: /embed frames the link, anything else is its callback."""
+
+    server: ThreadingHTTPServer
+
+    def do_GET(self) -> None:
+        if self.path == "/embed":
+            url = self.server.embed_url  # type: ignore[attr-defined]
+            body = (
+                f'<!doctype html><title>App</title><iframe src="{url}" width="1000" height="760">'
+            )
+        else:
+            self.server.callbacks.append(self.path)  # type: ignore[attr-defined]
+            body = "<!doctype html><title>App</title><p>Back in the app</p>"
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def application_server() -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ApplicationPage)
+    server.callbacks = []  # type: ignore[attr-defined]
+    server.embed_url = ""  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+async def test_a_signer_declines_on_a_phone(
+    browser: Browser,
+    live_server: LiveServer,
+    api: httpx.AsyncClient,
+    web_tenant: Tenant,
+    axe_source: str,
+    artifacts: Path,
+) -> None:
+    prepared = await prepare(
+        api,
+        live_server,
+        web_tenant,
+        [("ana", "SIGNER"), ("ben", "SIGNER")],
+        [
+            ("digital_signature", 1, "AnaSigns", box(72, 120)),
+            ("digital_signature", 2, "BenSigns", box(72, 300)),
+        ],
+    )
+    context = await browser.new_context(
+        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-GB"
+    )
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    await page.goto(prepared.links["ana"])
+    await expect(page.locator("h1")).to_have_text("Lease 2026")
+    # Nothing wider than the phone: no sideways scrolling of the page itself.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    sign = page.get_by_role("button", name="Sign here “AnaSigns”, page 1")
+    await expect(sign).to_be_visible()
+    size = await sign.bounding_box()
+    assert size and size["height"] >= 24 and size["width"] >= 44  # a usable touch target
+    await shot(page, artifacts, "phone-01-package")
+    await check_axe(page, axe_source, "package page on a phone")
+
+    await sign.tap()
+    await expect(page.locator("#sign-dialog")).to_be_visible()
+    canvas = await page.locator("#sign-canvas").bounding_box()
+    assert canvas and canvas["width"] <= PHONE["width"]
+    await shot(page, artifacts, "phone-02-sign-dialog")
+    await page.locator("#sign-cancel").tap()
+    await expect(page.locator("#sign-dialog")).to_be_hidden()
+
+    await page.get_by_text("Decline", exact=True).tap()
+    reason = page.get_by_label("Why do you decline? (up to 500 characters)")
+    await reason.fill("The rent is wrong.")
+    await shot(page, artifacts, "phone-03-decline")
+    await page.locator("#decline-confirm").tap()
+    await expect(page).to_have_url(live_server.url + "/web/done")
+    await expect(page.locator("[role=status]")).to_have_text(
+        "You declined these documents. The sender has been told."
+    )
+    await shot(page, artifacts, "phone-04-declined")
+    await check_axe(page, axe_source, "done page after a decline")
+    await context.close()
+
+    assert await workflow(api, prepared) == ("DECLINED", ["DECLINED", "UN_PROCESSED"])
+    users = await api.get(
+        f"/v3/packages/{prepared.package_id}/workflow/users", headers=prepared.owner
+    )
+    assert users.json()[0]["reason"] == "The rent is wrong."
+    assert "DOCUMENT_DECLINED" in await history(api, prepared)
+
+
+async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(
+    browser: Browser,
+    live_server: LiveServer,
+    api: httpx.AsyncClient,
+    web_tenant: Tenant,
+    artifacts: Path,
+) -> None:
+    # The application: another site (localhost, not 127.0.0.1) on a server of its own.
+    app = application_server()
+    app_origin = f"http://localhost:{app.server_port}"
+    async with transaction(live_server.context.sessions) as session:
+        await session.execute(
+            update(Application)
+            .where(Application.name == web_tenant.client_id)
+            .values(allowed_domains=[app_origin])
+        )
+    prepared = await prepare(
+        api,
+        live_server,
+        web_tenant,
+        [("ana", "SIGNER")],
+        [("digital_signature", 1, "AnaSigns", box(72, 120))],
+    )
+    ana = f"ana@{web_tenant.name.lower()}.test"
+    refused = await api.post(
+        "/v4/links/integration",
+        json={
+            "package_id": prepared.package_id,
+            "user_email": ana,
+            "callback_url": "https://evil.test/x",
+        },
+        headers=prepared.owner,
+    )
+    assert refused.status_code == 400, refused.text
+    nobody = await api.post(
+        "/v4/links/integration",
+        json={"package_id": prepared.package_id, "user_email": "nobody@web.test"},
+        headers=prepared.owner,
+    )
+    assert nobody.status_code == 404
+    unauthenticated = await api.post(
+        "/v4/links/integration", json={"package_id": prepared.package_id, "user_email": ana}
+    )
+    assert unauthenticated.status_code == 401
+    response = await api.post(
+        "/v4/links/integration",
+        json={
+            "package_id": prepared.package_id,
+            "user_email": ana.upper(),
+            "language": "en",
+            "callback_url": f"{app_origin}/signed?ticket=42",
+        },
+        headers=prepared.owner,
+    )
+    assert response.status_code == 200, response.text
+    url = response.json()["url"]
+    assert url.startswith(live_server.url + "/web/integration/")
+
+    # The application's page frames the link.
+    context = await browser.new_context(viewport={"width": 1024, "height": 800})
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    app.embed_url = url  # type: ignore[attr-defined]
+    package_responses: list[dict[str, str]] = []
+    page.on(
+        "response",
+        lambda r: package_responses.append(r.headers) if r.url.endswith("/web/package") else None,
+    )
+    await page.goto(f"{app_origin}/embed")
+    frame = page.frame_locator("iframe")
+    await expect(frame.locator("h1")).to_have_text("Lease 2026")
+    csp = package_responses[-1]["content-security-policy"]
+    assert f"frame-ancestors {app_origin}" in csp
+    assert "x-frame-options" not in package_responses[-1]
+    await frame.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
+    await frame.get_by_label("Type").check()
+    await frame.locator("#sign-apply").click()
+    await expect(frame.locator("#finish")).to_be_visible()
+    await shot(page, artifacts, "integration-01-framed")
+    await frame.locator("#finish").click()
+    await expect(frame.locator("p")).to_have_text("Back in the app")
+    query = parse_qs(urlsplit(app.callbacks[-1]).query)  # type: ignore[attr-defined]
+    assert query == {
+        "ticket": ["42"],
+        "package_id": [str(prepared.package_id)],
+        "status": ["SIGNED"],
+        "workflow_status": ["COMPLETED"],
+        "lang": ["en"],
+    }
+    await context.close()
+    app.shutdown()
+    app.server_close()
+    assert await workflow(api, prepared) == ("COMPLETED", ["SIGNED"])
+
+    # The link works once.
+    again = await api.get(url.removeprefix(live_server.url))
+    assert again.status_code == 404
+    assert "not valid any more" in again.text

@@ -1,0 +1,153 @@
+"""A serial package signed in the browser by two people, a decline, a phone, and the
+page headers. Each page is screenshotted into tests/artifacts/web/ and checked with axe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from playwright.async_api import Browser, Page, expect
+
+from tests.factories import Tenant
+from tests.web.conftest import LiveServer
+from tests.web.helpers import (
+    DESKTOP,
+    box,
+    check_axe,
+    draw_signature,
+    history,
+    prepare,
+    verification,
+    workflow,
+)
+from tests.web.helpers import shot as save_shot
+
+
+async def new_page(browser: Browser, viewport: dict[str, int], **options: object) -> Page:
+    context = await browser.new_context(viewport=viewport, **options)  # type: ignore[arg-type]
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(
+    browser: Browser,
+    live_server: LiveServer,
+    api: httpx.AsyncClient,
+    web_tenant: Tenant,
+    axe_source: str,
+    artifacts: Path,
+) -> None:
+    prepared = await prepare(
+        api,
+        live_server,
+        web_tenant,
+        [("ana", "SIGNER"), ("ben", "SIGNER")],
+        [
+            ("digital_signature", 1, "AnaSigns", box(72, 120)),
+            ("text", 1, "AnaCity", box(300, 120, 200, 30)),
+            ("digital_signature", 2, "BenSigns", box(72, 300)),
+        ],
+    )
+    assert await workflow(api, prepared) == ("SHARED", ["IN_PROGRESS", "UN_PROCESSED"])
+
+    # Ben's link works before his turn, but shows nothing to act on.
+    page = await new_page(browser, DESKTOP, locale="en-US")
+    await page.goto(prepared.links["ben"])
+    await expect(page.locator("h1")).to_have_text("Something went wrong")
+    await save_shot(page, artifacts, "serial-00-ben-not-yet")
+    await page.context.close()
+
+    # Ana: the email link starts a session and lands on the package page, without the token.
+    page = await new_page(browser, DESKTOP, locale="en-US")
+    response = await page.goto(prepared.links["ana"])
+    assert response is not None and response.status == 200
+    assert page.url == live_server.url + "/web/package"
+    cookies = await page.context.cookies()
+    session = next(c for c in cookies if c["name"] == "signflow_signer")
+    assert session["httpOnly"] and session["sameSite"] == "Lax"
+    await expect(page.locator("h1")).to_have_text("Lease 2026")
+    await expect(page.locator("#todo-text")).to_contain_text("1 of 1 left")
+    # Her fields are over the page image; Ben's are not hers to sign.
+    sign_button = page.get_by_role("button", name="Sign here “AnaSigns”, page 1")
+    await expect(sign_button).to_be_visible()
+    await expect(page.locator("[data-field=BenSigns]")).to_have_count(0)
+    field_box = await sign_button.bounding_box()
+    page_box = await page.locator(".page img").first.bounding_box()
+    assert field_box and page_box
+    # x=72pt of a 595pt-wide page; the box sits at the top (PDF y counts from the bottom).
+    assert abs((field_box["x"] - page_box["x"]) / page_box["width"] - 72 / 595.28) < 0.01
+    expected_top = (841.89 - 120 - 60) / 841.89
+    assert abs((field_box["y"] - page_box["y"]) / page_box["height"] - expected_top) < 0.01
+    assert await page.locator("#finish").count() == 0
+    await save_shot(page, artifacts, "serial-01-ana-package")
+    await check_axe(page, axe_source, "package page")
+
+    # Fill her text field, then the "next field" guide leads to the signature.
+    await page.get_by_label("Text “AnaCity”, page 1").fill("Bogotá")
+    await page.locator("#save-fields").click()
+    await expect(page.locator("#flash")).to_have_text("Your entries were saved.")
+    await page.locator("#next-field").click()
+    await expect(sign_button).to_be_focused()
+
+    await sign_button.click()
+    dialog = page.locator("#sign-dialog")
+    await expect(dialog).to_be_visible()
+    # Signing an empty pad is refused in the page.
+    await page.locator("#sign-apply").click()
+    await expect(page.locator("#sign-error")).to_be_visible()
+    await draw_signature(page)
+    await save_shot(page, artifacts, "serial-02-ana-draws")
+    await check_axe(page, axe_source, "signature dialog")
+    await page.locator("#sign-apply").click()
+    await expect(page.locator("#flash")).to_have_text("The field “AnaSigns” is signed.")
+    await expect(page.locator("#todo-text")).to_contain_text("All your fields are signed")
+    await save_shot(page, artifacts, "serial-03-ana-signed")
+    await page.locator("#finish").click()
+    await expect(page).to_have_url(live_server.url + "/web/done")
+    await expect(page.locator("[role=status]")).to_contain_text("Your part is done")
+    await expect(page.locator(".people")).to_contain_text("Ben")
+    await save_shot(page, artifacts, "serial-04-ana-done")
+    await check_axe(page, axe_source, "done page (pending)")
+    await page.context.close()
+    assert await workflow(api, prepared) == ("SHARED", ["SIGNED", "IN_PROGRESS"])
+
+    # Ben, in Spanish from his browser, types his name instead of drawing.
+    page = await new_page(browser, DESKTOP, locale="es-ES")
+    await page.goto(prepared.links["ben"])
+    await expect(page.locator("html")).to_have_attribute("lang", "es")
+    await expect(page.locator(".people")).to_contain_text("Firmado")
+    sign_button = page.get_by_role("button", name="Firme aquí «BenSigns», página 1")
+    await sign_button.click()
+    await page.get_by_label("Escribir").check()
+    await page.get_by_label("Su nombre tal como quiere que aparezca").fill("Ben Bauer")
+    await save_shot(page, artifacts, "serial-05-ben-types")
+    await page.locator("#sign-apply").click()
+    await expect(page.locator("#flash")).to_contain_text("está firmado")
+    await page.locator("#finish").click()
+    await expect(page).to_have_url(live_server.url + "/web/done")
+    await expect(page.locator("#signed-docs")).to_have_text(
+        "Todos han firmado. Los documentos firmados:"
+    )
+    await save_shot(page, artifacts, "serial-06-ben-done")
+    await check_axe(page, axe_source, "done page (completed)")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Descargar lease.pdf").click()
+    download = await download_info.value
+    downloaded = Path(await download.path()).read_bytes()
+    await page.context.close()
+
+    # Completed, with two valid signatures made through the same core as the API.
+    assert await workflow(api, prepared) == ("COMPLETED", ["SIGNED", "SIGNED"])
+    fields = await verification(api, prepared)
+    assert [(f["field_name"], f["signature_status"]) for f in fields] == [
+        ("AnaSigns", "VALID"),
+        ("BenSigns", "VALID"),
+    ]
+    assert [f["signer_name"] for f in fields] == ["Ana", "Ben"]
+    owner_copy = await api.get(f"/v3/packages/{prepared.package_id}", headers=prepared.owner)
+    assert downloaded == owner_copy.content
+    actions = await history(api, prepared)
+    assert actions.count("DOCUMENT_SIGNED") == 2
+    assert actions.count("PROCESSING_FINISHED") == 2
+    assert "FORM_FILLED" in actions and "DOCUMENT_OPENED" in actions

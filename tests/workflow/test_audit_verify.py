@@ -1,0 +1,97 @@
+"""`signflow audit verify PACKAGE_ID`: an intact chain passes, a tampered row is named."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from signflow.audit.history import Actor, record
+from signflow.cli import app
+from signflow.config import Settings
+from signflow.context import AppContext
+from signflow.db import transaction
+from signflow.migrate import migrate
+from signflow.models import HistoryEntry, Package, User
+from tests.factories import make_tenant
+
+ACTOR = Actor("owner@acme.test", "Owner", "203.0.113.9", "pytest")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("SIGNFLOW_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SIGNFLOW_DATABASE_URL", raising=False)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield tmp_path
+    root.handlers, root.level = handlers, level
+
+
+async def make_history(data_dir: Path) -> tuple[int, list[int]]:
+    settings = Settings(data_dir=data_dir)
+    await migrate(settings.effective_database_url)
+    context = AppContext.create(settings)
+    try:
+        tenant = await make_tenant(context, "Acme")
+        async with transaction(context.sessions) as session:
+            owner_id = await session.scalar(select(User.id).where(User.email == tenant.user_email))
+            assert owner_id is not None
+            package = Package(enterprise_id=tenant.enterprise_id, owner_id=owner_id, name="Lease")
+            session.add(package)
+            await session.flush()
+            for action in ("PACKAGE_CREATED", "PACKAGE_SHARED", "PROCESSING_FINISHED"):
+                await record(session, package.id, action, ACTOR, {"step": action})
+            ids = list(
+                await session.scalars(
+                    select(HistoryEntry.id)
+                    .where(HistoryEntry.package_id == package.id)
+                    .order_by(HistoryEntry.sequence)
+                )
+            )
+            return package.id, ids
+    finally:
+        await context.close()
+
+
+async def tamper(data_dir: Path, entry_id: int) -> None:
+    context = AppContext.create(Settings(data_dir=data_dir))
+    try:
+        async with transaction(context.sessions) as session:
+            await session.execute(
+                update(HistoryEntry)
+                .where(HistoryEntry.id == entry_id)
+                .values(user_email="mallory@evil.test")
+            )
+    finally:
+        await context.close()
+
+
+def verify(package_id: int) -> tuple[int, str]:
+    result = CliRunner().invoke(app, ["audit", "verify", str(package_id)])
+    return result.exit_code, result.output
+
+
+def test_intact_chain_verifies_and_a_tampered_row_is_named(data_dir: Path):
+    package_id, entry_ids = asyncio.run(make_history(data_dir))
+    code, output = verify(package_id)
+    assert code == 0, output
+    assert "intact (3 entries)" in output
+
+    asyncio.run(tamper(data_dir, entry_ids[1]))
+    code, output = verify(package_id)
+    assert code == 1
+    assert f"history broken at entry {entry_ids[1]}" in output
+    assert "content does not match its hash" in output
+
+
+def test_unknown_package_fails(data_dir: Path):
+    asyncio.run(make_history(data_dir))
+    code, output = verify(999)
+    assert code == 1
+    assert "does not exist" in output
