@@ -26,6 +26,8 @@ app = typer.Typer(help="Signflow: self-hosted e-signature workflows.", no_args_i
 DEMO_ENTERPRISE = "Demo Enterprise"
 DEMO_ADMIN = "admin@example.com"
 DEMO_CLIENT = "demo-app"
+# How long uvicorn waits for an API process to answer its health ping (see serve).
+WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _settings() -> Settings:
@@ -87,6 +89,9 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="API processes")] = 1,
+    worker_start_timeout: Annotated[
+        int, typer.Option(help="seconds an API process may take to answer uvicorn's health ping")
+    ] = WORKER_HEALTHCHECK_SECONDS,
 ) -> None:
     """Migrate, create the demo enterprise on first start, and serve the API."""
     settings = _settings()
@@ -123,6 +128,10 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        # With --workers, uvicorn pings each process and kills one that does not answer in
+        # time (default 5 s). A spawned process imports the whole application first, which
+        # takes longer than that on a busy machine: it was killed and respawned forever.
+        timeout_worker_healthcheck=worker_start_timeout,
     )
 
 
