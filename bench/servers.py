@@ -246,6 +246,8 @@ def signflow_env(database_url: str, data_dir: Path, *, embedded_worker: bool) ->
         "SIGNFLOW_LOG_LEVEL": "WARNING",
         "SIGNFLOW_EMBEDDED_WORKER": "true" if embedded_worker else "false",
         "SIGNFLOW_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
+        # Every load generator here is one enterprise: measure capacity, not the policy.
+        "SIGNFLOW_ENTERPRISE_RATE_PER_SECOND": "0",
     }
 
 
