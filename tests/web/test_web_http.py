@@ -148,30 +148,6 @@ async def test_a_reviewer_approves_and_the_language_comes_from_the_browser(
     assert '<html lang="en">' in english.text
 
 
-async def test_a_recipient_with_an_identity_check_is_not_let_in(
-    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
-) -> None:
-    people, package_id = await _shared(client, context, tenant)
-    response = await client.put(
-        f"/v3/packages/{package_id}/workflow/1/authentication",
-        json={
-            "apply_to_all": False,
-            "authentication": {
-                "enabled": True,
-                "password": {"enabled": True, "user_password": "s3cret-pass"},
-            },
-        },
-        headers=people.owner,
-    )
-    assert response.status_code == 200, response.text
-    await share(people, package_id)
-    links = await _links(context, package_id)
-    await client.get(_path(links["ana"]))
-    page = await client.get("/web/package")
-    assert page.status_code == 403
-    assert "identity check" in page.text
-
-
 def test_every_language_file_has_every_text() -> None:
     catalogs = {
         path.stem: json.loads(path.read_text(encoding="utf-8"))

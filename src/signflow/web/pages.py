@@ -14,10 +14,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow import __version__
 from signflow.accounts.principal import Principal
-from signflow.models import FieldKind, Package, ProcessStatus, Recipient, WorkflowStatus
+from signflow.identity.checks import MAX_FAILURES
+from signflow.identity.methods import signing_code_channel
+from signflow.models import (
+    FieldKind,
+    Package,
+    ProcessStatus,
+    Recipient,
+    RecipientIdentity,
+    WorkflowStatus,
+)
 from signflow.packages.access import PackageAccess
 from signflow.packages.documents import list_documents
-from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, from_accept_language, languages
+from signflow.web.i18n import (
+    DEFAULT_LANGUAGE,
+    Translator,
+    from_accept_language,
+    languages,
+    supported,
+)
 from signflow.web.session import WebSession
 from signflow.workflow.common import SIGNING_ROLES, package_recipients, turn_is_open
 from signflow.workflow.fields import SIGNATURE_KINDS, list_fields
@@ -39,6 +54,10 @@ environment = Environment(
 
 
 def choose_language(request: Request, web: WebSession | None) -> str:
+    """The page's language: `?lang=`, else the session's, else the browser's, else English."""
+    asked = supported(request.query_params.get("lang"))
+    if asked:
+        return asked
     if web is not None and web.language:
         return web.language
     return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
@@ -67,14 +86,20 @@ def frame_sources(domains: tuple[str, ...]) -> str:
     return " ".join(sources)
 
 
-def security_headers(response: ResponseT, web: WebSession | None) -> ResponseT:
-    """Headers on every signer page: no inline script, no referrer, no caching."""
+def security_headers(
+    response: ResponseT, web: WebSession | None, return_url: str | None = None
+) -> ResponseT:
+    """Headers on every signer page: no inline script, no referrer, no caching.
+
+    `return_url`: where a form of the page may send the browser after the post
+    (a signature request's resulturl), besides an integration session's callback.
+    """
     form_action = "'self'"
-    if web is not None and web.callback_url:
-        callback_origin = origin_of(web.callback_url)
-        if callback_origin:
+    for url in (web.callback_url if web is not None else None, return_url):
+        target = origin_of(url) if url else None
+        if target and target not in form_action:
             # Chrome applies form-action to the redirect that follows a form post.
-            form_action += f" {callback_origin}"
+            form_action += f" {target}"
     ancestors = frame_sources(web.frame_ancestors) if web is not None else ""
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -94,6 +119,7 @@ def render(
     template: str,
     web: WebSession | None,
     status_code: int = 200,
+    return_url: str | None = None,
     **values: object,
 ) -> HTMLResponse:
     language = choose_language(request, web)
@@ -106,7 +132,7 @@ def render(
         csrf=web.csrf if web is not None else "",
         **values,
     )
-    return security_headers(HTMLResponse(html, status_code=status_code), web)
+    return security_headers(HTMLResponse(html, status_code=status_code), web, return_url)
 
 
 @dataclass(frozen=True)
@@ -123,6 +149,7 @@ class FieldView:
     signed: bool
     value: str | None
     required: bool
+    code_channel: str | None = None  # "email" or "sms" when signing asks for a code
 
     @property
     def is_signature(self) -> bool:
@@ -180,6 +207,7 @@ class PackageView:
     fields_total: int
     fields_left: int
     can_download: bool
+    tries_left: int = MAX_FAILURES
 
     @property
     def my_fields(self) -> list[FieldView]:
@@ -229,6 +257,7 @@ async def package_view(
                         signed=signed,
                         value=field.value,
                         required=field.required,
+                        code_channel=signing_code_channel(field),
                     )
                 )
             pages.append(PageView(number, width, height, fields))
@@ -247,6 +276,7 @@ async def package_view(
     my_turn = shared and turn_is_open(me)
     can_act = my_turn and me.process_status == ProcessStatus.IN_PROGRESS.value
     can_finish = my_turn and me.role in SIGNING_ROLES and left == 0
+    identity = await session.get(RecipientIdentity, me.id)
     return PackageView(
         package=package,
         me=me,
@@ -257,4 +287,10 @@ async def package_view(
         fields_total=total,
         fields_left=left,
         can_download=me.permissions.get("download", True) is not False,
+        tries_left=tries_left(identity),
     )
+
+
+def tries_left(identity: RecipientIdentity | None) -> int:
+    """What the pages show: three tries, less the failures since the last success."""
+    return max(0, MAX_FAILURES - (identity.failures if identity is not None else 0))

@@ -2,6 +2,8 @@
 
 Every action calls the same workflow function as the SigningHub API, as the
 recipient the session names (see `signflow.workflow.recipient_session`).
+Every page of a package first passes the recipient's identity check
+(`signflow.web.identity`): until it is passed, they are sent to the identity page.
 """
 
 from __future__ import annotations
@@ -11,20 +13,32 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from signflow.audit.history import Actor
 from signflow.context import AppContext
-from signflow.errors import BadRequest, Forbidden, NotFound, PayloadTooLarge, SignflowError
+from signflow.db import utcnow
+from signflow.errors import (
+    BadRequest,
+    Forbidden,
+    KeepsChanges,
+    NotFound,
+    PayloadTooLarge,
+    SignflowError,
+    TooManyRequests,
+)
 from signflow.faces.routing import client_address, get_context, get_session
+from signflow.identity.checks import Blocked, require_opened
 from signflow.models import FieldKind, RecipientRole, WorkflowStatus
+from signflow.models import SignatureRequest as SignatureRequestRow
 from signflow.packages.access import PackageAccess, get_package
 from signflow.packages.content import document_bytes, page_image
 from signflow.packages.documents import get_document
 from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
-from signflow.web.i18n import DEFAULT_LANGUAGE, catalogs, supported
+from signflow.signature_requests.service import resolve_signature_request, signer_actor
+from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, catalogs, supported
 from signflow.web.pages import PAGE_DPI, choose_language, package_view, render, security_headers
 from signflow.web.session import (
     FLASH_COOKIE,
@@ -45,11 +59,25 @@ from signflow.workflow.actions import (
 from signflow.workflow.common import NOT_ALLOWED
 from signflow.workflow.fields import fill_fields
 from signflow.workflow.recipient_session import RecipientSession, recipient_session
-from signflow.workflow.sign import SignatureRequest, sign_document
+from signflow.workflow.sign import SignatureRequest, request_signing_code, sign_document
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
 PACKAGE_PAGE = "/web/package"
 DONE_PAGE = "/web/done"
+IDENTITY_PAGE = "/web/identity"
+# The core's error codes, as the pages' texts.
+CODE_KEYS = {
+    "invalid_credentials": "identity.wrong",
+    "recipient_blocked": "identity.blocked",
+    "otp_expired": "identity.expired",
+    "otp_used": "identity.used",
+    "otp_required": "identity.missing",
+    "password_required": "identity.missing",
+    "too_many_requests": "identity.wait",
+    "access_period_not_started": "error.access_not_started",
+    "access_period_ended": "error.access_ended",
+}
+CODE_SHAPE = "x-otp must be the 6-digit code"
 
 
 class SessionExpired(SignflowError):
@@ -62,11 +90,21 @@ class CsrfRejected(SignflowError):
     default_message = "error.csrf"
 
 
+class IdentityRequired(SignflowError):
+    """The recipient has not passed their identity check yet: to the identity page."""
+
+    status_code = 303
+    default_message = "identity.title"
+
+
 class WebRoute(APIRoute):
     """One transaction per request, and errors as pages rather than JSON.
 
-    A refused action goes back to the package page with a message; the
-    transaction has rolled back by then, so nothing of the action is kept.
+    A refused action goes back to the page it came from (the package page, or
+    the one the route names in `request.state.back`) with a message; the
+    transaction has rolled back by then, so nothing of the action is kept,
+    except for a `KeepsChanges` error (a wrong password or code): its
+    transaction commits the counted try, then the error is shown.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -74,12 +112,19 @@ class WebRoute(APIRoute):
 
         async def run(request: Request) -> Response:
             context: AppContext = request.app.state.context
+            kept: KeepsChanges | None = None
             try:
                 async with context.sessions() as session, session.begin():
                     request.state.session = session
-                    return await handler(request)
+                    try:
+                        return await handler(request)
+                    except KeepsChanges as exc:
+                        kept = exc  # leaving the block normally commits the taken try
             except SignflowError as exc:
                 return _error_page(request, exc)
+            if kept is None:  # pragma: no cover  (the block returned or kept an error)
+                raise RuntimeError("unreachable")
+            return _error_page(request, kept)
 
         return run
 
@@ -91,20 +136,48 @@ def _error_page(request: Request, exc: SignflowError) -> Response:
     settings = get_context(request).settings
     web = read_session(request, settings)
     key = _message_key(exc)
-    if request.method == "POST" and web is not None and not isinstance(exc, SessionExpired):
-        response = RedirectResponse(PACKAGE_PAGE, status_code=303)
-        if key == "error.refused":
-            write_flash(response, settings, key, message=exc.message)
-        else:
-            write_flash(response, settings, key)
-        return security_headers(response, web)
+    values = _message_values(key, exc)
+    if isinstance(exc, IdentityRequired):
+        return security_headers(RedirectResponse(IDENTITY_PAGE, status_code=303), web)
     status = exc.status_code if 400 <= exc.status_code < 500 else 500
-    return render(request, "error.html", web, status_code=status, key=key, message=exc.message)
+    if "application/json" in request.headers.get("accept", ""):
+        # The sign dialog's "send the code" button, which stays in the dialog.
+        text = Translator(choose_language(request, web))(key, **values)
+        response: Response = JSONResponse({"message": text}, status_code=status)
+        response.headers.update(exc.headers)
+        return security_headers(response, web)
+    if request.method == "POST" and web is not None and not isinstance(exc, SessionExpired):
+        back = IDENTITY_PAGE if isinstance(exc, Blocked) else _back(request)
+        response = RedirectResponse(back, status_code=303)
+        write_flash(response, settings, key, **values)
+        return security_headers(response, web)
+    if isinstance(exc, Blocked):
+        return render(request, "blocked.html", web, status_code=403)
+    page = render(request, "error.html", web, status_code=status, key=key, values=values)
+    page.headers.update(exc.headers)
+    return page
+
+
+def _back(request: Request) -> str:
+    back = getattr(request.state, "back", None)
+    return back if isinstance(back, str) else PACKAGE_PAGE
+
+
+def _message_values(key: str, exc: SignflowError) -> dict[str, str]:
+    if key == "error.refused":
+        return {"message": exc.message}
+    if isinstance(exc, TooManyRequests):
+        return {"seconds": str(exc.retry_after)}
+    return {}
 
 
 def _message_key(exc: SignflowError) -> str:
     if exc.message in catalogs()[DEFAULT_LANGUAGE]:
         return exc.message
+    if exc.code in CODE_KEYS:
+        return CODE_KEYS[exc.code]
+    if exc.message == CODE_SHAPE:
+        return "identity.code_shape"
     if exc.message == NOT_ALLOWED:
         return "error.not_allowed"
     if exc.message.startswith("Sign every signature field"):
@@ -116,13 +189,20 @@ def _message_key(exc: SignflowError) -> str:
     return "error.refused"
 
 
-def _actor(request: Request, rs: RecipientSession) -> Actor:
+def _actor(request: Request, rs: RecipientSession, web: WebSession | None = None) -> Actor:
+    if web is not None and web.request_id:
+        # The person who opened a signature request's link: no recorded identity.
+        return signer_actor(client_address(request), _user_agent(request))
     return Actor(
         email=rs.recipient.email,
         name=rs.recipient.name or rs.recipient.email,
         ip_address=client_address(request),
-        user_agent=(request.headers.get("user-agent") or "")[:500] or None,
+        user_agent=_user_agent(request),
     )
+
+
+def _user_agent(request: Request) -> str | None:
+    return (request.headers.get("user-agent") or "")[:500] or None
 
 
 def _web(request: Request) -> WebSession:
@@ -139,11 +219,15 @@ async def _recipient(request: Request, web: WebSession) -> RecipientSession:
         raise SessionExpired() from exc
 
 
-def _require_identity_free(rs: RecipientSession) -> None:
-    """Document-opening security (password, OTP) is not offered by these pages yet."""
-    authentication = rs.recipient.authentication or {}
-    if authentication.get("enabled"):
-        raise Forbidden("error.identity")
+async def require_identity(request: Request, rs: RecipientSession) -> None:
+    """Not blocked (the blocked page), inside the access window, and the identity check
+    passed when the recipient's settings ask for one (else to the identity page)."""
+    try:
+        await require_opened(get_session(request), rs.recipient, utcnow())
+    except Forbidden as exc:
+        if exc.code in ("password_required", "otp_required"):
+            raise IdentityRequired() from exc
+        raise
 
 
 async def _form(request: Request, web: WebSession) -> dict[str, str]:
@@ -183,9 +267,16 @@ async def email_link(token: str, request: Request, lang: str | None = None) -> R
 
 async def _open(request: Request, web: WebSession) -> tuple[RecipientSession, PackageAccess]:
     rs = await _recipient(request, web)
-    _require_identity_free(rs)
     access = await get_package(get_session(request), rs.principal, rs.package.id)
+    await require_identity(request, rs)
     return rs, access
+
+
+def _not_a_request(web: WebSession) -> None:
+    """A signature request is signed and cancelled through its own actions
+    (`signflow.web.signature_requests`), which also close the request."""
+    if web.request_id:
+        raise Forbidden(NOT_ALLOWED)
 
 
 @router.get(PACKAGE_PAGE)
@@ -196,11 +287,20 @@ async def package_page(request: Request, lang: str | None = None) -> Response:
         web = web.with_language(changed)
     rs, access = await _open(request, web)
     session = get_session(request)
+    signature_request = await request_of(request, web, rs)
     if rs.recipient.read_at is None and access.package.status == WorkflowStatus.SHARED.value:
-        await open_package(session, rs.principal, _actor(request, rs), rs.package.id)
+        await open_package(session, rs.principal, _actor(request, rs, web), rs.package.id)
     view = await package_view(session, access, rs.recipient, rs.principal)
     flash = read_flash(request, get_context(request).settings)
-    response = render(request, "package.html", web, view=view, flash=flash)
+    response = render(
+        request,
+        "package.html",
+        web,
+        return_url=signature_request.result_url if signature_request else None,
+        view=view,
+        flash=flash,
+        signature_request=signature_request,
+    )
     if flash:
         response.delete_cookie(FLASH_COOKIE, path="/")
     if changed:
@@ -238,40 +338,83 @@ async def document_file(document_id: int, request: Request) -> Response:
     return response
 
 
-@router.post("/web/package/sign")
-async def sign(request: Request) -> Response:
-    web = _web(request)
-    form = await _form(request, web)
-    rs, _ = await _open(request, web)
-    document_id = form.get("document_id", "")
-    if not document_id.isdigit():
-        raise BadRequest("document_id is missing")
+async def request_of(
+    request: Request, web: WebSession, rs: RecipientSession
+) -> SignatureRequestRow | None:
+    """The signature request of an /openDocument session (it must still resolve)."""
+    if not web.request_id:
+        return None
+    found = await resolve_signature_request(get_session(request), web.request_id)
+    if found.recipient.id != rs.recipient.id:
+        raise SessionExpired()
+    return found.request
+
+
+def signature_from(form: dict[str, str]) -> SignatureRequest:
+    """The sign dialog's drawing (a PNG data URL) or typed name."""
     image = form.get("hand_signature_image") or None
     typed = (form.get("typed_name") or "").strip()[:200] or None
     if image is None and typed is None:
         raise BadRequest("sign.empty")
+    return SignatureRequest(
+        field_name=form.get("field_name", ""), hand_signature_image=image, user_name=typed
+    )
+
+
+def _document_id(form: dict[str, str]) -> int:
+    document_id = form.get("document_id", "")
+    if not document_id.isdigit():
+        raise BadRequest("document_id is missing")
+    return int(document_id)
+
+
+@router.post("/web/package/sign")
+async def sign(request: Request) -> Response:
+    web = _web(request)
+    form = await _form(request, web)
+    _not_a_request(web)
+    rs, _ = await _open(request, web)
+    document_id = _document_id(form)
     await sign_document(
         get_session(request),
         get_context(request),
         rs.principal,
         _actor(request, rs),
         rs.package.id,
-        int(document_id),
-        SignatureRequest(
-            field_name=form.get("field_name", ""),
-            hand_signature_image=image,
-            user_name=typed,
-        ),
+        document_id,
+        signature_from(form),
+        otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
     write_flash(response, get_context(request).settings, "sign.done", name=form["field_name"])
     return security_headers(response, web)
 
 
+@router.post("/web/package/sign-code")
+async def send_signing_code(request: Request) -> Response:
+    """The sign dialog's "send the code" (called by fetch: the dialog stays open)."""
+    web = _web(request)
+    form = await _form(request, web)
+    _not_a_request(web)
+    rs, _ = await _open(request, web)
+    await request_signing_code(
+        get_session(request),
+        get_context(request),
+        rs.principal,
+        _actor(request, rs),
+        rs.package.id,
+        _document_id(form),
+        form.get("field_name", ""),
+    )
+    text = Translator(choose_language(request, web))("code.sent")
+    return security_headers(JSONResponse({"message": text}), web)
+
+
 @router.post("/web/package/fill")
 async def fill(request: Request) -> Response:
     web = _web(request)
     form = await _form(request, web)
+    _not_a_request(web)
     rs, access = await _open(request, web)
     session = get_session(request)
     view = await package_view(session, access, rs.recipient, rs.principal)
@@ -321,6 +464,7 @@ def with_query(url: str, values: dict[str, str]) -> str:
 async def finish(request: Request) -> Response:
     web = _web(request)
     await _form(request, web)
+    _not_a_request(web)
     rs, _ = await _open(request, web)
     session = get_session(request)
     await finish_processing(session, rs.principal, _actor(request, rs), rs.package.id)
@@ -338,6 +482,7 @@ async def _refresh(request: Request, rs: RecipientSession) -> None:
 async def approve(request: Request) -> Response:
     web = _web(request)
     form = await _form(request, web)
+    _not_a_request(web)
     rs, _ = await _open(request, web)
     if rs.recipient.role != RecipientRole.REVIEWER.value:
         raise Forbidden(NOT_ALLOWED)
@@ -353,6 +498,7 @@ async def approve(request: Request) -> Response:
 async def submit(request: Request) -> Response:
     web = _web(request)
     await _form(request, web)
+    _not_a_request(web)
     rs, _ = await _open(request, web)
     if rs.recipient.role != RecipientRole.EDITOR.value:
         raise Forbidden(NOT_ALLOWED)
@@ -367,6 +513,7 @@ async def submit(request: Request) -> Response:
 async def decline(request: Request) -> Response:
     web = _web(request)
     form = await _form(request, web)
+    _not_a_request(web)
     rs, _ = await _open(request, web)
     reason = (form.get("reason") or "").strip()
     if not reason:

@@ -3,14 +3,15 @@
 The link token from the email is read once (`GET /sign/{token}`) and never
 appears in a later URL: the session cookie names the recipient's public id, a
 per-session CSRF token, the language and, for integration links, where the
-page may be framed and where to send the browser when done.
+page may be framed and where to send the browser when done; for an OKdokument
+signature request (`/openDocument/{id}`), the request's id.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import Request, Response
@@ -33,6 +34,7 @@ class WebSession:
     language: str | None = None
     callback_url: str | None = None
     frame_ancestors: tuple[str, ...] = field(default_factory=tuple)
+    request_id: str | None = None  # a signature request's id (/openDocument sessions)
 
     @property
     def is_integration(self) -> bool:
@@ -42,9 +44,7 @@ class WebSession:
         return bool(token) and hmac.compare_digest(self.csrf, token or "")
 
     def with_language(self, language: str) -> WebSession:
-        return WebSession(
-            self.recipient, self.csrf, language, self.callback_url, self.frame_ancestors
-        )
+        return replace(self, language=language)
 
 
 def new_session(
@@ -52,8 +52,11 @@ def new_session(
     language: str | None = None,
     callback_url: str | None = None,
     frame_ancestors: tuple[str, ...] = (),
+    request_id: str | None = None,
 ) -> WebSession:
-    return WebSession(recipient, secrets.token_urlsafe(24), language, callback_url, frame_ancestors)
+    return WebSession(
+        recipient, secrets.token_urlsafe(24), language, callback_url, frame_ancestors, request_id
+    )
 
 
 def _secure(settings: Settings) -> bool:
@@ -68,6 +71,8 @@ def write_session(response: Response, settings: Settings, web: WebSession) -> No
         payload["cb"] = web.callback_url
     if web.frame_ancestors:
         payload["fa"] = list(web.frame_ancestors)
+    if web.request_id:
+        payload["sr"] = web.request_id
     ttl = INTEGRATION_SESSION_TTL_SECONDS if web.is_integration else SESSION_TTL_SECONDS
     token = sign_token(settings.effective_secret_key, SESSION_PURPOSE, payload, ttl)
     # Framed in another site's page, the cookie must be SameSite=None, which needs Secure;
@@ -106,12 +111,14 @@ def read_session(request: Request, settings: Settings) -> WebSession | None:
     language = payload.get("l")
     callback = payload.get("cb")
     ancestors = payload.get("fa")
+    request_id = payload.get("sr")
     return WebSession(
         recipient=recipient,
         csrf=csrf,
         language=language if isinstance(language, str) else None,
         callback_url=callback if isinstance(callback, str) else None,
         frame_ancestors=tuple(str(a) for a in ancestors) if isinstance(ancestors, list) else (),
+        request_id=request_id if isinstance(request_id, str) else None,
     )
 
 

@@ -169,8 +169,49 @@
     modeDraw.addEventListener("change", setMode);
     modeType.addEventListener("change", setMode);
 
+    // A field whose signature asks for a code: the code input and "send the code".
+    var codePanel = document.getElementById("code-panel");
+    var codeInput = document.getElementById("sign-code");
+    var codeStatus = document.getElementById("code-status");
+    var sendCode = document.getElementById("sign-send-code");
+    function setCode(channel) {
+      codePanel.hidden = !channel;
+      codeInput.disabled = !channel;
+      codeInput.required = !!channel;
+      codeInput.value = "";
+      codeStatus.textContent = "";
+      document.getElementById("code-help-email").hidden = channel !== "email";
+      document.getElementById("code-help-sms").hidden = channel !== "sms";
+    }
+    sendCode.addEventListener("click", function () {
+      var label = sendCode.textContent;
+      var body = new URLSearchParams();
+      body.set("csrf", form.elements.csrf.value);
+      body.set("document_id", document.getElementById("sign-document").value);
+      body.set("field_name", document.getElementById("sign-field").value);
+      sendCode.disabled = true;
+      codeStatus.textContent = dialog.dataset.sending;
+      fetch("/web/package/sign-code", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Accept": "application/json" },
+        body: body
+      }).then(function (response) {
+        return response.json().then(function (data) { return data.message || ""; });
+      }).then(function (message) {
+        codeStatus.textContent = message;
+      }, function () {
+        codeStatus.textContent = "";
+      }).then(function () {
+        sendCode.disabled = false;
+        sendCode.textContent = dialog.dataset.again || label;
+        codeInput.focus();
+      });
+    });
+
     function open(button) {
       opener = button;
+      setCode(button.dataset.code || "");
       var initials = button.dataset.initials === "true";
       document.getElementById("sign-title").textContent =
         initials ? dialog.dataset.titleInitials : dialog.dataset.titleSignature;
