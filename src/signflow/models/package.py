@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signflow.db import Base, BigId, utcnow
@@ -35,9 +35,27 @@ class WorkflowStatus(StrEnum):
 class Package(Base):
     __tablename__ = "packages"
     __table_args__ = (
-        # The owner's listing: newest first, optionally by status, stays an index scan.
-        Index("ix_packages_owner_listing", "owner_id", "id"),
-        Index("ix_packages_owner_status_listing", "owner_id", "status", "id"),
+        # The owner's listing (packages/listing.py): newest first, optionally by status.
+        # Partial (live packages only) and covering the archive test (status, completed_at),
+        # so paging and the exact count read the index alone (index-only scans on PostgreSQL).
+        Index(
+            "ix_packages_owner_live",
+            "owner_id",
+            "id",
+            "status",
+            "completed_at",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
+        Index(
+            "ix_packages_owner_status_live",
+            "owner_id",
+            "status",
+            "id",
+            "completed_at",
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         Index("ix_packages_enterprise", "enterprise_id", "id"),
     )
 
