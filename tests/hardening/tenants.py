@@ -1,0 +1,220 @@
+"""Two enterprises with every kind of object, built through the API (real ids), and helpers
+that read the whole database: shared by the cross-tenant matrix and the OpenAPI fuzz tests."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import select, text
+
+from signflow.context import AppContext
+from signflow.db import Base, transaction
+from signflow.models import HistoryEntry, Recipient
+from signflow.packages.links import recipient_link
+from tests.factories import Tenant, bearer, upload_document
+from tests.workflow.helpers import make_pdf
+
+BOX = {"x": 72, "y": 100, "width": 150, "height": 50}
+
+
+@dataclass
+class World:
+    """One enterprise's credentials and the ids of its objects."""
+
+    tenant: Tenant
+    admin: dict[str, str]
+    user: dict[str, str]
+    app: dict[str, str]
+    api: dict[str, str]
+    package_id: int = 0
+    document_id: int = 0
+    shared_package_id: int = 0
+    shared_document_id: int = 0
+    log_id: int = 0
+    endpoint_id: int = 0
+    delivery_id: int = 0
+    key_id: int = 0
+    request_id: str = ""
+    request_document_id: int = 0
+    signer_link: str = ""
+    # Strings that only this enterprise's data contains: none may appear in an answer
+    # to the other enterprise.
+    secrets: list[str] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.name.lower()
+
+
+async def client_token(client: httpx.AsyncClient, tenant: Tenant) -> dict[str, str]:
+    response = await client.post(
+        "/authenticate",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": tenant.client_id,
+            "client_secret": tenant.client_secret,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def _ok(response: httpx.Response, *statuses: int) -> dict[str, object] | list[object]:
+    assert response.status_code in (statuses or (200,)), response.text
+    body: dict[str, object] | list[object] = response.json() if response.content else {}
+    return body
+
+
+async def build_world(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, webhook_url: str
+) -> World:
+    """Every kind of object an enterprise owns, made through its own API calls."""
+    world = World(
+        tenant=tenant,
+        admin=await bearer(client, tenant, tenant.admin_email),
+        user=await bearer(client, tenant, tenant.user_email),
+        app=await client_token(client, tenant),
+        api={"x-api-key": tenant.api_key},
+    )
+    name, slug = tenant.name, world.slug
+    signer_email, signer_name = f"signer@{slug}.test", f"{name} Outside Signer"
+    world.secrets += [
+        name,
+        f"@{slug}.test",
+        f"{name} User",
+        signer_name,
+        f"{name} secret package",
+        f"{slug}-contract",
+        f"{slug}-request",
+        f"{name} key",
+        f"{slug}-hook",
+        tenant.api_key[:12],
+    ]
+    admin = world.admin
+
+    async def package(package_name: str, share: bool) -> tuple[int, int]:
+        created = await _ok(
+            await client.post("/v3/packages", json={"package_name": package_name}, headers=admin)
+        )
+        assert isinstance(created, dict)
+        package_id = int(str(created["package_id"]))
+        document_id = await upload_document(
+            client, admin, package_id, make_pdf(2, ["Contract"]), f"{slug}-contract.pdf"
+        )
+        await _ok(
+            await client.post(
+                f"/v3/packages/{package_id}/workflow/users",
+                json=[
+                    {
+                        "user_email": tenant.user_email,
+                        "user_name": f"{name} User",
+                        "role": "SIGNER",
+                    },
+                    {"user_email": signer_email, "user_name": signer_name, "role": "SIGNER"},
+                ],
+                headers=admin,
+            )
+        )
+        for order, field_name in ((1, "UserSigns"), (2, "OutsideSigns")):
+            await _ok(
+                await client.post(
+                    f"/v3/packages/{package_id}/documents/{document_id}/fields/digital_signature",
+                    json={
+                        "order": order,
+                        "page_no": 1,
+                        "field_name": field_name,
+                        "dimensions": BOX,
+                    },
+                    headers=admin,
+                )
+            )
+        if share:
+            await _ok(await client.post(f"/v3/packages/{package_id}/workflow", headers=admin))
+        return package_id, document_id
+
+    world.package_id, world.document_id = await package(f"{name} secret package", share=False)
+    world.shared_package_id, world.shared_document_id = await package(
+        f"{name} secret package (shared)", share=True
+    )
+    endpoint = await _ok(
+        await client.post(
+            "/v3/webhooks",
+            json={"url": f"{webhook_url}/{slug}-hook", "description": f"{name} hook"},
+            headers=admin,
+        ),
+        201,
+    )
+    assert isinstance(endpoint, dict)
+    world.endpoint_id = int(str(endpoint["id"]))
+    delivery = await _ok(await client.post(f"/v3/webhooks/{world.endpoint_id}/test", headers=admin))
+    assert isinstance(delivery, dict)
+    world.delivery_id = int(str(delivery["delivery_id"]))
+    key = await _ok(
+        await client.post("/v3/enterprise/apikeys", json={"name": f"{name} key"}, headers=admin),
+        201,
+    )
+    assert isinstance(key, dict)
+    world.key_id = int(str(key["id"]))
+    request = await _ok(
+        await client.post(
+            "/JSON/signatureRequest",
+            json={
+                "filedata": {"content": base64.b64encode(make_pdf()).decode()},
+                "filename": f"{slug}-request.pdf",
+            },
+            headers=world.api,
+        )
+    )
+    assert isinstance(request, dict)
+    world.request_id = str(request["result"])
+    world.request_document_id = int(str(request["documentId"]))
+    world.secrets.append(world.request_id)
+    async with transaction(context.sessions) as session:
+        world.log_id = int(
+            await session.scalar(
+                select(HistoryEntry.id)
+                .where(HistoryEntry.package_id == world.package_id)
+                .order_by(HistoryEntry.id)
+                .limit(1)
+            )
+            or 0
+        )
+        outside = await session.scalar(
+            select(Recipient).where(
+                Recipient.package_id == world.shared_package_id, Recipient.email == signer_email
+            )
+        )
+        assert outside is not None
+        world.signer_link = recipient_link(context.settings, outside).removeprefix(
+            "http://testserver"
+        )
+    assert world.log_id
+    return world
+
+
+async def database_rows(context: AppContext) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, sorted: equal before and after means nothing changed."""
+    snapshot: dict[str, list[tuple[object, ...]]] = {}
+    async with transaction(context.sessions) as session:
+        for table in Base.metadata.sorted_tables:
+            rows = await session.execute(text(f'SELECT * FROM "{table.name}"'))
+            snapshot[table.name] = sorted(
+                (tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows),
+                key=repr,
+            )
+    return snapshot
+
+
+def api_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """(method, path) of every route the app serves, walked from the app itself."""
+    found = []
+    for route in iter_route_contexts(app.routes):
+        path = route.path
+        for method in sorted(route.methods or ()):
+            if method != "HEAD" and path:
+                found.append((method, path))
+    return found
