@@ -68,8 +68,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(health.router)
     app.include_router(pki.router)
     app.include_router(files.router)
-    for router in signinghub.build_routers(admin_webhooks.router, admin_api_keys.router):
-        app.include_router(router)
+    for router, prefix in signinghub.build_routers(admin_webhooks.router, admin_api_keys.router):
+        app.include_router(router, prefix=prefix)
     app.include_router(okdokument.router)
     web.install(app)  # the signer pages: routes and static files
     max_body = int(max(settings.max_upload_bytes * BASE64_OVERHEAD, settings.max_json_body_bytes))

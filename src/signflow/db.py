@@ -82,8 +82,12 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # aiosqlite's default deferred BEGIN lets two writers deadlock on upgrade;
         # BEGIN IMMEDIATE serialises writers up front, as SQLite intends.
         event.listen(engine.sync_engine, "begin", _begin_immediate)
-        return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    else:
+        engine = create_async_engine(
+            url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+        )
+    event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_when_read_only)
+    return engine
 
 
 # Execution option for a transaction that only reads: on SQLite it begins DEFERRED and so
@@ -94,6 +98,24 @@ READ_ONLY = "signflow_read_only"
 def _begin_immediate(conn: Any) -> None:
     read_only = conn.get_execution_options().get(READ_ONLY, False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+class WriteInReadOnlyTransaction(RuntimeError):
+    """A transaction declared read-only tried to write: a programming error, raised on
+    every database (not only when SQLite's deferred lock upgrade happens to collide)."""
+
+
+_WRITE_KEYWORDS = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE"})
+
+
+def _refuse_writes_when_read_only(
+    conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+) -> None:
+    if not conn.get_execution_options().get(READ_ONLY, False):
+        return
+    first_word = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if first_word in _WRITE_KEYWORDS:
+        raise WriteInReadOnlyTransaction(f"{first_word} in a read-only transaction")
 
 
 def dialect_insert(session: AsyncSession) -> Callable[..., Any]:

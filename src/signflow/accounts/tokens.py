@@ -92,14 +92,23 @@ async def rotate_refresh_token(
 
 
 async def resolve_access_token(session: AsyncSession, token: str) -> Principal:
-    grant = await session.scalar(
-        select(TokenGrant).where(TokenGrant.access_hash == hash_secret(token))
-    )
-    if grant is None or grant.revoked_at is not None or grant.access_expires_at <= utcnow():
+    # One round trip for the grant, its user and enterprise: this runs on every request.
+    row = (
+        await session.execute(
+            select(TokenGrant, User, Enterprise)
+            .join(User, User.id == TokenGrant.user_id)
+            .join(Enterprise, Enterprise.id == User.enterprise_id)
+            .where(TokenGrant.access_hash == hash_secret(token))
+        )
+    ).first()
+    if row is None:
         raise Unauthorized(AUTHORIZATION_DENIED)
-    user, enterprise, actor = await ensure_active(
-        session, user_id=grant.user_id, actor_user_id=grant.actor_user_id
-    )
+    grant, user, enterprise = row
+    if grant.revoked_at is not None or grant.access_expires_at <= utcnow():
+        raise Unauthorized(AUTHORIZATION_DENIED)
+    actor = await session.get_one(User, grant.actor_user_id) if grant.actor_user_id else None
+    if not (user.is_active and enterprise.is_active and (actor is None or actor.is_active)):
+        raise Forbidden(ACCOUNT_DISABLED)
     return Principal(user=user, enterprise=enterprise, grant_id=grant.id, actor=actor)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.config import Settings
 from signflow.context import AppContext
+from signflow.db import READ_ONLY
 from signflow.errors import KeepsChanges, PayloadTooLarge
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
@@ -70,9 +71,38 @@ def client_address(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
-ContextDep = Annotated[AppContext, Depends(get_context)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+async def read_only_transaction(request: Request) -> None:
+    """Declares the request's transaction read-only, before anything touches the database:
+    on SQLite it then begins DEFERRED and takes no write lock, so reads run side by side
+    (under WAL, readers never wait for the writer). A write in it raises, on every database."""
+    await get_session(request).connection(execution_options={READ_ONLY: True})
+    request.state.read_only = True
+
+
+def is_read_only(request: Request) -> bool:
+    return bool(getattr(request.state, "read_only", False))
+
+
+# For `dependencies=[ReadOnly]` on routes that only read; listed first, it runs first.
+ReadOnly = Depends(read_only_transaction)
+
+# FastAPI runs a plain `def` dependency in a worker thread: these are `async` so that
+# handing over what the request already holds costs no thread hop.
+async def _session_dependency(request: Request) -> AsyncSession:
+    return get_session(request)
+
+
+async def _context_dependency(request: Request) -> AppContext:
+    return get_context(request)
+
+
+async def _settings_dependency(request: Request) -> Settings:
+    return get_settings(request)
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session_dependency)]
+ContextDep = Annotated[AppContext, Depends(_context_dependency)]
+SettingsDep = Annotated[Settings, Depends(_settings_dependency)]
 
 
 async def read_raw_body(request: Request, max_bytes: int) -> bytes:

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from signflow.accounts.api_keys import create_api_key, list_api_keys, revoke_api_key
 from signflow.accounts.users import require_admin
-from signflow.faces.routing import SessionDep, SettingsDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import ReadOnly, SessionDep, SettingsDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import VendorModel
 from signflow.models import ApiKey
@@ -56,7 +56,7 @@ async def create(body: ApiKeyCreate, principal: PrincipalDep, session: SessionDe
     return ApiKeyCreated(**key_body(key).model_dump(), key=value)
 
 
-@router.get("/enterprise/apikeys", response_model=list[ApiKeyBody])
+@router.get("/enterprise/apikeys", dependencies=[ReadOnly], response_model=list[ApiKeyBody])
 async def list_(
     principal: PrincipalDep, session: SessionDep, response: Response
 ) -> list[ApiKeyBody]:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from signflow.faces.routing import SessionDep, SettingsDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import ReadOnly, SessionDep, SettingsDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import VendorModel
 from signflow.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -125,7 +125,7 @@ async def add_endpoint(
     return EndpointWithSecret(**endpoint_body(endpoint).model_dump(), secret=secret)
 
 
-@router.get("/webhooks", response_model=list[EndpointBody])
+@router.get("/webhooks", dependencies=[ReadOnly], response_model=list[EndpointBody])
 async def get_endpoints(
     principal: PrincipalDep, session: SessionDep, response: Response
 ) -> list[EndpointBody]:
@@ -134,7 +134,7 @@ async def get_endpoints(
     return [endpoint_body(endpoint) for endpoint in endpoints]
 
 
-@router.get("/webhooks/{endpoint_id}", response_model=EndpointBody)
+@router.get("/webhooks/{endpoint_id}", dependencies=[ReadOnly], response_model=EndpointBody)
 async def get_one_endpoint(
     endpoint_id: int, principal: PrincipalDep, session: SessionDep
 ) -> EndpointBody:
@@ -176,7 +176,9 @@ async def rotate_endpoint_secret(
     return EndpointWithSecret(**endpoint_body(endpoint).model_dump(), secret=secret)
 
 
-@router.get("/webhooks/{endpoint_id}/deliveries", response_model=list[DeliveryBody])
+@router.get(
+    "/webhooks/{endpoint_id}/deliveries", dependencies=[ReadOnly], response_model=list[DeliveryBody]
+)
 async def get_deliveries(
     endpoint_id: int,
     principal: PrincipalDep,

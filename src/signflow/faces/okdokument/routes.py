@@ -19,6 +19,7 @@ from signflow.audit.history import Actor
 from signflow.errors import NotFound
 from signflow.faces.routing import (
     ContextDep,
+    ReadOnly,
     SessionDep,
     TransactionalRoute,
     client_address,
@@ -219,6 +220,7 @@ def _document_id(value: str) -> int:
 
 @router.get(
     "/document/metadata/{document_id}",
+    dependencies=[ReadOnly],
     response_model=Metadata,
 )
 async def document_metadata(document_id: str, caller: CallerDep, session: SessionDep) -> Metadata:
@@ -245,7 +247,7 @@ async def document(
     )
 
 
-@router.get("/list/flat", response_model=list[FlatItem])
+@router.get("/list/flat", dependencies=[ReadOnly], response_model=list[FlatItem])
 async def list_flat(
     caller: CallerDep, session: SessionDep, context: ContextDep, state: str = "*"
 ) -> list[FlatItem]:

@@ -19,19 +19,18 @@ from signflow.faces.signinghub import (
 API_VERSIONS = ("v3", "v4")
 
 
-def build_routers(*ours: APIRouter) -> list[APIRouter]:
-    """The vendor's routes, and `ours` (our own API), under both version prefixes."""
-    versioned = APIRouter()
-    for router in ours:
-        versioned.include_router(router)
+def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
+    """The vendor's routes, and `ours` (our own API), under both version prefixes, as
+    (router, prefix) pairs for `app.include_router`. Included directly, not through a
+    nested versioned router: every level of nesting is walked again on each request."""
     routed = (account, auth, enterprise, packages, documents, verification)
-    for module in (*routed, workflow, fields, processing):
-        versioned.include_router(module.router)
-    # Last: its free path segments would shadow more specific /packages/... routes.
-    versioned.include_router(packages.listing_router)
-    routers = [auth.token_router]
+    versioned = [
+        *ours,
+        *(module.router for module in (*routed, workflow, fields, processing)),
+        # Last: its free path segments would shadow more specific /packages/... routes.
+        packages.listing_router,
+    ]
+    routers = [(auth.token_router, "")]
     for version in API_VERSIONS:
-        prefixed = APIRouter(prefix=f"/{version}")
-        prefixed.include_router(versioned)
-        routers.append(prefixed)
+        routers.extend((router, f"/{version}") for router in versioned)
     return routers

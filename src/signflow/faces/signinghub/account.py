@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from signflow import __version__
-from signflow.faces.routing import SettingsDep, TransactionalRoute
+from signflow.faces.routing import ReadOnly, SettingsDep, TransactionalRoute
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import AboutBody, ProfileBody, ProfileGeneral
 
@@ -19,7 +19,7 @@ async def about(settings: SettingsDep) -> AboutBody:
     )
 
 
-@router.get("/settings/profile", response_model=ProfileBody)
+@router.get("/settings/profile", dependencies=[ReadOnly], response_model=ProfileBody)
 async def profile(principal: PrincipalDep) -> ProfileBody:
     user = principal.user
     return ProfileBody(

@@ -13,7 +13,7 @@ from signflow.audit.history import Actor
 from signflow.context import AppContext
 from signflow.db import READ_ONLY
 from signflow.errors import Unauthorized
-from signflow.faces.routing import client_address, get_context, get_session
+from signflow.faces.routing import client_address, get_context, get_session, is_read_only
 
 AUTHENTICATION_REQUIRED = "User authentication required"
 
@@ -38,10 +38,11 @@ async def current_principal(
 
 
 async def _resolve(request: Request, context: AppContext, token: str) -> Principal:
-    """On SQLite the token is read in its own read-only transaction, so the request's
-    write lock is taken only when the handler first touches the database: an upload
-    reads and checks its body without holding every other writer up."""
-    if context.engine.dialect.name != "sqlite":
+    """On SQLite, unless the whole request only reads, the token is read in its own
+    read-only transaction, so the request's write lock is taken only when the handler
+    first touches the database: an upload reads and checks its body without holding
+    every other writer up."""
+    if context.engine.dialect.name != "sqlite" or is_read_only(request):
         return await resolve_access_token(get_session(request), token)
     async with context.sessions() as session, session.begin():
         await session.connection(execution_options={READ_ONLY: True})

@@ -13,7 +13,7 @@ from signflow.accounts.users import (
     require_admin,
     update_user,
 )
-from signflow.faces.routing import SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import (
     EnterpriseUserBody,
@@ -58,7 +58,7 @@ async def add_enterprise_user(
     return user_body(user)
 
 
-@router.get("/enterprise/users", response_model=list[EnterpriseUserBody])
+@router.get("/enterprise/users", dependencies=[ReadOnly], response_model=list[EnterpriseUserBody])
 async def get_enterprise_users(
     principal: PrincipalDep, session: SessionDep, response: Response
 ) -> list[EnterpriseUserBody]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from signflow.errors import NotFound
-from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.workflow_schemas import (
     AutoplaceBody,
@@ -85,14 +85,14 @@ def grouped(placed: list[PlacedField]) -> DocumentFields:
     return DocumentFields.model_validate(groups)
 
 
-@router.get(BASE, response_model=DocumentFields)
+@router.get(BASE, dependencies=[ReadOnly], response_model=DocumentFields)
 async def get_fields(
     package_id: int, document_id: int, principal: PrincipalDep, session: SessionDep
 ) -> DocumentFields:
     return grouped(await list_fields(session, principal, package_id, document_id))
 
 
-@router.get(BASE + "/{page_no}", response_model=DocumentFields)
+@router.get(BASE + "/{page_no}", dependencies=[ReadOnly], response_model=DocumentFields)
 async def get_page_fields(
     package_id: int, document_id: int, page_no: int, principal: PrincipalDep, session: SessionDep
 ) -> DocumentFields:

@@ -11,7 +11,14 @@ from fastapi import APIRouter, Header, Response
 
 from signflow.db import utcnow
 from signflow.errors import BadRequest
-from signflow.faces.routing import ContextDep, SessionDep, SettingsDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import (
+    ContextDep,
+    ReadOnly,
+    SessionDep,
+    SettingsDep,
+    TransactionalRoute,
+    empty_ok,
+)
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.package_schemas import (
     OwnerChange,
@@ -153,7 +160,7 @@ def list_item(listed: ListedPackage) -> PackageListItem:
     )
 
 
-@listing_router.get("/packages/{status}/{page_no}/{records_per_page}")
+@listing_router.get("/packages/{status}/{page_no}/{records_per_page}", dependencies=[ReadOnly])
 async def get_packages(
     status: str,
     page_no: int,

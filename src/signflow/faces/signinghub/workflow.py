@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 
-from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.workflow_schemas import (
     AuthenticationBody,
@@ -76,7 +76,9 @@ def user_body(recipient: Recipient) -> WorkflowUser:
     )
 
 
-@router.get("/packages/{package_id}/workflow", response_model=WorkflowDetails)
+@router.get(
+    "/packages/{package_id}/workflow", dependencies=[ReadOnly], response_model=WorkflowDetails
+)
 async def workflow_details(
     package_id: int, principal: PrincipalDep, session: SessionDep
 ) -> WorkflowDetails:
@@ -179,7 +181,11 @@ async def add_users(
     return empty_ok()
 
 
-@router.get("/packages/{package_id}/workflow/users", response_model=list[WorkflowUser])
+@router.get(
+    "/packages/{package_id}/workflow/users",
+    dependencies=[ReadOnly],
+    response_model=list[WorkflowUser],
+)
 async def users(
     package_id: int, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> list[WorkflowUser]:
@@ -230,7 +236,11 @@ async def delete_user(
     return empty_ok()
 
 
-@router.get("/packages/{package_id}/workflow/{order}/permissions", response_model=PermissionsBody)
+@router.get(
+    "/packages/{package_id}/workflow/{order}/permissions",
+    dependencies=[ReadOnly],
+    response_model=PermissionsBody,
+)
 async def get_permissions(
     package_id: int, order: int, principal: PrincipalDep, session: SessionDep
 ) -> PermissionsBody:
@@ -261,7 +271,9 @@ async def put_permissions(
 
 
 @router.get(
-    "/packages/{package_id}/workflow/{order}/authentication", response_model=AuthenticationBody
+    "/packages/{package_id}/workflow/{order}/authentication",
+    dependencies=[ReadOnly],
+    response_model=AuthenticationBody,
 )
 async def get_authentication(
     package_id: int, order: int, principal: PrincipalDep, session: SessionDep
@@ -349,7 +361,11 @@ async def unblock(
     return user_body(recipient)
 
 
-@router.get("/packages/{package_id}/workflow/{order}/reminders", response_model=RemindersBody)
+@router.get(
+    "/packages/{package_id}/workflow/{order}/reminders",
+    dependencies=[ReadOnly],
+    response_model=RemindersBody,
+)
 async def get_reminders(
     package_id: int, order: int, principal: PrincipalDep, session: SessionDep
 ) -> RemindersBody:
@@ -379,7 +395,7 @@ async def put_reminders(
     return empty_ok()
 
 
-@router.get("/packages/{package_id}/log", response_model=LogBody)
+@router.get("/packages/{package_id}/log", dependencies=[ReadOnly], response_model=LogBody)
 async def log(
     package_id: int, principal: PrincipalDep, session: SessionDep, response: Response
 ) -> LogBody:
@@ -408,7 +424,11 @@ def detail_value(value: object) -> str | None:
     return json.dumps(value, separators=(",", ":"))
 
 
-@router.get("/packages/{package_id}/log/{log_id}/details", response_model=LogDetailsBody)
+@router.get(
+    "/packages/{package_id}/log/{log_id}/details",
+    dependencies=[ReadOnly],
+    response_model=LogDetailsBody,
+)
 async def log_details(
     package_id: int, log_id: int, principal: PrincipalDep, session: SessionDep
 ) -> LogDetailsBody:

@@ -1,0 +1,74 @@
+"""The request plumbing: read-only transactions, and no dependency costing a thread hop."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import sqlite3
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from signflow.app import create_app
+from signflow.context import AppContext
+from tests.factories import Tenant, bearer, create_package
+
+
+def api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)
+
+
+def dependency_calls(dependant: Any) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from dependency_calls(sub)
+
+
+def is_async(call: Any) -> bool:
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(type(call).__call__)
+
+
+def test_every_dependency_is_async(context: AppContext) -> None:
+    """FastAPI runs a plain `def` dependency in a worker thread, on every request."""
+    app = create_app(context=context)
+    routes = list(api_routes(app.router.routes))
+    assert len(routes) > 50
+    sync = {
+        f"{route.path}: {getattr(call, '__qualname__', call)}"
+        for route in routes
+        for call in dependency_calls(route.dependant)
+        if not is_async(call)
+    }
+    assert not sync
+
+
+async def test_a_read_answers_while_a_writer_holds_the_lock(
+    client: httpx.AsyncClient, tenant: Tenant, context: AppContext, database_url: str
+) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the write lock that read-only transactions avoid is SQLite's")
+    owner = await bearer(client, tenant, tenant.user_email)
+    package_id = await create_package(client, owner)
+    path = context.settings.effective_database_url.split("///", 1)[1]
+    writer = sqlite3.connect(path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        response = await asyncio.wait_for(
+            client.get(f"/v3/packages/{package_id}/workflow", headers=owner), timeout=10
+        )
+        waited = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert response.status_code == 200, response.text
+    assert waited < 2.0, f"the read waited {waited:.1f} s for the writer"
