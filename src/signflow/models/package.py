@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signflow.db import Base, BigId, utcnow
@@ -56,6 +56,14 @@ class Package(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # The list's total (packages/listing.py): completed packages still in the inbox.
+        Index(
+            "ix_packages_owner_completed",
+            "owner_id",
+            "completed_at",
+            postgresql_where=text("status = 'COMPLETED' AND deleted_at IS NULL"),
+            sqlite_where=text("status = 'COMPLETED' AND deleted_at IS NULL"),
+        ),
         Index("ix_packages_enterprise", "enterprise_id", "id"),
     )
 
@@ -81,3 +89,34 @@ class Package(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column()
     # Hash of the newest history entry: the head of this package's chain.
     history_head: Mapped[str | None] = mapped_column(String(64))
+
+
+# The columns of PackageCount, one per status (statuses not listed count under n_other).
+COUNTED_STATUSES = tuple(status.value for status in WorkflowStatus)
+
+
+class PackageCount(Base):
+    """How many live (not deleted) packages each user owns, by status.
+
+    Kept by database triggers on `packages` (migration 9d41c0e7a2b5), so every writer,
+    bulk SQL included, keeps it exact; one row per owner, so a change of status touches
+    one row. The package list reads its total from here instead of counting.
+    """
+
+    __tablename__ = "package_counts"
+
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    n_draft: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_shared: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_completed: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_declined: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_expired: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_other: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    def of(self, statuses: tuple[str, ...] | None) -> int:
+        """The live packages in these statuses (None: all of them)."""
+        if statuses is None:
+            return sum(getattr(self, f"n_{s.lower()}") for s in COUNTED_STATUSES) + self.n_other
+        return sum(getattr(self, f"n_{s.lower()}", 0) for s in statuses)

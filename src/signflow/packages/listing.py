@@ -12,13 +12,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, not_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    and_,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.db import utcnow
 from signflow.errors import BadRequest
 from signflow.models import Package, ProcessStatus, Recipient, User, WorkflowStatus
+from signflow.models.package import PackageCount
 
 MAX_RECORDS_PER_PAGE = 100
 
@@ -107,14 +120,7 @@ async def list_packages(
     common = _common_conditions(query, archive_before)
     owned = _owned(principal, query).where(*common)
     received = _received(principal, query).where(*common)
-    # x-total-records is exact: counted on the narrow partial indexes (index-only scans on
-    # PostgreSQL), one statement for both sides.
-    total = await session.scalar(
-        select(
-            select(func.count()).select_from(owned.subquery()).scalar_subquery()
-            + select(func.count()).select_from(received.subquery()).scalar_subquery()
-        )
-    )
+    total = await _total(session, principal, query, archive_before, owned, received)
     # Each side stops after the rows up to the end of the page (newest first, walking its
     # index backwards), so only ids leave the index and the page's rows are loaded after.
     end = query.page_no * query.per_page
@@ -130,7 +136,88 @@ async def list_packages(
             .offset((query.page_no - 1) * query.per_page)
         )
     )
-    return await _load(session, principal, page_ids, archive_before), total or 0
+    return await _load(session, principal, page_ids, archive_before), total
+
+
+async def _total(
+    session: AsyncSession,
+    principal: Principal,
+    query: ListQuery,
+    archive_before: dt.datetime,
+    owned: Select[int],
+    received: Select[int],
+) -> int:
+    """x-total-records, exact. What was received is counted (it grows with what a user
+    was sent). What they own is read from `package_counts` (kept by triggers), corrected
+    for the completed packages on the other side of the archive line.
+    A search counts both sides."""
+    received_count = select(func.count()).select_from(received.subquery()).scalar_subquery()
+    if query.search:
+        owned_count = select(func.count()).select_from(owned.subquery()).scalar_subquery()
+        return int(await session.scalar(select(owned_count + received_count)) or 0)
+    statuses = None if query.status is StatusFilter.ALL else _OWNED_STATUSES.get(query.status, ())
+    with_completed = statuses is None or WorkflowStatus.COMPLETED.value in statuses
+    recent_probe = _completed_count(principal, archive_before, recent=True, limit=BOUNDED_COUNT)
+    archived_probe = _completed_count(principal, archive_before, recent=False, limit=BOUNDED_COUNT)
+    row = (
+        await session.execute(
+            select(
+                received_count,
+                recent_probe if with_completed else literal(0),
+                archived_probe if with_completed else literal(0),
+            )
+        )
+    ).one()
+    received_total, recent, archived = int(row[0]), int(row[1]), int(row[2])
+    counts = await session.scalar(
+        select(PackageCount).where(PackageCount.owner_id == principal.user.id)
+    )
+    if counts is None:
+        return received_total
+    if with_completed:
+        # Completed packages split at the archive line: few recent ones for a long-lived
+        # account, few archived ones for a new one. Each side was counted up to
+        # BOUNDED_COUNT on a partial index; the one under it is exact and the other is
+        # the owner's completed count less it, so the count costs the smaller side.
+        if recent < BOUNDED_COUNT:
+            archived = counts.n_completed - recent
+        elif archived >= BOUNDED_COUNT:  # both sides large: count one in full
+            archived = int(
+                await session.scalar(
+                    select(_completed_count(principal, archive_before, recent=False, limit=None))
+                )
+                or 0
+            )
+    else:
+        archived = 0
+    if query.folder is Folder.ARCHIVE:
+        return received_total + archived
+    return received_total + counts.of(statuses) - archived
+
+
+# How far the total counts completed packages on either side of the archive line.
+BOUNDED_COUNT = 10_000
+
+
+def _completed_count(
+    principal: Principal, archive_before: dt.datetime, *, recent: bool, limit: int | None
+) -> ScalarSelect[int]:
+    """The owner's live completed packages on one side of the archive line (up to limit),
+    read from the partial index ix_packages_owner_completed."""
+    side = (
+        or_(Package.completed_at.is_(None), Package.completed_at >= archive_before)
+        if recent
+        else Package.completed_at < archive_before
+    )
+    rows = select(literal(1)).where(
+        Package.owner_id == principal.user.id,
+        Package.status == WorkflowStatus.COMPLETED.value,
+        Package.deleted_at.is_(None),
+        side,
+    )
+    if limit is not None:
+        rows = rows.limit(limit)
+    return select(func.count()).select_from(rows.subquery()).scalar_subquery()
 
 
 def _common_conditions(query: ListQuery, archive_before: dt.datetime) -> list[ColumnElement[bool]]:
