@@ -118,5 +118,7 @@ class PackageCount(Base):
     def of(self, statuses: tuple[str, ...] | None) -> int:
         """The live packages in these statuses (None: all of them)."""
         if statuses is None:
-            return sum(getattr(self, f"n_{s.lower()}") for s in COUNTED_STATUSES) + self.n_other
-        return sum(getattr(self, f"n_{s.lower()}", 0) for s in statuses)
+            return (
+                int(sum(getattr(self, f"n_{s.lower()}") for s in COUNTED_STATUSES)) + self.n_other
+            )
+        return int(sum(getattr(self, f"n_{s.lower()}", 0) for s in statuses))
