@@ -86,6 +86,7 @@ def is_read_only(request: Request) -> bool:
 # For `dependencies=[ReadOnly]` on routes that only read; listed first, it runs first.
 ReadOnly = Depends(read_only_transaction)
 
+
 # FastAPI runs a plain `def` dependency in a worker thread: these are `async` so that
 # handing over what the request already holds costs no thread hop.
 async def _session_dependency(request: Request) -> AsyncSession:
