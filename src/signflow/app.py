@@ -16,6 +16,7 @@ from signflow.faces.admin import api_keys as admin_api_keys
 from signflow.faces.admin import webhooks as admin_webhooks
 from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
+from signflow.faces.openapi import install_openapi
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from signflow.outbox.worker import Worker
 from signflow.pdf.intake import close_intake_sandboxes
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         app.include_router(router, prefix=prefix)
     app.include_router(okdokument.router)
     web.install(app)  # the signer pages: routes and static files
+    install_openapi(app)
     max_body = int(max(settings.max_upload_bytes * BASE64_OVERHEAD, settings.max_json_body_bytes))
     app.add_middleware(
         BodySizeLimitMiddleware,

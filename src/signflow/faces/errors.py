@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from asyncpg.exceptions import DataError as PostgresDataError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signflow.errors import (
@@ -23,6 +25,7 @@ from signflow.middleware import OKDOKUMENT_PREFIX
 logger = logging.getLogger("signflow.errors")
 
 OAUTH_PATHS = ("/authenticate",)
+OUT_OF_RANGE_TEXT = "A value in the request is out of range"
 
 
 def render_error(request: Request, error: SignflowError) -> JSONResponse:
@@ -47,6 +50,18 @@ def describe_validation_error(exc: RequestValidationError) -> str:
             return "The request body is required"
         problems.append(f"{location}: {message}" if location else message)
     return "; ".join(problems) or "The request is not valid"
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """A value the database driver refused before sending it: a number past 64 bits."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OverflowError | PostgresDataError):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
+    return False
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -74,6 +89,14 @@ def install_error_handlers(app: FastAPI) -> None:
         error.headers.update(exc.headers or {})
         return render_error(request, error)
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not is_out_of_range(exc):
+            return await on_unexpected_error(request, exc)
+        # An id or number no database column can hold (SQLite raises OverflowError past
+        # 64 bits, asyncpg a DataError): the client's mistake, never a 500.
+        logger.info("out-of-range value on %s %s: %s", request.method, request.url.path, exc)
+        return render_error(request, BadRequest(OUT_OF_RANGE_TEXT))
+
     async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return render_error(request, SignflowError())
@@ -81,4 +104,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SignflowError, on_signflow_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(OverflowError, on_database_error)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Exception, on_unexpected_error)
