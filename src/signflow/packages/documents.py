@@ -25,7 +25,9 @@ from signflow.models import (
 from signflow.packages.access import DOCUMENT_NOT_FOUND, Need, PackageAccess, get_package
 from signflow.pdf import convert_to_pdf, inspect_pdf
 from signflow.pdf.attachments import embed_attachment
+from signflow.pdf.intake import inspect_pdf_file
 from signflow.storage import BlobStore
+from signflow.storage.spool import SpooledFile
 
 NOT_DRAFT = "Document is no longer in draft state"
 NO_DOCUMENT = "Request does not contain document"
@@ -41,7 +43,9 @@ class CertifyPermission(StrEnum):
 
 @dataclass(frozen=True)
 class Upload:
-    data: bytes
+    # The bytes, or the upload spooled to disk as it arrived (large bodies: never whole
+    # in memory; intake reads the file, the blob store moves it into place).
+    data: bytes | SpooledFile
     file_name: str
     source: str | None
     convert: bool
@@ -79,18 +83,26 @@ async def upload_document(
 ) -> Document:
     # The file is checked and stored before the first query: on SQLite that query takes
     # the write lock, which must not be held through conversion and intake.
-    if not upload.data:
-        raise BadRequest(NO_DOCUMENT)
-    data = upload.data
-    name = upload.file_name
-    if upload.convert:
-        data = await convert_to_pdf(data, name)
-        if not name.lower().endswith(".pdf"):
-            name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.pdf"
-    info = await inspect_pdf(
-        data, max_bytes=settings.max_upload_bytes, max_pages=settings.max_pdf_pages
-    )
-    sha256 = await blobs.put(data)
+    name, converted = upload.file_name, False
+    if isinstance(upload.data, SpooledFile) and not upload.convert:
+        if not upload.data.size:
+            raise BadRequest(NO_DOCUMENT)
+        info = await inspect_pdf_file(
+            upload.data.path, max_bytes=settings.max_upload_bytes, max_pages=settings.max_pdf_pages
+        )
+        sha256 = await blobs.put_file(upload.data)
+    else:
+        data = upload.data if isinstance(upload.data, bytes) else await upload.data.read_bytes()
+        if not data:
+            raise BadRequest(NO_DOCUMENT)
+        if upload.convert:
+            data, converted = await convert_to_pdf(data, name), True
+            if not name.lower().endswith(".pdf"):
+                name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.pdf"
+        info = await inspect_pdf(
+            data, max_bytes=settings.max_upload_bytes, max_pages=settings.max_pdf_pages
+        )
+        sha256 = await blobs.put(data)
     access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
     require_draft(access.package)
     count = await session.scalar(
@@ -131,7 +143,7 @@ async def upload_document(
             "sha256": sha256,
             "size": info.size,
             "pages": info.page_count,
-            "converted": data is not upload.data,
+            "converted": converted,
         },
     )
     return document

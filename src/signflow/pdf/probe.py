@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
+from typing import BinaryIO
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -65,10 +66,16 @@ ENCRYPTED_MESSAGE = (
 TOO_COMPLEX_MESSAGE = "The PDF is too complex to process safely"
 
 
-def probe_pdf(data: bytes, max_pages: int, max_objects: int) -> PdfInfo | Refusal:
-    """Inspect a PDF that already passed the cheap checks (size, header). Never raises."""
+def probe_pdf(data: bytes | str, max_pages: int, max_objects: int) -> PdfInfo | Refusal:
+    """Inspect a PDF that already passed the cheap checks (size, header). Never raises.
+
+    `data` is the file's bytes, or the path of a file holding them: then the parsers read
+    it from disk as they need it, and it never crosses the process boundary whole."""
     try:
-        return _probe(data, max_pages, max_objects)
+        if isinstance(data, str):
+            with open(data, "rb") as file:
+                return _probe(_Source(file, data), max_pages, max_objects)
+        return _probe(_Source(io.BytesIO(data), data), max_pages, max_objects)
     except _Refused as refused:
         return refused.refusal
     except PdfDecodeLimitError:
@@ -88,12 +95,34 @@ def _bomb_message() -> str:
     )
 
 
-def _probe(data: bytes, max_pages: int, max_objects: int) -> PdfInfo:
-    _check_object_count(_declared_object_count(data), max_objects)
-    reader = _open_pyhanko(data)
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The PDF as a seekable file (for pyHanko), and as bytes or a path (for PDFium)."""
+
+    file: BinaryIO
+    pdfium_input: bytes | str
+
+    def size(self) -> int:
+        return self.file.seek(0, io.SEEK_END)
+
+    def read_at(self, offset: int, length: int) -> bytes:
+        self.file.seek(max(0, offset))
+        return self.file.read(length)
+
+    def sha256(self) -> str:
+        digest = hashlib.sha256()
+        self.file.seek(0)
+        while chunk := self.file.read(1024 * 1024):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+
+def _probe(source: _Source, max_pages: int, max_objects: int) -> PdfInfo:
+    _check_object_count(_declared_object_count(source), max_objects)
+    reader = _open_pyhanko(source.file)
     _check_object_count(_count_objects(reader), max_objects)
     pages = _walk_page_tree(reader, max_pages)
-    pdf = _open_pdfium(data)
+    pdf = _open_pdfium(source.pdfium_input)
     try:
         page_count = len(pdf)
         if page_count > max_pages:
@@ -116,8 +145,8 @@ def _probe(data: bytes, max_pages: int, max_objects: int) -> PdfInfo:
     return PdfInfo(
         page_count=page_count,
         pages=sizes,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
+        sha256=source.sha256(),
+        size=source.size(),
         has_signatures=has_signatures,
         has_form_fields=has_fields,
     )
@@ -135,9 +164,10 @@ def _catalog(reader: PdfFileReader) -> generic.DictionaryObject:
     return root
 
 
-def _open_pyhanko(data: bytes) -> PdfFileReader:
+def _open_pyhanko(file: BinaryIO) -> PdfFileReader:
     try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False, decode_limits=DECODE_LIMITS)
+        file.seek(0)
+        reader = PdfFileReader(file, strict=False, decode_limits=DECODE_LIMITS)
     except PdfDecodeLimitError:
         raise
     except (PdfError, ValueError, IndexError, KeyError) as exc:
@@ -158,19 +188,19 @@ def _check_object_count(count: int, max_objects: int) -> None:
         )
 
 
-def _declared_object_count(data: bytes) -> int:
+def _declared_object_count(source: _Source) -> int:
     """The last /Size the file declares, found without parsing (0 if not found).
 
     Lets a file that announces millions of objects be refused before any
     cross-reference parsing; a file that lies is still bounded by the sandbox.
     """
-    tail = data[-TAIL_WINDOW:]
+    tail = source.read_at(source.size() - TAIL_WINDOW, TAIL_WINDOW)
     sizes = [int(m) for m in re.findall(rb"/Size\s+(\d{1,12})", tail)]
     found = re.findall(rb"startxref\s+(\d{1,12})", tail)
     if found:
         start = int(found[-1])
         sizes += [
-            int(m) for m in re.findall(rb"/Size\s+(\d{1,12})", data[start : start + TAIL_WINDOW])
+            int(m) for m in re.findall(rb"/Size\s+(\d{1,12})", source.read_at(start, TAIL_WINDOW))
         ]
     return max(sizes, default=0)
 
@@ -185,7 +215,7 @@ def _count_objects(reader: PdfFileReader) -> int:
     )
 
 
-def _open_pdfium(data: bytes) -> pdfium.PdfDocument:
+def _open_pdfium(data: bytes | str) -> pdfium.PdfDocument:
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import multiprocessing.spawn
 import queue
 import resource
 import threading
@@ -24,6 +25,25 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 STARTUP_TIMEOUT_S = 60.0
+WORKER_NAME = "signflow-pdf-sandbox"
+
+_preparation_data = multiprocessing.spawn.get_preparation_data
+
+
+def _lean_preparation_data(name: str) -> dict[str, Any]:
+    """What a spawned process is told to prepare, less the parent's __main__ for ours.
+
+    A spawned child re-imports the parent's main module; in the server that is the
+    `signflow` command, so each worker imported the whole application (about 100 MB
+    resident) before the parsers it needs. Its job function is importable by name."""
+    data: dict[str, Any] = _preparation_data(name)
+    if name == WORKER_NAME:
+        data.pop("init_main_from_path", None)
+        data.pop("init_main_from_name", None)
+    return data
+
+
+multiprocessing.spawn.get_preparation_data = _lean_preparation_data
 
 
 class SandboxFailure(Exception):
@@ -36,9 +56,19 @@ class SandboxLimits:
     cpu_seconds: int = 10
     wall_seconds: float = 10.0
     workers: int = 2
+    # A worker whose resident memory is above this after a job is replaced (0: never),
+    # so what one large job left behind (heap fragments, parser caches) is given back.
+    recycle_rss_bytes: int = 0
 
 
-def _worker_main(conn: Connection, memory_bytes: int, preload: tuple[str, ...]) -> None:
+def _resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize()
+
+
+def _worker_main(
+    conn: Connection, memory_bytes: int, preload: tuple[str, ...], recycle_rss_bytes: int = 0
+) -> None:
     import importlib
 
     for module in preload:
@@ -60,17 +90,22 @@ def _worker_main(conn: Connection, memory_bytes: int, preload: tuple[str, ...]) 
             result = func(*args)
         except MemoryError:
             return  # the parent sees EOF and replaces this worker
-        conn.send(result)
+        retire = bool(recycle_rss_bytes) and _resident_bytes() > recycle_rss_bytes
+        conn.send((result, retire))
+        if retire:
+            return  # the parent replaces this worker
 
 
 class _Worker:
-    def __init__(self, memory_bytes: int, preload: tuple[str, ...]) -> None:
+    def __init__(
+        self, memory_bytes: int, preload: tuple[str, ...], recycle_rss_bytes: int = 0
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.conn, child_conn = ctx.Pipe(duplex=True)
         self.process: BaseProcess = ctx.Process(
             target=_worker_main,
-            args=(child_conn, memory_bytes, preload),
-            name="signflow-pdf-sandbox",
+            args=(child_conn, memory_bytes, preload, recycle_rss_bytes),
+            name=WORKER_NAME,
             daemon=True,
         )
         self.process.start()
@@ -116,7 +151,7 @@ class Sandbox:
                 self._started = True
 
     def _new_worker(self) -> _Worker:
-        return _Worker(self.limits.memory_bytes, self._preload)
+        return _Worker(self.limits.memory_bytes, self._preload, self.limits.recycle_rss_bytes)
 
     def run(self, func: Callable[..., Any], *args: Any) -> Any:
         self._start()
@@ -127,8 +162,8 @@ class Sandbox:
             worker.conn.send((func, args, self.limits.cpu_seconds))
             if not worker.conn.poll(self.limits.wall_seconds):
                 raise SandboxFailure("the job exceeded its time limit")
-            result = worker.conn.recv()
-            healthy = True
+            result, retiring = worker.conn.recv()
+            healthy = not retiring
             return result
         except (EOFError, OSError) as exc:
             raise SandboxFailure("the worker died (memory or CPU limit reached)") from exc

@@ -12,8 +12,10 @@ import hashlib
 import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from signflow.errors import BadRequest, PayloadTooLarge, SignflowError
+from signflow.storage.spool import SpooledFile
 
 CHUNK_SIZE = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -70,6 +72,21 @@ class BlobStore(ABC):
             parts.append(chunk)
         data = b"".join(parts)
         return await self.put(data), size
+
+    @property
+    def spool_directory(self) -> Path | None:
+        """Where uploads are spooled before put_file (None: the system's temporary dir)."""
+        return None
+
+    async def put_file(self, spooled: SpooledFile) -> str:
+        """Store a spooled upload; return its SHA-256. The file may be moved away.
+
+        This default reads it into memory; stores that keep files on disk override it."""
+        data = await spooled.read_bytes()
+        sha256 = await self.put(data)
+        if sha256 != spooled.sha256:  # pragma: no cover  (changed on disk meanwhile)
+            raise RuntimeError("the spooled upload changed before it was stored")
+        return sha256
 
     @abstractmethod
     async def get(self, sha256: str) -> bytes:

@@ -19,6 +19,7 @@ from signflow.storage.base import (
     sha256_of,
     too_large,
 )
+from signflow.storage.spool import SpooledFile
 
 
 class FilesystemBlobStore(BlobStore):
@@ -82,6 +83,26 @@ class FilesystemBlobStore(BlobStore):
             with contextlib.suppress(FileNotFoundError):
                 await asyncio.to_thread(temp.unlink)
         return sha256, size
+
+    @property
+    def spool_directory(self) -> Path:
+        return self._incoming  # on the blobs' file system, so put_file is a rename
+
+    async def put_file(self, spooled: SpooledFile) -> str:
+        """Move the spooled file into place (fsynced first): no copy, nothing in memory."""
+        check_sha256(spooled.sha256)
+        await asyncio.to_thread(self._adopt, spooled.path, spooled.sha256)
+        return spooled.sha256
+
+    def _adopt(self, temp: Path, sha256: str) -> None:
+        if self.path_of(sha256).exists():
+            return
+        with temp.open("rb+") as file:
+            os.fsync(file.fileno())
+        if temp.parent.resolve().stat().st_dev == self.root.resolve().stat().st_dev:
+            self._move_into_place(temp, sha256)
+        else:  # spooled elsewhere: copy it in, atomically
+            self._write(sha256, temp.read_bytes())
 
     def _move_into_place(self, temp: Path, sha256: str) -> None:
         target = self.path_of(sha256)
