@@ -100,7 +100,7 @@ def _measure(base: str, owner: dict[str, str], seconds: float) -> dict[str, Any]
 
 def run(quick: bool = False) -> dict[str, Any]:
     small, large = 10_000, (100_000 if quick else 1_000_000)
-    seconds = 2.0 if quick else 4.0
+    seconds = 1.5 if quick else 4.0
     if not servers.pg_available():
         return {"benchmark": "scale", "skipped": "PostgreSQL unreachable"}
     with servers.instance("postgresql", separate_worker=True) as app:

@@ -196,7 +196,7 @@ CONFIGS = [
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    packages, concurrency = (12, 6) if quick else (30, 8)
+    packages, concurrency = (8, 4) if quick else (30, 8)
     pdf = sample_pdf()
     floor = signing_floor_ms(pdf)
     pg = servers.pg_available()
