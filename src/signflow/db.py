@@ -75,6 +75,12 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Connections per process on PostgreSQL, and no overflow: an overflow connection is
+# closed as soon as it is returned to a full pool, and under a burst that means a new
+# connection (and TLS handshake) per transaction. Past the pool, work queues instead.
+POOL_SIZE = 20
+
+
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
@@ -84,7 +90,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _begin_immediate)
     else:
         engine = create_async_engine(
-            url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True
+            url, echo=echo, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=True
         )
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_when_read_only)
     return engine

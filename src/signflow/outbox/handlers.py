@@ -30,7 +30,18 @@ class Failed:
 
 
 Outcome = Done | RetryAt | Failed
-Handler = Callable[["AppContext", Job], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """The handler already wrote its outcome, in its own last transaction
+    (`outbox.recording.record_outcome`): the worker writes nothing more."""
+
+    outcome: Outcome
+
+
+Result = Outcome | Recorded
+Handler = Callable[["AppContext", Job], Awaitable[Result]]
 
 _handlers: dict[str, Handler] = {}
 

@@ -27,7 +27,8 @@ from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.models import Job, JobStatus
 from signflow.outbox.enqueue import JOBS_CHANNEL
-from signflow.outbox.handlers import Done, Failed, Outcome, RetryAt, handler_for
+from signflow.outbox.handlers import Failed, Recorded, Result, RetryAt, handler_for
+from signflow.outbox.recording import record_outcome
 
 logger = logging.getLogger("signflow.worker")
 
@@ -36,6 +37,9 @@ CONCURRENCY = 32
 # A job that keeps raising is given up after this many runs (about a day of backoff).
 MAX_ATTEMPTS = 30
 IDLE_POLL_SECONDS = 0.5
+# Recording an outcome that failed (the database away) is retried this soon, doubling.
+RECORD_RETRY_SECONDS = 0.5
+RECORD_RETRY_MAX_SECONDS = 5.0
 
 
 def new_worker_id() -> str:
@@ -85,7 +89,7 @@ class Worker:
             )
             return list(result)
 
-    async def run_job(self, job: Job) -> Outcome:
+    async def run_job(self, job: Job) -> Result:
         handler = handler_for(job.kind)
         if handler is None:
             return Failed(f"no handler for job kind {job.kind!r}")
@@ -98,28 +102,11 @@ class Worker:
                 return Failed(f"gave up after {job.attempts} attempts: {error}")
             return RetryAt(utcnow() + backoff(job.attempts), error)
 
-    async def record(self, job: Job, outcome: Outcome) -> None:
-        values: dict[str, object]
-        if isinstance(outcome, Done):
-            values = {"status": JobStatus.DONE.value, "finished_at": utcnow(), "last_error": None}
-        elif isinstance(outcome, RetryAt):
-            values = {"status": JobStatus.PENDING.value, "due_at": outcome.when}
-            values["last_error"] = outcome.error
-        else:
-            values = {"status": JobStatus.FAILED.value, "finished_at": utcnow()}
-            values["last_error"] = outcome.error
+    async def record(self, job: Job, result: Result) -> None:
+        if isinstance(result, Recorded):
+            return
         async with transaction(self.context.sessions) as session:
-            # Only the claim that is still ours may record: a lease that ran out was
-            # taken over, and the new owner records instead.
-            await session.execute(
-                update(Job)
-                .where(
-                    Job.id == job.id,
-                    Job.worker_id == self.worker_id,
-                    Job.attempts == job.attempts,
-                )
-                .values(lease_expires_at=None, **values)
-            )
+            await record_outcome(session, job, result)
 
     async def run_once(self) -> int:
         jobs = await self.claim()
@@ -142,10 +129,27 @@ class Worker:
 
     async def _run_and_record(self, job: Job) -> None:
         outcome = await self.run_job(job)
-        try:
-            await self.record(job, outcome)
-        except Exception:  # the lease will run out and the job will run again
-            logger.exception("could not record the outcome of job %s", job.id)
+        # The database may be away when the handler ends (a restart, a failover): keep
+        # trying while the claim is ours, so that the job is recorded, or retried on its
+        # schedule, once the database is back, not only when its lease has run out.
+        delay = RECORD_RETRY_SECONDS
+        while True:
+            try:
+                await self.record(job, outcome)
+                return
+            except Exception as exc:
+                expires = job.lease_expires_at
+                remaining = (expires - utcnow()).total_seconds() if expires else 0.0
+                if remaining <= delay:  # the lease will run out and the job will run again
+                    logger.exception("could not record the outcome of job %s", job.id)
+                    return
+                logger.warning(
+                    "could not record the outcome of job %s (%s); retrying",
+                    job.id,
+                    type(exc).__name__,
+                )
+            await asyncio.sleep(delay)
+            delay = min(2 * delay, RECORD_RETRY_MAX_SECONDS)
 
     async def listen(self, stop: asyncio.Event) -> None:
         """On PostgreSQL, wake on every commit that enqueued jobs, in any process.

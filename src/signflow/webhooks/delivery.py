@@ -7,7 +7,7 @@ import random
 import time
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.context import AppContext
@@ -21,7 +21,8 @@ from signflow.models import (
     WebhookMessage,
 )
 from signflow.outbox.enqueue import enqueue
-from signflow.outbox.handlers import Done, Failed, Outcome, RetryAt, job_handler
+from signflow.outbox.handlers import Done, Failed, Outcome, Result, RetryAt, job_handler
+from signflow.outbox.recording import record_outcome
 from signflow.webhooks.endpoints import DELIVER_JOB, active_secrets
 from signflow.webhooks.retry import next_attempt_delay
 from signflow.webhooks.sender import AttemptResult, send_once
@@ -46,18 +47,25 @@ def webhook_client(context: AppContext) -> httpx.AsyncClient:
 
 
 @job_handler(DELIVER_JOB)
-async def deliver_message(context: AppContext, job: Job) -> Outcome:
+async def deliver_message(context: AppContext, job: Job) -> Result:
     message_id = int(str(job.payload["message_id"]))
     async with transaction(context.sessions) as session:
-        message = await session.get(WebhookMessage, message_id)
-        if message is None:
+        row = (
+            await session.execute(
+                select(WebhookMessage, WebhookEndpoint)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
+                .where(WebhookMessage.id == message_id)
+            )
+        ).first()
+        if row is None:
             return Failed("the message no longer exists")
-        endpoint = await session.get_one(WebhookEndpoint, message.endpoint_id)
+        message, endpoint = row
         if not endpoint.enabled:
             message.status = "failed"
-            return Failed("the endpoint is disabled")
+            return await record_outcome(session, job, Failed("the endpoint is disabled"))
         secrets = active_secrets(context.settings, endpoint)
         url, msg_id, body = endpoint.url, message.msg_id, message.body
+        endpoint_was_failing = endpoint.failing_since is not None
     result = await send_once(
         webhook_client(context),
         url,
@@ -68,7 +76,34 @@ async def deliver_message(context: AppContext, job: Job) -> Outcome:
         timeout=context.settings.webhook_timeout_seconds,
     )
     async with transaction(context.sessions) as session:
-        return await _record(session, job, message_id, result)
+        if result.outcome is SendOutcome.SUCCESS and not endpoint_was_failing:
+            outcome: Outcome = await _record_success(session, message_id, result)
+        else:
+            outcome = await _record(session, job, message_id, result)
+        return await record_outcome(session, job, outcome)
+
+
+def _attempt(message_id: int, result: AttemptResult, now: dt.datetime) -> WebhookAttempt:
+    return WebhookAttempt(
+        message_id=message_id,
+        attempted_at=now,
+        status_code=result.status_code,
+        latency_ms=result.latency_ms,
+        error=result.error,
+        response_excerpt=result.response_excerpt or None,
+    )
+
+
+async def _record_success(session: AsyncSession, message_id: int, result: AttemptResult) -> Done:
+    """The common case, written without reading anything back first."""
+    now = utcnow()
+    session.add(_attempt(message_id, result, now))
+    await session.execute(
+        update(WebhookMessage)
+        .where(WebhookMessage.id == message_id)
+        .values(status="delivered", delivered_at=now, attempts=WebhookMessage.attempts + 1)
+    )
+    return Done()
 
 
 async def _record(
@@ -77,16 +112,7 @@ async def _record(
     message = await session.get_one(WebhookMessage, message_id)
     endpoint = await session.get_one(WebhookEndpoint, message.endpoint_id)
     now = utcnow()
-    session.add(
-        WebhookAttempt(
-            message_id=message.id,
-            attempted_at=now,
-            status_code=result.status_code,
-            latency_ms=result.latency_ms,
-            error=result.error,
-            response_excerpt=result.response_excerpt or None,
-        )
-    )
+    session.add(_attempt(message.id, result, now))
     message.attempts += 1
     if result.outcome is SendOutcome.SUCCESS:
         message.status, message.delivered_at = "delivered", now

@@ -12,7 +12,8 @@ from signflow.context import AppContext
 from signflow.db import dialect_insert, transaction, utcnow
 from signflow.models import Job, Package, Recipient, WebhookEndpoint, WebhookMessage
 from signflow.outbox.enqueue import enqueue
-from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
+from signflow.outbox.handlers import Done, Failed, Result, job_handler
+from signflow.outbox.recording import record_outcome
 from signflow.webhooks.endpoints import DELIVER_JOB, deliver_ordering_key, new_message_id
 from signflow.webhooks.payloads import package_event_body
 
@@ -24,7 +25,7 @@ def admits(endpoint: WebhookEndpoint, status: str) -> bool:
 
 
 @job_handler(PACKAGE_EVENT_JOB)
-async def fan_out_package_event(context: AppContext, job: Job) -> Outcome:
+async def fan_out_package_event(context: AppContext, job: Job) -> Result:
     payload: dict[str, Any] = job.payload
     status = str(payload["status"])
     async with transaction(context.sessions) as session:
@@ -46,7 +47,7 @@ async def fan_out_package_event(context: AppContext, job: Job) -> Outcome:
             if admits(endpoint, status)
         ]
         if not endpoints:
-            return Done()
+            return await record_outcome(session, job, Done())
         recipient_id = payload.get("recipient_id")
         recipient = await session.get(Recipient, int(str(recipient_id))) if recipient_id else None
         body = await package_event_body(
@@ -86,4 +87,4 @@ async def fan_out_package_event(context: AppContext, job: Job) -> Outcome:
                     ordering_key=deliver_ordering_key(endpoint.id, package.id),
                     enterprise_id=package.enterprise_id,
                 )
-    return Done()
+        return await record_outcome(session, job, Done())
