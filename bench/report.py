@@ -71,7 +71,13 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append(
             (
                 f"memory, 8 x 10 MB uploads, {r['backend']}",
-                f"peak {r['peak_mb']:.0f} MB ({r['uploads_ok']}/{r['uploads']} uploads ok)",
+                f"peak {r['peak_mb']:.0f} MB"
+                + (
+                    f" (process tree; API process {r['api_process_peak_mb']:.0f} MB)"
+                    if "api_process_peak_mb" in r
+                    else ""
+                )
+                + f", {r['uploads_ok']}/{r['uploads']} uploads ok",
                 f"{r['peak_over_idle']:.2f}x idle ({r['idle_mb']:.0f} MB)",
                 f"{_goal(r['meets_goal'])} (< {memory['goal_mb']} MB)",
             )
