@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 
+from asyncpg.exceptions import (
+    CannotConnectNowError,
+    ConnectionDoesNotExistError,
+    OperatorInterventionError,
+)
 from asyncpg.exceptions import DataError as PostgresDataError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from signflow.errors import (
@@ -16,6 +22,7 @@ from signflow.errors import (
     NotFound,
     OAuthError,
     PayloadTooLarge,
+    ServiceUnavailable,
     SignflowError,
 )
 from signflow.faces.okdokument.errors import okdokument_error_body
@@ -26,6 +33,17 @@ logger = logging.getLogger("signflow.errors")
 
 OAUTH_PATHS = ("/authenticate",)
 OUT_OF_RANGE_TEXT = "A value in the request is out of range"
+DATABASE_UNAVAILABLE_TEXT = "The database is not answering; try again shortly"
+DATABASE_RETRY_AFTER_SECONDS = 5
+# What a database that is restarting, unreachable or saturated raises: the connection
+# refused or cut, PostgreSQL shutting down or starting up, no pooled connection free.
+_UNAVAILABLE = (
+    ConnectionError,
+    CannotConnectNowError,
+    ConnectionDoesNotExistError,
+    OperatorInterventionError,
+    PoolTimeout,
+)
 
 
 def render_error(request: Request, error: SignflowError) -> JSONResponse:
@@ -52,16 +70,26 @@ def describe_validation_error(exc: RequestValidationError) -> str:
     return "; ".join(problems) or "The request is not valid"
 
 
-def is_out_of_range(exc: BaseException) -> bool:
-    """A value the database driver refused before sending it: a number past 64 bits."""
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
     seen: BaseException | None = exc
     for _ in range(10):
         if seen is None:
             return False
-        if isinstance(seen, OverflowError | PostgresDataError):
+        if isinstance(seen, kinds):
             return True
         seen = getattr(seen, "orig", None) or seen.__cause__ or seen.__context__
     return False
+
+
+def is_out_of_range(exc: BaseException) -> bool:
+    """A value the database driver refused before sending it: a number past 64 bits."""
+    return _caused_by(exc, (OverflowError, PostgresDataError))
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return _caused_by(exc, _UNAVAILABLE)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -90,6 +118,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_error(request, error)
 
     async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_unavailable(exc):
+            # A restart or an outage, not a bug: tell clients to come back.
+            logger.warning(
+                "database unavailable on %s %s: %r", request.method, request.url.path, exc
+            )
+            retry = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+            return render_error(
+                request, ServiceUnavailable(DATABASE_UNAVAILABLE_TEXT, headers=retry)
+            )
         if not is_out_of_range(exc):
             return await on_unexpected_error(request, exc)
         # An id or number no database column can hold (SQLite raises OverflowError past
@@ -106,4 +143,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(OverflowError, on_database_error)
     app.add_exception_handler(DBAPIError, on_database_error)
+    for unavailable in _UNAVAILABLE:
+        app.add_exception_handler(unavailable, on_database_error)
     app.add_exception_handler(Exception, on_unexpected_error)

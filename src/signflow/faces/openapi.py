@@ -60,7 +60,7 @@ DESCRIPTIONS = {
     409: "Conflicts with the current state",
     413: "The request body is too large",
     429: "Too many requests: retry after `Retry-After` seconds",
-    503: "The database does not answer",
+    503: "The database does not answer (restarting, unreachable): retry after `Retry-After` s",
 }
 RETRY_AFTER = {
     "Retry-After": {
@@ -101,7 +101,7 @@ def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[i
     if path == "/healthz":
         return [503]
     secured = bool(operation.get("security"))
-    statuses = [400, 404]
+    statuses = [400, 404, 503]
     if secured:
         statuses += [401, 403, 429]
     if secured and method in MUTATING:
@@ -157,8 +157,9 @@ def describe(schema: dict[str, Any], app: FastAPI) -> None:
                     {"description": DESCRIPTIONS[status_code]},
                 )
                 answer.setdefault("content", {"application/json": {"schema": error}})
-            if "429" in responses:
-                responses["429"].setdefault("headers", RETRY_AFTER)
+            for retried in ("429", "503"):
+                if retried in responses and path != "/healthz":
+                    responses[retried].setdefault("headers", RETRY_AFTER)
 
 
 def install_openapi(app: FastAPI) -> None:
