@@ -142,3 +142,21 @@ async def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(context:
     [job] = await jobs(context)
     assert job.status == JobStatus.DONE
     assert ran == [("record", 7)]
+
+
+async def test_a_claim_of_uncertain_outcome_is_released_without_waiting_for_the_lease(
+    context: AppContext,
+):
+    async with transaction(context.sessions) as session:
+        enqueue(session, "test.record", {"n": 1})
+        enqueue(session, "test.record", {"n": 2})
+    worker = Worker(context)
+    # The claim committed, but its connection broke before the answer: the worker runs
+    # only what it knows it claimed (here the first job) and releases the rest.
+    first, second = await worker.claim()
+    assert await worker.release_unknown_claims({first.id}) == 1
+    rows = {job.id: job for job in await jobs(context)}
+    assert rows[first.id].status == JobStatus.RUNNING
+    assert (rows[second.id].status, rows[second.id].lease_expires_at) == (JobStatus.PENDING, None)
+    assert await Worker(context).run_until_idle() == 1
+    assert ran == [("record", 2)]

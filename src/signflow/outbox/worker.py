@@ -151,6 +151,26 @@ class Worker:
             await asyncio.sleep(delay)
             delay = min(2 * delay, RECORD_RETRY_MAX_SECONDS)
 
+    async def release_unknown_claims(self, running_ids: set[int]) -> int:
+        """After a claim whose commit may or may not have happened (the connection broke
+        during it), the jobs leased to this worker that it is not running go back to
+        pending at once, instead of waiting out their lease."""
+        async with transaction(self.context.sessions) as session:
+            released = await session.scalars(
+                update(Job)
+                .where(
+                    Job.worker_id == self.worker_id,
+                    Job.status == JobStatus.RUNNING.value,
+                    Job.id.not_in(running_ids),
+                )
+                .values(status=JobStatus.PENDING.value, lease_expires_at=None)
+                .returning(Job.id)
+            )
+            count = len(list(released))
+        if count:
+            logger.warning("released %s jobs of a claim whose commit was uncertain", count)
+        return count
+
     async def listen(self, stop: asyncio.Event) -> None:
         """On PostgreSQL, wake on every commit that enqueued jobs, in any process.
 
@@ -181,21 +201,26 @@ class Worker:
             if self.context.engine.dialect.name == "postgresql"
             else None
         )
-        running: set[asyncio.Task[None]] = set()
+        running: dict[asyncio.Task[None], int] = {}
+        claim_uncertain = False
         while not stop.is_set():
             free = concurrency - len(running)
             claimed: list[Job] = []
             if free > 0:
                 self.wake.clear()
                 try:
+                    if claim_uncertain:
+                        await self.release_unknown_claims(set(running.values()))
+                        claim_uncertain = False
                     claimed = await self.claim(min(free, BATCH))
                 except Exception:  # the database may be restarting: keep trying
                     logger.exception("claiming jobs failed; retrying")
+                    claim_uncertain = True
                     await asyncio.sleep(1)
             for job in claimed:
                 task = asyncio.create_task(self._run_and_record(job))
-                running.add(task)
-                task.add_done_callback(running.discard)
+                running[task] = job.id
+                task.add_done_callback(lambda done: running.pop(done, None))
             if claimed and len(claimed) == free:
                 await asyncio.sleep(0)
                 continue
