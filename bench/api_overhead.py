@@ -39,7 +39,7 @@ async def _prepare(base: str) -> tuple[str, dict[str, str]]:
 
 
 def run(quick: bool = False) -> dict[str, Any]:
-    seconds, warmup, connections = (3.0, 1.0, 32) if quick else (8.0, 2.0, 32)
+    seconds, warmup, connections = (2.0, 0.5, 32) if quick else (8.0, 2.0, 32)
     backends: list[tuple[str, str | None]] = [("sqlite", None)]
     pg = servers.pg_available()
     bare_runs: list[LoadResult] = []
