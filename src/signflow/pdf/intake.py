@@ -107,13 +107,7 @@ def inspect_pdf_sync(
     """
     limits = _limits(max_bytes, max_pages, max_objects, timeout_seconds, memory_bytes)
     check_envelope(data, max_bytes=limits.max_bytes)
-    try:
-        outcome = _sandbox(limits.sandbox).run(
-            probe_pdf, data, limits.max_pages, limits.max_objects
-        )
-    except SandboxFailure as exc:
-        raise InvalidPdf(f"{TOO_COMPLEX_MESSAGE} ({exc})") from exc
-    return _accept(outcome)
+    return _probe_in_sandbox(data, limits)
 
 
 async def inspect_pdf(
@@ -156,13 +150,7 @@ def inspect_pdf_file_sync(
         file.seek(max(0, size - EOF_WINDOW))
         tail = file.read(EOF_WINDOW)
     _check_envelope_parts(size, head, tail, max_bytes=limits.max_bytes)
-    try:
-        outcome = _sandbox(limits.sandbox).run(
-            probe_pdf, str(path), limits.max_pages, limits.max_objects
-        )
-    except SandboxFailure as exc:
-        raise InvalidPdf(f"{TOO_COMPLEX_MESSAGE} ({exc})") from exc
-    return _accept(outcome)
+    return _probe_in_sandbox(str(path), limits)
 
 
 async def inspect_pdf_file(
@@ -210,6 +198,17 @@ def _check_envelope_parts(size: int, head: bytes, tail: bytes, *, max_bytes: int
 
 def _megabytes(size: int) -> str:
     return f"{size / MB:.1f}".removesuffix(".0")
+
+
+def _probe_in_sandbox(source: bytes | str, limits: _Limits) -> PdfInfo:
+    """Probe the PDF (its bytes, or the path of its file) in a sandbox worker."""
+    try:
+        outcome = _sandbox(limits.sandbox).run(
+            probe_pdf, source, limits.max_pages, limits.max_objects
+        )
+    except SandboxFailure as exc:
+        raise InvalidPdf(f"{TOO_COMPLEX_MESSAGE} ({exc})") from exc
+    return _accept(outcome)
 
 
 def _accept(outcome: PdfInfo | Refusal) -> PdfInfo:
