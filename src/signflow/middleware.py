@@ -47,11 +47,12 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            # The path only: query strings may carry signed links.
+            # The path only: query strings may carry signed links; a link's {token} is left out.
+            link = (scope.get("path_params") or {}).get("token")
             logger.info(
                 "%s %s %s",
                 scope["method"],
-                scope["path"],
+                scope["path"].replace(link, "{token}") if link else scope["path"],
                 status,
                 extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )

@@ -36,6 +36,10 @@ class InvalidToken(Exception):
     """A link token that is malformed, forged or expired."""
 
 
+class ExpiredToken(InvalidToken):
+    """A link token whose signature is right but whose time is up."""
+
+
 def derive_key(secret_key: str, purpose: str, salt: bytes = b"") -> bytes:
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=salt or None, info=purpose.encode())
     return hkdf.derive(secret_key.encode())
@@ -91,5 +95,5 @@ def read_token(secret_key: str, purpose: str, token: str) -> dict[str, Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("exp"), int):
         raise InvalidToken("the link is malformed")
     if payload["exp"] < time.time():
-        raise InvalidToken("the link has expired")
+        raise ExpiredToken("the link has expired")
     return payload

@@ -198,6 +198,7 @@ CAPABILITIES = {
     "/files/{token}",
     "/sign/{token}",
     "/web/integration/{token}",
+    "/web/progress/{token}",
     "/openDocument/{request_id}",
     "/{request_id:uuid}",
 }
@@ -376,7 +377,14 @@ async def test_public_and_capability_routes_give_nothing_else(
     # A token of one purpose never opens another route, and forged ones open nothing.
     signer_token = globex.signer_link.rsplit("/", 1)[1]
     forged = signer_token[:-4] + ("AAAA" if not signer_token.endswith("AAAA") else "BBBB")
-    for path in ("/files/{}", "/web/integration/{}", "/sign/{}", "/openDocument/{}", "/{}"):
+    for path in (
+        "/files/{}",
+        "/web/integration/{}",
+        "/web/progress/{}",
+        "/sign/{}",
+        "/openDocument/{}",
+        "/{}",
+    ):
         for token in (signer_token, forged, "00000000-0000-4000-8000-000000000000"):
             if path in ("/sign/{}",) and token == signer_token:
                 continue  # its own purpose

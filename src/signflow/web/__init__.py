@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from signflow.web import identity, signature_requests
+from signflow.web import identity, progress, signature_requests
 from signflow.web.integration import api_router, page_router
 from signflow.web.pages import STATIC_DIR, STATIC_PATH
 from signflow.web.routes import router
@@ -13,11 +13,14 @@ from signflow.web.routes import router
 
 def install(app: FastAPI) -> None:
     """Mount the signer pages, the identity page, the signature-request links, the
-    integration link endpoint and the static files."""
+    integration and progress link endpoints, the owner's progress page and the static
+    files."""
     app.include_router(router)
     app.include_router(identity.router)
     app.include_router(page_router)
     app.include_router(api_router)
+    app.include_router(progress.page_router)
+    app.include_router(progress.api_router)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="web-static")
     # Last: `/{uuid}`, the short form of a signature request's link.
     app.include_router(signature_requests.router)
