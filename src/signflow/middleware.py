@@ -22,6 +22,13 @@ logger = logging.getLogger("signflow.access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def loggable_path(scope: Scope) -> str:
+    """The request's path for a log line: a link's `{token}` path parameter left out."""
+    path: str = scope["path"]
+    link = (scope.get("path_params") or {}).get("token")
+    return path.replace(link, "{token}") if link else path
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,11 +55,10 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             # The path only: query strings may carry signed links; a link's {token} is left out.
-            link = (scope.get("path_params") or {}).get("token")
             logger.info(
                 "%s %s %s",
                 scope["method"],
-                scope["path"].replace(link, "{token}") if link else scope["path"],
+                loggable_path(scope),
                 status,
                 extra={"duration_ms": round((time.perf_counter() - started) * 1000, 2)},
             )

@@ -27,7 +27,7 @@ from signflow.errors import (
 )
 from signflow.faces.okdokument.errors import okdokument_error_body
 from signflow.faces.signinghub.errors import oauth_error_body, signinghub_error_body
-from signflow.middleware import OKDOKUMENT_PREFIX
+from signflow.middleware import OKDOKUMENT_PREFIX, loggable_path
 
 logger = logging.getLogger("signflow.errors")
 
@@ -121,7 +121,10 @@ def install_error_handlers(app: FastAPI) -> None:
         if is_database_unavailable(exc):
             # A restart or an outage, not a bug: tell clients to come back.
             logger.warning(
-                "database unavailable on %s %s: %r", request.method, request.url.path, exc
+                "database unavailable on %s %s: %r",
+                request.method,
+                loggable_path(request.scope),
+                exc,
             )
             retry = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
             return render_error(
@@ -131,11 +134,15 @@ def install_error_handlers(app: FastAPI) -> None:
             return await on_unexpected_error(request, exc)
         # An id or number no database column can hold (SQLite raises OverflowError past
         # 64 bits, asyncpg a DataError): the client's mistake, never a 500.
-        logger.info("out-of-range value on %s %s: %s", request.method, request.url.path, exc)
+        logger.info(
+            "out-of-range value on %s %s: %s", request.method, loggable_path(request.scope), exc
+        )
         return render_error(request, BadRequest(OUT_OF_RANGE_TEXT))
 
     async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        logger.error(
+            "unhandled error on %s %s", request.method, loggable_path(request.scope), exc_info=exc
+        )
         return render_error(request, SignflowError())
 
     app.add_exception_handler(SignflowError, on_signflow_error)
