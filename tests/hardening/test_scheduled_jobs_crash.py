@@ -9,7 +9,6 @@ import asyncio
 import datetime as dt
 import random
 import signal
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from signflow.models import HistoryEntry, Job, JobStatus, Package, User, Workflo
 from signflow.workflow.deadlines import EXPIRE_JOB, schedule_expiry
 from tests.conftest import make_settings
 from tests.factories import make_tenant
-from tests.outbox.test_worker_crash import pg_context, start_worker
+from tests.outbox.worker_process import pg_context, start_worker, stop_worker
 
 __all__ = ["pg_context"]  # the fixture, shared with the notification crash test
 
@@ -80,11 +79,7 @@ async def test_each_deadline_takes_effect_once_despite_sigkills(
                 break
             await asyncio.sleep(0.1)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
         await context.close()
 
     context = AppContext.create(make_settings(postgres_url, tmp_path / "var"))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -20,38 +17,16 @@ from signflow.db import transaction
 from signflow.models import Enterprise, Job, JobStatus, Package, User, WebhookMessage
 from signflow.outbox.enqueue import enqueue
 from signflow.webhooks.endpoints import create_endpoint
-from tests.conftest import TEST_SECRET, make_settings, wipe
+from tests.conftest import make_settings
 from tests.factories import make_tenant
+from tests.outbox.worker_process import pg_context, start_worker, stop_worker
 from tests.webhooks.receiver import Receiver
+
+__all__ = ["pg_context"]  # a fixture, used by name
 
 PACKAGES = 50
 EVENTS_PER_PACKAGE = 20
 KILLS = 8
-
-
-@pytest.fixture
-async def pg_context(postgres_url: str, tmp_path: Path) -> AppContext:
-    context = AppContext.create(
-        make_settings(postgres_url, tmp_path / "var", webhook_allowed_networks="127.0.0.0/8")
-    )
-    await wipe(context)
-    return context
-
-
-def start_worker(postgres_url: str, data_dir: Path) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        SIGNFLOW_ENV="test",
-        SIGNFLOW_SECRET_KEY=TEST_SECRET,
-        SIGNFLOW_DATABASE_URL=postgres_url,
-        SIGNFLOW_DATA_DIR=str(data_dir),
-        SIGNFLOW_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
-        SIGNFLOW_JOB_LEASE_SECONDS="2",
-        SIGNFLOW_LOG_LEVEL="WARNING",
-    )
-    signflow = Path(sys.executable).parent / "signflow"
-    with (data_dir.parent / "worker.log").open("ab") as log:
-        return subprocess.Popen([str(signflow), "worker"], env=env, stdout=log, stderr=log)
 
 
 @pytest.mark.slow
@@ -97,11 +72,7 @@ async def test_every_notification_arrives_despite_sigkills(
                 break
             await asyncio.sleep(0.1)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_worker(worker)
         await context.close()
 
     context = AppContext.create(make_settings(postgres_url, tmp_path / "var"))
