@@ -18,13 +18,15 @@ import re
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from playwright.async_api import Browser, Page
 
 from signflow.app import create_app
 from signflow.config import Settings
@@ -32,6 +34,16 @@ from signflow.context import AppContext
 from signflow.migrate import migrate
 from tests.conftest import TEST_SECRET
 from tests.factories import Tenant, make_tenant
+from tests.web.helpers import (
+    PHONE,
+    Field,
+    Person,
+    Prepared,
+    check_axe,
+    new_page,
+    prepare,
+    shot,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
@@ -124,7 +136,7 @@ async def web_tenant(live_server: LiveServer) -> Tenant:
 
 
 @pytest.fixture(scope="session")
-async def browser() -> AsyncIterator[object]:
+async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM.exists():
         if browser_required():
             pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
@@ -154,6 +166,54 @@ def axe_source() -> str:
 def artifacts() -> Iterator[Path]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield ARTIFACTS
+
+
+@dataclass(frozen=True)
+class Web:
+    """What a browser test needs: Chromium, the server, an API client, a tenant of its own,
+    axe-core, and where the screenshots go."""
+
+    browser: Browser
+    live_server: LiveServer
+    api: httpx.AsyncClient
+    tenant: Tenant
+    axe_source: str
+    artifacts: Path
+
+    async def prepare(
+        self, people: Sequence[Person], fields: Sequence[Field], **options: Any
+    ) -> Prepared:
+        """A package of the tenant's owner: see helpers.prepare."""
+        return await prepare(self.api, self.live_server, self.tenant, people, fields, **options)
+
+    async def new_page(self, viewport: dict[str, int], **options: object) -> Page:
+        return await new_page(self.browser, viewport, **options)
+
+    async def new_phone_page(self, locale: str) -> Page:
+        """A page on a touch phone with a high-density screen."""
+        return await self.new_page(
+            PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale=locale
+        )
+
+    async def shot(self, page: Page, name: str) -> None:
+        await shot(page, self.artifacts, name)
+
+    async def shot_and_check_axe(self, page: Page, name: str, where: str) -> None:
+        """A screenshot for a person to look at, then axe-core: see helpers.check_axe."""
+        await shot(page, self.artifacts, name)
+        await check_axe(page, self.axe_source, where)
+
+
+@pytest.fixture
+def web(
+    browser: Browser,
+    live_server: LiveServer,
+    api: httpx.AsyncClient,
+    web_tenant: Tenant,
+    axe_source: str,
+    artifacts: Path,
+) -> Web:
+    return Web(browser, live_server, api, web_tenant, axe_source, artifacts)
 
 
 def slug(text: str) -> str:

@@ -6,21 +6,29 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from playwright.async_api import Page
+from playwright.async_api import Browser, Page
 from sqlalchemy import select
 
+from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import Recipient
+from signflow.identity.codes import DELIVERY_PURPOSE
+from signflow.models import OneTimeCode, Recipient
 from signflow.packages.links import recipient_link
+from signflow.sealing import unseal
 from tests.factories import Tenant, bearer, create_package, upload_document
-from tests.web.conftest import LiveServer
 from tests.workflow.helpers import make_pdf
+
+if TYPE_CHECKING:  # conftest builds its fixtures from these helpers
+    from tests.web.conftest import LiveServer
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 900}
+
+Person = tuple[str, str]  # (name, role)
+Field = tuple[str, int, str, dict[str, float]]  # (kind, order, field_name, dimensions)
 
 
 @dataclass
@@ -38,12 +46,19 @@ def box(x: float, y: float, width: float = 180, height: float = 60) -> dict[str,
     return {"x": x, "y": y, "width": width, "height": height}
 
 
+# The recipients and fields most packages of these tests are made of.
+ANA: Person = ("ana", "SIGNER")
+BEN: Person = ("ben", "SIGNER")
+ANA_SIGNS: Field = ("digital_signature", 1, "AnaSigns", box(72, 120))
+BEN_SIGNS: Field = ("digital_signature", 2, "BenSigns", box(72, 300))
+
+
 async def prepare(
     api: httpx.AsyncClient,
     live: LiveServer,
     tenant: Tenant,
-    people: Sequence[tuple[str, str]],
-    fields: Sequence[tuple[str, int, str, dict[str, float]]],
+    people: Sequence[Person],
+    fields: Sequence[Field],
     *,
     name: str = "Lease 2026",
     share: bool = True,
@@ -67,18 +82,59 @@ async def prepare(
         f"/v3/packages/{package_id}/workflow/users", json=users, headers=owner
     )
     assert response.status_code == 200, response.text
-    for kind, order, field_name, dimensions in fields:
-        response = await api.post(
-            f"/v4/packages/{package_id}/documents/{document_id}/fields/{kind}",
-            json={"order": order, "page_no": 1, "field_name": field_name, "dimensions": dimensions},
-            headers=owner,
-        )
-        assert response.status_code == 200, response.text
+    for field in fields:
+        await add_field(api, owner, package_id, document_id, field)
     if share:
         response = await api.post(f"/v3/packages/{package_id}/workflow", headers=owner)
         assert response.status_code == 200, response.text
     links = await recipient_links(live, package_id)
     return Prepared(package_id, document_id, owner, links)
+
+
+async def add_field(
+    api: httpx.AsyncClient,
+    owner: dict[str, str],
+    package_id: int,
+    document_id: int,
+    field: Field,
+    *,
+    authentication: bool = False,
+    version: str = "v4",
+) -> None:
+    """A field on page 1; with authentication, its signature asks for a signing code."""
+    kind, order, field_name, dimensions = field
+    body: dict[str, object] = {
+        "order": order,
+        "page_no": 1,
+        "field_name": field_name,
+        "dimensions": dimensions,
+    }
+    if authentication:
+        body["authentication"] = {"enabled": True}
+    response = await api.post(
+        f"/{version}/packages/{package_id}/documents/{document_id}/fields/{kind}",
+        json=body,
+        headers=owner,
+    )
+    assert response.status_code == 200, response.text
+
+
+async def latest_code(context: AppContext, package_id: int, order: int = 1) -> str:
+    """The newest code sent to the recipient, from its sealed row (no worker has sent it:
+    the test servers run none)."""
+    async with transaction(context.sessions) as session:
+        recipient_id = select(Recipient.id).where(
+            Recipient.package_id == package_id, Recipient.position == order
+        )
+        row = await session.scalar(
+            select(OneTimeCode)
+            .where(OneTimeCode.recipient_id.in_(recipient_id))
+            .order_by(OneTimeCode.id.desc())
+            .limit(1)
+        )
+        assert row is not None and row.pending_delivery is not None
+        secret = context.settings.effective_secret_key
+        return unseal(row.pending_delivery, secret, DELIVERY_PURPOSE).decode()
 
 
 async def recipient_links(live: LiveServer, package_id: int) -> dict[str, str]:
@@ -109,6 +165,14 @@ async def verification(api: httpx.AsyncClient, prepared: Prepared) -> list[dict[
     assert response.status_code == 200, response.text
     fields: list[dict[str, Any]] = response.json()[0]["fields"]
     return fields
+
+
+async def new_page(browser: Browser, viewport: dict[str, int], **options: object) -> Page:
+    """A page in a browser context of its own; close it with page.context.close()."""
+    context = await browser.new_context(viewport=viewport, **options)  # type: ignore[arg-type]
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    return page
 
 
 async def shot(page: Page, artifacts: Path, name: str) -> None:

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
-from playwright.async_api import Browser, expect
+from playwright.async_api import expect
 from sqlalchemy import update
 
 from signflow.db import transaction
 from signflow.models import Application
-from tests.factories import Tenant
-from tests.web.conftest import LiveServer
-from tests.web.helpers import PHONE, box, check_axe, history, prepare, shot, workflow
+from tests.web.conftest import Web
+from tests.web.helpers import ANA, ANA_SIGNS, BEN, BEN_SIGNS, PHONE, history, workflow
 
 
 class ApplicationPage(BaseHTTPRequestHandler):
@@ -51,29 +48,10 @@ def application_server() -> ThreadingHTTPServer:
     return server
 
 
-async def test_a_signer_declines_on_a_phone(
-    browser: Browser,
-    live_server: LiveServer,
-    api: httpx.AsyncClient,
-    web_tenant: Tenant,
-    axe_source: str,
-    artifacts: Path,
-) -> None:
-    prepared = await prepare(
-        api,
-        live_server,
-        web_tenant,
-        [("ana", "SIGNER"), ("ben", "SIGNER")],
-        [
-            ("digital_signature", 1, "AnaSigns", box(72, 120)),
-            ("digital_signature", 2, "BenSigns", box(72, 300)),
-        ],
-    )
-    context = await browser.new_context(
-        viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-GB"
-    )
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
+async def test_a_signer_declines_on_a_phone(web: Web) -> None:
+    api, live_server = web.api, web.live_server
+    prepared = await web.prepare([ANA, BEN], [ANA_SIGNS, BEN_SIGNS])
+    page = await web.new_phone_page("en-GB")
     await page.goto(prepared.links["ana"])
     await expect(page.locator("h1")).to_have_text("Lease 2026")
     # Nothing wider than the phone: no sideways scrolling of the page itself.
@@ -82,29 +60,27 @@ async def test_a_signer_declines_on_a_phone(
     await expect(sign).to_be_visible()
     size = await sign.bounding_box()
     assert size and size["height"] >= 24 and size["width"] >= 44  # a usable touch target
-    await shot(page, artifacts, "phone-01-package")
-    await check_axe(page, axe_source, "package page on a phone")
+    await web.shot_and_check_axe(page, "phone-01-package", "package page on a phone")
 
     await sign.tap()
     await expect(page.locator("#sign-dialog")).to_be_visible()
     canvas = await page.locator("#sign-canvas").bounding_box()
     assert canvas and canvas["width"] <= PHONE["width"]
-    await shot(page, artifacts, "phone-02-sign-dialog")
+    await web.shot(page, "phone-02-sign-dialog")
     await page.locator("#sign-cancel").tap()
     await expect(page.locator("#sign-dialog")).to_be_hidden()
 
     await page.get_by_text("Decline", exact=True).tap()
     reason = page.get_by_label("Why do you decline? (up to 500 characters)")
     await reason.fill("The rent is wrong.")
-    await shot(page, artifacts, "phone-03-decline")
+    await web.shot(page, "phone-03-decline")
     await page.locator("#decline-confirm").tap()
     await expect(page).to_have_url(live_server.url + "/web/done")
     await expect(page.locator("[role=status]")).to_have_text(
         "You declined these documents. The sender has been told."
     )
-    await shot(page, artifacts, "phone-04-declined")
-    await check_axe(page, axe_source, "done page after a decline")
-    await context.close()
+    await web.shot_and_check_axe(page, "phone-04-declined", "done page after a decline")
+    await page.context.close()
 
     assert await workflow(api, prepared) == ("DECLINED", ["DECLINED", "UN_PROCESSED"])
     users = await api.get(
@@ -114,30 +90,19 @@ async def test_a_signer_declines_on_a_phone(
     assert "DOCUMENT_DECLINED" in await history(api, prepared)
 
 
-async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(
-    browser: Browser,
-    live_server: LiveServer,
-    api: httpx.AsyncClient,
-    web_tenant: Tenant,
-    artifacts: Path,
-) -> None:
+async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(web: Web) -> None:
+    api, live_server, tenant = web.api, web.live_server, web.tenant
     # The application: another site (localhost, not 127.0.0.1) on a server of its own.
     app = application_server()
     app_origin = f"http://localhost:{app.server_port}"
     async with transaction(live_server.context.sessions) as session:
         await session.execute(
             update(Application)
-            .where(Application.name == web_tenant.client_id)
+            .where(Application.name == tenant.client_id)
             .values(allowed_domains=[app_origin])
         )
-    prepared = await prepare(
-        api,
-        live_server,
-        web_tenant,
-        [("ana", "SIGNER")],
-        [("digital_signature", 1, "AnaSigns", box(72, 120))],
-    )
-    ana = f"ana@{web_tenant.name.lower()}.test"
+    prepared = await web.prepare([ANA], [ANA_SIGNS])
+    ana = f"ana@{tenant.name.lower()}.test"
     refused = await api.post(
         "/v4/links/integration",
         json={
@@ -173,9 +138,7 @@ async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(
     assert url.startswith(live_server.url + "/web/integration/")
 
     # The application's page frames the link.
-    context = await browser.new_context(viewport={"width": 1024, "height": 800})
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
+    page = await web.new_page({"width": 1024, "height": 800})
     app.embed_url = url  # type: ignore[attr-defined]
     package_responses: list[dict[str, str]] = []
     page.on(
@@ -192,7 +155,7 @@ async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(
     await frame.get_by_label("Type").check()
     await frame.locator("#sign-apply").click()
     await expect(frame.locator("#finish")).to_be_visible()
-    await shot(page, artifacts, "integration-01-framed")
+    await web.shot(page, "integration-01-framed")
     await frame.locator("#finish").click()
     await expect(frame.locator("p")).to_have_text("Back in the app")
     query = parse_qs(urlsplit(app.callbacks[-1]).query)  # type: ignore[attr-defined]
@@ -203,7 +166,7 @@ async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(
         "workflow_status": ["COMPLETED"],
         "lang": ["en"],
     }
-    await context.close()
+    await page.context.close()
     app.shutdown()
     app.server_close()
     assert await workflow(api, prepared) == ("COMPLETED", ["SIGNED"])

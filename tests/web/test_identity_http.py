@@ -13,10 +13,9 @@ from sqlalchemy import select, update
 
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.identity.codes import DELIVERY_PURPOSE
 from signflow.models import OneTimeCode, Recipient, SignatureRequest
-from signflow.sealing import unseal
 from tests.factories import Tenant
+from tests.web.helpers import add_field, box, latest_code
 from tests.web.test_web_http import _csrf, _links, _path, _shared
 from tests.workflow.helpers import People, add_users, make_pdf, new_package, share, statuses
 
@@ -41,23 +40,6 @@ async def _protected(
     landing = await client.get(_path(links["ana"]))
     assert landing.headers["location"] == "/web/package"
     return people, package_id
-
-
-async def latest_code(context: AppContext, package_id: int, order: int = 1) -> str:
-    """The newest code of the recipient, from its sealed row (the worker has not sent it)."""
-    async with transaction(context.sessions) as session:
-        recipient_id = select(Recipient.id).where(
-            Recipient.package_id == package_id, Recipient.position == order
-        )
-        row = await session.scalar(
-            select(OneTimeCode)
-            .where(OneTimeCode.recipient_id.in_(recipient_id))
-            .order_by(OneTimeCode.id.desc())
-            .limit(1)
-        )
-        assert row is not None and row.pending_delivery is not None
-        secret = context.settings.effective_secret_key
-        return unseal(row.pending_delivery, secret, DELIVERY_PURPOSE).decode()
 
 
 async def _code_rows(context: AppContext, package_id: int) -> int:
@@ -173,18 +155,16 @@ async def test_a_signing_code_is_sent_from_the_dialog_and_checked(
     people = await People(client, context, tenant).start()
     package_id, (document_id,) = await new_package(people)
     await add_users(people, package_id, [("ana", "SIGNER")])
-    field = await client.post(
-        f"/v3/packages/{package_id}/documents/{document_id}/fields/electronic_signature",
-        json={
-            "order": 1,
-            "page_no": 1,
-            "field_name": "AnaCode",
-            "dimensions": {"x": 300, "y": 100, "width": 150, "height": 50},
-            "authentication": {"enabled": True},
-        },
-        headers=people.owner,
+    code_field = ("electronic_signature", 1, "AnaCode", box(300, 100, 150, 50))
+    await add_field(
+        client,
+        people.owner,
+        package_id,
+        document_id,
+        code_field,
+        authentication=True,
+        version="v3",
     )
-    assert field.status_code == 200, field.text
     await share(people, package_id)
     links = await _links(context, package_id)
     await client.get(_path(links["ana"]))

@@ -15,7 +15,7 @@ from signflow.context import AppContext
 from signflow.sealing import sign_token
 from signflow.web.progress import PROGRESS_LINK_PURPOSE
 from tests.factories import Tenant, bearer, sign_in
-from tests.web.test_web_http import BOX, _links, _path
+from tests.web.test_web_http import BOX, _assert_locked_down, _links, _path
 from tests.workflow.helpers import People, act, add_users, new_package, share, statuses
 
 
@@ -108,12 +108,8 @@ async def test_the_owner_sees_who_signed_and_who_is_next(
     assert '<span class="history-who">Ana</span>' in history
     assert re.search(r'<time datetime="[^"]+">\d{4}-\d\d-\d\d \d\d:\d\d UTC</time>', history)
     # The same headers as the signer pages; read-only: no form, no script of its own.
-    csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert "frame-ancestors 'none'" in csp
-    assert page.headers["x-frame-options"] == "DENY"
+    _assert_locked_down(page)
     assert page.headers["referrer-policy"] == "no-referrer"
-    assert page.headers["cache-control"] == "no-store"
     assert "<form" not in html and "<script>" not in html and " style=" not in html
 
     # Spanish from the browser, or from ?lang=.

@@ -5,61 +5,39 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import expect
 
-from tests.factories import Tenant
-from tests.web.conftest import LiveServer
+from tests.web.conftest import Web
 from tests.web.helpers import (
+    ANA,
+    ANA_SIGNS,
+    BEN,
+    BEN_SIGNS,
     DESKTOP,
     box,
-    check_axe,
     draw_signature,
     history,
-    prepare,
     verification,
     workflow,
 )
-from tests.web.helpers import shot as save_shot
 
 
-async def new_page(browser: Browser, viewport: dict[str, int], **options: object) -> Page:
-    context = await browser.new_context(viewport=viewport, **options)  # type: ignore[arg-type]
-    page = await context.new_page()
-    page.set_default_timeout(15_000)
-    return page
-
-
-async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(
-    browser: Browser,
-    live_server: LiveServer,
-    api: httpx.AsyncClient,
-    web_tenant: Tenant,
-    axe_source: str,
-    artifacts: Path,
-) -> None:
-    prepared = await prepare(
-        api,
-        live_server,
-        web_tenant,
-        [("ana", "SIGNER"), ("ben", "SIGNER")],
-        [
-            ("digital_signature", 1, "AnaSigns", box(72, 120)),
-            ("text", 1, "AnaCity", box(300, 120, 200, 30)),
-            ("digital_signature", 2, "BenSigns", box(72, 300)),
-        ],
+async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(web: Web) -> None:
+    api, live_server = web.api, web.live_server
+    prepared = await web.prepare(
+        [ANA, BEN], [ANA_SIGNS, ("text", 1, "AnaCity", box(300, 120, 200, 30)), BEN_SIGNS]
     )
     assert await workflow(api, prepared) == ("SHARED", ["IN_PROGRESS", "UN_PROCESSED"])
 
     # Ben's link works before his turn, but shows nothing to act on.
-    page = await new_page(browser, DESKTOP, locale="en-US")
+    page = await web.new_page(DESKTOP, locale="en-US")
     await page.goto(prepared.links["ben"])
     await expect(page.locator("h1")).to_have_text("Something went wrong")
-    await save_shot(page, artifacts, "serial-00-ben-not-yet")
+    await web.shot(page, "serial-00-ben-not-yet")
     await page.context.close()
 
     # Ana: the email link starts a session and lands on the package page, without the token.
-    page = await new_page(browser, DESKTOP, locale="en-US")
+    page = await web.new_page(DESKTOP, locale="en-US")
     response = await page.goto(prepared.links["ana"])
     assert response is not None and response.status == 200
     assert page.url == live_server.url + "/web/package"
@@ -80,8 +58,7 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(
     expected_top = (841.89 - 120 - 60) / 841.89
     assert abs((field_box["y"] - page_box["y"]) / page_box["height"] - expected_top) < 0.01
     assert await page.locator("#finish").count() == 0
-    await save_shot(page, artifacts, "serial-01-ana-package")
-    await check_axe(page, axe_source, "package page")
+    await web.shot_and_check_axe(page, "serial-01-ana-package", "package page")
 
     # Fill her text field, then the "next field" guide leads to the signature.
     await page.get_by_label("Text “AnaCity”, page 1").fill("Bogotá")
@@ -97,23 +74,21 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(
     await page.locator("#sign-apply").click()
     await expect(page.locator("#sign-error")).to_be_visible()
     await draw_signature(page)
-    await save_shot(page, artifacts, "serial-02-ana-draws")
-    await check_axe(page, axe_source, "signature dialog")
+    await web.shot_and_check_axe(page, "serial-02-ana-draws", "signature dialog")
     await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_have_text("The field “AnaSigns” is signed.")
     await expect(page.locator("#todo-text")).to_contain_text("All your fields are signed")
-    await save_shot(page, artifacts, "serial-03-ana-signed")
+    await web.shot(page, "serial-03-ana-signed")
     await page.locator("#finish").click()
     await expect(page).to_have_url(live_server.url + "/web/done")
     await expect(page.locator("[role=status]")).to_contain_text("Your part is done")
     await expect(page.locator(".people")).to_contain_text("Ben")
-    await save_shot(page, artifacts, "serial-04-ana-done")
-    await check_axe(page, axe_source, "done page (pending)")
+    await web.shot_and_check_axe(page, "serial-04-ana-done", "done page (pending)")
     await page.context.close()
     assert await workflow(api, prepared) == ("SHARED", ["SIGNED", "IN_PROGRESS"])
 
     # Ben, in Spanish from his browser, types his name instead of drawing.
-    page = await new_page(browser, DESKTOP, locale="es-ES")
+    page = await web.new_page(DESKTOP, locale="es-ES")
     await page.goto(prepared.links["ben"])
     await expect(page.locator("html")).to_have_attribute("lang", "es")
     await expect(page.locator(".people")).to_contain_text("Firmado")
@@ -121,7 +96,7 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(
     await sign_button.click()
     await page.get_by_label("Escribir").check()
     await page.get_by_label("Su nombre tal como quiere que aparezca").fill("Ben Bauer")
-    await save_shot(page, artifacts, "serial-05-ben-types")
+    await web.shot(page, "serial-05-ben-types")
     await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_contain_text("está firmado")
     await page.locator("#finish").click()
@@ -129,8 +104,7 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(
     await expect(page.locator("#signed-docs")).to_have_text(
         "Todos han firmado. Los documentos firmados:"
     )
-    await save_shot(page, artifacts, "serial-06-ben-done")
-    await check_axe(page, axe_source, "done page (completed)")
+    await web.shot_and_check_axe(page, "serial-06-ben-done", "done page (completed)")
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name="Descargar lease.pdf").click()
     download = await download_info.value

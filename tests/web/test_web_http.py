@@ -43,6 +43,15 @@ def _path(link: str) -> str:
     return link.removeprefix("http://testserver")
 
 
+def _assert_locked_down(page: httpx.Response) -> None:
+    """The headers of every page: its own scripts only, never framed, never stored."""
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["cache-control"] == "no-store"
+
+
 def _csrf(html: str, form_action: str) -> str:
     start = html.index(f'action="{form_action}"')
     marker = 'name="csrf" value="'
@@ -69,12 +78,8 @@ async def test_the_email_link_starts_a_session_without_the_token_in_later_urls(
     page = await client.get("/web/package")
     assert page.status_code == 200
     assert token not in page.text
-    csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert "frame-ancestors 'none'" in csp
-    assert page.headers["x-frame-options"] == "DENY"
+    _assert_locked_down(page)
     assert page.headers["x-content-type-options"] == "nosniff"
-    assert page.headers["cache-control"] == "no-store"
     assert '<html lang="en">' in page.text
     assert "<script>" not in page.text and " style=" not in page.text
     image = await client.get(page.text.split('<img src="', 1)[1].split('"', 1)[0])
