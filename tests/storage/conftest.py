@@ -16,7 +16,8 @@ from signflow.models.blob import Blob
 from signflow.storage import BlobStore, DatabaseBlobStore, FilesystemBlobStore
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "signflow_storage_test"
+# One database per run, dropped at its end: parallel runs never share tables.
+PG_DATABASE = f"signflow_storage_test_{os.getpid()}"
 PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
 
 
@@ -32,6 +33,14 @@ async def _ensure_pg_database() -> None:
             "SELECT 1 FROM pg_database WHERE datname = $1", PG_DATABASE
         ):
             await connection.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    finally:
+        await connection.close()
+
+
+async def _drop_pg_database() -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
     finally:
         await connection.close()
 
@@ -57,6 +66,7 @@ async def postgresql_engine() -> AsyncIterator[AsyncEngine]:
     await _create_blobs_table(engine)
     yield engine
     await engine.dispose()
+    await _drop_pg_database()
 
 
 async def _empty(engine: AsyncEngine) -> None:
