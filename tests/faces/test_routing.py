@@ -6,11 +6,12 @@ import asyncio
 import inspect
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 import httpx
-import pytest
 from fastapi.routing import APIRoute
 
 from signflow.app import create_app
@@ -51,24 +52,42 @@ def test_every_dependency_is_async(context: AppContext) -> None:
     assert not sync
 
 
+@asynccontextmanager
+async def writer_holding_the_tables(url: str) -> AsyncIterator[None]:
+    """Another connection in the middle of writing: on SQLite it holds the database's write
+    lock; on PostgreSQL an EXCLUSIVE lock on the tables a read touches, which lets plain
+    reads through but blocks any write or row lock (`FOR UPDATE`, `FOR SHARE`)."""
+    if url.startswith("sqlite"):
+        writer = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        return
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        async with connection.transaction():
+            await connection.execute(
+                "LOCK TABLE token_grants, users, enterprises, packages, documents, recipients"
+                " IN EXCLUSIVE MODE"
+            )
+            yield
+    finally:
+        await connection.close()
+
+
 async def test_a_read_answers_while_a_writer_holds_the_lock(
-    client: httpx.AsyncClient, tenant: Tenant, context: AppContext, database_url: str
+    client: httpx.AsyncClient, tenant: Tenant, context: AppContext
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the write lock that read-only transactions avoid is SQLite's")
     owner = await bearer(client, tenant, tenant.user_email)
     package_id = await create_package(client, owner)
-    path = context.settings.effective_database_url.split("///", 1)[1]
-    writer = sqlite3.connect(path, isolation_level=None)
-    try:
-        writer.execute("BEGIN IMMEDIATE")
+    async with writer_holding_the_tables(context.settings.effective_database_url):
         started = time.monotonic()
         response = await asyncio.wait_for(
             client.get(f"/v3/packages/{package_id}/workflow", headers=owner), timeout=10
         )
         waited = time.monotonic() - started
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     assert response.status_code == 200, response.text
     assert waited < 2.0, f"the read waited {waited:.1f} s for the writer"

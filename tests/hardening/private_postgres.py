@@ -18,6 +18,10 @@ from pathlib import Path
 PG_VERSIONS = Path("/usr/lib/postgresql")
 
 
+class ClusterUnavailable(Exception):
+    """This machine lacks what a private cluster needs (server binaries, a way to drop root)."""
+
+
 def postgres_bin() -> Path | None:
     """The newest installed server's bin directory (the one holding `initdb`)."""
     found = [
@@ -31,6 +35,14 @@ def postgres_bin() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
+def cluster_tools() -> tuple[Path, list[str], int | None]:
+    """(server bin directory, command prefix, uid to chown to), or ClusterUnavailable."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        raise ClusterUnavailable("no PostgreSQL server binaries (initdb) installed")
+    return (bin_dir, *_as_owner())
+
+
 def _as_owner() -> tuple[list[str], int | None]:
     """(command prefix, uid to chown to): root runs the server as `postgres`."""
     if os.geteuid() != 0:
@@ -41,7 +53,7 @@ def _as_owner() -> tuple[list[str], int | None]:
     except KeyError:
         uid = None
     if runuser is None or uid is None:
-        raise FileNotFoundError("running as root needs `runuser` and a `postgres` OS user")
+        raise ClusterUnavailable("running as root needs `runuser` and a `postgres` OS user")
     return [runuser, "-u", "postgres", "--"], uid
 
 
@@ -121,12 +133,8 @@ class PrivateCluster:
 @contextlib.contextmanager
 def private_cluster() -> Iterator[PrivateCluster]:
     """initdb a cluster into a temporary directory and start it on a free loopback port;
-    stopped (immediate) and removed afterwards, whatever happened. FileNotFoundError when
-    PostgreSQL's server binaries (or, as root, a way to drop to `postgres`) are missing."""
-    bin_dir = postgres_bin()
-    if bin_dir is None:
-        raise FileNotFoundError("no PostgreSQL server binaries (initdb) installed")
-    prefix, uid = _as_owner()
+    stopped (immediate) and removed afterwards, whatever happened."""
+    bin_dir, prefix, uid = cluster_tools()
     root = Path(tempfile.mkdtemp(prefix="signflow-pg-"))
     if uid is not None:
         os.chown(root, uid, -1)

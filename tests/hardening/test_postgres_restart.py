@@ -36,7 +36,12 @@ import pytest
 
 from bench.servers import Proc, free_port, start, wait_http
 from tests.conftest import postgres_required
-from tests.hardening.private_postgres import PrivateCluster, private_cluster
+from tests.hardening.private_postgres import (
+    ClusterUnavailable,
+    PrivateCluster,
+    cluster_tools,
+    private_cluster,
+)
 from tests.pdf.builders import make_pdf
 from tests.webhooks.receiver import Receiver
 
@@ -53,13 +58,15 @@ STEPS = ("create", "upload", "users", "field", "share", "sign", "finish")
 
 @pytest.fixture
 def cluster() -> Iterator[PrivateCluster]:
+    # Only the missing tools may skip (outside CI); any failure after that fails the test.
     try:
-        with private_cluster() as running:
-            yield running
-    except FileNotFoundError as exc:
+        cluster_tools()
+    except ClusterUnavailable as exc:
         if postgres_required():
             pytest.fail(f"a private PostgreSQL cluster is required in CI: {exc}")
         pytest.skip(f"cannot start a private PostgreSQL cluster: {exc}")
+    with private_cluster() as running:
+        yield running
 
 
 @dataclass
