@@ -31,19 +31,28 @@ class TransactionalRoute(APIRoute):
         async def run_in_transaction(request: Request) -> Response:
             if parses_json:
                 request = _as_json_request(request)
-            context: AppContext = request.app.state.context
-            kept: KeepsChanges | None = None
-            async with context.sessions() as session, session.begin():
-                request.state.session = session
-                try:
-                    return await handler(request)
-                except KeepsChanges as error:
-                    kept = error  # leaving the block normally commits what it wrote
-            if kept is None:  # pragma: no cover  (the block returned or kept an error)
-                raise RuntimeError("unreachable")
-            raise kept
+            return await in_request_transaction(request, handler)
 
         return run_in_transaction
+
+
+async def in_request_transaction(
+    request: Request, handler: Callable[[Request], Coroutine[Any, Any, Response]]
+) -> Response:
+    """Run `handler` in the request's one transaction (`request.state.session`): committed
+    when it answers, rolled back when it raises, except for a `KeepsChanges` error (a
+    counted wrong guess), whose transaction commits before the error is raised again."""
+    context: AppContext = request.app.state.context
+    kept: KeepsChanges | None = None
+    async with context.sessions() as session, session.begin():
+        request.state.session = session
+        try:
+            return await handler(request)
+        except KeepsChanges as error:
+            kept = error  # leaving the block normally commits what it wrote
+    if kept is None:  # pragma: no cover  (the block returned or kept an error)
+        raise RuntimeError("unreachable")
+    raise kept
 
 
 def _as_json_request(request: Request) -> Request:

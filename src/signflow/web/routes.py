@@ -17,18 +17,21 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 
 from signflow.audit.history import Actor
-from signflow.context import AppContext
 from signflow.db import utcnow
 from signflow.errors import (
     BadRequest,
     Forbidden,
-    KeepsChanges,
     NotFound,
     PayloadTooLarge,
     SignflowError,
     TooManyRequests,
 )
-from signflow.faces.routing import client_address, get_context, get_session
+from signflow.faces.routing import (
+    client_address,
+    get_context,
+    get_session,
+    in_request_transaction,
+)
 from signflow.identity.checks import Blocked, require_opened
 from signflow.models import FieldKind, RecipientRole, WorkflowStatus
 from signflow.models import SignatureRequest as SignatureRequestRow
@@ -111,20 +114,10 @@ class WebRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def run(request: Request) -> Response:
-            context: AppContext = request.app.state.context
-            kept: KeepsChanges | None = None
             try:
-                async with context.sessions() as session, session.begin():
-                    request.state.session = session
-                    try:
-                        return await handler(request)
-                    except KeepsChanges as exc:
-                        kept = exc  # leaving the block normally commits the taken try
-            except SignflowError as exc:
+                return await in_request_transaction(request, handler)
+            except SignflowError as exc:  # a KeepsChanges error has committed its try
                 return _error_page(request, exc)
-            if kept is None:  # pragma: no cover  (the block returned or kept an error)
-                raise RuntimeError("unreachable")
-            return _error_page(request, kept)
 
         return run
 
