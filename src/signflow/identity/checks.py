@@ -130,17 +130,22 @@ def _refuse_missing(password_needed: bool) -> Forbidden:
     return Forbidden(OTP_REQUIRED, code="otp_required")
 
 
-async def require_opened(session: AsyncSession, recipient: Recipient, now: dt.datetime) -> None:
-    """Reads and actions: not blocked, inside the window, identity verified when asked for."""
+async def identity_pending(session: AsyncSession, recipient: Recipient, now: dt.datetime) -> bool:
+    """Whether the recipient still has an identity check to pass; a blocked recipient, or
+    one outside their access window, is refused."""
     if recipient.process_status == ProcessStatus.BLOCKED.value:
         raise Blocked()
     require_access_window(recipient, now)
-    methods = opening_methods(recipient)
-    if not methods.required:
-        return
+    if not opening_methods(recipient).required:
+        return False
     identity = await _find_identity(session, recipient.id)
-    if identity is None or identity.verified_at is None:
-        raise _refuse_missing(methods.password)
+    return identity is None or identity.verified_at is None
+
+
+async def require_opened(session: AsyncSession, recipient: Recipient, now: dt.datetime) -> None:
+    """Reads and actions: not blocked, inside the window, identity verified when asked for."""
+    if await identity_pending(session, recipient, now):
+        raise _refuse_missing(opening_methods(recipient).password)
 
 
 async def require_all_opened(

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from signflow.db import utcnow
 from signflow.errors import BadRequest
 from signflow.faces.routing import get_context, get_session
-from signflow.identity.checks import Blocked, Credentials, require_access_window
+from signflow.identity.checks import Credentials, identity_pending
 from signflow.identity.codes import OPEN_PURPOSE, mask
 from signflow.identity.methods import opening_methods
 from signflow.identity.opening import send_opening_code
-from signflow.models import OneTimeCode, ProcessStatus, RecipientIdentity
+from signflow.models import OneTimeCode, RecipientIdentity
 from signflow.packages.access import get_package
 from signflow.web.i18n import supported
 from signflow.web.pages import render, security_headers, tries_left
@@ -52,13 +52,7 @@ async def _identity(request: Request, rs: RecipientSession) -> RecipientIdentity
 async def _identity_needed(request: Request, rs: RecipientSession) -> bool:
     """Whether the recipient still has a check to pass (the blocked page when blocked)."""
     await get_package(get_session(request), rs.principal, rs.package.id)
-    if rs.recipient.process_status == ProcessStatus.BLOCKED.value:
-        raise Blocked()
-    require_access_window(rs.recipient, utcnow())
-    if not opening_methods(rs.recipient).required:
-        return False
-    identity = await _identity(request, rs)
-    return identity is None or identity.verified_at is None
+    return await identity_pending(get_session(request), rs.recipient, utcnow())
 
 
 @router.get(IDENTITY_PAGE)
