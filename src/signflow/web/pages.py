@@ -34,7 +34,12 @@ from signflow.web.i18n import (
     supported,
 )
 from signflow.web.session import WebSession
-from signflow.workflow.common import SIGNING_ROLES, package_recipients, turn_is_open
+from signflow.workflow.common import (
+    SIGNING_ROLES,
+    next_to_act,
+    package_recipients,
+    turn_is_open,
+)
 from signflow.workflow.fields import SIGNATURE_KINDS, list_fields
 
 NONE = "'none'"
@@ -263,11 +268,7 @@ async def package_view(
             pages.append(PageView(number, width, height, fields))
         views.append(DocumentView(document.id, document.name, pages))
     everyone = await package_recipients(session, package.id)
-    open_turns = [r for r in everyone if turn_is_open(r)]
-    waiting = [r for r in everyone if r.process_status == ProcessStatus.UN_PROCESSED.value]
-    next_ids = {r.id for r in open_turns} or (
-        {r.id for r in waiting if r.signing_order == waiting[0].signing_order} if waiting else set()
-    )
+    next_ids = next_to_act(package.status, list(everyone))
     people = [
         PersonView(r.name or r.email, r.role, r.process_status, r.id == me.id, r.id in next_ids)
         for r in everyone

@@ -38,7 +38,6 @@ from signflow.models import (
     ProcessStatus,
     Recipient,
     User,
-    WorkflowStatus,
 )
 from signflow.packages.access import Need, get_package
 from signflow.sealing import ExpiredToken, InvalidToken, read_token, sign_token
@@ -46,7 +45,7 @@ from signflow.web.i18n import DEFAULT_LANGUAGE, catalogs
 from signflow.web.pages import render
 from signflow.web.routes import WebRoute
 from signflow.web.signature_requests import Gone
-from signflow.workflow.common import turn_is_open
+from signflow.workflow.common import next_to_act
 from signflow.workflow.history import list_history
 from signflow.workflow.settings import get_workflow
 
@@ -114,15 +113,7 @@ def _status_key(recipient: Recipient) -> str:
 def people_rows(recipients: list[Recipient], package_status: str) -> list[PersonRow]:
     """The recipients in order, and who must act next: those whose turn is open,
     else the first group still waiting (as the signer's own page shows it)."""
-    next_ids: set[int] = set()
-    if package_status == WorkflowStatus.SHARED.value:
-        open_turns = {r.id for r in recipients if turn_is_open(r)}
-        waiting = [r for r in recipients if r.process_status == ProcessStatus.UN_PROCESSED.value]
-        next_ids = open_turns or (
-            {r.id for r in waiting if r.signing_order == waiting[0].signing_order}
-            if waiting
-            else set()
-        )
+    next_ids = next_to_act(package_status, recipients)
     return [
         PersonRow(
             order=r.position,

@@ -58,6 +58,21 @@ def turn_is_open(recipient: Recipient) -> bool:
     )
 
 
+def next_to_act(package_status: str, recipients: list[Recipient]) -> set[int]:
+    """Who must act next in a shared package: those whose turn is open, else the first
+    group still waiting (the lowest signing order among the unprocessed). Nobody once the
+    package is closed."""
+    if package_status != WorkflowStatus.SHARED.value:
+        return set()
+    open_turns = {r.id for r in recipients if turn_is_open(r)}
+    if open_turns:
+        return open_turns
+    waiting = [r for r in recipients if r.process_status == ProcessStatus.UN_PROCESSED.value]
+    return (
+        {r.id for r in waiting if r.signing_order == waiting[0].signing_order} if waiting else set()
+    )
+
+
 async def owned_package(session: AsyncSession, principal: Principal, package_id: int) -> Package:
     """The caller's own package, locked for this transaction."""
     access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
