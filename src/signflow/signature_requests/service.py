@@ -110,6 +110,20 @@ class RequestSession:
     document: Document
     principal: Principal
 
+    @property
+    def signed(self) -> bool:
+        """The signer signed: SIGNED, or ERRORSENDINFO (the callback failed afterwards)
+        on a completed package."""
+        state = self.request.state
+        return state == RequestState.SIGNED.value or (
+            state == RequestState.ERRORSENDINFO.value
+            and self.package.status == WorkflowStatus.COMPLETED.value
+        )
+
+    @property
+    def open_to_sign(self) -> bool:
+        return self.request.state == RequestState.TOSIGN.value
+
 
 def open_url(base_url: str, request_id: str) -> str:
     return f"{base_url.rstrip('/')}/openDocument/{request_id}"

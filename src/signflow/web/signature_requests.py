@@ -19,7 +19,6 @@ from fastapi.responses import RedirectResponse
 
 from signflow.errors import SignflowError
 from signflow.faces.routing import client_address, get_context, get_session
-from signflow.models import RequestState, WorkflowStatus
 from signflow.signature_requests.service import (
     RedirectTarget,
     cancel_signature_request,
@@ -60,13 +59,9 @@ class Gone(SignflowError):
 async def open_document(request_id: str, request: Request, lang: str | None = None) -> Response:
     """The link the integrator hands to the signer."""
     found = await resolve_signature_request(get_session(request), request_id)
-    signed = found.request.state == RequestState.SIGNED.value or (
-        found.request.state == RequestState.ERRORSENDINFO.value
-        and found.package.status == WorkflowStatus.COMPLETED.value
-    )
-    if signed:
+    if found.signed:
         raise Gone("request.signed")
-    if found.request.state != RequestState.TOSIGN.value:
+    if not found.open_to_sign:
         raise Gone("request.closed")
     language = supported(lang) or choose_language(request, None)
     web = new_session(found.recipient.public_id, language, request_id=found.request.id)
