@@ -13,6 +13,8 @@ from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.db import READ_ONLY
 from signflow.errors import KeepsChanges, PayloadTooLarge
+from signflow.storage import BlobStore
+from signflow.storage.spool import SpooledFile, spool
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
@@ -115,22 +117,38 @@ ContextDep = Annotated[AppContext, Depends(_context_dependency)]
 SettingsDep = Annotated[Settings, Depends(_settings_dependency)]
 
 
-async def read_raw_body(request: Request, max_bytes: int) -> bytes:
-    """The raw body, whatever its Content-Type, refused with 413 once over `max_bytes`."""
+def _refuse_declared_too_large(request: Request, max_bytes: int) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(_too_large_text(max_bytes))
+        raise _too_large(max_bytes)
+
+
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MB")
+
+
+async def read_raw_body(request: Request, max_bytes: int) -> bytes:
+    """The raw body, whatever its Content-Type, refused with 413 once over `max_bytes`."""
+    _refuse_declared_too_large(request, max_bytes)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise PayloadTooLarge(_too_large_text(max_bytes))
+            raise _too_large(max_bytes)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _too_large_text(max_bytes: int) -> str:
-    return f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MB"
+async def spool_raw_body(request: Request, max_bytes: int, blobs: BlobStore) -> SpooledFile:
+    """The raw body (whatever its Content-Type) spooled to a file beside the blobs as it
+    arrives, so uploads are never held whole in memory; 413 once over `max_bytes`."""
+    _refuse_declared_too_large(request, max_bytes)
+    return await spool(
+        request.stream(),
+        directory=blobs.spool_directory,
+        max_bytes=max_bytes,
+        too_large=lambda: _too_large(max_bytes),
+    )
 
 
 def empty_ok() -> Response:

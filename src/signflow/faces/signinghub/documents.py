@@ -11,13 +11,13 @@ from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy import select
 
 from signflow.db import utcnow
-from signflow.errors import PayloadTooLarge
 from signflow.faces.routing import (
     ContextDep,
     SessionDep,
     TransactionalRoute,
     empty_ok,
     read_raw_body,
+    spool_raw_body,
 )
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.package_schemas import (
@@ -52,8 +52,6 @@ from signflow.packages.documents import (
     set_certify_policy,
     upload_document,
 )
-from signflow.storage import BlobStore
-from signflow.storage.spool import SpooledFile, spool
 
 router = APIRouter(route_class=TransactionalRoute, tags=["documents"])
 
@@ -91,7 +89,7 @@ async def upload(
     x_source: Annotated[str | None, Header()] = None,
     x_convert_document: Annotated[str | None, Header()] = None,
 ) -> DocumentCreated:
-    spooled = await spool_body(request, context.settings.max_upload_bytes, context.blobs)
+    spooled = await spool_raw_body(request, context.settings.max_upload_bytes, context.blobs)
     try:
         document = await upload_document(
             session,
@@ -110,23 +108,6 @@ async def upload(
     finally:
         spooled.discard()
     return DocumentCreated(documentid=document.id)
-
-
-async def spool_body(request: Request, max_bytes: int, blobs: BlobStore) -> SpooledFile:
-    """The raw body (whatever its Content-Type) spooled to a file beside the blobs as it
-    arrives, so uploads are never held whole in memory; 413 once over `max_bytes`."""
-
-    def too_large() -> PayloadTooLarge:
-        return PayloadTooLarge(
-            f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MB"
-        )
-
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise too_large()
-    return await spool(
-        request.stream(), directory=blobs.spool_directory, max_bytes=max_bytes, too_large=too_large
-    )
 
 
 @router.post(
