@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,9 @@ class AppContext:
 
     async def close(self) -> None:
         for service in self.services.values():
-            closer = getattr(service, "aclose", None)
+            closer = getattr(service, "aclose", None) or getattr(service, "close", None)
             if closer is not None:
-                await closer()
+                closing = closer()
+                if inspect.isawaitable(closing):
+                    await closing
         await self.engine.dispose()

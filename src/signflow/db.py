@@ -136,3 +136,13 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
     """One unit of work: commits when the block succeeds, rolls back when it raises."""
     async with factory() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def read_transaction(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A transaction that only reads: on SQLite it takes no write lock."""
+    async with factory() as session, session.begin():
+        await session.connection(execution_options={READ_ONLY: True})
+        yield session

@@ -6,7 +6,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import httpx
+import aiohttp
 import pytest
 from standardwebhooks import Webhook
 
@@ -18,7 +18,7 @@ BODY = json.dumps({"package": "42", "name": "Lease 2026", "status": "CREATE"}).e
 
 
 async def test_2xx_is_success_and_the_receiver_can_verify_it(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     secret = generate_secret()
     receiver.replies["/hook"] = Reply(202, body=b"thanks")
@@ -39,7 +39,7 @@ async def test_2xx_is_success_and_the_receiver_can_verify_it(
     assert Webhook(secret).verify(request.body, request.headers) == json.loads(BODY)
 
 
-async def test_410_means_gone(receiver: Receiver, loopback_client: httpx.AsyncClient) -> None:
+async def test_410_means_gone(receiver: Receiver, loopback_client: aiohttp.ClientSession) -> None:
     receiver.replies["/hook"] = Reply(410, body=b"endpoint removed")
     result = await send_once(
         loopback_client, receiver.url(), "m", BODY, [generate_secret()], int(time.time())
@@ -50,7 +50,7 @@ async def test_410_means_gone(receiver: Receiver, loopback_client: httpx.AsyncCl
 
 
 async def test_429_retry_after_seconds_is_reported(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     receiver.replies["/hook"] = Reply(429, {"Retry-After": "120"}, b"slow down")
     result = await send_once(
@@ -63,7 +63,7 @@ async def test_429_retry_after_seconds_is_reported(
 
 
 async def test_503_retry_after_http_date_is_reported(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     now = int(time.time())
     later = datetime.fromtimestamp(now, UTC) + timedelta(minutes=10)
@@ -74,7 +74,7 @@ async def test_503_retry_after_http_date_is_reported(
 
 
 async def test_retry_after_is_ignored_on_other_statuses(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     receiver.replies["/hook"] = Reply(500, {"Retry-After": "30"}, b"boom")
     result = await send_once(
@@ -86,7 +86,7 @@ async def test_retry_after_is_ignored_on_other_statuses(
 
 
 async def test_redirect_is_a_failure_and_not_followed(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     target = receiver.url("/moved")
     receiver.replies["/hook"] = Reply(302, {"Location": target})
@@ -100,7 +100,7 @@ async def test_redirect_is_a_failure_and_not_followed(
 
 
 async def test_slow_receiver_times_out(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     receiver.replies["/hook"] = Reply(200, delay=5.0)
     started = time.monotonic()
@@ -114,7 +114,7 @@ async def test_slow_receiver_times_out(
     assert 400 <= result.latency_ms < 2000
 
 
-async def test_connection_refused_is_retried(loopback_client: httpx.AsyncClient) -> None:
+async def test_connection_refused_is_retried(loopback_client: aiohttp.ClientSession) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -127,7 +127,7 @@ async def test_connection_refused_is_retried(loopback_client: httpx.AsyncClient)
 
 
 async def test_forbidden_destination_fails_without_retry(
-    receiver: Receiver, strict_client: httpx.AsyncClient
+    receiver: Receiver, strict_client: aiohttp.ClientSession
 ) -> None:
     result = await send_once(
         strict_client, receiver.url(), "m", BODY, [generate_secret()], int(time.time())
@@ -138,7 +138,7 @@ async def test_forbidden_destination_fails_without_retry(
 
 
 async def test_response_excerpt_is_cut_at_1_kb(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     receiver.replies["/hook"] = Reply(200, body=b"a" * 100_000)
     result = await send_once(

@@ -3,14 +3,15 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 from signflow.errors import BadRequest
 from signflow.webhooks.ssrf import (
     ForbiddenDestination,
+    RedirectRefused,
     forbidden_reason,
-    guarded_client,
+    guarded_session,
     is_forbidden_address,
     parse_allowed_networks,
     validate_webhook_url,
@@ -143,34 +144,39 @@ def test_registration_accepts_public_and_allow_listed_urls() -> None:
 async def test_transport_refuses_loopback_unless_allow_listed(
     receiver: Receiver, host: str
 ) -> None:
-    async with guarded_client([]) as client:
+    async with guarded_session([]) as client:
         with pytest.raises(ForbiddenDestination) as caught:
             await client.get(receiver.url("/ping", host=host))
     assert "loopback" in caught.value.reason
     assert caught.value.address == "127.0.0.1"
     assert receiver.requests == []
 
-    async with guarded_client(LOOPBACK) as client:
-        response = await client.get(receiver.url("/ping", host=host))
-    assert response.status_code == 200
+    async with (
+        guarded_session(LOOPBACK) as client,
+        client.get(receiver.url("/ping", host=host)) as response,
+    ):
+        assert response.status == 200
     assert [r.path for r in receiver.requests] == ["/ping"]
     assert receiver.requests[0].headers["host"] == f"{host}:{receiver.port}"
 
 
 async def test_allow_listing_another_network_does_not_admit_loopback(receiver: Receiver) -> None:
-    async with guarded_client(parse_allowed_networks("10.0.0.0/8")) as client:
+    async with guarded_session(parse_allowed_networks("10.0.0.0/8")) as client:
         with pytest.raises(ForbiddenDestination):
             await client.get(receiver.url())
     assert receiver.requests == []
 
 
-async def test_guarded_client_does_not_follow_redirects(
-    receiver: Receiver, loopback_client: httpx.AsyncClient
+async def test_guarded_session_does_not_follow_redirects(
+    receiver: Receiver, loopback_client: aiohttp.ClientSession
 ) -> None:
     receiver.replies["/start"] = Reply(302, {"Location": receiver.url("/elsewhere")})
-    response = await loopback_client.get(receiver.url("/start"))
-    assert response.status_code == 302
-    assert [r.path for r in receiver.requests] == ["/start"]
+    # Even a caller that forgets `allow_redirects=False` is not taken elsewhere.
+    with pytest.raises(RedirectRefused, match="302 redirect"):
+        await loopback_client.get(receiver.url("/start"))
+    async with loopback_client.get(receiver.url("/start"), allow_redirects=False) as response:
+        assert response.status == 302
+    assert [r.path for r in receiver.requests] == ["/start", "/start"]
 
 
 async def test_https_keeps_host_name_for_sni_and_certificate(tmp_path: Path) -> None:
@@ -178,13 +184,15 @@ async def test_https_keeps_host_name_for_sni_and_certificate(tmp_path: Path) -> 
     server = Receiver()
     await server.start(tls=tls.server_context)
     try:
-        async with guarded_client(LOOPBACK, verify=tls.client_context) as client:
-            response = await client.get(server.url("/secure", host="localhost", scheme="https"))
-        assert response.status_code == 200
+        async with (
+            guarded_session(LOOPBACK, verify=tls.client_context) as client,
+            client.get(server.url("/secure", host="localhost", scheme="https")) as response,
+        ):
+            assert response.status == 200
         assert server.server_names == ["localhost"]
         assert server.requests[0].headers["host"] == f"localhost:{server.port}"
 
-        async with guarded_client([], verify=tls.client_context) as client:
+        async with guarded_session([], verify=tls.client_context) as client:
             with pytest.raises(ForbiddenDestination):
                 await client.get(server.url("/secure", host="localhost", scheme="https"))
         assert len(server.requests) == 1
@@ -192,6 +200,6 @@ async def test_https_keeps_host_name_for_sni_and_certificate(tmp_path: Path) -> 
         await server.close()
 
 
-async def test_unresolvable_host_is_a_connect_error(strict_client: httpx.AsyncClient) -> None:
-    with pytest.raises(httpx.ConnectError):
+async def test_unresolvable_host_is_a_connect_error(strict_client: aiohttp.ClientSession) -> None:
+    with pytest.raises(aiohttp.ClientConnectorError):
         await strict_client.get("http://does-not-exist.invalid/")

@@ -15,9 +15,10 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-import httpx
+import aiohttp
 
 from signflow.config import Settings
+from signflow.webhooks.ssrf import ForbiddenDestination
 
 logger = logging.getLogger("signflow.sms")
 
@@ -54,27 +55,28 @@ class HttpSmsChannel:
     name = "http"
 
     def __init__(
-        self, client: httpx.AsyncClient, url: str, token: str | None, timeout: float
+        self, client: aiohttp.ClientSession, url: str, token: str | None, timeout: float
     ) -> None:
         self.client, self.url, self.token, self.timeout = client, url, token, timeout
 
     async def send(self, to: str, text: str) -> None:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         try:
-            response = await self.client.post(
+            async with self.client.post(
                 self.url,
                 json={"to": to, "message": text},
                 headers=headers,
-                timeout=self.timeout,
-                follow_redirects=False,
-            )
-        except httpx.HTTPError as exc:
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                allow_redirects=False,
+            ) as response:
+                status = response.status
+        except (aiohttp.ClientError, OSError, TimeoutError, ForbiddenDestination) as exc:
             raise SmsDeliveryError(f"SMS gateway unreachable: {type(exc).__name__}") from exc
-        if not 200 <= response.status_code < 300:
-            raise SmsDeliveryError(f"SMS gateway answered {response.status_code}")
+        if not 200 <= status < 300:
+            raise SmsDeliveryError(f"SMS gateway answered {status}")
 
 
-def create_sms_channel(settings: Settings, client: httpx.AsyncClient) -> SmsChannel:
+def create_sms_channel(settings: Settings, client: aiohttp.ClientSession) -> SmsChannel:
     if settings.sms_channel == "http":
         assert settings.sms_gateway_url  # checked by Settings
         return HttpSmsChannel(

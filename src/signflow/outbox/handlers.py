@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from signflow.models import Job
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from signflow.context import AppContext
 
 
@@ -33,14 +35,16 @@ Outcome = Done | RetryAt | Failed
 
 
 @dataclass(frozen=True)
-class Recorded:
-    """The handler already wrote its outcome, in its own last transaction
-    (`outbox.recording.record_outcome`): the worker writes nothing more."""
+class Finish:
+    """The handler's last writes, which decide its outcome. The worker runs `write` in
+    the transaction that records the outcome (shared with other jobs finishing at the
+    same time), so the job's effects and its "done" are one commit: a worker dying in
+    between cannot make the job run twice."""
 
-    outcome: Outcome
+    write: Callable[[AsyncSession], Awaitable[Outcome]]
 
 
-Result = Outcome | Recorded
+Result = Outcome | Finish
 Handler = Callable[["AppContext", Job], Awaitable[Result]]
 
 _handlers: dict[str, Handler] = {}

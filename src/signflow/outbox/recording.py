@@ -1,38 +1,65 @@
-"""Writing a job's outcome: by the worker after the handler, or by the handler itself.
-
-A handler that records its outcome in its own last transaction (`record_outcome`)
-makes its effects and "done" one commit: a worker dying in between cannot make the
-job run again, and the worker saves a transaction per job.
-"""
+"""Writing jobs' outcomes: one statement for every job finishing in a round."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
+import datetime as dt
+from collections.abc import Sequence
+from typing import cast
+
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.db import utcnow
 from signflow.models import Job, JobStatus
-from signflow.outbox.handlers import Done, Outcome, Recorded, RetryAt
+from signflow.outbox.handlers import Done, Outcome, RetryAt
 
-
-def _values(outcome: Outcome) -> dict[str, object]:
-    if isinstance(outcome, Done):
-        return {"status": JobStatus.DONE.value, "finished_at": utcnow(), "last_error": None}
-    if isinstance(outcome, RetryAt):
-        return {
-            "status": JobStatus.PENDING.value,
-            "due_at": outcome.when,
-            "last_error": outcome.error,
-        }
-    return {"status": JobStatus.FAILED.value, "finished_at": utcnow(), "last_error": outcome.error}
-
-
-async def record_outcome(session: AsyncSession, job: Job, outcome: Outcome) -> Recorded:
-    # Only the claim that is still this one may record: a lease that ran out was
-    # taken over, and the new owner records instead.
-    await session.execute(
-        update(Job)
-        .where(Job.id == job.id, Job.worker_id == job.worker_id, Job.attempts == job.attempts)
-        .values(lease_expires_at=None, **_values(outcome))
+_table = cast(Table, Job.__table__)
+_jobs = _table.c
+# Only the claim that is still this one may record: a lease that ran out was taken
+# over, and the new owner records instead.
+_RECORD = (
+    update(_table)
+    .where(
+        _jobs.id == bindparam("job_id"),
+        _jobs.worker_id == bindparam("claimed_by"),
+        _jobs.attempts == bindparam("claim_attempts"),
     )
-    return Recorded(outcome)
+    .values(
+        status=bindparam("new_status"),
+        due_at=bindparam("new_due_at"),
+        finished_at=bindparam("new_finished_at"),
+        last_error=bindparam("new_last_error"),
+        lease_expires_at=None,
+    )
+)
+
+
+def _row(job: Job, outcome: Outcome, now: dt.datetime) -> dict[str, object]:
+    claim = {"job_id": job.id, "claimed_by": job.worker_id, "claim_attempts": job.attempts}
+    if isinstance(outcome, Done):
+        return claim | {
+            "new_status": JobStatus.DONE.value,
+            "new_due_at": job.due_at,
+            "new_finished_at": now,
+            "new_last_error": None,
+        }
+    if isinstance(outcome, RetryAt):
+        return claim | {
+            "new_status": JobStatus.PENDING.value,
+            "new_due_at": outcome.when,
+            "new_finished_at": None,
+            "new_last_error": outcome.error,
+        }
+    return claim | {
+        "new_status": JobStatus.FAILED.value,
+        "new_due_at": job.due_at,
+        "new_finished_at": now,
+        "new_last_error": outcome.error,
+    }
+
+
+async def record_outcomes(session: AsyncSession, finished: Sequence[tuple[Job, Outcome]]) -> None:
+    if not finished:
+        return
+    now = utcnow()
+    await session.execute(_RECORD, [_row(job, outcome, now) for job, outcome in finished])

@@ -16,19 +16,22 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Sequence
 
 import asyncpg
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 import signflow.outbox.kinds  # noqa: F401  (registers every job handler)
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.models import Job, JobStatus
+from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.enqueue import JOBS_CHANNEL
-from signflow.outbox.handlers import Failed, Recorded, Result, RetryAt, handler_for
-from signflow.outbox.recording import record_outcome
+from signflow.outbox.handlers import Failed, Finish, Outcome, Result, RetryAt, handler_for
+from signflow.outbox.recording import record_outcomes
 
 logger = logging.getLogger("signflow.worker")
 
@@ -52,6 +55,7 @@ class Worker:
         self.worker_id = worker_id or new_worker_id()
         self.wake = context.jobs_committed
         self.lease = dt.timedelta(seconds=context.settings.job_lease_seconds)
+        self._recorder: Coalescer[tuple[Job, Result], None] = Coalescer(self._record_round)
 
     async def claim(self, limit: int = BATCH) -> list[Job]:
         now = utcnow()
@@ -97,24 +101,53 @@ class Worker:
             return await handler(self.context, job)
         except Exception as exc:  # a job's failure must not stop the worker
             logger.exception("job %s (%s) raised", job.id, job.kind)
-            error = "".join(traceback.format_exception_only(exc)).strip()
-            if job.attempts >= MAX_ATTEMPTS:
-                return Failed(f"gave up after {job.attempts} attempts: {error}")
-            return RetryAt(utcnow() + backoff(job.attempts), error)
+            return outcome_of_error(job, exc)
 
     async def record(self, job: Job, result: Result) -> None:
-        if isinstance(result, Recorded):
-            return
-        async with transaction(self.context.sessions) as session:
-            await record_outcome(session, job, result)
+        """Record a job's outcome (running its `Finish` writes first), in one transaction
+        with the other jobs finishing at the same time."""
+        await self._recorder.submit((job, result))
+
+    async def _record_round(
+        self, finished: Sequence[tuple[Job, Result]]
+    ) -> list[BaseException | None]:
+        try:
+            async with transaction(self.context.sessions) as session:
+                await _write_outcomes(session, finished)
+            return [None] * len(finished)
+        except Exception:
+            if len(finished) == 1:
+                raise
+        # One job's writes failed the shared transaction: each job alone, so that the
+        # others are recorded and only the failing one is retried.
+        answers: list[BaseException | None] = []
+        for job, result in finished:
+            try:
+                await self._record_alone(job, result)
+                answers.append(None)
+            except Exception as exc:
+                answers.append(exc)
+        return answers
+
+    async def _record_alone(self, job: Job, result: Result) -> None:
+        try:
+            async with transaction(self.context.sessions) as session:
+                await _write_outcomes(session, [(job, result)])
+        except Exception as exc:
+            if not isinstance(result, Finish):
+                raise
+            # Its writes failed: the job is retried on its schedule, like a handler that raised.
+            logger.exception("the writes of job %s (%s) failed", job.id, job.kind)
+            async with transaction(self.context.sessions) as session:
+                await record_outcomes(session, [(job, outcome_of_error(job, exc))])
 
     async def run_once(self) -> int:
         jobs = await self.claim()
         if not jobs:
             return 0
-        outcomes = await asyncio.gather(*(self.run_job(job) for job in jobs))
-        for job, outcome in zip(jobs, outcomes, strict=True):
-            await self.record(job, outcome)
+        results = await asyncio.gather(*(self.run_job(job) for job in jobs))
+        finished = zip(jobs, results, strict=True)
+        await asyncio.gather(*(self.record(job, result) for job, result in finished))
         return len(jobs)
 
     async def run_until_idle(self, max_rounds: int = 100) -> int:
@@ -235,6 +268,21 @@ class Worker:
         if listener is not None:
             await listener
         logger.info("worker %s stopped", self.worker_id)
+
+
+async def _write_outcomes(session: AsyncSession, finished: Sequence[tuple[Job, Result]]) -> None:
+    outcomes = [
+        (job, await result.write(session) if isinstance(result, Finish) else result)
+        for job, result in finished
+    ]
+    await record_outcomes(session, outcomes)
+
+
+def outcome_of_error(job: Job, exc: Exception) -> Outcome:
+    error = "".join(traceback.format_exception_only(exc)).strip()
+    if job.attempts >= MAX_ATTEMPTS:
+        return Failed(f"gave up after {job.attempts} attempts: {error}")
+    return RetryAt(utcnow() + backoff(job.attempts), error)
 
 
 def backoff(attempts: int) -> dt.timedelta:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
 
-import httpx
+import aiohttp
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.context import AppContext
-from signflow.db import transaction, utcnow
+from signflow.db import read_transaction, utcnow
 from signflow.models import (
     EnterpriseRole,
     Job,
@@ -20,14 +23,14 @@ from signflow.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.enqueue import enqueue
-from signflow.outbox.handlers import Done, Failed, Outcome, Result, RetryAt, job_handler
-from signflow.outbox.recording import record_outcome
+from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, RetryAt, job_handler
 from signflow.webhooks.endpoints import DELIVER_JOB, active_secrets
 from signflow.webhooks.retry import next_attempt_delay
 from signflow.webhooks.sender import AttemptResult, send_once
 from signflow.webhooks.sender import Outcome as SendOutcome
-from signflow.webhooks.ssrf import guarded_client, parse_allowed_networks
+from signflow.webhooks.ssrf import guarded_session, parse_allowed_networks
 
 # An endpoint that has failed everything for this long is switched off.
 DISABLE_AFTER_FAILING_FOR = dt.timedelta(days=5)
@@ -35,52 +38,87 @@ ENDPOINT_DISABLED_EMAIL = "email.endpoint_disabled"
 _rng = random.SystemRandom()
 
 
-def webhook_client(context: AppContext) -> httpx.AsyncClient:
+def webhook_client(context: AppContext) -> aiohttp.ClientSession:
     """One SSRF-guarded client per process, reused for its connection pool."""
     client = context.services.get("webhook_client")
     if client is None:
         allowed = parse_allowed_networks(context.settings.webhook_allowed_networks)
-        client = guarded_client(allowed, timeout=context.settings.webhook_timeout_seconds)
+        client = guarded_session(allowed, timeout=context.settings.webhook_timeout_seconds)
         context.services["webhook_client"] = client
-    assert isinstance(client, httpx.AsyncClient)
+    assert isinstance(client, aiohttp.ClientSession)
     return client
+
+
+@dataclass(frozen=True)
+class Target:
+    """What sending one message needs, read before the attempt."""
+
+    url: str
+    msg_id: str
+    body: bytes
+    secrets: list[str]
+    endpoint_enabled: bool
+    endpoint_failing: bool
+
+
+def delivery_targets(context: AppContext) -> Coalescer[int, Target | None]:
+    """The deliveries starting together read their messages in one query."""
+    targets = context.services.get("webhook_targets")
+    if targets is None:
+        targets = Coalescer(partial(_read_targets, context))
+        context.services["webhook_targets"] = targets
+    assert isinstance(targets, Coalescer)
+    return targets
+
+
+async def _read_targets(context: AppContext, message_ids: Sequence[int]) -> list[Target | None]:
+    async with read_transaction(context.sessions) as session:
+        rows = await session.execute(
+            select(WebhookMessage, WebhookEndpoint)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
+            .where(WebhookMessage.id.in_(set(message_ids)))
+        )
+        found = {
+            message.id: Target(
+                url=endpoint.url,
+                msg_id=message.msg_id,
+                body=message.body,
+                secrets=active_secrets(context.settings, endpoint) if endpoint.enabled else [],
+                endpoint_enabled=endpoint.enabled,
+                endpoint_failing=endpoint.failing_since is not None,
+            )
+            for message, endpoint in rows
+        }
+    return [found.get(message_id) for message_id in message_ids]
 
 
 @job_handler(DELIVER_JOB)
 async def deliver_message(context: AppContext, job: Job) -> Result:
     message_id = int(str(job.payload["message_id"]))
-    async with transaction(context.sessions) as session:
-        row = (
-            await session.execute(
-                select(WebhookMessage, WebhookEndpoint)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
-                .where(WebhookMessage.id == message_id)
-            )
-        ).first()
-        if row is None:
-            return Failed("the message no longer exists")
-        message, endpoint = row
-        if not endpoint.enabled:
-            message.status = "failed"
-            return await record_outcome(session, job, Failed("the endpoint is disabled"))
-        secrets = active_secrets(context.settings, endpoint)
-        url, msg_id, body = endpoint.url, message.msg_id, message.body
-        endpoint_was_failing = endpoint.failing_since is not None
+    target = await delivery_targets(context).submit(message_id)
+    if target is None:
+        return Failed("the message no longer exists")
+    if not target.endpoint_enabled:
+        return Finish(partial(_give_up_for_disabled_endpoint, message_id))
     result = await send_once(
         webhook_client(context),
-        url,
-        msg_id,
-        body,
-        secrets,
+        target.url,
+        target.msg_id,
+        target.body,
+        target.secrets,
         int(time.time()),
         timeout=context.settings.webhook_timeout_seconds,
     )
-    async with transaction(context.sessions) as session:
-        if result.outcome is SendOutcome.SUCCESS and not endpoint_was_failing:
-            outcome: Outcome = await _record_success(session, message_id, result)
-        else:
-            outcome = await _record(session, job, message_id, result)
-        return await record_outcome(session, job, outcome)
+    if result.outcome is SendOutcome.SUCCESS and not target.endpoint_failing:
+        return Finish(partial(_record_success, message_id, result))
+    return Finish(partial(_record, job, message_id, result))
+
+
+async def _give_up_for_disabled_endpoint(message_id: int, session: AsyncSession) -> Outcome:
+    await session.execute(
+        update(WebhookMessage).where(WebhookMessage.id == message_id).values(status="failed")
+    )
+    return Failed("the endpoint is disabled")
 
 
 def _attempt(message_id: int, result: AttemptResult, now: dt.datetime) -> WebhookAttempt:
@@ -94,7 +132,7 @@ def _attempt(message_id: int, result: AttemptResult, now: dt.datetime) -> Webhoo
     )
 
 
-async def _record_success(session: AsyncSession, message_id: int, result: AttemptResult) -> Done:
+async def _record_success(message_id: int, result: AttemptResult, session: AsyncSession) -> Done:
     """The common case, written without reading anything back first."""
     now = utcnow()
     session.add(_attempt(message_id, result, now))
@@ -107,7 +145,7 @@ async def _record_success(session: AsyncSession, message_id: int, result: Attemp
 
 
 async def _record(
-    session: AsyncSession, job: Job, message_id: int, result: AttemptResult
+    job: Job, message_id: int, result: AttemptResult, session: AsyncSession
 ) -> Outcome:
     message = await session.get_one(WebhookMessage, message_id)
     endpoint = await session.get_one(WebhookEndpoint, message.endpoint_id)

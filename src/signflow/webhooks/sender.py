@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
-import httpx
+import aiohttp
 
 from signflow.webhooks.signing import build_headers, sign
 from signflow.webhooks.ssrf import ForbiddenDestination
@@ -36,7 +36,7 @@ class AttemptResult:
 
 
 async def send_once(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     url: str,
     msg_id: str,
     body: bytes,
@@ -54,41 +54,37 @@ async def send_once(
     try:
         async with (
             asyncio.timeout(timeout),
-            client.stream(
-                "POST",
-                url,
-                content=body,
-                headers=headers,
-                timeout=timeout,
-                follow_redirects=False,
-            ) as response,
+            client.post(url, data=body, headers=headers, allow_redirects=False) as response,
         ):
             excerpt = await _read_excerpt(response)
     except ForbiddenDestination as exc:
         return AttemptResult(Outcome.FAILED, None, elapsed_ms(), error=str(exc))
-    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+    except (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError, ValueError) as exc:
         return AttemptResult(Outcome.FAILED, None, elapsed_ms(), error=f"unusable URL: {exc}")
-    except (TimeoutError, httpx.TimeoutException):
+    except TimeoutError:
         return AttemptResult(
             Outcome.RETRY, None, elapsed_ms(), error=f"no answer within {timeout:g} s"
         )
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, OSError) as exc:
         detail = str(exc) or type(exc).__name__
         return AttemptResult(Outcome.RETRY, None, elapsed_ms(), error=f"connection: {detail}")
     return _classify(response, excerpt, elapsed_ms(), now)
 
 
-async def _read_excerpt(response: httpx.Response) -> str:
+async def _read_excerpt(response: aiohttp.ClientResponse) -> str:
     collected = bytearray()
-    async for chunk in response.aiter_bytes():
-        collected += chunk
-        if len(collected) >= EXCERPT_BYTES:
+    while len(collected) < EXCERPT_BYTES:
+        chunk = await response.content.read(EXCERPT_BYTES - len(collected))
+        if not chunk:
             break
-    return bytes(collected[:EXCERPT_BYTES]).decode("utf-8", errors="replace")
+        collected += chunk
+    return bytes(collected).decode("utf-8", errors="replace")
 
 
-def _classify(response: httpx.Response, excerpt: str, latency_ms: int, now: int) -> AttemptResult:
-    status = response.status_code
+def _classify(
+    response: aiohttp.ClientResponse, excerpt: str, latency_ms: int, now: int
+) -> AttemptResult:
+    status = response.status
     if 200 <= status < 300:
         return AttemptResult(Outcome.SUCCESS, status, latency_ms, response_excerpt=excerpt)
     if status == 410:
@@ -99,7 +95,7 @@ def _classify(response: httpx.Response, excerpt: str, latency_ms: int, now: int)
         location = response.headers.get("location", "")
         error = f"{status} redirect (to {location!r}) not followed"
     else:
-        error = f"{status} {response.reason_phrase}".strip()
+        error = f"{status} {response.reason or ''}".strip()
     retry_after = (
         parse_retry_after(response.headers.get("retry-after"), now)
         if status in (429, 503)

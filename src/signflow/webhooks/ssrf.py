@@ -1,9 +1,9 @@
 """The SSRF guard: webhook targets must be public addresses, checked where we connect.
 
 Checking a URL when it is registered is not enough (DNS can answer differently at
-delivery time), so the guarded client's transport resolves the host itself, checks
-every address it got, and connects to a checked address. TLS still uses the URL's
-host name for SNI and certificate checks.
+delivery time), so the guarded client resolves the host itself and refuses a name
+with any forbidden address, and checks again the address of every socket it opens.
+TLS still uses the URL's host name for SNI and certificate checks.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
-import anyio
-import httpcore
+import aiohttp
 import httpx
+from aiohappyeyeballs import AddrInfoType as AddrInfo
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 
 from signflow.errors import BadRequest
 
@@ -32,8 +34,9 @@ _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 _IPV6_UNIQUE_LOCAL = ipaddress.IPv6Network("fc00::/7")
 
 
-class ForbiddenDestination(httpx.TransportError):
-    """A connection refused by the SSRF guard; `reason` says why."""
+class ForbiddenDestination(Exception):
+    """A connection refused by the SSRF guard; `reason` says why. Not an OSError, so
+    that the HTTP client passes it through instead of trying the next address."""
 
     def __init__(self, host: str, address: str, reason: str) -> None:
         super().__init__(f"refused to connect to {host} ({address}): {reason}")
@@ -139,7 +142,7 @@ def _literal_address(host: str) -> IPAddress | None:
 def validate_webhook_url(url: str, allowed: Sequence[IPNetwork] = ()) -> str:
     """Check a webhook URL at registration time; return it normalised or raise BadRequest.
 
-    Host names are resolved only when delivering (the guarded transport checks them
+    Host names are resolved only when delivering (the guarded client checks them
     then); literal IP addresses are judged here already.
     """
     if len(url) > MAX_URL_LENGTH:
@@ -165,103 +168,85 @@ def validate_webhook_url(url: str, allowed: Sequence[IPNetwork] = ()) -> str:
     return str(parsed)
 
 
-class _GuardedBackend(httpcore.AsyncNetworkBackend):
+class _GuardedResolver(AbstractResolver):
+    """Resolves names, refusing the whole name when any of its addresses is forbidden:
+    a name mixing public and private answers could be turned on us."""
+
     def __init__(self, allowed: Sequence[IPNetwork]) -> None:
         self._allowed = tuple(allowed)
-        self._inner = httpcore.AnyIOBackend()
+        self._inner = DefaultResolver()
 
-    async def _resolve(self, host: str, port: int, limit: float | None) -> list[IPAddress]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         try:
-            with anyio.fail_after(limit):
-                infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from exc
+            found = await self._inner.resolve(host, port, family)
         except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
-        addresses: list[IPAddress] = []
-        for _family, _type, _proto, _canonname, sockaddr in infos:
-            address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-            if address not in addresses:
-                addresses.append(address)
-        return addresses
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        host = host.strip("[]")
-        addresses = await self._resolve(host, port, timeout)
-        # Every address must pass: a name mixing public and private answers is refused.
-        for address in addresses:
+            raise ConnectionError(f"cannot resolve {host}: {exc}") from exc
+        for result in found:
+            address = ipaddress.ip_address(result["host"].split("%", 1)[0])
             reason = forbidden_reason(address, self._allowed)
             if reason is not None:
                 raise ForbiddenDestination(host, str(address), reason)
-        last_error: Exception | None = None
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    str(address),
-                    port,
-                    timeout=timeout,
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last_error = exc
-        if last_error is None:
-            raise httpcore.ConnectError(f"{host} has no address")
-        raise last_error
+        return found
 
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,  # noqa: ASYNC109 (httpcore's interface)
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        raise ForbiddenDestination(path, path, "unix sockets are not webhook destinations")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def close(self) -> None:
+        await self._inner.close()
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport that only connects to addresses the SSRF guard admits.
+def _guarded_socket_factory(allowed: Sequence[IPNetwork]) -> Callable[[AddrInfo], socket.socket]:
+    """Checks the address of every connection attempt, the one actually connected to:
+    this also covers URLs whose host is an address, which skip the resolver."""
+    admitted = tuple(allowed)
 
-    Proxies from the environment are ignored: through a proxy the guard would check
-    the proxy, not the destination.
-    """
+    def open_socket(addr_info: AddrInfo) -> socket.socket:
+        family, kind, proto, _canonname, sockaddr = addr_info
+        address = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        reason = forbidden_reason(address, admitted)
+        if reason is not None:
+            raise ForbiddenDestination(str(sockaddr[0]), str(address), reason)
+        return socket.socket(family=family, type=kind, proto=proto)
 
-    def __init__(
-        self,
-        allowed_networks: Sequence[IPNetwork] = (),
-        *,
-        verify: ssl.SSLContext | bool = True,
-        limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),
-    ) -> None:
-        super().__init__(verify=verify, trust_env=False, limits=limits)
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_GuardedBackend(allowed_networks),
-        )
+    return open_socket
 
 
-def guarded_client(
+class RedirectRefused(aiohttp.ClientError):
+    """The guarded client never follows a redirect: its target was never checked."""
+
+
+async def _refuse_redirect(
+    _session: aiohttp.ClientSession,
+    _context: object,
+    params: aiohttp.TraceRequestRedirectParams,
+) -> None:
+    location = params.response.headers.get("Location", "")
+    raise RedirectRefused(f"{params.response.status} redirect (to {location!r}) not followed")
+
+
+def guarded_session(
     allowed_networks: Sequence[IPNetwork] = (),
     timeout: float = 15.0,
     *,
     verify: ssl.SSLContext | bool = True,
-) -> httpx.AsyncClient:
-    """An AsyncClient for outbound webhook calls: SSRF-guarded, never follows redirects."""
-    return httpx.AsyncClient(
-        transport=GuardedTransport(allowed_networks, verify=verify),
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=False,
+) -> aiohttp.ClientSession:
+    """An HTTP client for outbound calls to URLs our users give (webhooks, callbacks, the
+    SMS gateway): SSRF-guarded, no redirects followed (a caller that does not pass
+    `allow_redirects=False` gets `RedirectRefused`), no proxies from the environment
+    (through a proxy the guard would check the proxy, not the destination), no cookies
+    kept between calls. Create it inside the running event loop."""
+    connector = aiohttp.TCPConnector(
+        resolver=_GuardedResolver(allowed_networks),
+        socket_factory=_guarded_socket_factory(allowed_networks),
+        ssl=verify,
+        limit=0,  # the worker's concurrency is the limit
+    )
+    redirects = aiohttp.TraceConfig()
+    redirects.on_request_redirect.append(_refuse_redirect)
+    return aiohttp.ClientSession(
+        connector=connector,
+        trace_configs=[redirects],
+        timeout=aiohttp.ClientTimeout(total=timeout),
         trust_env=False,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
     )

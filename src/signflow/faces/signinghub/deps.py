@@ -11,7 +11,7 @@ from signflow.accounts.principal import Principal
 from signflow.accounts.tokens import resolve_access_token
 from signflow.audit.history import Actor
 from signflow.context import AppContext
-from signflow.db import READ_ONLY
+from signflow.db import read_transaction
 from signflow.errors import Unauthorized
 from signflow.faces.routing import client_address, get_context, get_session, is_read_only
 
@@ -44,8 +44,7 @@ async def _resolve(request: Request, context: AppContext, token: str) -> Princip
     every other writer up."""
     if context.engine.dialect.name != "sqlite" or is_read_only(request):
         return await resolve_access_token(get_session(request), token)
-    async with context.sessions() as session, session.begin():
-        await session.connection(execution_options={READ_ONLY: True})
+    async with read_transaction(context.sessions) as session:
         return await resolve_access_token(session, token)
 
 
