@@ -7,6 +7,7 @@ import os
 
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
@@ -72,3 +73,54 @@ def add_empty_signature_field(
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def hybrid_pdf(pdf: bytes, title: str) -> bytes:
+    """`pdf` plus a hybrid-reference update: a new /Info, with `title`, only in an object stream.
+
+    The classic table of the update lists the object stream and the xref stream; only the
+    stream named by /XRefStm says where the new /Info is. A reader that ignores /XRefStm
+    sees the old /Info.
+    """
+    reader = PdfFileReader(io.BytesIO(pdf))
+    size = int(reader.trailer["/Size"])
+    info, root = reader.trailer.raw_get("/Info"), reader.trailer.raw_get("/Root")
+    first_id = reader.document_id[0].hex()
+    body = b"<< /Title (%s) /Producer (hybrid test) >>" % title.encode("ascii")
+    index = b"%d 0 " % info.idnum
+    objstm_at = len(pdf)
+    objstm = (
+        b"%d 0 obj\n<< /Type /ObjStm /N 1 /First %d /Length %d >>\nstream\n%s\nendstream\nendobj\n"
+        % (
+            size,
+            len(index),
+            len(index + body),
+            index + body,
+        )
+    )
+    xrefstm_at = objstm_at + len(objstm)
+    entry = bytes([2]) + size.to_bytes(4, "big") + (0).to_bytes(2, "big")
+    xrefstm = (
+        b"%d 0 obj\n<< /Type /XRef /W [1 4 2] /Index [%d 1] /Size %d /Length %d >>\n"
+        b"stream\n%s\nendstream\nendobj\n" % (size + 1, info.idnum, size + 2, len(entry), entry)
+    )
+    table_at = xrefstm_at + len(xrefstm)
+    table = (
+        b"xref\n%d 2\n%010d 00000 n \n%010d 00000 n \ntrailer\n"
+        b"<< /Size %d /Root %d 0 R /Info %d 0 R /Prev %d /XRefStm %d /ID [<%s> <%s>] >>\n"
+        b"startxref\n%d\n%%%%EOF\n"
+        % (
+            size,
+            objstm_at,
+            xrefstm_at,
+            size + 2,
+            root.idnum,
+            info.idnum,
+            reader.last_startxref,
+            xrefstm_at,
+            first_id.encode(),
+            first_id.encode(),
+            table_at,
+        )
+    )
+    return pdf + objstm + xrefstm + table

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol, cast
 
 from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils import generic
@@ -18,6 +18,13 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from signflow.errors import BadRequest
 
 SignatureKind = Literal["signature", "initials"]
+
+
+class ObjectSink(Protocol):
+    """Where new indirect objects go: pyHanko's writer, or the lean update's object list."""
+
+    def add_object(self, obj: generic.PdfObject) -> generic.IndirectObject: ...
+
 
 _FONT = "Helvetica"
 _FONT_BOLD = "Helvetica-Bold"
@@ -120,7 +127,7 @@ def _font(base: str) -> generic.DictionaryObject:
 
 
 def build_appearance(
-    writer: BasePdfFileWriter, width: float, height: float, spec: AppearanceSpec
+    writer: ObjectSink, width: float, height: float, spec: AppearanceSpec
 ) -> generic.IndirectObject:
     """Write the normal-appearance form XObject for a box of this size; return its reference."""
     img = load_hand_signature(spec.hand_signature_png) if spec.hand_signature_png else None
@@ -140,7 +147,10 @@ def build_appearance(
     )
     if img is not None:
         resources[generic.NameObject("/XObject")] = generic.DictionaryObject(
-            {generic.NameObject("/Im1"): pil_image(img, writer)}
+            {
+                # pil_image only calls add_object on its writer.
+                generic.NameObject("/Im1"): pil_image(img, cast(BasePdfFileWriter, writer))
+            }
         )
     stream = generic.StreamObject(
         {

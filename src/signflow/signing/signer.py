@@ -8,7 +8,7 @@ import asyncio
 import binascii
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from io import BytesIO
@@ -52,6 +52,8 @@ from signflow.signing.appearance import AppearanceSpec, SignatureKind, attach_ap
 from signflow.signing.appearance import build_appearance as _build_appearance
 from signflow.signing.cms import CmsTemplate, to_asn1_cert
 from signflow.signing.keys import PrivateKey
+from signflow.signing.lean import UpdateObjects, new_field_update
+from signflow.signing.pdfread import LeanReader, NotLean
 
 SignatureLevel = Literal["B-B", "B-T", "B-LT"]
 DocMdpLevel = Literal[1, 2, 3]
@@ -123,14 +125,59 @@ class FastSigner:
         return await asyncio.to_thread(self.sign, pdf, request)
 
     def _sign(self, pdf: bytes, request: SignRequest) -> bytes:
-        writer, sig_obj = self._prepare(pdf, request)
-        update = write_update(writer, len(pdf), sig_obj)
+        update = self._lean_update(pdf, request)
+        if update is None:
+            writer, sig_obj = self._prepare(pdf, request)
+            update = write_update(writer, len(pdf), sig_obj)
         digest = update.digest(pdf)
         stamp = _timestamper(request.timestamp_url) if request.level != "B-B" else None
         signed = update.signed(pdf, self._template.build(digest, timestamp=stamp))
         if request.level == "B-LT":
             signed = self._add_validation_data(signed, request)
         return signed
+
+    def _lean_update(self, pdf: bytes, request: SignRequest) -> _Update | None:
+        """A new field in a plain document, read and written without pyHanko's reader and writer.
+
+        None when the document or the request needs pyHanko's (see `lean.py`).
+        """
+        if request.certify is not None or request.lock_form_fields:
+            return None
+        signed_at = datetime.now(UTC).replace(microsecond=0)
+        name = request.signer_name or self.display_name
+        spec = _appearance_spec(request, name, signed_at)
+
+        def draw(objects: UpdateObjects, width: float, height: float) -> generic.IndirectObject:
+            return _build_appearance(objects, width, height, spec)
+
+        try:
+            reader = LeanReader(pdf)
+            lean = new_field_update(
+                reader,
+                request.field_name,
+                request.page,
+                _field_spec(request).box,
+                self._signature_object(request, name, signed_at),
+                draw,
+            )
+        except NotLean:
+            return None
+        return serialize_update(lean.objects, lean.trailer, len(pdf))
+
+    def _signature_object(
+        self, request: SignRequest, name: str, signed_at: datetime
+    ) -> SignatureObject:
+        timestamped = request.level != "B-B"
+        reserved = self.bytes_reserved + (TIMESTAMP_RESERVE if timestamped else 0)
+        return SignatureObject(
+            timestamp=signed_at,
+            subfilter=SigSeedSubFilter.PADES,
+            name=name,
+            location=request.location,
+            reason=request.reason,
+            contact_info=request.contact_info,
+            bytes_reserved=reserved,
+        )
 
     def _prepare(
         self, pdf: bytes, request: SignRequest
@@ -142,18 +189,7 @@ class FastSigner:
         signed_at = datetime.now(UTC).replace(microsecond=0)
         name = request.signer_name or self.display_name
         _maybe_add_appearance(writer, field_ref, request, name, signed_at)
-
-        timestamped = request.level != "B-B"
-        reserved = self.bytes_reserved + (TIMESTAMP_RESERVE if timestamped else 0)
-        sig_obj = SignatureObject(
-            timestamp=signed_at,
-            subfilter=SigSeedSubFilter.PADES,
-            name=name,
-            location=request.location,
-            reason=request.reason,
-            contact_info=request.contact_info,
-            bytes_reserved=reserved,
-        )
+        sig_obj = self._signature_object(request, name, signed_at)
         sig_ref = writer.add_object(sig_obj)
         field_ref.get_object()[generic.NameObject("/V")] = sig_ref
         if not created:
@@ -224,15 +260,19 @@ def _maybe_add_appearance(
     width, height = abs(x2 - x1), abs(y2 - y1)
     if width < 1 or height < 1:
         return
-    spec = AppearanceSpec(
+    spec = _appearance_spec(request, name, signed_at)
+    attach_appearance(annot, _build_appearance(writer, width, height, spec))
+    writer.update_container(annot)
+
+
+def _appearance_spec(request: SignRequest, name: str, signed_at: datetime) -> AppearanceSpec:
+    return AppearanceSpec(
         kind=request.kind,
         signer_name=name,
         signed_at=signed_at,
         reason=request.reason,
         hand_signature_png=request.hand_signature_png,
     )
-    attach_appearance(annot, _build_appearance(writer, width, height, spec))
-    writer.update_container(annot)
 
 
 def _timestamper(url: str | None) -> Callable[[bytes], bytes]:
@@ -462,18 +502,30 @@ def write_update(writer: IncrementalPdfFileWriter, base: int, sig_obj: Signature
         return _pyhanko_update(writer, base, sig_obj)
     trailer = generic.DictionaryObject()
     writer._populate_trailer(trailer)
+    trailer[generic.NameObject("/Size")] = generic.NumberObject(writer._lastobj_id + 1)
+    return serialize_update(writer.objects, trailer, base)
+
+
+def serialize_update(
+    objects: Mapping[tuple[int, int], generic.PdfObject],
+    trailer: generic.DictionaryObject,
+    base: int,
+) -> _Update:
+    """Objects (keyed by generation and number), xref table and trailer, as at offset `base`.
+
+    One object must be the signature dictionary; its /ByteRange is filled in.
+    """
     out = _Serializer(base)
     positions: dict[tuple[int, int], int] = {}
-    for generation, idnum in sorted(writer.objects.keys()):
+    for generation, idnum in sorted(objects):
         positions[(generation, idnum)] = out.position()
         out.buf += b"%d %d obj\n" % (idnum, generation)
-        container = generic.Reference(idnum, generation, writer)
-        out.write(writer.objects[(generation, idnum)], container)
+        container = generic.Reference(idnum, generation, None)
+        out.write(objects[(generation, idnum)], container)
         out.buf += b"\nendobj\n"
     xref = _OffsetBuffer(out.position())
     xref_location = write_xref_table(xref, positions)
     out.buf += xref.getvalue()
-    trailer[generic.NameObject("/Size")] = generic.NumberObject(writer._lastobj_id + 1)
     out.buf += b"trailer\n"
     out.write(trailer, None)
     out.buf += b"\nstartxref\n%d\n%%%%EOF\n" % xref_location
