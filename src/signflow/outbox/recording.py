@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.db import utcnow
@@ -16,13 +16,14 @@ from signflow.outbox.handlers import Done, Outcome, RetryAt
 _table = cast(Table, Job.__table__)
 _jobs = _table.c
 # Only the claim that is still this one may record: a lease that ran out was taken
-# over, and the new owner records instead.
+# over, and the new owner records instead; a job recorded already stays as it is.
 _RECORD = (
     update(_table)
     .where(
         _jobs.id == bindparam("job_id"),
         _jobs.worker_id == bindparam("claimed_by"),
         _jobs.attempts == bindparam("claim_attempts"),
+        _jobs.status == JobStatus.RUNNING.value,
     )
     .values(
         status=bindparam("new_status"),
@@ -56,6 +57,21 @@ def _row(job: Job, outcome: Outcome, now: dt.datetime) -> dict[str, object]:
         "new_finished_at": now,
         "new_last_error": outcome.error,
     }
+
+
+async def still_claimed(session: AsyncSession, job: Job) -> bool:
+    """Whether `job` is still running under this claim, locking its row until commit."""
+    found = await session.scalar(
+        select(_jobs.id)
+        .where(
+            _jobs.id == job.id,
+            _jobs.worker_id == job.worker_id,
+            _jobs.attempts == job.attempts,
+            _jobs.status == JobStatus.RUNNING.value,
+        )
+        .with_for_update()
+    )
+    return found is not None
 
 
 async def record_outcomes(session: AsyncSession, finished: Sequence[tuple[Job, Outcome]]) -> None:

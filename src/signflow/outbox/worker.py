@@ -19,7 +19,17 @@ import traceback
 from collections.abc import Sequence
 
 import asyncpg
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Update,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -29,9 +39,10 @@ from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.models import Job, JobStatus
 from signflow.outbox.coalesce import Coalescer
+from signflow.outbox.deferred import run_deferred
 from signflow.outbox.enqueue import JOBS_CHANNEL
 from signflow.outbox.handlers import Failed, Finish, Outcome, Result, RetryAt, handler_for
-from signflow.outbox.recording import record_outcomes
+from signflow.outbox.recording import record_outcomes, still_claimed
 
 logger = logging.getLogger("signflow.worker")
 
@@ -43,6 +54,44 @@ IDLE_POLL_SECONDS = 0.5
 # Recording an outcome that failed (the database away) is retried this soon, doubling.
 RECORD_RETRY_SECONDS = 0.5
 RECORD_RETRY_MAX_SECONDS = 5.0
+
+
+def _claim_statement() -> Update:
+    """One statement, built once: lease the next due jobs, at most one per ordering key
+    (a job waits while an earlier one of its key is pending or running)."""
+    now: BindParameter[dt.datetime] = bindparam("now")
+    earlier = aliased(Job)
+    blocked_by_earlier = exists().where(
+        earlier.ordering_key == Job.ordering_key,
+        earlier.id < Job.id,
+        earlier.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
+    )
+    due = or_(
+        and_(Job.status == JobStatus.PENDING.value, Job.due_at <= now),
+        and_(Job.status == JobStatus.RUNNING.value, Job.lease_expires_at < now),
+    )
+    candidates = (
+        select(Job.id)
+        .where(due, or_(Job.ordering_key.is_(None), ~blocked_by_earlier))
+        .order_by(Job.due_at, Job.id)
+        .limit(bindparam("claim_limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    return (
+        update(Job)
+        .where(Job.id.in_(candidates))
+        .values(
+            status=JobStatus.RUNNING.value,
+            lease_expires_at=bindparam("lease_until"),
+            worker_id=bindparam("claimer"),
+            attempts=Job.attempts + 1,
+        )
+        .returning(Job)
+    )
+
+
+_CLAIM = _claim_statement()
 
 
 def new_worker_id() -> str:
@@ -59,39 +108,17 @@ class Worker:
 
     async def claim(self, limit: int = BATCH) -> list[Job]:
         now = utcnow()
-        earlier = aliased(Job)
-        blocked_by_earlier = exists().where(
-            earlier.ordering_key == Job.ordering_key,
-            earlier.id < Job.id,
-            earlier.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
-        )
-        due = or_(
-            and_(Job.status == JobStatus.PENDING.value, Job.due_at <= now),
-            and_(Job.status == JobStatus.RUNNING.value, Job.lease_expires_at < now),
-        )
-        candidates = (
-            select(Job.id)
-            .where(due, or_(Job.ordering_key.is_(None), ~blocked_by_earlier))
-            .order_by(Job.due_at, Job.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         async with transaction(self.context.sessions) as session:
-            ids = list(await session.scalars(candidates))
-            if not ids:
-                return []
-            result = await session.scalars(
-                update(Job)
-                .where(Job.id.in_(ids))
-                .values(
-                    status=JobStatus.RUNNING.value,
-                    lease_expires_at=now + self.lease,
-                    worker_id=self.worker_id,
-                    attempts=Job.attempts + 1,
-                )
-                .returning(Job)
+            claimed = await session.scalars(
+                _CLAIM,
+                {
+                    "now": now,
+                    "claim_limit": limit,
+                    "lease_until": now + self.lease,
+                    "claimer": self.worker_id,
+                },
             )
-            return list(result)
+            return sorted(claimed, key=lambda job: job.id)
 
     async def run_job(self, job: Job) -> Result:
         handler = handler_for(job.kind)
@@ -132,6 +159,10 @@ class Worker:
     async def _record_alone(self, job: Job, result: Result) -> None:
         try:
             async with transaction(self.context.sessions) as session:
+                # After a commit whose answer was lost, the job may be recorded already:
+                # its writes must not be made twice.
+                if not await still_claimed(session, job):
+                    return
                 await _write_outcomes(session, [(job, result)])
         except Exception as exc:
             if not isinstance(result, Finish):
@@ -275,6 +306,7 @@ async def _write_outcomes(session: AsyncSession, finished: Sequence[tuple[Job, R
         (job, await result.write(session) if isinstance(result, Finish) else result)
         for job, result in finished
     ]
+    await run_deferred(session)
     await record_outcomes(session, outcomes)
 
 

@@ -8,9 +8,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 import aiohttp
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.context import AppContext
@@ -24,6 +25,7 @@ from signflow.models import (
     WebhookMessage,
 )
 from signflow.outbox.coalesce import Coalescer
+from signflow.outbox.deferred import defer
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, RetryAt, job_handler
 from signflow.webhooks.endpoints import DELIVER_JOB, active_secrets
@@ -53,6 +55,7 @@ def webhook_client(context: AppContext) -> aiohttp.ClientSession:
 class Target:
     """What sending one message needs, read before the attempt."""
 
+    message_id: int
     url: str
     msg_id: str
     body: bytes
@@ -61,7 +64,7 @@ class Target:
     endpoint_failing: bool
 
 
-def delivery_targets(context: AppContext) -> Coalescer[int, Target | None]:
+def delivery_targets(context: AppContext) -> Coalescer[str, Target | None]:
     """The deliveries starting together read their messages in one query."""
     targets = context.services.get("webhook_targets")
     if targets is None:
@@ -71,15 +74,16 @@ def delivery_targets(context: AppContext) -> Coalescer[int, Target | None]:
     return targets
 
 
-async def _read_targets(context: AppContext, message_ids: Sequence[int]) -> list[Target | None]:
+async def _read_targets(context: AppContext, msg_ids: Sequence[str]) -> list[Target | None]:
     async with read_transaction(context.sessions) as session:
         rows = await session.execute(
             select(WebhookMessage, WebhookEndpoint)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
-            .where(WebhookMessage.id.in_(set(message_ids)))
+            .where(WebhookMessage.msg_id.in_(set(msg_ids)))
         )
         found = {
-            message.id: Target(
+            message.msg_id: Target(
+                message_id=message.id,
                 url=endpoint.url,
                 msg_id=message.msg_id,
                 body=message.body,
@@ -89,15 +93,15 @@ async def _read_targets(context: AppContext, message_ids: Sequence[int]) -> list
             )
             for message, endpoint in rows
         }
-    return [found.get(message_id) for message_id in message_ids]
+    return [found.get(msg_id) for msg_id in msg_ids]
 
 
 @job_handler(DELIVER_JOB)
 async def deliver_message(context: AppContext, job: Job) -> Result:
-    message_id = int(str(job.payload["message_id"]))
-    target = await delivery_targets(context).submit(message_id)
+    target = await delivery_targets(context).submit(str(job.payload["msg_id"]))
     if target is None:
         return Failed("the message no longer exists")
+    message_id = target.message_id
     if not target.endpoint_enabled:
         return Finish(partial(_give_up_for_disabled_endpoint, message_id))
     result = await send_once(
@@ -132,15 +136,20 @@ def _attempt(message_id: int, result: AttemptResult, now: dt.datetime) -> Webhoo
     )
 
 
+_messages = cast(Table, WebhookMessage.__table__).c
+_DELIVERED = (
+    update(cast(Table, WebhookMessage.__table__))
+    .where(_messages.id == bindparam("message_id"))
+    .values(status="delivered", delivered_at=bindparam("at"), attempts=_messages.attempts + 1)
+)
+
+
 async def _record_success(message_id: int, result: AttemptResult, session: AsyncSession) -> Done:
-    """The common case, written without reading anything back first."""
+    """The common case: nothing read back, and written with the other deliveries of the
+    round (one insert of attempts, one update of messages)."""
     now = utcnow()
     session.add(_attempt(message_id, result, now))
-    await session.execute(
-        update(WebhookMessage)
-        .where(WebhookMessage.id == message_id)
-        .values(status="delivered", delivered_at=now, attempts=WebhookMessage.attempts + 1)
-    )
+    defer(session, _DELIVERED, {"message_id": message_id, "at": now})
     return Done()
 
 

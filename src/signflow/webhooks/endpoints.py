@@ -211,7 +211,7 @@ async def redeliver(
     enqueue(
         session,
         DELIVER_JOB,
-        {"message_id": message.id},
+        {"msg_id": message.msg_id},
         ordering_key=deliver_ordering_key(endpoint.id, message.package_id),
         enterprise_id=endpoint.enterprise_id,
     )
@@ -234,7 +234,7 @@ async def send_test_event(
     enqueue(
         session,
         DELIVER_JOB,
-        {"message_id": message.id},
+        {"msg_id": message.msg_id},
         ordering_key=deliver_ordering_key(endpoint.id, None),
         enterprise_id=endpoint.enterprise_id,
     )

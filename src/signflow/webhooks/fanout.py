@@ -1,97 +1,189 @@
-"""From one package event to one message per interested endpoint, each delivered in order."""
+"""From one package event to one message per interested endpoint, each delivered in order.
+
+The events claimed together are read together (`prepare_events`: a few queries for the
+whole round, in a read-only transaction); each event's messages and delivery jobs are
+then only added to the round's recording transaction, where the ORM inserts them all
+in one statement per table.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.evidence import EVIDENCE_JOB
-from signflow.config import Settings
 from signflow.context import AppContext
-from signflow.db import dialect_insert, utcnow
-from signflow.models import Job, Package, Recipient, WebhookEndpoint, WebhookMessage
+from signflow.db import read_transaction, utcnow
+from signflow.models import Document, Job, Package, Recipient, WebhookEndpoint, WebhookMessage
+from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.enqueue import enqueue
-from signflow.outbox.handlers import Done, Failed, Finish, Outcome, job_handler
+from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, job_handler
 from signflow.webhooks.endpoints import DELIVER_JOB, deliver_ordering_key, new_message_id
-from signflow.webhooks.payloads import package_event_body
+from signflow.webhooks.payloads import needs_documents, package_event_body
 
 PACKAGE_EVENT_JOB = "package.event"
+
+Row = TypeVar("Row", Package, Recipient)
 
 
 def admits(endpoint: WebhookEndpoint, status: str) -> bool:
     return endpoint.events is None or status in endpoint.events
 
 
+@dataclass(frozen=True)
+class PreparedEvent:
+    package_id: int
+    enterprise_id: int
+    status: str
+    endpoint_ids: list[int]  # the enabled endpoints that want it, in id order
+    body: bytes  # empty when no endpoint wants it
+
+
+def event_preparer(context: AppContext) -> Coalescer[Job, PreparedEvent | None]:
+    preparer = context.services.get("webhook_events")
+    if preparer is None:
+        preparer = Coalescer(partial(prepare_events, context))
+        context.services["webhook_events"] = preparer
+    assert isinstance(preparer, Coalescer)
+    return preparer
+
+
 @job_handler(PACKAGE_EVENT_JOB)
-async def fan_out_package_event(context: AppContext, job: Job) -> Finish:
-    # All of it runs in the worker's recording transaction: the messages and the job's
-    # "done" are one commit, shared with the other jobs finishing at the same time.
-    return Finish(partial(fan_out, context.settings, job))
-
-
-async def fan_out(settings: Settings, job: Job, session: AsyncSession) -> Outcome:
-    payload: dict[str, Any] = job.payload
-    status = str(payload["status"])
-    package = await session.get(Package, int(str(payload["package_id"])))
-    if package is None:
+async def fan_out_package_event(context: AppContext, job: Job) -> Result:
+    event = await event_preparer(context).submit(job)
+    if event is None:
         return Failed("the package no longer exists")
-    if status == "SIGNED_PACKAGE":
-        enqueue(session, EVIDENCE_JOB, {"package_id": package.id})
-    endpoints = [
-        endpoint
+    return Finish(partial(add_messages, job, event))
+
+
+async def prepare_events(context: AppContext, jobs: Sequence[Job]) -> list[PreparedEvent | None]:
+    async with read_transaction(context.sessions) as session:
+        packages = await _by_id(session, Package, {_package_id(job) for job in jobs})
+        endpoints = await _enabled_endpoints(
+            session, {package.enterprise_id for package in packages.values()}
+        )
+        recipients = await _by_id(session, Recipient, set(filter(None, map(_recipient_id, jobs))))
+        listened = [job for job in jobs if _wanted_by(job, packages, endpoints)]
+        documents = await _documents_of(
+            session,
+            {_package_id(job) for job in listened if needs_documents(str(job.payload["status"]))},
+        )
+    return [_prepare(context, job, packages, endpoints, recipients, documents) for job in jobs]
+
+
+def _prepare(
+    context: AppContext,
+    job: Job,
+    packages: dict[int, Package],
+    endpoints: dict[int, list[WebhookEndpoint]],
+    recipients: dict[int, Recipient],
+    documents: dict[int, list[Document]],
+) -> PreparedEvent | None:
+    payload: dict[str, Any] = job.payload
+    package = packages.get(_package_id(job))
+    if package is None:
+        return None
+    status = str(payload["status"])
+    wanted = [e.id for e in endpoints.get(package.enterprise_id, []) if admits(e, status)]
+    body = b""
+    if wanted:
+        recipient_id = _recipient_id(job)
+        document = package_event_body(
+            context.settings,
+            package,
+            status,
+            documents=documents.get(package.id, []),
+            recipient=recipients.get(recipient_id) if recipient_id else None,
+            message=payload.get("message"),
+            document_statuses=payload.get("document_statuses"),
+        )
+        body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+    return PreparedEvent(package.id, package.enterprise_id, status, wanted, body)
+
+
+async def add_messages(job: Job, event: PreparedEvent, session: AsyncSession) -> Outcome:
+    if event.status == "SIGNED_PACKAGE":
+        enqueue(session, EVIDENCE_JOB, {"package_id": event.package_id})
+    for endpoint_id in event.endpoint_ids:
+        message = WebhookMessage(
+            msg_id=new_message_id(),
+            endpoint_id=endpoint_id,
+            # Unique with the endpoint: the same event can never make two messages.
+            source_job_id=job.id,
+            package_id=event.package_id,
+            event=event.status,
+            body=event.body,
+            status="pending",
+            attempts=0,
+            created_at=utcnow(),
+        )
+        session.add(message)
+        enqueue(
+            session,
+            DELIVER_JOB,
+            {"msg_id": message.msg_id},
+            ordering_key=deliver_ordering_key(endpoint_id, event.package_id),
+            enterprise_id=event.enterprise_id,
+        )
+    return Done()
+
+
+def _package_id(job: Job) -> int:
+    return int(str(job.payload["package_id"]))
+
+
+def _recipient_id(job: Job) -> int | None:
+    found = job.payload.get("recipient_id")
+    return int(str(found)) if found else None
+
+
+def _wanted_by(
+    job: Job, packages: dict[int, Package], endpoints: dict[int, list[WebhookEndpoint]]
+) -> bool:
+    package = packages.get(_package_id(job))
+    status = str(job.payload["status"])
+    return package is not None and any(
+        admits(endpoint, status) for endpoint in endpoints.get(package.enterprise_id, [])
+    )
+
+
+async def _by_id(session: AsyncSession, model: type[Row], ids: set[int]) -> dict[int, Row]:
+    if not ids:
+        return {}
+    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+async def _enabled_endpoints(
+    session: AsyncSession, enterprise_ids: set[int]
+) -> dict[int, list[WebhookEndpoint]]:
+    found: dict[int, list[WebhookEndpoint]] = defaultdict(list)
+    if enterprise_ids:
         for endpoint in await session.scalars(
             select(WebhookEndpoint)
             .where(
-                WebhookEndpoint.enterprise_id == package.enterprise_id,
+                WebhookEndpoint.enterprise_id.in_(enterprise_ids),
                 WebhookEndpoint.enabled.is_(True),
             )
             .order_by(WebhookEndpoint.id)
-        )
-        if admits(endpoint, status)
-    ]
-    if not endpoints:
-        return Done()
-    recipient_id = payload.get("recipient_id")
-    recipient = await session.get(Recipient, int(str(recipient_id))) if recipient_id else None
-    body = await package_event_body(
-        session,
-        settings,
-        package,
-        status,
-        recipient=recipient,
-        message=payload.get("message"),
-        document_statuses=payload.get("document_statuses"),
-    )
-    encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-    insert = dialect_insert(session)
-    for endpoint in endpoints:
-        # A re-run of this job (its recording was lost) inserts nothing new.
-        message_id = await session.scalar(
-            insert(WebhookMessage)
-            .values(
-                msg_id=new_message_id(),
-                endpoint_id=endpoint.id,
-                source_job_id=job.id,
-                package_id=package.id,
-                event=status,
-                body=encoded,
-                status="pending",
-                attempts=0,
-                created_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["endpoint_id", "source_job_id"])
-            .returning(WebhookMessage.id)
-        )
-        if message_id is not None:
-            enqueue(
-                session,
-                DELIVER_JOB,
-                {"message_id": message_id},
-                ordering_key=deliver_ordering_key(endpoint.id, package.id),
-                enterprise_id=package.enterprise_id,
-            )
-    return Done()
+        ):
+            found[endpoint.enterprise_id].append(endpoint)
+    return found
+
+
+async def _documents_of(session: AsyncSession, package_ids: set[int]) -> dict[int, list[Document]]:
+    found: dict[int, list[Document]] = defaultdict(list)
+    if package_ids:
+        for document in await session.scalars(
+            select(Document)
+            .where(Document.package_id.in_(package_ids))
+            .order_by(Document.package_id, Document.position)
+        ):
+            found[document.package_id].append(document)
+    return found

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from signflow.config import Settings
-from signflow.models import Package, Recipient
-from signflow.packages.documents import list_documents
+from signflow.models import Document, Package, Recipient
 from signflow.packages.links import document_link
 
 WITH_SIGNER = frozenset({"NOTIFICATION", "REJECTED", "BLOCKED"})
@@ -24,17 +21,22 @@ DEFAULT_DOCUMENT_STATUS = {
 }
 
 
-async def package_event_body(
-    session: AsyncSession,
+def needs_documents(status: str) -> bool:
+    return status not in WITHOUT_DOCUMENTS
+
+
+def package_event_body(
     settings: Settings,
     package: Package,
     status: str,
     *,
+    documents: Sequence[Document] = (),
     recipient: Recipient | None = None,
     message: str | None = None,
     document_statuses: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Keys that do not apply are absent, never null."""
+    """Keys that do not apply are absent, never null. `documents` are the package's, in
+    order, when the status lists them (`needs_documents`)."""
     body: dict[str, Any] = {"package": str(package.id), "name": package.name, "status": status}
     if status in WITH_SIGNER and recipient is not None:
         body["signer"] = {
@@ -45,7 +47,7 @@ async def package_event_body(
         }
     if status in WITH_MESSAGE and message is not None:
         body["message"] = message
-    if status not in WITHOUT_DOCUMENTS:
+    if needs_documents(status):
         statuses = dict(document_statuses or {})
         default = DEFAULT_DOCUMENT_STATUS.get(status, "CREATE")
         body["documents"] = [
@@ -55,7 +57,7 @@ async def package_event_body(
                 "status": statuses.get(str(document.id), default),
                 "url": document_link(settings, document),
             }
-            for document in await list_documents(session, package.id)
+            for document in documents
         ]
     if package.tags:
         body["tags"] = list(package.tags)
