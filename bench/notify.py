@@ -20,14 +20,14 @@ from typing import Any
 
 from bench import servers
 from bench.load import percentile, run_async
-from bench.receiver import Arrival, Receiver
+from bench.receiver import Arrival, ReceiverProcess
 
 GOAL_P99_MS = 100.0
 RATE = 200.0
 PACKAGES = 20
 
 
-async def _baseline(hook: Receiver, count: int = 200) -> dict[str, float]:
+async def _baseline(hook: ReceiverProcess, count: int = 200) -> dict[str, float]:
     import httpx
 
     times = []
@@ -64,7 +64,10 @@ async def _measure(app: servers.Signflow, events: int, burst: int) -> dict[str, 
         database_url=env["SIGNFLOW_DATABASE_URL"],
     )
     context = AppContext.create(settings)
-    async with servers.api_client(app.url) as client, Receiver(on_arrival=on_arrival) as hook:
+    async with (
+        servers.api_client(app.url) as client,
+        ReceiverProcess(on_arrival=on_arrival) as hook,
+    ):
         admin = servers.bearer(await servers.token(client, servers.ADMIN_EMAIL))
         with contextlib.suppress(RuntimeError):  # the user may exist from another benchmark
             await servers.add_user(client, admin, "n@bench.test", "Notified")

@@ -17,6 +17,7 @@ from signflow.faces.admin import webhooks as admin_webhooks
 from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
 from signflow.faces.openapi import install_openapi
+from signflow.heap import freeze_startup_objects
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from signflow.outbox.worker import Worker
 from signflow.pdf.intake import close_intake_sandboxes
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = context is None
         app.state.context = context or AppContext.create(settings)
+        freeze_startup_objects()
         async with embedded_worker(app.state.context):
             try:
                 yield

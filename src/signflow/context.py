@@ -31,8 +31,8 @@ class AppContext:
     jobs_committed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
-    def create(cls, settings: Settings) -> AppContext:
-        engine = create_engine(settings.effective_database_url)
+    def create(cls, settings: Settings, *, pre_ping: bool = True) -> AppContext:
+        engine = create_engine(settings.effective_database_url, pre_ping=pre_ping)
         # A session class of our own, so the commit hook below sees only our sessions.
         session_class = type("SignflowSession", (Session,), {})
         sessions = async_sessionmaker(

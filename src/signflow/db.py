@@ -81,7 +81,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 POOL_SIZE = 20
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> AsyncEngine:
+    """`pre_ping` checks each PostgreSQL connection before use, so that no request fails
+    on a connection a database restart killed; a process that retries its work anyway
+    (the worker) saves that round trip per transaction, and loses one try per restart."""
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
@@ -90,7 +93,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         event.listen(engine.sync_engine, "begin", _begin_immediate)
     else:
         engine = create_async_engine(
-            url, echo=echo, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=True
+            url, echo=echo, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=pre_ping
         )
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_when_read_only)
     return engine
@@ -145,4 +148,23 @@ async def read_transaction(
     """A transaction that only reads: on SQLite it takes no write lock."""
     async with factory() as session, session.begin():
         await session.connection(execution_options={READ_ONLY: True})
+        yield session
+
+
+@asynccontextmanager
+async def statements(
+    factory: async_sessionmaker[AsyncSession], *, read_only: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """For one statement, or reads that need no snapshot in common: on PostgreSQL each
+    statement commits by itself (autocommit), which saves the BEGIN and COMMIT round
+    trips; on SQLite an ordinary transaction (BEGIN IMMEDIATE is what takes its write
+    lock), read-only when asked."""
+    engine = factory.kw["bind"]
+    if engine.dialect.name != "postgresql":
+        opener = read_transaction if read_only else transaction
+        async with opener(factory) as session:
+            yield session
+        return
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: read_only})
+    async with factory(bind=autocommit) as session:
         yield session

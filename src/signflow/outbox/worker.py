@@ -36,11 +36,11 @@ from sqlalchemy.orm import aliased
 
 import signflow.outbox.kinds  # noqa: F401  (registers every job handler)
 from signflow.context import AppContext
-from signflow.db import transaction, utcnow
+from signflow.db import statements, transaction, utcnow
 from signflow.models import Job, JobStatus
 from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import run_deferred
-from signflow.outbox.enqueue import JOBS_CHANNEL
+from signflow.outbox.enqueue import CLAIMER, JOBS_CHANNEL, STARTED_ON_COMMIT, Claimer, Runner
 from signflow.outbox.handlers import Failed, Finish, Outcome, Result, RetryAt, handler_for
 from signflow.outbox.recording import record_outcomes, still_claimed
 
@@ -105,10 +105,17 @@ class Worker:
         self.wake = context.jobs_committed
         self.lease = dt.timedelta(seconds=context.settings.job_lease_seconds)
         self._recorder: Coalescer[tuple[Job, Result], None] = Coalescer(self._record_round)
+        # The jobs this worker runs now, with their ids.
+        self._running: dict[asyncio.Task[None], int] = {}
+
+    def _start(self, job: Job, run: Runner | None = None) -> None:
+        task = asyncio.create_task(self._run_and_record(job, run))
+        self._running[task] = job.id
+        task.add_done_callback(lambda done: self._running.pop(done, None))
 
     async def claim(self, limit: int = BATCH) -> list[Job]:
         now = utcnow()
-        async with transaction(self.context.sessions) as session:
+        async with statements(self.context.sessions) as session:
             claimed = await session.scalars(
                 _CLAIM,
                 {
@@ -120,11 +127,15 @@ class Worker:
             )
             return sorted(claimed, key=lambda job: job.id)
 
-    async def run_job(self, job: Job) -> Result:
+    async def run_job(self, job: Job, run: Runner | None = None) -> Result:
+        """Run `job` by its kind's handler, or by `run` for a job started on commit."""
         handler = handler_for(job.kind)
-        if handler is None:
+        if handler is None and run is None:
             return Failed(f"no handler for job kind {job.kind!r}")
         try:
+            if run is not None:
+                return await run(job)
+            assert handler is not None
             return await handler(self.context, job)
         except Exception as exc:  # a job's failure must not stop the worker
             logger.exception("job %s (%s) raised", job.id, job.kind)
@@ -140,13 +151,16 @@ class Worker:
     ) -> list[BaseException | None]:
         try:
             async with transaction(self.context.sessions) as session:
-                await _write_outcomes(session, finished)
+                await self._write_outcomes(session, finished)
+            self._start_committed(session)
             return [None] * len(finished)
         except Exception:
-            if len(finished) == 1:
-                raise
-        # One job's writes failed the shared transaction: each job alone, so that the
-        # others are recorded and only the failing one is retried.
+            logger.warning(
+                "recording a round of %s jobs failed; recording each alone", len(finished)
+            )
+        # One job's writes failed the shared transaction, or its commit's answer was lost:
+        # each job alone, so that the others are recorded, only the failing one is retried,
+        # and none recorded already is written twice.
         answers: list[BaseException | None] = []
         for job, result in finished:
             try:
@@ -163,7 +177,8 @@ class Worker:
                 # its writes must not be made twice.
                 if not await still_claimed(session, job):
                     return
-                await _write_outcomes(session, [(job, result)])
+                await self._write_outcomes(session, [(job, result)])
+            self._start_committed(session)
         except Exception as exc:
             if not isinstance(result, Finish):
                 raise
@@ -172,6 +187,22 @@ class Worker:
             async with transaction(self.context.sessions) as session:
                 await record_outcomes(session, [(job, outcome_of_error(job, exc))])
 
+    async def _write_outcomes(
+        self, session: AsyncSession, finished: Sequence[tuple[Job, Result]]
+    ) -> None:
+        session.info[CLAIMER] = Claimer(self.worker_id, utcnow() + self.lease)
+        outcomes = [
+            (job, await result.write(session) if isinstance(result, Finish) else result)
+            for job, result in finished
+        ]
+        await run_deferred(session)
+        await record_outcomes(session, outcomes)
+
+    def _start_committed(self, session: AsyncSession) -> None:
+        """Start the jobs the round's writes created claimed by this worker."""
+        for job, run in session.info.pop(STARTED_ON_COMMIT, []):
+            self._start(job, run)
+
     async def run_once(self) -> int:
         jobs = await self.claim()
         if not jobs:
@@ -179,7 +210,16 @@ class Worker:
         results = await asyncio.gather(*(self.run_job(job) for job in jobs))
         finished = zip(jobs, results, strict=True)
         await asyncio.gather(*(self.record(job, result) for job, result in finished))
-        return len(jobs)
+        return len(jobs) + await self.finish_started()
+
+    async def finish_started(self) -> int:
+        """Wait for the jobs that recorded writes started on commit (the deliveries of a
+        fan-out) and for any they started; how many there were."""
+        started = 0
+        while self._running:
+            started += len(self._running)
+            await asyncio.wait(list(self._running))
+        return started
 
     async def run_until_idle(self, max_rounds: int = 100) -> int:
         """Run every job due now (tests, and `signflow worker --once`)."""
@@ -191,8 +231,8 @@ class Worker:
                 break
         return total
 
-    async def _run_and_record(self, job: Job) -> None:
-        outcome = await self.run_job(job)
+    async def _run_and_record(self, job: Job, run: Runner | None = None) -> None:
+        outcome = await self.run_job(job, run)
         # The database may be away when the handler ends (a restart, a failover): keep
         # trying while the claim is ours, so that the job is recorded, or retried on its
         # schedule, once the database is back, not only when its lease has run out.
@@ -265,7 +305,7 @@ class Worker:
             if self.context.engine.dialect.name == "postgresql"
             else None
         )
-        running: dict[asyncio.Task[None], int] = {}
+        running = self._running
         claim_uncertain = False
         while not stop.is_set():
             free = concurrency - len(running)
@@ -282,9 +322,7 @@ class Worker:
                     claim_uncertain = True
                     await asyncio.sleep(1)
             for job in claimed:
-                task = asyncio.create_task(self._run_and_record(job))
-                running[task] = job.id
-                task.add_done_callback(lambda done: running.pop(done, None))
+                self._start(job)
             if claimed and len(claimed) == free:
                 await asyncio.sleep(0)
                 continue
@@ -299,15 +337,6 @@ class Worker:
         if listener is not None:
             await listener
         logger.info("worker %s stopped", self.worker_id)
-
-
-async def _write_outcomes(session: AsyncSession, finished: Sequence[tuple[Job, Result]]) -> None:
-    outcomes = [
-        (job, await result.write(session) if isinstance(result, Finish) else result)
-        for job, result in finished
-    ]
-    await run_deferred(session)
-    await record_outcomes(session, outcomes)
 
 
 def outcome_of_error(job: Job, exc: Exception) -> Outcome:

@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.context import AppContext
-from signflow.db import read_transaction, utcnow
+from signflow.db import statements, utcnow
 from signflow.models import (
     EnterpriseRole,
     Job,
@@ -75,7 +75,7 @@ def delivery_targets(context: AppContext) -> Coalescer[str, Target | None]:
 
 
 async def _read_targets(context: AppContext, msg_ids: Sequence[str]) -> list[Target | None]:
-    async with read_transaction(context.sessions) as session:
+    async with statements(context.sessions, read_only=True) as session:
         rows = await session.execute(
             select(WebhookMessage, WebhookEndpoint)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
@@ -101,6 +101,10 @@ async def deliver_message(context: AppContext, job: Job) -> Result:
     target = await delivery_targets(context).submit(str(job.payload["msg_id"]))
     if target is None:
         return Failed("the message no longer exists")
+    return await deliver_to(context, job, target)
+
+
+async def deliver_to(context: AppContext, job: Job, target: Target) -> Result:
     message_id = target.message_id
     if not target.endpoint_enabled:
         return Finish(partial(_give_up_for_disabled_endpoint, message_id))

@@ -20,12 +20,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.evidence import EVIDENCE_JOB
 from signflow.context import AppContext
-from signflow.db import read_transaction, utcnow
-from signflow.models import Document, Job, Package, Recipient, WebhookEndpoint, WebhookMessage
+from signflow.db import statements, utcnow
+from signflow.models import (
+    Document,
+    Job,
+    JobStatus,
+    Package,
+    Recipient,
+    WebhookEndpoint,
+    WebhookMessage,
+)
 from signflow.outbox.coalesce import Coalescer
-from signflow.outbox.enqueue import enqueue
+from signflow.outbox.enqueue import enqueue, enqueue_started
 from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, job_handler
-from signflow.webhooks.endpoints import DELIVER_JOB, deliver_ordering_key, new_message_id
+from signflow.webhooks.delivery import Target, deliver_to
+from signflow.webhooks.endpoints import (
+    DELIVER_JOB,
+    active_secrets,
+    deliver_ordering_key,
+    new_message_id,
+)
 from signflow.webhooks.payloads import needs_documents, package_event_body
 
 PACKAGE_EVENT_JOB = "package.event"
@@ -38,11 +52,23 @@ def admits(endpoint: WebhookEndpoint, status: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Listener:
+    """An endpoint that wants the event, as delivering to it needs."""
+
+    endpoint_id: int
+    url: str
+    secrets: list[str]
+    failing: bool
+    # No earlier delivery of its ordering key waits: the message can go out at once.
+    free: bool
+
+
+@dataclass(frozen=True)
 class PreparedEvent:
     package_id: int
     enterprise_id: int
     status: str
-    endpoint_ids: list[int]  # the enabled endpoints that want it, in id order
+    endpoints: list[Listener]  # the enabled endpoints that want it, in id order
     body: bytes  # empty when no endpoint wants it
 
 
@@ -60,11 +86,11 @@ async def fan_out_package_event(context: AppContext, job: Job) -> Result:
     event = await event_preparer(context).submit(job)
     if event is None:
         return Failed("the package no longer exists")
-    return Finish(partial(add_messages, job, event))
+    return Finish(partial(add_messages, context, job, event))
 
 
 async def prepare_events(context: AppContext, jobs: Sequence[Job]) -> list[PreparedEvent | None]:
-    async with read_transaction(context.sessions) as session:
+    async with statements(context.sessions, read_only=True) as session:
         packages = await _by_id(session, Package, {_package_id(job) for job in jobs})
         endpoints = await _enabled_endpoints(
             session, {package.enterprise_id for package in packages.values()}
@@ -75,7 +101,17 @@ async def prepare_events(context: AppContext, jobs: Sequence[Job]) -> list[Prepa
             session,
             {_package_id(job) for job in listened if needs_documents(str(job.payload["status"]))},
         )
-    return [_prepare(context, job, packages, endpoints, recipients, documents) for job in jobs]
+        busy = await _busy_ordering_keys(
+            session,
+            {
+                deliver_ordering_key(endpoint.id, _package_id(job))
+                for job in listened
+                for endpoint in endpoints[packages[_package_id(job)].enterprise_id]
+            },
+        )
+    return [
+        _prepare(context, job, packages, endpoints, recipients, documents, busy) for job in jobs
+    ]
 
 
 def _prepare(
@@ -85,13 +121,24 @@ def _prepare(
     endpoints: dict[int, list[WebhookEndpoint]],
     recipients: dict[int, Recipient],
     documents: dict[int, list[Document]],
+    busy: set[str],
 ) -> PreparedEvent | None:
     payload: dict[str, Any] = job.payload
     package = packages.get(_package_id(job))
     if package is None:
         return None
     status = str(payload["status"])
-    wanted = [e.id for e in endpoints.get(package.enterprise_id, []) if admits(e, status)]
+    wanted = [
+        Listener(
+            endpoint_id=endpoint.id,
+            url=endpoint.url,
+            secrets=active_secrets(context.settings, endpoint),
+            failing=endpoint.failing_since is not None,
+            free=deliver_ordering_key(endpoint.id, package.id) not in busy,
+        )
+        for endpoint in endpoints.get(package.enterprise_id, [])
+        if admits(endpoint, status)
+    ]
     body = b""
     if wanted:
         recipient_id = _recipient_id(job)
@@ -108,13 +155,15 @@ def _prepare(
     return PreparedEvent(package.id, package.enterprise_id, status, wanted, body)
 
 
-async def add_messages(job: Job, event: PreparedEvent, session: AsyncSession) -> Outcome:
+async def add_messages(
+    context: AppContext, job: Job, event: PreparedEvent, session: AsyncSession
+) -> Outcome:
     if event.status == "SIGNED_PACKAGE":
         enqueue(session, EVIDENCE_JOB, {"package_id": event.package_id})
-    for endpoint_id in event.endpoint_ids:
+    for listener in event.endpoints:
         message = WebhookMessage(
             msg_id=new_message_id(),
-            endpoint_id=endpoint_id,
+            endpoint_id=listener.endpoint_id,
             # Unique with the endpoint: the same event can never make two messages.
             source_job_id=job.id,
             package_id=event.package_id,
@@ -125,14 +174,54 @@ async def add_messages(job: Job, event: PreparedEvent, session: AsyncSession) ->
             created_at=utcnow(),
         )
         session.add(message)
-        enqueue(
-            session,
-            DELIVER_JOB,
-            {"msg_id": message.msg_id},
-            ordering_key=deliver_ordering_key(endpoint_id, event.package_id),
-            enterprise_id=event.enterprise_id,
-        )
+        payload: dict[str, object] = {"msg_id": message.msg_id}
+        key = deliver_ordering_key(listener.endpoint_id, event.package_id)
+        if listener.free:
+            # Nothing of its key waits: this worker sends it as soon as the round
+            # commits, with what it read already, instead of claiming and reading it.
+            enqueue_started(
+                session,
+                DELIVER_JOB,
+                payload,
+                partial(_deliver_new, context, message, listener),
+                ordering_key=key,
+                enterprise_id=event.enterprise_id,
+            )
+        else:
+            enqueue(
+                session, DELIVER_JOB, payload, ordering_key=key, enterprise_id=event.enterprise_id
+            )
     return Done()
+
+
+async def _deliver_new(
+    context: AppContext, message: WebhookMessage, listener: Listener, job: Job
+) -> Result:
+    target = Target(
+        message_id=message.id,
+        url=listener.url,
+        msg_id=message.msg_id,
+        body=message.body,
+        secrets=listener.secrets,
+        endpoint_enabled=True,
+        endpoint_failing=listener.failing,
+    )
+    return await deliver_to(context, job, target)
+
+
+async def _busy_ordering_keys(session: AsyncSession, keys: set[str]) -> set[str]:
+    """The keys with a job waiting or running."""
+    if not keys:
+        return set()
+    found = await session.scalars(
+        select(Job.ordering_key)
+        .where(
+            Job.ordering_key.in_(keys),
+            Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
+        )
+        .distinct()
+    )
+    return {key for key in found if key is not None}
 
 
 def _package_id(job: Job) -> int:
