@@ -398,3 +398,46 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_emailed(
     mail = sorted((context.settings.data_dir / "mail").glob("*.eml"))
     assert len(mail) == 1
     assert "admin@acme.test" in mail[0].read_text()
+
+
+async def test_a_new_notification_goes_out_when_its_fan_out_commits(
+    client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
+):
+    package_id, _ = await package_with_document(client, admin, make_pdf())
+    await register(client, admin, receiver.url())
+    await emit(context, package_id, "CREATE")
+    worker = Worker(context)
+    # One claim (the event): its delivery was written claimed and started on commit.
+    assert await worker.run_once() == 2
+    assert len(receiver.requests) == 1
+    async with transaction(context.sessions) as session:
+        kinds = {job.kind: job for job in await session.scalars(select(Job))}
+    delivery = kinds["webhook.deliver"]
+    assert (delivery.status, delivery.attempts, delivery.lease_expires_at) == (
+        JobStatus.DONE,
+        1,
+        None,
+    )
+
+
+async def test_a_notification_waits_behind_an_earlier_one_of_its_endpoint_and_package(
+    client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
+):
+    package_id, _ = await package_with_document(client, admin, make_pdf())
+    await register(client, admin, receiver.url())
+    receiver.replies["/hook"] = Reply(500)
+    await emit(context, package_id, "CREATE")
+    worker = Worker(context)
+    assert await worker.run_once() == 2  # the fan-out, and its delivery that failed
+    receiver.replies["/hook"] = Reply(200)
+    await emit(context, package_id, "DOCUMENT_REJECT")
+    # The first delivery waits for its retry: the second is written waiting, not started.
+    assert await worker.run_once() == 1
+    assert len(receiver.requests) == 1
+    async with transaction(context.sessions) as session:
+        await session.execute(
+            update(Job).where(Job.status == JobStatus.PENDING.value).values(due_at=utcnow())
+        )
+    assert await Worker(context).run_until_idle() == 2
+    statuses = [json.loads(request.body)["status"] for request in receiver.requests]
+    assert statuses == ["CREATE", "CREATE", "DOCUMENT_REJECT"]
