@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, event
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    Integer,
+    MetaData,
+    any_,
+    bindparam,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -168,3 +177,17 @@ async def statements(
     autocommit = engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: read_only})
     async with factory(bind=autocommit) as session:
         yield session
+
+
+def any_of(
+    session: AsyncSession,
+    column: ColumnElement[Any] | QueryableAttribute[Any],
+    values: Iterable[Any],
+) -> ColumnElement[bool]:
+    """`column IN (values)` as one statement text whatever the number of values: on
+    PostgreSQL `column = ANY(array)`, which the server prepares once, where an IN list
+    is a new statement to prepare for every length (the worker's rounds vary)."""
+    found = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, found, type_=postgresql.ARRAY(column.type)))
+    return column.in_(found)

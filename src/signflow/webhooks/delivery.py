@@ -15,7 +15,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.context import AppContext
-from signflow.db import statements, utcnow
+from signflow.db import any_of, statements, utcnow
 from signflow.models import (
     EnterpriseRole,
     Job,
@@ -79,7 +79,7 @@ async def _read_targets(context: AppContext, msg_ids: Sequence[str]) -> list[Tar
         rows = await session.execute(
             select(WebhookMessage, WebhookEndpoint)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
-            .where(WebhookMessage.msg_id.in_(set(msg_ids)))
+            .where(any_of(session, WebhookMessage.msg_id, set(msg_ids)))
         )
         found = {
             message.msg_id: Target(

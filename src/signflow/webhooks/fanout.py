@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.evidence import EVIDENCE_JOB
 from signflow.context import AppContext
-from signflow.db import statements, utcnow
+from signflow.db import any_of, statements, utcnow
 from signflow.models import (
     Document,
     Job,
@@ -216,7 +216,7 @@ async def _busy_ordering_keys(session: AsyncSession, keys: set[str]) -> set[str]
     found = await session.scalars(
         select(Job.ordering_key)
         .where(
-            Job.ordering_key.in_(keys),
+            any_of(session, Job.ordering_key, keys),
             Job.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
         )
         .distinct()
@@ -246,7 +246,8 @@ def _wanted_by(
 async def _by_id(session: AsyncSession, model: type[Row], ids: set[int]) -> dict[int, Row]:
     if not ids:
         return {}
-    return {row.id: row for row in await session.scalars(select(model).where(model.id.in_(ids)))}
+    rows = await session.scalars(select(model).where(any_of(session, model.id, ids)))
+    return {row.id: row for row in rows}
 
 
 async def _enabled_endpoints(
@@ -257,7 +258,7 @@ async def _enabled_endpoints(
         for endpoint in await session.scalars(
             select(WebhookEndpoint)
             .where(
-                WebhookEndpoint.enterprise_id.in_(enterprise_ids),
+                any_of(session, WebhookEndpoint.enterprise_id, enterprise_ids),
                 WebhookEndpoint.enabled.is_(True),
             )
             .order_by(WebhookEndpoint.id)
@@ -271,7 +272,7 @@ async def _documents_of(session: AsyncSession, package_ids: set[int]) -> dict[in
     if package_ids:
         for document in await session.scalars(
             select(Document)
-            .where(Document.package_id.in_(package_ids))
+            .where(any_of(session, Document.package_id, package_ids))
             .order_by(Document.package_id, Document.position)
         ):
             found[document.package_id].append(document)
