@@ -4,7 +4,14 @@ import pytest
 from sqlalchemy import select, update
 
 from signflow.context import AppContext
-from signflow.db import READ_ONLY, WriteInReadOnlyTransaction, transaction
+from signflow.db import (
+    READ_ONLY,
+    WriteInReadOnlyTransaction,
+    any_of,
+    read_transaction,
+    statements,
+    transaction,
+)
 from signflow.models import Enterprise
 from tests.factories import Tenant
 
@@ -27,3 +34,50 @@ async def test_a_read_only_transaction_reads_and_refuses_writes(
             select(Enterprise.name).where(Enterprise.id == tenant.enterprise_id)
         )
     assert name == tenant.name
+
+
+@pytest.mark.parametrize("how_many", [0, 1, 3])
+async def test_any_of_matches_a_set_of_any_size(
+    context: AppContext, tenant: Tenant, how_many: int
+) -> None:
+    wanted = [tenant.enterprise_id, -1, -2][:how_many]
+    async with read_transaction(context.sessions) as session:
+        found = list(
+            await session.scalars(
+                select(Enterprise.id).where(any_of(session, Enterprise.id, wanted))
+            )
+        )
+    assert found == ([tenant.enterprise_id] if how_many else [])
+
+
+async def test_statements_read_only_refuses_writes_and_reads(
+    context: AppContext, tenant: Tenant
+) -> None:
+    async with statements(context.sessions, read_only=True) as session:
+        name = await session.scalar(
+            select(Enterprise.name).where(Enterprise.id == tenant.enterprise_id)
+        )
+        assert name == tenant.name
+        with pytest.raises(WriteInReadOnlyTransaction):
+            await session.execute(update(Enterprise).values(name="x"))
+
+
+async def test_statements_commit_each_statement_on_postgresql(
+    context: AppContext, tenant: Tenant
+) -> None:
+    async with statements(context.sessions) as session:
+        await session.execute(
+            update(Enterprise).where(Enterprise.id == tenant.enterprise_id).values(name="Renamed")
+        )
+        if context.engine.dialect.name == "postgresql":
+            # Autocommit: another connection sees the change before the block ends.
+            async with transaction(context.sessions) as other:
+                seen = await other.scalar(
+                    select(Enterprise.name).where(Enterprise.id == tenant.enterprise_id)
+                )
+            assert seen == "Renamed"
+    async with transaction(context.sessions) as session:
+        name = await session.scalar(
+            select(Enterprise.name).where(Enterprise.id == tenant.enterprise_id)
+        )
+    assert name == "Renamed"
