@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -16,6 +17,8 @@ from signflow.config import Settings
 from signflow.db import create_engine
 from signflow.outbox.enqueue import ENQUEUED_FLAG, JOBS_CHANNEL
 from signflow.storage import BlobStore, create_blob_store
+
+ServiceT = TypeVar("ServiceT")
 
 
 @dataclass
@@ -61,6 +64,12 @@ class AppContext:
                     )
 
         return context
+
+    def service(self, name: str, create: Callable[[], ServiceT]) -> ServiceT:
+        """The process's one `name` service, made by `create` on first use."""
+        if name not in self.services:
+            self.services[name] = create()
+        return cast(ServiceT, self.services[name])
 
     async def close(self) -> None:
         for service in self.services.values():

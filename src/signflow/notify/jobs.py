@@ -27,11 +27,8 @@ from signflow.packages.links import document_link, recipient_link
 
 
 def mailer(context: AppContext) -> Mailer:
-    found: Mailer | None = context.services.get("mailer")
-    if found is None:
-        found = create_mailer(context.settings.smtp_url, context.settings.data_dir)
-        context.services["mailer"] = found
-    return found
+    settings = context.settings
+    return context.service("mailer", lambda: create_mailer(settings.smtp_url, settings.data_dir))
 
 
 def _id(job: Job, key: str) -> int:

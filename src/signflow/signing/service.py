@@ -55,11 +55,7 @@ class SignatureInput:
 
 
 def signer_cache(context: AppContext) -> SignerCache:
-    cache = context.services.get("signers")
-    if cache is None:
-        cache = context.services["signers"] = SignerCache()
-    assert isinstance(cache, SignerCache)
-    return cache
+    return context.service("signers", SignerCache)
 
 
 def decode_hand_signature(value: str | None) -> bytes | None:

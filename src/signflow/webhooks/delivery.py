@@ -42,13 +42,14 @@ _rng = random.SystemRandom()
 
 def webhook_client(context: AppContext) -> aiohttp.ClientSession:
     """One SSRF-guarded client per process, reused for its connection pool."""
-    client = context.services.get("webhook_client")
-    if client is None:
-        allowed = parse_allowed_networks(context.settings.webhook_allowed_networks)
-        client = guarded_session(allowed, timeout=context.settings.webhook_timeout_seconds)
-        context.services["webhook_client"] = client
-    assert isinstance(client, aiohttp.ClientSession)
-    return client
+    settings = context.settings
+    return context.service(
+        "webhook_client",
+        lambda: guarded_session(
+            parse_allowed_networks(settings.webhook_allowed_networks),
+            timeout=settings.webhook_timeout_seconds,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,7 @@ class Target:
 
 def delivery_targets(context: AppContext) -> Coalescer[str, Target | None]:
     """The deliveries starting together read their messages in one query."""
-    targets = context.services.get("webhook_targets")
-    if targets is None:
-        targets = Coalescer(partial(_read_targets, context))
-        context.services["webhook_targets"] = targets
-    assert isinstance(targets, Coalescer)
-    return targets
+    return context.service("webhook_targets", lambda: Coalescer(partial(_read_targets, context)))
 
 
 async def _read_targets(context: AppContext, msg_ids: Sequence[str]) -> list[Target | None]:

@@ -73,12 +73,8 @@ class PreparedEvent:
 
 
 def event_preparer(context: AppContext) -> Coalescer[Job, PreparedEvent | None]:
-    preparer = context.services.get("webhook_events")
-    if preparer is None:
-        preparer = Coalescer(partial(prepare_events, context))
-        context.services["webhook_events"] = preparer
-    assert isinstance(preparer, Coalescer)
-    return preparer
+    """The events claimed together are read together."""
+    return context.service("webhook_events", lambda: Coalescer(partial(prepare_events, context)))
 
 
 @job_handler(PACKAGE_EVENT_JOB)
