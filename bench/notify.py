@@ -67,12 +67,12 @@ async def _measure(app: servers.Signflow, events: int, burst: int) -> dict[str, 
     async with (
         servers.api_client(app.url) as client,
         ReceiverProcess(on_arrival=on_arrival) as hook,
+        contextlib.AsyncExitStack() as cleanup,
     ):
         admin = servers.bearer(await servers.token(client, servers.ADMIN_EMAIL))
         with contextlib.suppress(RuntimeError):  # the user may exist from another benchmark
             await servers.add_user(client, admin, "n@bench.test", "Notified")
-        response = await client.post("/v3/webhooks", json={"url": hook.url}, headers=admin)
-        response.raise_for_status()
+        await cleanup.enter_async_context(servers.webhook_endpoint(client, admin, hook.url))
         pids = []
         for n in range(PACKAGES):
             response = await client.post(

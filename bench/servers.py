@@ -420,6 +420,23 @@ async def add_user(
 
 
 @contextlib.asynccontextmanager
+async def webhook_endpoint(
+    client: httpx.AsyncClient, admin: dict[str, str], url: str
+) -> AsyncIterator[int]:
+    """An endpoint for this benchmark's receiver, deleted when it ends: instances are
+    shared, and an endpoint left behind would double every later benchmark's deliveries
+    (to a receiver that is gone)."""
+    response = await client.post("/v3/webhooks", json={"url": url}, headers=admin)
+    if response.status_code != 201:
+        raise RuntimeError(f"registering a webhook: {response.status_code} {response.text}")
+    endpoint_id = int(response.json()["id"])
+    try:
+        yield endpoint_id
+    finally:
+        await client.delete(f"/v3/webhooks/{endpoint_id}", headers=admin)
+
+
+@contextlib.asynccontextmanager
 async def api_client(base: str, connections: int = 64) -> AsyncIterator[httpx.AsyncClient]:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:

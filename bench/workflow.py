@@ -139,15 +139,19 @@ async def _drive(
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(arrived.wait(), max(0.01, deadline - time.monotonic()))
 
-    async with servers.api_client(app.url) as client, Receiver(on_arrival=on_arrival) as hook:
+    async with (
+        servers.api_client(app.url) as client,
+        Receiver(on_arrival=on_arrival) as hook,
+        contextlib.AsyncExitStack() as cleanup,
+    ):
         admin = servers.bearer(await servers.token(client, servers.ADMIN_EMAIL))
+        await cleanup.enter_async_context(servers.webhook_endpoint(client, admin, hook.url))
         signers = [
             servers.bearer(
                 await servers.add_user(client, admin, email, f"Signer {n}", exist_ok=True)
             )
             for n, email in enumerate(SIGNERS, 1)
         ]
-        _ok(await client.post("/v3/webhooks", json={"url": hook.url}, headers=admin), "webhook")
         # Warm-up: one package end to end (the first signature issues each signer's
         # certificate), then one per connection at once, so every API process has served
         # the whole workflow (its caches and lazy imports) before the clock starts.
