@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import tempfile
+from pathlib import Path
 
 from PIL import Image
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -124,3 +127,12 @@ def hybrid_pdf(pdf: bytes, title: str) -> bytes:
         )
     )
     return pdf + objstm + xrefstm + table
+
+
+def with_object_streams(pdf: bytes) -> bytes:
+    """The same document rewritten by qpdf with object streams and an xref stream."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
+        src.write_bytes(pdf)
+        subprocess.run(["qpdf", "--object-streams=generate", str(src), str(dst)], check=True)
+        return dst.read_bytes()

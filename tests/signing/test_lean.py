@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +19,13 @@ from tests.signing.checks import (
     assert_qpdf_clean,
     run_pdfsig,
 )
-from tests.signing.pdfs import add_empty_signature_field, hybrid_pdf, sized_pdf, text_pdf
+from tests.signing.pdfs import (
+    add_empty_signature_field,
+    hybrid_pdf,
+    sized_pdf,
+    text_pdf,
+    with_object_streams,
+)
 from tests.signing.pki import Pki
 from tests.signing.test_signer import _hand_signature
 
@@ -83,14 +86,6 @@ def _plain(obj: generic.PdfObject) -> Any:
     return (type(obj).__name__, str(obj))
 
 
-def _object_streams(pdf: bytes) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
-        src.write_bytes(pdf)
-        subprocess.run(["qpdf", "--object-streams=generate", str(src), str(dst)], check=True)
-        return dst.read_bytes()
-
-
 @pytest.mark.parametrize(
     "pdf",
     [
@@ -125,7 +120,7 @@ def test_reader_reads_every_object_as_pyhanko_does(pdf: bytes) -> None:
 @pytest.mark.parametrize(
     "pdf",
     [
-        _object_streams(text_pdf(pages=2)),
+        with_object_streams(text_pdf(pages=2)),
         hybrid_pdf(text_pdf(), "Hybrid"),
         b"%PDF-1.7\n1 0 obj\n<< >>\nendobj\n",
     ],

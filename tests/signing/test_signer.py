@@ -1,9 +1,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
@@ -15,7 +12,7 @@ from signflow.signing.ca import KeyType
 from signflow.signing.signer import SignRequest, _pyhanko_update, write_update
 from signflow.signing.verify import verify_pdf, verify_pdf_async
 from tests.signing.checks import assert_everywhere_valid
-from tests.signing.pdfs import add_empty_signature_field, sized_pdf, text_pdf
+from tests.signing.pdfs import add_empty_signature_field, sized_pdf, text_pdf, with_object_streams
 from tests.signing.pki import Pki
 
 
@@ -120,15 +117,6 @@ async def test_sign_async_matches_sync(pki: Pki) -> None:
     assert report.signature_status == "VALID"
 
 
-def _object_streams(pdf: bytes) -> bytes:
-    """The same document rewritten by qpdf with object streams and an xref stream."""
-    with tempfile.TemporaryDirectory() as tmp:
-        src, dst = Path(tmp) / "in.pdf", Path(tmp) / "out.pdf"
-        src.write_bytes(pdf)
-        subprocess.run(["qpdf", "--object-streams=generate", str(src), str(dst)], check=True)
-        return dst.read_bytes()
-
-
 @pytest.mark.parametrize(
     "request_",
     [
@@ -172,7 +160,7 @@ def test_signature_ranges_cover_input_and_update(pki: Pki) -> None:
 def test_xref_stream_documents_take_pyhankos_writer(pki: Pki, key_type: KeyType) -> None:
     """Object streams / xref streams go through pyHanko's serialiser, still on a side buffer."""
     signer = pki.signer("Alice Example", "alice@example.com", key_type)
-    pdf = _object_streams(text_pdf(pages=2))
+    pdf = with_object_streams(text_pdf(pages=2))
     first = signer.sign(pdf, SignRequest(field_name="A", rect=(72.0, 72.0, 200.0, 60.0)))
     assert first.startswith(pdf)
     second = signer.sign(first, SignRequest(field_name="B", page=1))
