@@ -88,14 +88,21 @@ def _leave(web: WebSession, target: RedirectTarget) -> Response:
     return security_headers(RedirectResponse(target.url or DONE_PAGE, status_code=303), web)
 
 
-@router.post(SIGN_PATH)
-async def sign_request(request: Request) -> Response:
-    """Sign the request's signature field, finish, close the request, go to resulturl."""
+async def _checked_post(request: Request) -> tuple[WebSession, dict[str, str], str]:
+    """A signer's form post: its session, its fields (CSRF-checked), its request's id,
+    after checking that the signer may still act on that request."""
     web = _web(request)
     form = await _form(request, web)
     request_id = _request_id(web)
     rs, _ = await _open(request, web)
     await request_of(request, web, rs)
+    return web, form, request_id
+
+
+@router.post(SIGN_PATH)
+async def sign_request(request: Request) -> Response:
+    """Sign the request's signature field, finish, close the request, go to resulturl."""
+    web, form, request_id = await _checked_post(request)
     target = await submit_signature_request(
         get_session(request),
         get_context(request),
@@ -110,11 +117,7 @@ async def sign_request(request: Request) -> Response:
 @router.post(CANCEL_PATH)
 async def cancel_request(request: Request) -> Response:
     """The signer cancels: the package is declined, the request closed, resulturl `close`."""
-    web = _web(request)
-    await _form(request, web)
-    request_id = _request_id(web)
-    rs, _ = await _open(request, web)
-    await request_of(request, web, rs)
+    web, _, request_id = await _checked_post(request)
     target = await cancel_signature_request(
         get_session(request),
         get_context(request),
