@@ -19,6 +19,13 @@ from signflow.outbox.enqueue import ENQUEUED_FLAG, JOBS_CHANNEL
 from signflow.storage import BlobStore, create_blob_store
 
 ServiceT = TypeVar("ServiceT")
+# Every session carries its process's settings, for code that is handed only a session.
+SETTINGS_INFO = "signflow.settings"
+
+
+def settings_of(session: AsyncSession) -> Settings:
+    settings: Settings = session.info[SETTINGS_INFO]
+    return settings
 
 
 @dataclass
@@ -39,7 +46,10 @@ class AppContext:
         # A session class of our own, so the commit hook below sees only our sessions.
         session_class = type("SignflowSession", (Session,), {})
         sessions = async_sessionmaker(
-            engine, expire_on_commit=False, sync_session_class=session_class
+            engine,
+            expire_on_commit=False,
+            sync_session_class=session_class,
+            info={SETTINGS_INFO: settings},
         )
         blobs = create_blob_store(settings.blob_store, settings.data_dir, sessions)
         limiter = EnterpriseRateLimiter(

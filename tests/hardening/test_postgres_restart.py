@@ -316,14 +316,14 @@ async def check_data(connection: asyncpg.Connection, flows: list[Flow]) -> list[
 async def outbox_state(
     connection: asyncpg.Connection, missing: set[tuple[int, str]]
 ) -> dict[tuple[int, str], list[dict[str, Any]]]:
-    """The unfinished jobs of each package with a missing notification: its event
-    (`package.event`) or its deliveries (`webhook.deliver`, ordered per package)."""
+    """The unfinished jobs of each package with a missing notification: its deliveries
+    (`webhook.deliver`, ordered per endpoint and package)."""
     state = {}
     for pid, status in sorted(missing):
         jobs = await connection.fetch(
             "SELECT id, kind, status, attempts, due_at, lease_expires_at, last_error FROM jobs "
             "WHERE status IN ('pending', 'running') "
-            "AND (payload->>'package_id' = $1 OR ordering_key LIKE 'webhook:%:' || $1)",
+            "AND ordering_key LIKE 'webhook:%:' || $1",
             str(pid),
         )
         state[(pid, status)] = [dict(job) for job in jobs]

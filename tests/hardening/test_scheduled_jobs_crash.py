@@ -17,11 +17,20 @@ from sqlalchemy import func, select
 
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
-from signflow.models import HistoryEntry, Job, JobStatus, Package, User, WorkflowStatus
+from signflow.models import (
+    HistoryEntry,
+    Job,
+    JobStatus,
+    Package,
+    User,
+    WebhookMessage,
+    WorkflowStatus,
+)
 from signflow.workflow.deadlines import EXPIRE_JOB, schedule_expiry
 from tests.conftest import make_settings
 from tests.factories import make_tenant
 from tests.outbox.worker_process import pg_context, start_worker, stop_worker
+from tests.workflow.helpers import listen
 
 __all__ = ["pg_context"]  # the fixture, shared with the notification crash test
 
@@ -35,6 +44,7 @@ async def test_each_deadline_takes_effect_once_despite_sigkills(
 ) -> None:
     context = pg_context
     tenant = await make_tenant(context, "Deadlineco")
+    await listen(context, tenant.enterprise_id)
     now = utcnow()
     async with transaction(context.sessions) as session:
         admin = await session.scalar(select(User).where(User.email == tenant.admin_email))
@@ -96,9 +106,9 @@ async def test_each_deadline_takes_effect_once_despite_sigkills(
                 )
             )
             events = Counter(
-                job.payload["package_id"]
-                for job in await session.scalars(select(Job).where(Job.kind == "package.event"))
-                if job.payload.get("status") == "EXPIRED"
+                await session.scalars(
+                    select(WebhookMessage.package_id).where(WebhookMessage.event == "EXPIRED")
+                )
             )
             expiry_jobs = Counter(
                 await session.scalars(select(Job.status).where(Job.kind == EXPIRE_JOB))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import signal
 from collections import Counter
@@ -15,8 +16,8 @@ from signflow.accounts.principal import Principal
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import Enterprise, Job, JobStatus, Package, User, WebhookMessage
-from signflow.outbox.enqueue import enqueue
 from signflow.webhooks.endpoints import create_endpoint
+from signflow.workflow.events import PackageEvent, write_package_event
 from tests.conftest import make_settings
 from tests.factories import make_tenant
 from tests.outbox.worker_process import pg_context, start_worker, stop_worker
@@ -51,13 +52,7 @@ async def test_every_notification_arrives_despite_sigkills(
         await session.flush()
         for _ in range(EVENTS_PER_PACKAGE):
             for package in packages:
-                enqueue(
-                    session,
-                    "package.event",
-                    {"package_id": package.id, "status": "NOTIFICATION"},
-                    ordering_key=f"package-events:{package.id}",
-                    enterprise_id=tenant.enterprise_id,
-                )
+                await write_package_event(session, package, PackageEvent.NOTIFICATION)
     expected = PACKAGES * EVENTS_PER_PACKAGE
     rng = random.Random(7)
     worker = start_worker(postgres_url, tmp_path / "var")
@@ -78,7 +73,14 @@ async def test_every_notification_arrives_despite_sigkills(
     context = AppContext.create(make_settings(postgres_url, tmp_path / "var"))
     try:
         async with transaction(context.sessions) as session:
-            stored_ids = set(await session.scalars(select(WebhookMessage.msg_id)))
+            stored = (
+                await session.execute(
+                    select(WebhookMessage.package_id, WebhookMessage.msg_id).order_by(
+                        WebhookMessage.id
+                    )
+                )
+            ).all()
+            stored_ids = {msg_id for _, msg_id in stored}
             unfinished = await session.scalar(
                 select(func.count())
                 .select_from(Job)
@@ -92,3 +94,13 @@ async def test_every_notification_arrives_despite_sigkills(
     assert unfinished == 0
     # Duplicates are allowed (at least once) and share their webhook-id by construction.
     assert sum(received.values()) >= expected
+    # Each package's notifications first arrived in the order they were written.
+    written: dict[int | None, list[str]] = {}
+    for package_id, msg_id in stored:
+        written.setdefault(package_id, []).append(msg_id)
+    first_arrivals: dict[int, list[str]] = {}
+    for request in receiver.requests:
+        arrived = first_arrivals.setdefault(int(json.loads(request.body)["package"]), [])
+        if request.headers["webhook-id"] not in arrived:
+            arrived.append(request.headers["webhook-id"])
+    assert first_arrivals == written

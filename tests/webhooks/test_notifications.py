@@ -1,4 +1,5 @@
-"""Package notifications end to end: outbox job → fan-out → signed delivery to a real receiver."""
+"""Package notifications end to end: the change writes its messages → the worker signs and
+delivers them to a real receiver."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from signflow.db import transaction, utcnow
 from signflow.models import Job, JobStatus, Package, Recipient, WebhookMessage
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.worker import Worker
+from signflow.workflow.events import DocumentEvent, PackageEvent, write_package_event
 from tests.factories import Tenant, bearer, create_package, upload_document
 from tests.pdf.builders import make_pdf
 from tests.webhooks.receiver import Receiver, Reply
@@ -48,13 +50,40 @@ async def package_with_document(
     return package_id, document_id
 
 
-async def emit(context: AppContext, package_id: int, status: str, **payload: object) -> None:
+async def emit(
+    context: AppContext,
+    package_id: int,
+    status: str,
+    *,
+    recipient_id: int | None = None,
+    message: str | None = None,
+    document_statuses: dict[int, str] | None = None,
+) -> None:
+    """A change's notification, written as the workflow writes it, in its transaction."""
+    async with transaction(context.sessions) as session:
+        package = await session.get_one(Package, package_id)
+        await write_package_event(
+            session,
+            package,
+            PackageEvent(status),
+            recipient=await session.get_one(Recipient, recipient_id) if recipient_id else None,
+            message=message,
+            document_statuses=(
+                {key: DocumentEvent(value) for key, value in document_statuses.items()}
+                if document_statuses is not None
+                else None
+            ),
+        )
+
+
+async def queue_event(context: AppContext, package_id: int, status: str) -> None:
+    """A package event as earlier versions queued it, for the worker to fan out."""
     async with transaction(context.sessions) as session:
         package = await session.get_one(Package, package_id)
         enqueue(
             session,
             "package.event",
-            {"package_id": package_id, "status": status, **payload},
+            {"package_id": package_id, "status": status},
             ordering_key=f"package-events:{package_id}",
             enterprise_id=package.enterprise_id,
         )
@@ -230,12 +259,12 @@ async def test_event_filters_and_one_message_per_endpoint(
     assert [d["status"] for d in json.loads(finish.body)["documents"]] == ["FINISH"]
 
 
-async def test_running_an_event_twice_notifies_once(
+async def test_a_queued_event_of_an_earlier_version_notifies_once(
     client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
 ):
-    package_id, _ = await package_with_document(client, admin, make_pdf())
+    package_id, document_id = await package_with_document(client, admin, make_pdf())
     await register(client, admin, receiver.url())
-    await emit(context, package_id, "CREATE")
+    await queue_event(context, package_id, "SIGNED_PACKAGE")
     worker = Worker(context)
     [event] = await worker.claim()
     # Running the handler again before its outcome is recorded writes nothing more.
@@ -245,9 +274,16 @@ async def test_running_an_event_twice_notifies_once(
     await worker.record(event, result)
     # As if the answer to the recording commit was lost: recording again does nothing.
     await worker.record(event, result)
-    assert await worker.finish_started() == 1
-    assert await Worker(context).run_until_idle() == 0
-    assert len(receiver.requests) == 1
+    # Its one delivery, and the evidence report those versions asked for here.
+    assert await worker.run_until_idle() == 2
+    [request] = receiver.requests
+    body = json.loads(request.body)
+    assert (body["status"], body["documents"][0]["code"]) == ("SIGNED_PACKAGE", str(document_id))
+    async with transaction(context.sessions) as session:
+        messages = list(await session.scalars(select(WebhookMessage)))
+        kinds = sorted(job.kind for job in await session.scalars(select(Job)))
+    assert [message.source_job_id for message in messages] == [event.id]
+    assert kinds == ["evidence.generate", "package.event", "webhook.deliver"]
 
 
 async def test_secret_rotation_signs_with_both_secrets(
@@ -364,7 +400,7 @@ async def test_reject_and_expired_bodies(
         context,
         package_id,
         "DOCUMENT_REJECT",
-        document_statuses={str(document_id): "REJECT"},
+        document_statuses={document_id: "REJECT"},
     )
     await emit(context, package_id, "EXPIRED")
     await Worker(context).run_until_idle()
@@ -400,24 +436,59 @@ async def test_an_endpoint_failing_for_five_days_is_disabled_and_admins_emailed(
     assert "admin@acme.test" in mail[0].read_text()
 
 
-async def test_a_new_notification_goes_out_when_its_fan_out_commits(
+async def test_a_notification_is_written_with_its_change_and_one_claim_sends_it(
     client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
 ):
     package_id, _ = await package_with_document(client, admin, make_pdf())
     await register(client, admin, receiver.url())
     await emit(context, package_id, "CREATE")
-    worker = Worker(context)
-    # One claim (the event): its delivery was written claimed and started on commit.
-    assert await worker.run_once() == 2
-    assert len(receiver.requests) == 1
     async with transaction(context.sessions) as session:
-        kinds = {job.kind: job for job in await session.scalars(select(Job))}
-    delivery = kinds["webhook.deliver"]
-    assert (delivery.status, delivery.attempts, delivery.lease_expires_at) == (
-        JobStatus.DONE,
-        1,
-        None,
-    )
+        [message] = await session.scalars(select(WebhookMessage))
+        [delivery] = await session.scalars(select(Job))
+    assert (message.status, message.event) == ("pending", "CREATE")
+    assert (delivery.kind, delivery.payload) == ("webhook.deliver", {"msg_id": message.msg_id})
+    assert await Worker(context).run_once() == 1
+    [request] = receiver.requests
+    assert request.headers["webhook-id"] == message.msg_id
+
+
+async def test_a_rolled_back_change_writes_no_notification(
+    client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
+):
+    package_id, _ = await package_with_document(client, admin, make_pdf())
+    await register(client, admin, receiver.url())
+    with pytest.raises(RuntimeError, match="the change failed"):
+        async with transaction(context.sessions) as session:
+            package = await session.get_one(Package, package_id)
+            await write_package_event(session, package, PackageEvent.CREATE)
+            raise RuntimeError("the change failed")
+    async with transaction(context.sessions) as session:
+        assert list(await session.scalars(select(WebhookMessage))) == []
+        assert list(await session.scalars(select(Job))) == []
+    assert await Worker(context).run_until_idle() == 0
+    assert receiver.requests == []
+
+
+async def test_an_endpoint_deleted_while_a_change_notifies_it_waits_for_that_change(
+    client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
+):
+    package_id, _ = await package_with_document(client, admin, make_pdf())
+    endpoint = await register(client, admin, receiver.url())
+    async with transaction(context.sessions) as session:
+        package = await session.get_one(Package, package_id)
+        # Its message is inserted at commit, after the delete below has started.
+        await write_package_event(session, package, PackageEvent.CREATE)
+        deleting = asyncio.create_task(
+            client.delete(f"/v3/webhooks/{endpoint['id']}", headers=admin)
+        )
+        await asyncio.sleep(0.3)
+        # Without the change's lock on the endpoint, the delete would commit first and
+        # the change would fail on its message's foreign key.
+        assert not deleting.done()
+    deleted = await deleting
+    assert deleted.status_code == 200, deleted.text
+    async with transaction(context.sessions) as session:
+        assert list(await session.scalars(select(WebhookMessage))) == []
 
 
 async def test_a_notification_waits_behind_an_earlier_one_of_its_endpoint_and_package(
@@ -428,11 +499,11 @@ async def test_a_notification_waits_behind_an_earlier_one_of_its_endpoint_and_pa
     receiver.replies["/hook"] = Reply(500)
     await emit(context, package_id, "CREATE")
     worker = Worker(context)
-    assert await worker.run_once() == 2  # the fan-out, and its delivery that failed
+    assert await worker.run_once() == 1  # the delivery, which failed
     receiver.replies["/hook"] = Reply(200)
     await emit(context, package_id, "DOCUMENT_REJECT")
-    # The first delivery waits for its retry: the second is written waiting, not started.
-    assert await worker.run_once() == 1
+    # The first delivery waits for its retry, and the second waits behind it.
+    assert await worker.run_once() == 0
     assert len(receiver.requests) == 1
     async with transaction(context.sessions) as session:
         await session.execute(

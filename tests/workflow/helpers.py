@@ -4,8 +4,10 @@ history lookups."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from reportlab.lib.pagesizes import A4
@@ -14,7 +16,9 @@ from sqlalchemy import select
 
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import HistoryEntry, Job, Package, Recipient
+from signflow.models import HistoryEntry, Job, Package, Recipient, WebhookEndpoint, WebhookMessage
+from signflow.sealing import seal
+from signflow.webhooks.endpoints import SECRET_PURPOSE
 from tests.factories import Tenant, add_user, bearer, create_package, upload_document
 
 
@@ -48,6 +52,7 @@ class People:
         self.headers[self.tenant.user_email] = await bearer(
             self.client, self.tenant, self.tenant.user_email
         )
+        await listen(self.context, self.tenant.enterprise_id)
         for name in names:
             await self.add(name)
         return self
@@ -137,16 +142,43 @@ async def jobs(context: AppContext, kind: str | None = None) -> list[Job]:
         return list(await session.scalars(query))
 
 
-async def package_events(context: AppContext, package_id: int) -> list[dict[str, object]]:
-    return [
-        job.payload
-        for job in await jobs(context, "package.event")
-        if job.payload["package_id"] == package_id
-    ]
+# Loopback, so never reached: the tests read the messages written for it.
+LISTENER_URL = "https://127.0.0.1/package-events"
+
+
+async def listen(context: AppContext, enterprise_id: int) -> None:
+    """A webhook endpoint for the enterprise, so that its package notifications are
+    written (they are written only for endpoints that listen)."""
+    async with transaction(context.sessions) as session:
+        session.add(
+            WebhookEndpoint(
+                enterprise_id=enterprise_id,
+                url=LISTENER_URL,
+                secret_encrypted=seal(
+                    b"whsec_dGVzdA==", context.settings.effective_secret_key, SECRET_PURPOSE
+                ),
+            )
+        )
+
+
+async def package_events(context: AppContext, package_id: int) -> list[dict[str, Any]]:
+    """The notification bodies written for the package, in order (see `listen`)."""
+    async with transaction(context.sessions) as session:
+        bodies = await session.scalars(
+            select(WebhookMessage.body)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
+            .where(WebhookMessage.package_id == package_id, WebhookEndpoint.url == LISTENER_URL)
+            .order_by(WebhookMessage.id)
+        )
+        return [json.loads(body) for body in bodies]
 
 
 async def event_statuses(context: AppContext, package_id: int) -> list[object]:
     return [event["status"] for event in await package_events(context, package_id)]
+
+
+def document_statuses(event: dict[str, Any]) -> dict[str, str]:
+    return {document["code"]: document["status"] for document in event["documents"]}
 
 
 async def history_actions(context: AppContext, package_id: int) -> list[str]:

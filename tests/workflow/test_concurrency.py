@@ -17,7 +17,7 @@ from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, verify_chain
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import Enterprise, HistoryEntry, Job, Package, Recipient, User
+from signflow.models import Enterprise, HistoryEntry, Job, Package, Recipient, User, WebhookMessage
 from signflow.workflow.actions import complete_workflow, finish_processing
 from tests.factories import Tenant
 from tests.workflow.helpers import People, add_users, new_package, share
@@ -87,13 +87,13 @@ async def test_racing_finishes_complete_once(
                 )
             )
             assert processes == ["SIGNED" if ana_won else "SKIPPED", "SIGNED"]
-            events = [
-                job.payload["status"]
-                for job in await session.scalars(
-                    select(Job).where(Job.kind == "package.event").order_by(Job.id)
+            events = list(
+                await session.scalars(
+                    select(WebhookMessage.event)
+                    .where(WebhookMessage.package_id == package_id)
+                    .order_by(WebhookMessage.id)
                 )
-                if job.payload["package_id"] == package_id
-            ]
+            )
             assert events.count("SIGNED_PACKAGE") == 1, events
             assert events.count("NOTIFICATION") == (2 if ana_won else 1), events
             completions = await session.scalar(

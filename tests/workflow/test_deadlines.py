@@ -16,10 +16,12 @@ from tests.workflow.helpers import (
     People,
     act,
     add_users,
+    document_statuses,
     event_statuses,
     history_actions,
     jobs,
     new_package,
+    package_events,
     recipient_ids,
     share,
     statuses,
@@ -66,8 +68,8 @@ async def test_a_package_past_its_deadline_expires(
     await Worker(context).run_until_idle()
     assert await statuses(people, package_id) == ("EXPIRED", ["IN_PROGRESS"])
     assert await event_statuses(context, package_id) == ["CREATE", "EXPIRED"]
-    events = [j.payload for j in await jobs(context, "package.event")]
-    assert events[-1]["document_statuses"] == {str(documents[0]): "EXPIRED"}
+    events = await package_events(context, package_id)
+    assert document_statuses(events[-1]) == {str(documents[0]): "EXPIRED"}
     assert (await history_actions(context, package_id))[-1] == "PACKAGE_EXPIRED"
     assert (await act(people, "ana", package_id, "finish")).status_code == 403
     listed = (await client.get("/v3/packages/EXPIRED/1/10", headers=people.owner)).json()

@@ -25,11 +25,11 @@ from signflow.audit.history import verify_chain
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.migrate import migrate
-from signflow.models import Document, Field, HistoryEntry, Job, Package, Recipient
+from signflow.models import Document, Field, HistoryEntry, Package, Recipient, WebhookMessage
 from signflow.workflow.deadlines import expire_package
 from tests.conftest import make_settings
 from tests.factories import Tenant, add_user, bearer, create_package, make_tenant, upload_document
-from tests.workflow.helpers import make_pdf
+from tests.workflow.helpers import listen, make_pdf
 
 T = TypeVar("T")
 NAMES = ("ana", "ben", "rita")
@@ -60,6 +60,7 @@ async def make_env(runner: asyncio.Runner, data_dir: Path) -> Env:
         base_url="http://testserver",
     )
     tenant = await make_tenant(context, "Acme")
+    await listen(context, tenant.enterprise_id)
     headers = {"owner": await bearer(client, tenant, tenant.user_email)}
     for name in NAMES:
         await add_user(context, tenant, f"{name}@acme.test", name.title())
@@ -228,11 +229,13 @@ class WorkflowMachine(RuleBasedStateMachine):
                     select(Recipient).where(Recipient.package_id == self.package_id)
                 )
             )
-            events = [
-                job.payload["status"]
-                for job in await session.scalars(select(Job).where(Job.kind == "package.event"))
-                if job.payload["package_id"] == self.package_id
-            ]
+            events = list(
+                await session.scalars(
+                    select(WebhookMessage.event)
+                    .where(WebhookMessage.package_id == self.package_id)
+                    .order_by(WebhookMessage.id)
+                )
+            )
             actions = list(
                 await session.scalars(
                     select(HistoryEntry.action)

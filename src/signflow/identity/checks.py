@@ -250,7 +250,9 @@ async def block_recipient(
         actor,
         {"order": recipient.position, "reason": reason, "process_status_before": previous},
     )
-    write_package_event(session, package, PackageEvent.BLOCKED, recipient=recipient, message=reason)
+    await write_package_event(
+        session, package, PackageEvent.BLOCKED, recipient=recipient, message=reason
+    )
 
 
 def _password_matches(recipient: Recipient, password: str) -> bool:

@@ -40,7 +40,7 @@ from signflow.db import statements, transaction, utcnow
 from signflow.models import Job, JobStatus
 from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import run_deferred
-from signflow.outbox.enqueue import CLAIMER, JOBS_CHANNEL, STARTED_ON_COMMIT, Claimer, Runner
+from signflow.outbox.enqueue import JOBS_CHANNEL
 from signflow.outbox.handlers import Failed, Finish, Outcome, Result, RetryAt, handler_for
 from signflow.outbox.recording import record_outcomes, still_claimed
 
@@ -108,8 +108,8 @@ class Worker:
         # The jobs this worker runs now, with their ids.
         self._running: dict[asyncio.Task[None], int] = {}
 
-    def _start(self, job: Job, run: Runner | None = None) -> None:
-        task = asyncio.create_task(self._run_and_record(job, run))
+    def _start(self, job: Job) -> None:
+        task = asyncio.create_task(self._run_and_record(job))
         self._running[task] = job.id
         task.add_done_callback(lambda done: self._running.pop(done, None))
 
@@ -127,15 +127,11 @@ class Worker:
             )
             return sorted(claimed, key=lambda job: job.id)
 
-    async def run_job(self, job: Job, run: Runner | None = None) -> Result:
-        """Run `job` by its kind's handler, or by `run` for a job started on commit."""
+    async def run_job(self, job: Job) -> Result:
         handler = handler_for(job.kind)
-        if handler is None and run is None:
+        if handler is None:
             return Failed(f"no handler for job kind {job.kind!r}")
         try:
-            if run is not None:
-                return await run(job)
-            assert handler is not None
             return await handler(self.context, job)
         except Exception as exc:  # a job's failure must not stop the worker
             logger.exception("job %s (%s) raised", job.id, job.kind)
@@ -152,7 +148,6 @@ class Worker:
         try:
             async with transaction(self.context.sessions) as session:
                 await self._write_outcomes(session, finished)
-            self._start_committed(session)
             return [None] * len(finished)
         except Exception:
             logger.warning(
@@ -178,7 +173,6 @@ class Worker:
                 if not await still_claimed(session, job):
                     return
                 await self._write_outcomes(session, [(job, result)])
-            self._start_committed(session)
         except Exception as exc:
             if not isinstance(result, Finish):
                 raise
@@ -190,18 +184,12 @@ class Worker:
     async def _write_outcomes(
         self, session: AsyncSession, finished: Sequence[tuple[Job, Result]]
     ) -> None:
-        session.info[CLAIMER] = Claimer(self.worker_id, utcnow() + self.lease)
         outcomes = [
             (job, await result.write(session) if isinstance(result, Finish) else result)
             for job, result in finished
         ]
         await run_deferred(session)
         await record_outcomes(session, outcomes)
-
-    def _start_committed(self, session: AsyncSession) -> None:
-        """Start the jobs the round's writes created claimed by this worker."""
-        for job, run in session.info.pop(STARTED_ON_COMMIT, []):
-            self._start(job, run)
 
     async def run_once(self) -> int:
         jobs = await self.claim()
@@ -210,16 +198,7 @@ class Worker:
         results = await asyncio.gather(*(self.run_job(job) for job in jobs))
         finished = zip(jobs, results, strict=True)
         await asyncio.gather(*(self.record(job, result) for job, result in finished))
-        return len(jobs) + await self.finish_started()
-
-    async def finish_started(self) -> int:
-        """Wait for the jobs that recorded writes started on commit (the deliveries of a
-        fan-out) and for any they started; how many there were."""
-        started = 0
-        while self._running:
-            started += len(self._running)
-            await asyncio.wait(list(self._running))
-        return started
+        return len(jobs)
 
     async def run_until_idle(self, max_rounds: int = 100) -> int:
         """Run every job due now (tests, and `signflow worker --once`)."""
@@ -231,8 +210,8 @@ class Worker:
                 break
         return total
 
-    async def _run_and_record(self, job: Job, run: Runner | None = None) -> None:
-        outcome = await self.run_job(job, run)
+    async def _run_and_record(self, job: Job) -> None:
+        outcome = await self.run_job(job)
         # The database may be away when the handler ends (a restart, a failover): keep
         # trying while the claim is ours, so that the job is recorded, or retried on its
         # schedule, once the database is back, not only when its lease has run out.

@@ -230,16 +230,17 @@ async def decline_for(
             "workflow_status": package.status,
         },
     )
-    write_package_event(
+    await write_package_event(
         session,
         package,
         PackageEvent.DOCUMENT_REJECT,
+        documents=documents,
         document_statuses={
             d.id: DocumentEvent.REJECT if d.id in declined else DocumentEvent.CREATE
             for d in documents
         },
     )
-    write_package_event(
+    await write_package_event(
         session, package, PackageEvent.REJECTED, recipient=recipient, message=reason
     )
     email_declined(session, package, recipient)
@@ -289,7 +290,7 @@ async def finish_processing(
         actor,
         {"order": recipient.position, "process_status": done},
     )
-    write_package_event(session, package, PackageEvent.NOTIFICATION, recipient=recipient)
+    await write_package_event(session, package, PackageEvent.NOTIFICATION, recipient=recipient)
     await advance(session, package, actor)
 
 

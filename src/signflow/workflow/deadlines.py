@@ -126,10 +126,11 @@ async def expire_package(
         {"expired_at": _stamp(package.expires_at), "workflow_status": WorkflowStatus.EXPIRED.value},
     )
     documents = await package_documents(session, package.id)
-    write_package_event(
+    await write_package_event(
         session,
         package,
         PackageEvent.EXPIRED,
+        documents=documents,
         document_statuses=all_documents(documents, DocumentEvent.EXPIRED),
     )
     # Imported here: steps schedules reminders from this module.

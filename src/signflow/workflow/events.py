@@ -1,22 +1,23 @@
-"""The notifications a state change writes: one `package.event` job each, and emails.
+"""The notifications a state change writes: webhook messages, and email jobs.
 
 Every package notification goes through `write_package_event`, in the
 transaction of the change that causes it, so a rolled-back change sends
-nothing and each change sends exactly one. The webhook fan-out and the
-mailer are the handlers of these job kinds (not here).
+nothing and each change sends exactly one. The worker delivers the messages
+(`webhooks.delivery`) and runs the mailer's jobs (`notify.jobs`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signflow.models import Document, Job, Package, Recipient
+from signflow.context import settings_of
+from signflow.models import Document, Package, Recipient
 from signflow.outbox.enqueue import enqueue
+from signflow.webhooks.fanout import write_messages
 
-PACKAGE_EVENT = "package.event"
 EMAIL_TURN_OPENED = "email.turn_opened"
 EMAIL_PACKAGE_COMPLETED = "email.package_completed"
 EMAIL_DECLINED = "email.declined"
@@ -44,32 +45,32 @@ def all_documents(documents: Iterable[Document], status: DocumentEvent) -> dict[
     return {document.id: status for document in documents}
 
 
-def write_package_event(
+async def write_package_event(
     session: AsyncSession,
     package: Package,
     status: PackageEvent,
     *,
     recipient: Recipient | None = None,
     message: str | None = None,
+    documents: Sequence[Document] | None = None,
     document_statuses: Mapping[int, DocumentEvent] | None = None,
-) -> Job:
-    """The one way a package notification is written. Keys that do not apply are absent."""
-    payload: dict[str, object] = {"package_id": package.id, "status": status.value}
-    if recipient is not None:
-        payload["recipient_id"] = recipient.id
-    if message is not None:
-        payload["message"] = message
-    if document_statuses is not None:
-        payload["document_statuses"] = {
-            str(document_id): state.value for document_id, state in document_statuses.items()
-        }
-    return enqueue(
+) -> None:
+    """The one way a package notification is written: each listening endpoint's message,
+    built now from what the change left. Keys that do not apply are absent. `documents`
+    are the package's, in order, when the caller has them already."""
+    await write_messages(
         session,
-        PACKAGE_EVENT,
-        payload,
-        # Notifications of one package are handled in the order of its changes.
-        ordering_key=f"package-events:{package.id}",
-        enterprise_id=package.enterprise_id,
+        settings_of(session),
+        package,
+        status.value,
+        documents=documents,
+        recipient=recipient,
+        message=message,
+        document_statuses=(
+            {str(document_id): state.value for document_id, state in document_statuses.items()}
+            if document_statuses is not None
+            else None
+        ),
     )
 
 

@@ -96,10 +96,11 @@ async def _start(
         actor,
         {"workflow_type": package.workflow_type, "documents": [d.id for d in documents]},
     )
-    write_package_event(
+    await write_package_event(
         session,
         package,
         PackageEvent.CREATE,
+        documents=documents,
         document_statuses=all_documents(documents, DocumentEvent.CREATE),
     )
     schedule_expiry(session, package)

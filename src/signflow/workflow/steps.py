@@ -17,6 +17,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.audit.evidence import EVIDENCE_JOB
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.models import (
@@ -27,6 +28,7 @@ from signflow.models import (
     WorkflowStatus,
     WorkflowType,
 )
+from signflow.outbox.enqueue import enqueue
 from signflow.workflow.common import (
     compare_and_set_status,
     package_documents,
@@ -122,12 +124,14 @@ async def complete_package(
         {"workflow_status": WorkflowStatus.COMPLETED.value, "skipped_orders": skipped},
     )
     documents = await package_documents(session, package.id)
-    write_package_event(
+    await write_package_event(
         session,
         package,
         PackageEvent.SIGNED_PACKAGE,
+        documents=documents,
         document_statuses=all_documents(documents, DocumentEvent.FINISH),
     )
+    enqueue(session, EVIDENCE_JOB, {"package_id": package.id})
     email_package_completed(session, package)
     await settle_parent(session, package, actor)
     return True

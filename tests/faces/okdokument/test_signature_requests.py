@@ -24,7 +24,7 @@ from signflow.signature_requests.service import (
 from signflow.workflow.sign import SignatureRequest as FieldSignature
 from tests.factories import Tenant, bearer
 from tests.webhooks.receiver import Receiver, Reply
-from tests.workflow.helpers import event_statuses, make_pdf
+from tests.workflow.helpers import event_statuses, listen, make_pdf
 
 SEED_ID = "1d58a59e-e8f7-4d07-bb99-d3fa39cb58a8"
 SEED_BAD_ID = "32f8628d-6658-443d-a2a0-f59d9d3752d222"
@@ -189,6 +189,7 @@ async def test_bad_create_bodies_are_400(
 async def test_submit_sends_info_redirects_and_signs(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant, receiver: Receiver
 ):
+    await listen(context, tenant.enterprise_id)
     created = await create(
         client,
         tenant,

@@ -15,6 +15,7 @@ from tests.workflow.helpers import (
     People,
     act,
     add_users,
+    document_statuses,
     event_statuses,
     history_actions,
     inbox,
@@ -55,17 +56,14 @@ async def test_decline_ends_the_package_with_two_notifications(
     ids = await recipient_ids(context, package_id)
     events = await package_events(context, package_id)
     assert [e["status"] for e in events] == ["CREATE", "DOCUMENT_REJECT", "REJECTED"]
-    assert events[1]["document_statuses"] == {
+    assert document_statuses(events[1]) == {
         str(documents[0]): "CREATE",
         str(documents[1]): "REJECT",
     }
-    assert "recipient_id" not in events[1]
-    assert events[2] == {
-        "package_id": package_id,
-        "status": "REJECTED",
-        "recipient_id": ids["ana"],
-        "message": "Wrong rent",
-    }
+    assert "signer" not in events[1]
+    assert events[2]["status"] == "REJECTED"
+    assert events[2]["signer"]["email"] == people.email("ana")
+    assert events[2]["message"] == "Wrong rent"
     declined = [j.payload for j in await jobs(context, "email.declined")]
     assert declined == [{"package_id": package_id, "recipient_id": ids["ana"]}]
     # Nothing more can happen to a declined package.
@@ -147,7 +145,7 @@ async def test_complete_terminates_and_skips_who_has_not_acted(
     assert package_id in await inbox(people, "ana")
     events = await package_events(context, package_id)
     assert [e["status"] for e in events] == ["CREATE", "NOTIFICATION", "SIGNED_PACKAGE"]
-    assert events[-1]["document_statuses"] == {str(documents[0]): "FINISH"}
+    assert document_statuses(events[-1]) == {str(documents[0]): "FINISH"}
     actions = await history_actions(context, package_id)
     assert actions[-1] == "WORKFLOW_TERMINATED"
     # Terminating twice is harmless and sends nothing more.

@@ -10,6 +10,7 @@ from tests.workflow.helpers import (
     People,
     act,
     add_users,
+    document_statuses,
     event_statuses,
     history_actions,
     inbox,
@@ -92,10 +93,11 @@ async def test_serial_walk_with_every_role(
         "SIGNED_PACKAGE",
     ]
     events = await package_events(context, package_id)
-    assert events[0]["document_statuses"] == {str(documents[0]): "CREATE"}
-    assert [e.get("recipient_id") for e in events[1:4]] == [ids["rita"], ids["sam"], ids["eddie"]]
-    assert events[4]["document_statuses"] == {str(documents[0]): "FINISH"}
-    assert "recipient_id" not in events[4]
+    assert document_statuses(events[0]) == {str(documents[0]): "CREATE"}
+    signers = [e["signer"]["email"] for e in events[1:4]]
+    assert signers == [people.email("rita"), people.email("sam"), people.email("eddie")]
+    assert document_statuses(events[4]) == {str(documents[0]): "FINISH"}
+    assert "signer" not in events[4]
     completed = [j.payload for j in await jobs(context, "email.package_completed")]
     assert completed == [{"package_id": package_id}]
     actions = await history_actions(context, package_id)
