@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from sqlalchemy import (
@@ -26,6 +27,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
+
+from signflow import sqlite_gate
+from signflow.sqlite_gate import WriteGate
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -98,8 +102,11 @@ def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> Asy
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         # aiosqlite's default deferred BEGIN lets two writers deadlock on upgrade;
-        # BEGIN IMMEDIATE serialises writers up front, as SQLite intends.
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        # BEGIN IMMEDIATE serialises writers up front, as SQLite intends. The writers of
+        # this process wait for their turn in line, not in SQLite's busy handler.
+        gate = WriteGate()
+        sqlite_gate.install(engine.sync_engine, gate)
+        event.listen(engine.sync_engine, "begin", partial(_begin_immediate, gate))
     else:
         engine = create_async_engine(
             url, echo=echo, pool_size=POOL_SIZE, max_overflow=0, pool_pre_ping=pre_ping
@@ -113,9 +120,12 @@ def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> Asy
 READ_ONLY = "signflow_read_only"
 
 
-def _begin_immediate(conn: Any) -> None:
-    read_only = conn.get_execution_options().get(READ_ONLY, False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+def _begin_immediate(gate: WriteGate, conn: Any) -> None:
+    if conn.get_execution_options().get(READ_ONLY, False):
+        conn.exec_driver_sql("BEGIN")
+        return
+    gate.enter(conn.connection._connection_record)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class WriteInReadOnlyTransaction(RuntimeError):
