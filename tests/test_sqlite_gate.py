@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,16 @@ async def _write(sessions: async_sessionmaker[AsyncSession], writer: int) -> Non
         await session.execute(text("INSERT INTO log VALUES (:w, 2)"), {"w": writer})
 
 
+async def _hold_the_lock(
+    sessions: async_sessionmaker[AsyncSession], holding: asyncio.Event, release: asyncio.Event
+) -> None:
+    """Writer 0: writes, says so, and keeps its transaction open until released."""
+    async with transaction(sessions) as session:
+        await session.execute(text("INSERT INTO log VALUES (0, 1)"))
+        holding.set()
+        await release.wait()
+
+
 async def test_concurrent_writers_take_turns(sessions: async_sessionmaker[AsyncSession]):
     await asyncio.gather(*(_write(sessions, writer) for writer in range(12)))
     async with read_transaction(sessions) as session:
@@ -56,13 +67,7 @@ async def test_concurrent_writers_take_turns(sessions: async_sessionmaker[AsyncS
 
 async def test_a_reader_does_not_wait_for_the_writer(sessions: async_sessionmaker[AsyncSession]):
     holding, release = asyncio.Event(), asyncio.Event()
-
-    async def long_writer() -> None:
-        async with transaction(sessions) as session:
-            await session.execute(text("INSERT INTO log VALUES (0, 1)"))
-            holding.set()
-            await release.wait()
-
+    long_writer = partial(_hold_the_lock, sessions, holding, release)
     writer = asyncio.create_task(long_writer())
     await holding.wait()
     async with asyncio.timeout(2):
@@ -94,13 +99,7 @@ async def test_a_writer_cancelled_while_waiting_leaves_the_line_working(
     sessions: async_sessionmaker[AsyncSession],
 ):
     holding, release = asyncio.Event(), asyncio.Event()
-
-    async def long_writer() -> None:
-        async with transaction(sessions) as session:
-            await session.execute(text("INSERT INTO log VALUES (0, 1)"))
-            holding.set()
-            await release.wait()
-
+    long_writer = partial(_hold_the_lock, sessions, holding, release)
     first = asyncio.create_task(long_writer())
     await holding.wait()
     waiting = asyncio.create_task(_write(sessions, 1))

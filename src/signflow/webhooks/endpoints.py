@@ -73,6 +73,18 @@ def deliver_ordering_key(endpoint_id: int, package_id: int | None) -> str:
     return f"webhook:{endpoint_id}:{package_id or 'none'}"
 
 
+def enqueue_delivery(session: AsyncSession, message: WebhookMessage, enterprise_id: int) -> None:
+    """A `webhook.deliver` job for `message`, after any earlier one of its endpoint and
+    package (their ordering key)."""
+    enqueue(
+        session,
+        DELIVER_JOB,
+        {"msg_id": message.msg_id},
+        ordering_key=deliver_ordering_key(message.endpoint_id, message.package_id),
+        enterprise_id=enterprise_id,
+    )
+
+
 async def create_endpoint(
     session: AsyncSession,
     settings: Settings,
@@ -208,13 +220,7 @@ async def redeliver(
     if message is None:
         raise NotFound("Webhook delivery not found")
     message.status = "pending"
-    enqueue(
-        session,
-        DELIVER_JOB,
-        {"msg_id": message.msg_id},
-        ordering_key=deliver_ordering_key(endpoint.id, message.package_id),
-        enterprise_id=endpoint.enterprise_id,
-    )
+    enqueue_delivery(session, message, endpoint.enterprise_id)
     return message
 
 
@@ -231,11 +237,5 @@ async def send_test_event(
     )
     session.add(message)
     await session.flush()
-    enqueue(
-        session,
-        DELIVER_JOB,
-        {"msg_id": message.msg_id},
-        ordering_key=deliver_ordering_key(endpoint.id, None),
-        enterprise_id=endpoint.enterprise_id,
-    )
+    enqueue_delivery(session, message, endpoint.enterprise_id)
     return message

@@ -25,7 +25,7 @@ from signflow.db import utcnow
 from signflow.models import Document, Job, Package, Recipient, WebhookEndpoint, WebhookMessage
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, job_handler
-from signflow.webhooks.endpoints import DELIVER_JOB, deliver_ordering_key, new_message_id
+from signflow.webhooks.endpoints import enqueue_delivery, new_message_id
 from signflow.webhooks.payloads import needs_documents, package_event_body
 
 
@@ -82,13 +82,7 @@ async def write_messages(
             created_at=now,
         )
         session.add(written)
-        enqueue(
-            session,
-            DELIVER_JOB,
-            {"msg_id": written.msg_id},
-            ordering_key=deliver_ordering_key(endpoint.id, package.id),
-            enterprise_id=package.enterprise_id,
-        )
+        enqueue_delivery(session, written, package.enterprise_id)
         messages.append(written)
     return messages
 
