@@ -54,7 +54,9 @@ class Env:
 async def make_env(runner: asyncio.Runner, data_dir: Path) -> Env:
     url = f"sqlite+aiosqlite:///{data_dir / 'machine.db'}"
     await migrate(url)
-    context = AppContext.create(make_settings(url, data_dir / "var"))
+    # One enterprise makes every call of the whole run, faster than the per-enterprise
+    # rate limit allows (its own tests are in tests/accounts); the machine tests states.
+    context = AppContext.create(make_settings(url, data_dir / "var", enterprise_rate_per_second=0))
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=create_app(context=context), raise_app_exceptions=False),
         base_url="http://testserver",
