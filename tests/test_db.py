@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import asyncpg
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from signflow.context import AppContext
 from signflow.db import (
@@ -13,6 +17,7 @@ from signflow.db import (
     transaction,
 )
 from signflow.models import Enterprise
+from tests.conftest import make_settings
 from tests.factories import Tenant
 
 
@@ -81,3 +86,41 @@ async def test_statements_commit_each_statement_on_postgresql(
             select(Enterprise.name).where(Enterprise.id == tenant.enterprise_id)
         )
     assert name == "Renamed"
+
+
+async def test_a_read_only_transaction_takes_no_begin_on_postgresql(
+    context: AppContext, tenant: Tenant
+) -> None:
+    """At READ COMMITTED a transaction gives its reads no common snapshot: on PostgreSQL
+    a read-only one runs without BEGIN and COMMIT (each statement its own, so each has
+    its own `now()`, where a transaction has one throughout)."""
+    async with read_transaction(context.sessions) as session:
+        first = await session.scalar(text("SELECT CURRENT_TIMESTAMP"))
+        await asyncio.sleep(0.05)
+        second = await session.scalar(text("SELECT CURRENT_TIMESTAMP"))
+        with pytest.raises(WriteInReadOnlyTransaction):
+            await session.execute(update(Enterprise).values(name="x"))
+    if context.engine.dialect.name == "postgresql":
+        assert first != second
+
+
+async def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The ping at checkout (one round trip) finds the dead connection, and the pool
+    hands out a new one: the caller never sees the drop."""
+    context = AppContext.create(make_settings(postgres_url, tmp_path))
+    try:
+        async with read_transaction(context.sessions) as session:
+            backend = await session.scalar(text("SELECT pg_backend_pid()"))
+        killer = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+        try:
+            assert await killer.fetchval("SELECT pg_terminate_backend($1)", backend)
+        finally:
+            await killer.close()
+        await asyncio.sleep(0.1)
+        async with read_transaction(context.sessions) as session:
+            replaced = await session.scalar(text("SELECT pg_backend_pid()"))
+        assert replaced != backend
+    finally:
+        await context.close()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.config import Settings
 from signflow.context import AppContext
-from signflow.db import READ_ONLY
+from signflow.db import read_only_options
 from signflow.errors import KeepsChanges, PayloadTooLarge
 from signflow.storage import BlobStore
 from signflow.storage.spool import SpooledFile, spool
@@ -83,10 +83,12 @@ def client_address(request: Request) -> str | None:
 
 
 async def read_only_transaction(request: Request) -> None:
-    """Declares the request's transaction read-only, before anything touches the database:
-    on SQLite it then begins DEFERRED and takes no write lock, so reads run side by side
-    (under WAL, readers never wait for the writer). A write in it raises, on every database."""
-    await get_session(request).connection(execution_options={READ_ONLY: True})
+    """Declares the request's transaction read-only, before anything touches the database
+    (`db.read_only_options`): on SQLite it then takes no write lock, so reads run side by
+    side (under WAL, readers never wait for the writer); on PostgreSQL it runs without
+    BEGIN and COMMIT. A write in it raises, on every database."""
+    session = get_session(request)
+    await session.connection(execution_options=read_only_options(session))
     request.state.read_only = True
 
 
