@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import threading
 
 import httpx
 import pypdfium2 as pdfium
 import pytest
 from sqlalchemy import select
 
+from signflow.audit import evidence
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import Document, EnterpriseCa, EvidenceReport, HistoryEntry
+from signflow.models import Document, EnterpriseCa, EvidenceReport, HistoryEntry, Package
 from signflow.outbox.worker import Worker
+from signflow.pdf.evidence_report import EvidenceData, render_evidence_report
 from signflow.signing.verify import verify_pdf
 from tests.factories import Tenant, bearer, create_package, upload_document
 from tests.pdf.builders import make_pdf
@@ -132,3 +135,33 @@ async def test_completion_notifies_with_finished_documents(
         current = (await session.get_one(Document, document_id)).current_sha256
     assert download.status_code == 200
     assert hashlib.sha256(download.content).hexdigest() == current
+
+
+async def test_other_writes_go_on_while_the_report_is_rendered(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    context: AppContext,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """On SQLite a write transaction holds the database's one write lock: the report is
+    rendered between two short transactions, so nobody waits for the rendering."""
+    _, package_id, _ = await signed_and_completed(client, tenant)
+    rendering, may_finish = threading.Event(), threading.Event()
+
+    def slow_render(data: EvidenceData) -> bytes:
+        rendering.set()
+        assert may_finish.wait(10)
+        return render_evidence_report(data)
+
+    monkeypatch.setattr(evidence, "render_evidence_report", slow_render)
+    worker = asyncio.create_task(Worker(context).run_until_idle())
+    try:
+        assert await asyncio.to_thread(rendering.wait, 10)
+        async with asyncio.timeout(3), transaction(context.sessions) as session:
+            package = await session.get_one(Package, package_id)
+            package.name = "Renamed while the report renders"
+    finally:
+        may_finish.set()
+        await worker
+    async with transaction(context.sessions) as session:
+        assert await session.get(EvidenceReport, package_id) is not None

@@ -34,6 +34,7 @@ from signflow.pdf.evidence_report import (
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
 from signflow.signing.evidence import sign_evidence_report
 from signflow.signing.service import signer_cache
+from signflow.signing.signer import FastSigner
 
 EVIDENCE_JOB = "evidence.generate"
 NOT_COMPLETED = "The evidence report is available once the package is completed"
@@ -122,37 +123,68 @@ async def evidence_report(session: AsyncSession, context: AppContext, package: P
     stored = await session.get(EvidenceReport, package.id)
     if stored is not None:
         return await context.blobs.get(stored.sha256)
+    data, seal = await _report_inputs(session, context, package)
+    sealed = await _sealed_report(data, seal)
+    return await _store(session, context, package.id, package.history_head, sealed)
+
+
+async def _report_inputs(
+    session: AsyncSession, context: AppContext, package: Package
+) -> tuple[EvidenceData, FastSigner]:
     data = await gather_evidence(session, package)
     ca = await ensure_enterprise_ca(session, context.settings, package.enterprise_id)
     seal = await credential_for(
         session, context.settings, package.enterprise_id, CredentialKind.SEAL
     )
-    signer = signer_from(context.settings, signer_cache(context), seal, ca.record.cert_der)
+    return data, signer_from(context.settings, signer_cache(context), seal, ca.record.cert_der)
+
+
+async def _sealed_report(data: EvidenceData, seal: FastSigner) -> bytes:
     pdf = await asyncio.to_thread(render_evidence_report, data)
-    sealed = await asyncio.to_thread(sign_evidence_report, pdf, signer)
+    return await asyncio.to_thread(sign_evidence_report, pdf, seal)
+
+
+async def _store(
+    session: AsyncSession,
+    context: AppContext,
+    package_id: int,
+    history_head: str | None,
+    sealed: bytes,
+) -> bytes:
     sha256 = await context.blobs.put(sealed)
     insert = dialect_insert(session)
     await session.execute(
         insert(EvidenceReport)
         .values(
-            package_id=package.id,
+            package_id=package_id,
             sha256=sha256,
-            history_head=package.history_head,
+            history_head=history_head,
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["package_id"])
     )
-    stored = await session.get_one(EvidenceReport, package.id, populate_existing=True)
+    stored = await session.get_one(EvidenceReport, package_id, populate_existing=True)
     return await context.blobs.get(stored.sha256)
 
 
 @job_handler(EVIDENCE_JOB)
 async def generate_evidence_report(context: AppContext, job: Job) -> Outcome:
-    """Made right after completion, so the report exists before anyone asks for it."""
+    """Made right after completion, so the report exists before anyone asks for it. It is
+    rendered and sealed between two short transactions, not inside one: on SQLite a
+    write transaction holds the database's one write lock, and every other writer
+    would wait for the rendering."""
     async with transaction(context.sessions) as session:
         package = await session.get(Package, int(str(job.payload["package_id"])))
         if package is None:
             return Failed("the package no longer exists")
-        if package.status == WorkflowStatus.COMPLETED.value:
-            await evidence_report(session, context, package)
+        if (
+            package.status != WorkflowStatus.COMPLETED.value
+            or await session.get(EvidenceReport, package.id) is not None
+        ):
+            return Done()
+        data, seal = await _report_inputs(session, context, package)
+        package_id, history_head = package.id, package.history_head
+    sealed = await _sealed_report(data, seal)
+    async with transaction(context.sessions) as session:
+        await _store(session, context, package_id, history_head, sealed)
     return Done()
