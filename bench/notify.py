@@ -189,6 +189,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     rows = []
     for label, backend, separate in configs:
         with servers.instance(backend, separate_worker=separate) as app:
+            servers.wait_idle(app.procs, time.monotonic() + 60)
             result = run_async(_measure(app, warmup, events, burst))
         paced, base = result["paced"], result["baseline_direct_post"]
         row = {"config": label, **result}
