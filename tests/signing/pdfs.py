@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
@@ -16,6 +16,8 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
+
+from signflow.signing.signer import SignRequest
 
 MARKER = "Signflow signing test page"
 
@@ -136,3 +138,25 @@ def with_object_streams(pdf: bytes) -> bytes:
         src.write_bytes(pdf)
         subprocess.run(["qpdf", "--object-streams=generate", str(src), str(dst)], check=True)
         return dst.read_bytes()
+
+
+def hand_signature_png() -> bytes:
+    """A drawn signature: a navy stroke on a transparent background."""
+    img = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
+    ImageDraw.Draw(img).line([(10, 80), (80, 20), (150, 85), (290, 15)], fill="navy", width=8)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def visible_request() -> SignRequest:
+    """A visible signature with a drawn hand and non-ASCII texts."""
+    return SignRequest(
+        field_name="Visible",
+        page=1,
+        rect=(300.0, 80.0, 200.0, 70.0),
+        reason="Approved (CFO)",
+        location="Zürich",
+        signer_name="Zoë Example",
+        hand_signature_png=hand_signature_png(),
+    )

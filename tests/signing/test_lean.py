@@ -24,10 +24,10 @@ from tests.signing.pdfs import (
     hybrid_pdf,
     sized_pdf,
     text_pdf,
+    visible_request,
     with_object_streams,
 )
 from tests.signing.pki import Pki
-from tests.signing.test_signer import _hand_signature
 
 # Literal and hex strings with every escape, names with #xx, nested containers.
 _TRICKY_INFO = (
@@ -174,15 +174,7 @@ def _both_ways(signer: FastSigner, pdf: bytes, request: SignRequest) -> tuple[by
     return lean.signed(pdf, cms), stock.signed(pdf, signer._template.build(stock.digest(pdf)))
 
 
-_VISIBLE = SignRequest(
-    field_name="Visible",
-    page=1,
-    rect=(300.0, 80.0, 200.0, 70.0),
-    reason="Approved (CFO)",
-    location="Zürich",
-    signer_name="Zoë Example",
-    hand_signature_png=_hand_signature(),
-)
+_VISIBLE = visible_request()
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ import io
 
 import pypdfium2 as pdfium
 import pytest
-from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signflow.errors import BadRequest, Conflict
@@ -12,7 +11,14 @@ from signflow.signing.ca import KeyType
 from signflow.signing.signer import SignRequest, _pyhanko_update, write_update
 from signflow.signing.verify import verify_pdf, verify_pdf_async
 from tests.signing.checks import assert_everywhere_valid
-from tests.signing.pdfs import add_empty_signature_field, sized_pdf, text_pdf, with_object_streams
+from tests.signing.pdfs import (
+    add_empty_signature_field,
+    hand_signature_png,
+    sized_pdf,
+    text_pdf,
+    visible_request,
+    with_object_streams,
+)
 from tests.signing.pki import Pki
 
 
@@ -52,14 +58,6 @@ def test_fills_an_existing_empty_field(pki: Pki) -> None:
     assert [r.field_name for r in verify_pdf(signed, [pki.ca.cert])] == ["First", "Prepared"]
 
 
-def _hand_signature() -> bytes:
-    img = Image.new("RGBA", (300, 100), (255, 255, 255, 0))
-    ImageDraw.Draw(img).line([(10, 80), (80, 20), (150, 85), (290, 15)], fill="navy", width=8)
-    out = io.BytesIO()
-    img.save(out, "PNG")
-    return out.getvalue()
-
-
 def _ink(pdf: bytes, box: tuple[float, float, float, float]) -> int:
     """Non-white pixels in a box given in PDF points (x, y, w, h, bottom-left origin)."""
     scale = 2.0
@@ -86,7 +84,7 @@ def test_visible_appearance_is_drawn_in_its_rectangle(pki: Pki, kind: str) -> No
         field_name="Visible",
         rect=rect,
         reason="Approved",
-        hand_signature_png=_hand_signature() if kind == "signature" else None,
+        hand_signature_png=hand_signature_png() if kind == "signature" else None,
         kind=kind,  # type: ignore[arg-type]
     )
     unsigned = text_pdf()
@@ -121,15 +119,7 @@ async def test_sign_async_matches_sync(pki: Pki) -> None:
     "request_",
     [
         SignRequest(field_name="Sig1"),
-        SignRequest(
-            field_name="Visible",
-            page=1,
-            rect=(300.0, 80.0, 200.0, 70.0),
-            reason="Approved (CFO)",
-            location="Zürich",
-            signer_name="Zoë Example",
-            hand_signature_png=_hand_signature(),
-        ),
+        visible_request(),
         SignRequest(field_name="Certified", certify=2, lock_form_fields=True),
     ],
     ids=["invisible", "visible-non-ascii", "certify-lock"],

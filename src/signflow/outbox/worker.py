@@ -149,9 +149,11 @@ class Worker:
             async with transaction(self.context.sessions) as session:
                 await self._write_outcomes(session, finished)
             return [None] * len(finished)
-        except Exception:
+        except Exception:  # not swallowed: each job is recorded alone below, with its own error
             logger.warning(
-                "recording a round of %s jobs failed; recording each alone", len(finished)
+                "recording a round of %s jobs failed; recording each alone",
+                len(finished),
+                exc_info=True,
             )
         # One job's writes failed the shared transaction, or its commit's answer was lost:
         # each job alone, so that the others are recorded, only the failing one is retried,
