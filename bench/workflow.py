@@ -39,7 +39,7 @@ def signing_floor_ms(pdf: bytes, runs: int = 5) -> float:
     from signflow.signing.signer import FastSigner, SignRequest
 
     ca = create_ca(
-        "Bench CA", "Bench", PkiUrls.for_enterprise("https://b.test", 1), KeyType.RSA2048
+        "Bench CA", "Bench", PkiUrls.for_enterprise("https://b.test", "bench"), KeyType.RSA2048
     )
     signers = [
         FastSigner(cred.key, cred.cert, [ca.cert])

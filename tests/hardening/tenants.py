@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from signflow.context import AppContext
 from signflow.db import Base, transaction
-from signflow.models import HistoryEntry, Recipient
+from signflow.models import Enterprise, HistoryEntry, Recipient
 from signflow.packages.links import recipient_link
 from tests.factories import Tenant, bearer, upload_document
 from tests.workflow.helpers import make_pdf
@@ -41,6 +41,7 @@ class World:
     request_id: str = ""
     request_document_id: int = 0
     signer_link: str = ""
+    pki_key: str = ""
     # Strings that only this enterprise's data contains: none may appear in an answer
     # to the other enterprise.
     secrets: list[str] = field(default_factory=list)
@@ -80,6 +81,8 @@ async def build_world(
         app=await client_token(client, tenant),
         api={"x-api-key": tenant.api_key},
     )
+    async with transaction(context.sessions) as session:
+        world.pki_key = (await session.get_one(Enterprise, tenant.enterprise_id)).pki_key
     name, slug = tenant.name, world.slug
     signer_email, signer_name = f"signer@{slug}.test", f"{name} Outside Signer"
     world.secrets += [

@@ -189,8 +189,8 @@ BODY_IDS: list[tuple[str, str, Body]] = [
 NOT_TENANT_DATA = {
     # Each enterprise CA's certificate and CRL are public by design: validators fetch them
     # from the URL written in every signature. Checked below: nothing else is answered.
-    "/pki/{enterprise_id}/ca.crt",
-    "/pki/{enterprise_id}/crl",
+    "/pki/{pki_key}/ca.crt",
+    "/pki/{pki_key}/crl",
 }
 # The path value is itself the permission (a signed, purpose-bound token or an unguessable
 # request UUID): checked below with tokens of another purpose and forged ones.
@@ -248,6 +248,7 @@ def fill(path: str, victim: World) -> str:
         "status": "ALL",
         "records_per_page": 100,
         "enterprise_id": victim.tenant.enterprise_id,
+        "pki_key": victim.pki_key,
     }
     if path.startswith("/JSON/document"):
         values["document_id"] = victim.request_document_id
@@ -370,10 +371,13 @@ async def test_public_and_capability_routes_give_nothing_else(
     # The CA certificate and CRL are public; they name the enterprise (that is their job)
     # but carry nothing else: DER, not JSON, no package or user data.
     for suffix in ("ca.crt", "crl"):
-        response = await client.get(f"/pki/{globex.tenant.enterprise_id}/{suffix}")
+        response = await client.get(f"/pki/{globex.pki_key}/{suffix}")
         assert response.status_code in (200, 404)
         for secret in globex.secrets[1:]:
             assert secret.encode() not in response.content
+        # By its sequential id, nothing: the ids cannot be walked to list the tenants.
+        by_id = await client.get(f"/pki/{globex.tenant.enterprise_id}/{suffix}")
+        assert by_id.status_code == 404
     # A token of one purpose never opens another route, and forged ones open nothing.
     signer_token = globex.signer_link.rsplit("/", 1)[1]
     forged = signer_token[:-4] + ("AAAA" if not signer_token.endswith("AAAA") else "BBBB")

@@ -101,6 +101,7 @@ def real_ids(world: World, path: str) -> dict[str, object]:
         "key_id": world.key_id,
         "signature_request_id": world.request_id,
         "enterprise_id": world.tenant.enterprise_id,
+        "pki_key": world.pki_key,
     }
     if path.startswith("/JSON/document"):
         ids["document_id"] = world.request_document_id

@@ -15,7 +15,7 @@ from signflow.signing.ca import (
 )
 from signflow.signing.signer import FastSigner
 
-URLS = PkiUrls.for_enterprise("https://signflow.test", 7)
+URLS = PkiUrls.for_enterprise("https://signflow.test", "k7")
 
 
 @dataclass(frozen=True)

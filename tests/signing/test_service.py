@@ -17,6 +17,7 @@ from signflow.db import transaction
 from signflow.models import (
     Document,
     DocumentVersion,
+    Enterprise,
     Field,
     Package,
     Recipient,
@@ -124,7 +125,7 @@ async def test_two_signatures_validate_everywhere_and_in_the_api(
     pdf = (
         await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=owner)
     ).content
-    ca = await client.get(f"/pki/{(await tenant_id(context, package_id))}/ca.crt")
+    ca = await client.get(f"/pki/{(await pki_key_of(context, package_id))}/ca.crt")
     assert ca.status_code == 200
     assert ca.headers["content-type"] == "application/pkix-cert"
     root = x509.load_der_x509_certificate(ca.content)
@@ -223,20 +224,21 @@ async def test_the_crl_is_published(
 ):
     _, package_id, _ = prepared
     await sign(context, package_id, 1)
-    enterprise_id = await tenant_id(context, package_id)
-    response = await client.get(f"/pki/{enterprise_id}/crl")
+    pki_key = await pki_key_of(context, package_id)
+    response = await client.get(f"/pki/{pki_key}/crl")
     assert response.status_code == 200
     crl = x509.load_der_x509_crl(response.content)
-    ca = x509.load_der_x509_certificate((await client.get(f"/pki/{enterprise_id}/ca.crt")).content)
+    ca = x509.load_der_x509_certificate((await client.get(f"/pki/{pki_key}/ca.crt")).content)
     assert crl.is_signature_valid(ca.public_key())  # type: ignore[arg-type]
-    missing = await client.get("/pki/999999/ca.crt")
+    missing = await client.get("/pki/no-such-key/ca.crt")
     assert missing.status_code == 404
 
 
-async def tenant_id(context: AppContext, package_id: int) -> int:
+async def pki_key_of(context: AppContext, package_id: int) -> str:
     async with transaction(context.sessions) as session:
         package = await session.get_one(Package, package_id)
-        return package.enterprise_id
+        enterprise = await session.get_one(Enterprise, package.enterprise_id)
+        return enterprise.pki_key
 
 
 async def test_a_certified_document_still_takes_the_later_signatures(
@@ -260,8 +262,104 @@ async def test_a_certified_document_still_takes_the_later_signatures(
     pdf = (
         await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=owner)
     ).content
-    enterprise_id = await tenant_id(context, package_id)
-    root = x509.load_der_x509_certificate(
-        (await client.get(f"/pki/{enterprise_id}/ca.crt")).content
-    )
+    pki_key = await pki_key_of(context, package_id)
+    root = x509.load_der_x509_certificate((await client.get(f"/pki/{pki_key}/ca.crt")).content)
     await asyncio.to_thread(assert_everywhere_valid, pdf, root, count=2)
+
+
+def _pki_urls_of(certificate: x509.Certificate) -> tuple[str, str]:
+    crl_points = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    [point] = list(crl_points)
+    [crl_url] = point.full_name or []
+    access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
+    [issuers] = list(access.value)
+    return str(crl_url.value), str(issuers.access_location.value)
+
+
+def _signer_certificate(pdf: bytes) -> x509.Certificate:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    [signature] = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    return x509.load_der_x509_certificate(signature.signer_cert.dump())
+
+
+async def test_pki_urls_name_an_unguessable_key_and_ids_answer_404(
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    other_tenant: Tenant,
+    prepared: tuple[dict[str, str], int, int],
+):
+    owner, package_id, document_id = prepared
+    await sign(context, package_id, 1)
+    pdf = (
+        await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=owner)
+    ).content
+    pki_key = await pki_key_of(context, package_id)
+    assert len(pki_key) >= 22
+    assert str(tenant.enterprise_id) not in pki_key
+    # Every URL written into the signer's certificate (and the CA's) names the key.
+    crl_url, ca_url = _pki_urls_of(_signer_certificate(pdf))
+    assert (crl_url, ca_url) == (
+        f"http://testserver/pki/{pki_key}/crl",
+        f"http://testserver/pki/{pki_key}/ca.crt",
+    )
+    ca_answer = await client.get(ca_url)
+    assert ca_answer.status_code == 200
+    ca = x509.load_der_x509_certificate(ca_answer.content)
+    assert _pki_urls_of(ca) == (crl_url, ca_url)
+    crl_answer = await client.get(crl_url)
+    assert crl_answer.status_code == 200
+    assert x509.load_der_x509_crl(crl_answer.content).is_signature_valid(ca.public_key())  # type: ignore[arg-type]
+    # Counting ids finds nothing, for either enterprise, and the keys differ.
+    for enterprise_id in (tenant.enterprise_id, other_tenant.enterprise_id, 1, 2):
+        for suffix in ("ca.crt", "crl"):
+            answer = await client.get(f"/pki/{enterprise_id}/{suffix}")
+            assert answer.status_code == 404, (enterprise_id, suffix)
+    async with transaction(context.sessions) as session:
+        theirs = await session.get_one(Enterprise, other_tenant.enterprise_id)
+    assert theirs.pki_key != pki_key
+
+
+async def test_a_certificate_issued_under_the_numeric_urls_is_replaced(
+    client: httpx.AsyncClient, context: AppContext, prepared: tuple[dict[str, str], int, int]
+):
+    """Signer certificates issued before the key existed name /pki/{id}/..., which now
+    answers 404: the signer gets a new certificate naming the key on their next signature."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from signflow.models import CredentialKind
+    from signflow.signing.ca import PkiUrls, issue_signer_certificate
+    from signflow.signing.enterprise_keys import ensure_enterprise_ca
+    from signflow.signing.keys import encrypt_private_key
+
+    owner, package_id, document_id = prepared
+    settings = context.settings
+    async with transaction(context.sessions) as session:
+        package = await session.get_one(Package, package_id)
+        ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
+        numeric = PkiUrls.for_enterprise(settings.base_url, str(package.enterprise_id))
+        old = issue_signer_certificate(
+            type(ca.authority)(key=ca.authority.key, cert=ca.authority.cert, urls=numeric),
+            "Ana Ruiz",
+            "ana@example.com",
+        )
+        session.add(
+            SigningCredential(
+                enterprise_id=package.enterprise_id,
+                kind=CredentialKind.SIGNER.value,
+                email="ana@example.com",
+                serial_number=format(old.cert.serial_number, "x"),
+                cert_der=old.cert.public_bytes(Encoding.DER),
+                encrypted_key=encrypt_private_key(old.key, settings.effective_secret_key),
+                not_after=old.cert.not_valid_after_utc,
+            )
+        )
+    await sign(context, package_id, 1)
+    pdf = (
+        await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=owner)
+    ).content
+    used = _signer_certificate(pdf)
+    assert used.serial_number != old.cert.serial_number
+    pki_key = await pki_key_of(context, package_id)
+    assert _pki_urls_of(used)[0] == f"http://testserver/pki/{pki_key}/crl"

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signflow.db import Base, BigId, utcnow
+
+PKI_KEY_BYTES = 16
+
+
+def new_pki_key() -> str:
+    """A random public id (128 bits) naming the enterprise in its /pki URLs: unlike the
+    sequential id, it cannot be guessed, so the CA certificates of every tenant cannot be
+    walked (each one names its enterprise)."""
+    return secrets.token_urlsafe(PKI_KEY_BYTES)
 
 
 class Enterprise(Base):
@@ -15,3 +25,6 @@ class Enterprise(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    pki_key: Mapped[str] = mapped_column(
+        String(43), unique=True, index=True, default=new_pki_key
+    )

@@ -30,8 +30,9 @@ class PkiUrls:
     ca_issuers: str
 
     @classmethod
-    def for_enterprise(cls, base_url: str, enterprise_id: str | int) -> PkiUrls:
-        root = f"{base_url.rstrip('/')}/pki/{enterprise_id}"
+    def for_enterprise(cls, base_url: str, pki_key: str) -> PkiUrls:
+        """`pki_key` is the enterprise's random public key, never its sequential id."""
+        root = f"{base_url.rstrip('/')}/pki/{pki_key}"
         return cls(crl=f"{root}/crl", ca_issuers=f"{root}/ca.crt")
 
 

@@ -63,33 +63,35 @@ class SignerCache:
             self._signers.popitem(last=False)
 
 
-def pki_urls(settings: Settings, enterprise_id: int) -> PkiUrls:
-    return PkiUrls.for_enterprise(settings.base_url, enterprise_id)
+def pki_urls(settings: Settings, pki_key: str) -> PkiUrls:
+    """The enterprise's published CA certificate and CRL, named by its unguessable key."""
+    return PkiUrls.for_enterprise(settings.base_url, pki_key)
 
 
 async def ensure_enterprise_ca(
     session: AsyncSession, settings: Settings, enterprise_id: int
 ) -> LoadedCa:
     """The enterprise's CA, created on first need. Two racing creators: the first row wins."""
+    enterprise = await session.get_one(Enterprise, enterprise_id)
     record = await session.get(EnterpriseCa, enterprise_id)
     if record is None:
-        enterprise = await session.get_one(Enterprise, enterprise_id)
         key_type = KeyType(settings.ca_key_type)
         authority = create_ca(
             common_name=f"{enterprise.name} Signflow CA",
             organization=enterprise.name,
-            urls=pki_urls(settings, enterprise_id),
+            urls=pki_urls(settings, enterprise.pki_key),
             key_type=key_type,
         )
         await _store_ca(session, settings, enterprise_id, authority, key_type, imported=False)
         record = await session.get_one(EnterpriseCa, enterprise_id, populate_existing=True)
-    return load_ca(settings, record)
+    return load_ca(settings, record, enterprise.pki_key)
 
 
 async def import_enterprise_ca(
     session: AsyncSession, settings: Settings, enterprise_id: int, p12: bytes, password: str | None
 ) -> LoadedCa:
-    authority = import_ca(p12, password, pki_urls(settings, enterprise_id))
+    enterprise = await session.get_one(Enterprise, enterprise_id)
+    authority = import_ca(p12, password, pki_urls(settings, enterprise.pki_key))
     key_type = KeyType.RSA2048 if isinstance(authority.key, rsa.RSAPrivateKey) else KeyType.EC_P256
     record = await session.get(EnterpriseCa, enterprise_id)
     if record is not None:
@@ -104,7 +106,7 @@ async def import_enterprise_ca(
         imported=True,
     )
     record = await session.get_one(EnterpriseCa, enterprise_id, populate_existing=True)
-    return load_ca(settings, record)
+    return load_ca(settings, record, enterprise.pki_key)
 
 
 async def _store_ca(
@@ -131,11 +133,11 @@ async def _store_ca(
     )
 
 
-def load_ca(settings: Settings, record: EnterpriseCa) -> LoadedCa:
+def load_ca(settings: Settings, record: EnterpriseCa, pki_key: str) -> LoadedCa:
     authority = CertificateAuthority(
         key=decrypt_private_key(record.encrypted_key, settings.effective_secret_key),
         cert=x509.load_der_x509_certificate(record.cert_der),
-        urls=pki_urls(settings, record.enterprise_id),
+        urls=pki_urls(settings, pki_key),
     )
     return LoadedCa(authority=authority, record=record)
 
@@ -149,8 +151,11 @@ async def credential_for(
     email: str = "",
     name: str = "",
 ) -> SigningCredential:
-    """The live credential of a signer (by email) or of the seal, issued when missing or old."""
+    """The live credential of a signer (by email) or of the seal, issued when missing, old,
+    or carrying other PKI URLs than today's (issued before the enterprise's /pki key
+    existed, or under another base URL): a certificate must name where its CRL is."""
     email = email.strip().lower()
+    enterprise = await session.get_one(Enterprise, enterprise_id)
     existing = await session.scalar(
         select(SigningCredential)
         .where(
@@ -163,11 +168,10 @@ async def credential_for(
         .order_by(SigningCredential.id.desc())
         .limit(1)
     )
-    if existing is not None:
+    if existing is not None and _names_crl(existing, pki_urls(settings, enterprise.pki_key)):
         return existing
     ca = await ensure_enterprise_ca(session, settings, enterprise_id)
     key_type = KeyType(settings.ca_key_type)
-    enterprise = await session.get_one(Enterprise, enterprise_id)
     issued: IssuedCredential
     if kind is CredentialKind.SEAL:
         issued = issue_seal_certificate(ca.authority, enterprise.name, key_type)
@@ -185,6 +189,11 @@ async def credential_for(
     session.add(credential)
     await session.flush()
     return credential
+
+
+def _names_crl(credential: SigningCredential, urls: PkiUrls) -> bool:
+    # The URL is an IA5String inside the DER: present verbatim when the certificate names it.
+    return urls.crl.encode("ascii") in credential.cert_der
 
 
 async def provision_enterprise_keys(
