@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +18,13 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("SIGNFLOW_DATABASE_URL", raising=False)
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    umask = os.umask(0o022)
+    os.umask(umask)
     yield tmp_path
-    # The CLI configures logging onto CliRunner's stderr, which is closed afterwards.
+    # The CLI configures logging onto CliRunner's stderr, which is closed afterwards, and
+    # sets the process umask (077): neither may leak into the other tests.
     root.handlers, root.level = handlers, level
+    os.umask(umask)
 
 
 def bootstrap(*extra: str) -> dict[str, object]:

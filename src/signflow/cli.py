@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import shlex
 import signal
 from collections.abc import Callable
@@ -16,12 +17,15 @@ from signflow.accounts.bootstrap import BootstrapResult, bootstrap_enterprise, h
 from signflow.accounts.credentials import new_secret
 from signflow.config import Settings
 from signflow.context import AppContext
-from signflow.db import transaction
+from signflow.db import sqlite_file, transaction
+from signflow.file_modes import private_directory, set_private_umask, tighten_file, tighten_tree
 from signflow.heap import freeze_startup_objects
 from signflow.logs import configure_logging
 from signflow.migrate import migrate as run_migrations
 from signflow.outbox.worker import Worker
 from signflow.signing.enterprise_keys import provision_enterprise_keys
+
+logger = logging.getLogger("signflow.cli")
 
 app = typer.Typer(help="Signflow: self-hosted e-signature workflows.", no_args_is_help=True)
 
@@ -33,10 +37,28 @@ WORKER_HEALTHCHECK_SECONDS = 60
 
 
 def _settings() -> Settings:
+    # Before anything is created: the API processes, the worker and the PDF sandboxes
+    # are this process's children and inherit it.
+    set_private_umask()
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _make_storage_private(settings)
     return settings
+
+
+def _make_storage_private(settings: Settings) -> None:
+    """The data directory 0700, and what an earlier version left readable to others (the
+    SQLite database was 0644, mail/ 0755) closed to them."""
+    private_directory(settings.data_dir)
+    changed = tighten_tree(settings.data_dir)
+    database = sqlite_file(settings.effective_database_url)
+    if database is not None and not database.resolve().is_relative_to(
+        settings.data_dir.resolve()
+    ):
+        for suffix in ("", "-wal", "-shm"):
+            changed += tighten_file(database.with_name(database.name + suffix))
+    if changed:
+        logger.info("made %d files and directories private to this user", changed)
 
 
 async def _bootstrap(settings: Settings, **kwargs: str | None) -> BootstrapResult:

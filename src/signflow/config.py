@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signflow.file_modes import create_private_file, private_directory
+
 WEAK_SECRETS = frozenset({"", "secret", "changeme", "change-me", "signflow", "development"})
 MIN_SECRET_LENGTH = 32
 
@@ -128,9 +130,9 @@ class Settings(BaseSettings):
         path = self.data_dir / "secret_key"
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(self.data_dir)
         key = secrets.token_urlsafe(48)
-        path.touch(mode=0o600)
+        create_private_file(path)
         path.write_text(key)
         return key
 

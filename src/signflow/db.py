@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -19,6 +20,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, QueryableAttribute
 from sqlalchemy.types import TypeDecorator
 
 from signflow import sqlite_gate
+from signflow.file_modes import create_private_file
 from signflow.sqlite_gate import WriteGate
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -78,6 +81,16 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL; None for other databases and in-memory ones."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # Transactions are begun explicitly (see _begin_immediate), not by the driver.
     dbapi_connection.isolation_level = None
@@ -100,6 +113,11 @@ def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> Asy
     on a connection a database restart killed; a process that retries its work anyway
     (the worker) saves that round trip per transaction, and loses one try per restart."""
     if is_sqlite(url):
+        database = sqlite_file(url)
+        if database is not None and database.parent.is_dir():
+            # SQLite creates the file with the umask's mode, and its -wal and -shm files
+            # with the database file's: a file created here first keeps all three 0600.
+            create_private_file(database)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         # aiosqlite's default deferred BEGIN lets two writers deadlock on upgrade;

@@ -18,6 +18,7 @@ from typing import Protocol
 import aiohttp
 
 from signflow.config import Settings
+from signflow.file_modes import create_private_file, private_directory
 from signflow.webhooks.ssrf import ForbiddenDestination
 
 logger = logging.getLogger("signflow.sms")
@@ -44,9 +45,9 @@ class LogSmsChannel:
         logger.info("SMS to ***%s written to %s", to[-2:], path)
 
     def _write(self, to: str, text: str) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         path = self.directory / f"{time.time_ns()}-{secrets.token_hex(4)}.txt"
-        path.touch(mode=0o600)
+        create_private_file(path)
         path.write_text(f"To: {to}\n\n{text}\n")
         return path
 

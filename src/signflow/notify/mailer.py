@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
 
+from signflow.file_modes import private_directory
+
 logger = logging.getLogger("signflow.notify.mail")
 
 DEFAULT_SMTP_TIMEOUT_SECONDS = 30.0
@@ -117,7 +119,7 @@ class FileMailer:
         )
 
     def _write(self, message: EmailMessage) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        private_directory(self.directory)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.directory / f"{stamp}-{uuid.uuid4().hex}.eml"
         descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")

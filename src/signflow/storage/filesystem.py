@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
+from signflow.file_modes import private_directory
 from signflow.storage.base import (
     CHUNK_SIZE,
     BlobNotFound,
@@ -43,7 +44,7 @@ class FilesystemBlobStore(BlobStore):
         target = self.path_of(sha256)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(target.parent)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
             with os.fdopen(fd, "wb") as file:
@@ -61,7 +62,7 @@ class FilesystemBlobStore(BlobStore):
         self, chunks: AsyncIterator[bytes], *, max_bytes: int | None = None
     ) -> tuple[str, int]:
         """Spool to a temporary file while hashing, so a large upload is held once, on disk."""
-        await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_directory, self._incoming)
         fd, temp_name = await asyncio.to_thread(
             tempfile.mkstemp, dir=self._incoming, prefix="upload-"
         )
@@ -108,7 +109,7 @@ class FilesystemBlobStore(BlobStore):
         target = self.path_of(sha256)
         if target.exists():
             return
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(target.parent)
         temp.replace(target)
         _fsync_directory(target.parent)
 

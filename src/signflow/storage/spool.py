@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from signflow.errors import PayloadTooLarge
+from signflow.file_modes import private_directory
 
 # Chunks are gathered up to this size before one write (each write is a thread hop).
 WRITE_BATCH = 1024 * 1024
@@ -45,7 +46,7 @@ async def spool(
     """Write the chunks to a new temporary file in `directory` (the system's temporary
     directory by default), hashing them; raises `too_large()` once past `max_bytes`."""
     if directory is not None:
-        await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+        await asyncio.to_thread(private_directory, directory)
     fd, name = await asyncio.to_thread(tempfile.mkstemp, dir=directory, prefix="upload-")
     path = Path(name)
     digest = hashlib.sha256()
