@@ -52,9 +52,7 @@ def _make_storage_private(settings: Settings) -> None:
     private_directory(settings.data_dir)
     changed = tighten_tree(settings.data_dir)
     database = sqlite_file(settings.effective_database_url)
-    if database is not None and not database.resolve().is_relative_to(
-        settings.data_dir.resolve()
-    ):
+    if database is not None and not database.resolve().is_relative_to(settings.data_dir.resolve()):
         for suffix in ("", "-wal", "-shm"):
             changed += tighten_file(database.with_name(database.name + suffix))
     if changed:

@@ -25,6 +25,4 @@ class Enterprise(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    pki_key: Mapped[str] = mapped_column(
-        String(43), unique=True, index=True, default=new_pki_key
-    )
+    pki_key: Mapped[str] = mapped_column(String(43), unique=True, index=True, default=new_pki_key)

@@ -24,7 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
-from signflow.context import AppContext
+from signflow.config import Settings
+from signflow.context import AppContext, settings_of
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Conflict, Forbidden, NotFound, SignflowError
 from signflow.models import (
@@ -45,6 +46,7 @@ from signflow.models import Recipient as RecipientRow
 from signflow.packages.documents import Upload, upload_document
 from signflow.packages.packages import create_package
 from signflow.signature_requests.sendinfo import enqueue_delivery, queue_sendinfo
+from signflow.webhooks.ssrf import literal_destination_reason, parse_allowed_networks
 from signflow.workflow.actions import decline_package, finish_processing
 from signflow.workflow.fields import Box, FieldSpec, add_field
 from signflow.workflow.recipient_session import principal_for
@@ -150,6 +152,19 @@ def _check_url(value: str | None, name: str) -> str | None:
     return value.strip()
 
 
+def _check_send_info_url(value: str | None, settings: Settings) -> str | None:
+    """sendInfoURL is called by the server: beyond _check_url, a literal address the SSRF
+    guard would refuse at delivery is refused now, as webhook endpoints are. (resulturl
+    is only where the signer's browser is sent, never fetched here: _check_url alone.)"""
+    url = _check_url(value, "sendInfoURL")
+    if url is None:
+        return None
+    allowed = parse_allowed_networks(settings.webhook_allowed_networks)
+    if literal_destination_reason(url, allowed) is not None:
+        raise BadRequest("err.invalid.url", value="sendInfoURL")
+    return url
+
+
 def _expiry(now: dt.datetime, expiration_ms: int | None) -> dt.datetime:
     if expiration_ms is None:
         return now + DEFAULT_TTL
@@ -218,7 +233,7 @@ async def create_signature_request(
         request_id = parsed
     expires_at = _expiry(now, new.expiration_ms)
     result_url = _check_url(new.result_url, "resulturl")
-    send_info_url = _check_url(new.send_info_url, "sendInfoURL")
+    send_info_url = _check_send_info_url(new.send_info_url, context.settings)
     filename = _file_name(new.filename)
     owner = await api_user(session, enterprise.id)
     principal = Principal(user=owner, enterprise=enterprise, grant_id=0)
@@ -332,7 +347,7 @@ async def update_signature_request(
     if request.state != RequestState.TOSIGN.value:
         raise Conflict(CLOSED, value=request.id)
     if "send_info_url" in change.given:
-        request.send_info_url = _check_url(change.send_info_url, "sendInfoURL")
+        request.send_info_url = _check_send_info_url(change.send_info_url, settings_of(session))
     if "result_url" in change.given:
         request.result_url = _check_url(change.result_url, "resulturl")
     request.modified_at = utcnow()

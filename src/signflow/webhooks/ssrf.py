@@ -153,19 +153,34 @@ def validate_webhook_url(url: str, allowed: Sequence[IPNetwork] = ()) -> str:
         raise BadRequest(f"The webhook URL is not valid: {exc}") from exc
     if parsed.scheme not in ("http", "https"):
         raise BadRequest("The webhook URL must start with http:// or https://")
-    host = parsed.host.rstrip(".")
-    if not host:
+    if not parsed.host.rstrip("."):
         raise BadRequest("The webhook URL has no host")
-    literal = _literal_address(host)
-    if literal is not None:
-        reason = forbidden_reason(literal, allowed)
-        if reason is not None:
-            raise BadRequest(
-                f"The webhook URL points to a forbidden destination ({literal}: {reason}); "
-                "only public addresses are allowed unless the operator allow-lists the "
-                "network in SIGNFLOW_WEBHOOK_ALLOWED_NETWORKS"
-            )
+    reason = literal_destination_reason(parsed, allowed)
+    if reason is not None:
+        raise BadRequest(
+            f"The webhook URL points to a forbidden destination ({reason}); "
+            "only public addresses are allowed unless the operator allow-lists the "
+            "network in SIGNFLOW_WEBHOOK_ALLOWED_NETWORKS"
+        )
     return str(parsed)
+
+
+def literal_destination_reason(
+    url: str | httpx.URL, allowed: Sequence[IPNetwork] = ()
+) -> str | None:
+    """Why a URL whose host is an IP address (in any spelling the resolver accepts) may
+    not be called, as "address: reason"; None when it may, or when the host is a name
+    (names are resolved and checked when connecting). For checking callback URLs when
+    they are given, so that a forbidden one is refused then, not only at delivery."""
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(url.strip())
+    except httpx.InvalidURL:
+        return None  # not a URL the client could call at all: the caller's checks refuse it
+    literal = _literal_address(parsed.host.rstrip("."))
+    if literal is None:
+        return None
+    reason = forbidden_reason(literal, allowed)
+    return f"{literal}: {reason}" if reason is not None else None
 
 
 class _GuardedResolver(AbstractResolver):

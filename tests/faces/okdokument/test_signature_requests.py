@@ -293,3 +293,24 @@ async def test_cancel_and_errorsendinfo_after_the_last_retry(
         await client.get(f"/JSON/document/metadata/{document_id}", headers=key(tenant))
     ).json()
     assert metadata["state"] == "errorsendinfo"
+
+
+async def test_the_allow_list_admits_a_private_send_info_url_and_only_its_networks(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    """This module allow-lists 127.0.0.0/8 (SIGNFLOW_WEBHOOK_ALLOWED_NETWORKS) for its
+    local receiver; other private networks stay refused when the URL is given."""
+    admitted = await create(client, tenant, sendInfoURL="http://127.0.0.1:9/sendinfo")
+    refused = await client.post(
+        "/JSON/signatureRequest",
+        json={
+            "filedata": {"content": base64.b64encode(make_pdf()).decode()},
+            "sendInfoURL": "http://10.0.0.5/sendinfo",
+        },
+        headers=key(tenant),
+    )
+    assert admitted["message"] == "msg.signature.request.id.created"
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"message": "err.invalid.url", "value": "sendInfoURL"},
+    )
