@@ -103,7 +103,9 @@ def _validate(pdf: bytes, root: asn1_x509.Certificate) -> str:
 
 
 def _case(key_type: KeyType, size: str, pdf: bytes, runs: int) -> dict[str, Any]:
-    ca = create_ca("Bench CA", "Bench", PkiUrls.for_enterprise("https://bench.test", "bench"), key_type)
+    ca = create_ca(
+        "Bench CA", "Bench", PkiUrls.for_enterprise("https://bench.test", "bench"), key_type
+    )
     cred = issue_signer_certificate(ca, "Bench Signer", "bench@example.com", key_type)
     der = serialization.Encoding.DER
     root = asn1_x509.Certificate.load(ca.cert.public_bytes(der))

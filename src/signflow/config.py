@@ -38,6 +38,10 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
     max_pdf_pages: int = Field(default=500, ge=1)
+    # Uploaded PDFs with active content (JavaScript, /OpenAction, /Launch, /AA...; see
+    # pdf/active_content.py): "strip" removes it, "reject" refuses the file (400), "keep"
+    # stores it as sent. Whatever is found is recorded in the package history.
+    pdf_active_content: Literal["strip", "reject", "keep"] = "strip"
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # A client that sends nothing of its body for this long is answered 408.
     body_read_timeout_seconds: float = Field(default=30.0, gt=0)

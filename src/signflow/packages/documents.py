@@ -23,6 +23,7 @@ from signflow.models import (
     WorkflowStatus,
 )
 from signflow.packages.access import DOCUMENT_NOT_FOUND, Need, PackageAccess, get_package
+from signflow.packages.active_content import apply_active_content_policy
 from signflow.pdf import convert_to_pdf, inspect_pdf
 from signflow.pdf.attachments import embed_attachment
 from signflow.pdf.intake import inspect_pdf_file
@@ -87,10 +88,14 @@ async def upload_document(
     if isinstance(upload.data, SpooledFile) and not upload.convert:
         if not upload.data.size:
             raise BadRequest(NO_DOCUMENT)
-        info = await inspect_pdf_file(
+        received = await inspect_pdf_file(
             upload.data.path, max_bytes=settings.max_upload_bytes, max_pages=settings.max_pdf_pages
         )
-        sha256 = await blobs.put_file(upload.data)
+        policed = await apply_active_content_policy(settings, received, upload.data.path)
+        if policed.data is None:
+            sha256 = await blobs.put_file(upload.data)
+        else:
+            sha256 = await blobs.put(policed.data)
     else:
         data = upload.data if isinstance(upload.data, bytes) else await upload.data.read_bytes()
         if not data:
@@ -99,10 +104,12 @@ async def upload_document(
             data, converted = await convert_to_pdf(data, name), True
             if not name.lower().endswith(".pdf"):
                 name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.pdf"
-        info = await inspect_pdf(
+        received = await inspect_pdf(
             data, max_bytes=settings.max_upload_bytes, max_pages=settings.max_pdf_pages
         )
-        sha256 = await blobs.put(data)
+        policed = await apply_active_content_policy(settings, received, data)
+        sha256 = await blobs.put(data if policed.data is None else policed.data)
+    info = policed.info
     access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
     require_draft(access.package)
     count = await session.scalar(
@@ -146,6 +153,20 @@ async def upload_document(
             "converted": converted,
         },
     )
+    if policed.found:
+        await record(
+            session,
+            package_id,
+            "ACTIVE_CONTENT_REMOVED" if policed.stripped else "ACTIVE_CONTENT_KEPT",
+            actor,
+            {
+                "document_id": document.id,
+                "active_content": list(policed.found),
+                "policy": policed.policy,
+                "received_sha256": received.sha256,
+                "sha256": sha256,
+            },
+        )
     return document
 
 

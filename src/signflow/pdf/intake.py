@@ -20,7 +20,9 @@ from signflow.pdf.probe import (
     PdfInfo,
     Refusal,
     RefusalKind,
+    Stripped,
     probe_pdf,
+    strip_pdf,
 )
 from signflow.pdf.sandbox import Sandbox, SandboxFailure, SandboxLimits
 from signflow.pdf.sniff import FileKind, sniff
@@ -38,11 +40,14 @@ HEAD_WINDOW = 64  # enough for every signature sniff() knows
 
 __all__ = [
     "PdfInfo",
+    "Stripped",
     "close_intake_sandboxes",
     "inspect_pdf",
     "inspect_pdf_file",
     "inspect_pdf_file_sync",
     "inspect_pdf_sync",
+    "strip_active_content",
+    "strip_active_content_sync",
 ]
 
 
@@ -169,6 +174,44 @@ async def inspect_pdf_file(
         max_bytes=max_bytes,
         max_pages=max_pages,
         max_objects=max_objects,
+        timeout_seconds=timeout_seconds,
+        memory_bytes=memory_bytes,
+    )
+
+
+def strip_active_content_sync(
+    source: bytes | Path,
+    *,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+) -> Stripped:
+    """A PDF that intake accepted, rewritten without its active content (see
+    active_content.py), in a sandbox worker; raises InvalidPdf when that fails. The
+    result is a new file: probe it (inspect_pdf) before trusting it."""
+    limits = _limits(
+        DEFAULT_MAX_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_OBJECTS, timeout_seconds, memory_bytes
+    )
+    job_input = str(source) if isinstance(source, Path) else source
+    try:
+        outcome = _sandbox(limits.sandbox).run(strip_pdf, job_input)
+    except SandboxFailure as exc:
+        raise InvalidPdf(f"{TOO_COMPLEX_MESSAGE} ({exc})") from exc
+    if isinstance(outcome, Refusal):
+        raise InvalidPdf(outcome.message)
+    stripped: Stripped = outcome
+    return stripped
+
+
+async def strip_active_content(
+    source: bytes | Path,
+    *,
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    memory_bytes: int = DEFAULT_MEMORY_BYTES,
+) -> Stripped:
+    """The async face of strip_active_content_sync."""
+    return await asyncio.to_thread(
+        strip_active_content_sync,
+        source,
         timeout_seconds=timeout_seconds,
         memory_bytes=memory_bytes,
     )

@@ -22,6 +22,9 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.decode_limits import DecodeLimits, StreamDecodeLimits
 from pyhanko.pdf_utils.misc import PdfDecodeLimitError, PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+from signflow.pdf.active_content import find_active_content, remove_active_content
 
 MAX_TREE_DEPTH = 64
 # pyHanko allocates the whole cap up front, so it must fit well inside the worker's memory limit.
@@ -40,6 +43,8 @@ class PdfInfo:
     size: int
     has_signatures: bool
     has_form_fields: bool
+    # Kinds of active content found (see active_content.py), sorted; empty when none.
+    active_content: tuple[str, ...] = ()
 
 
 class RefusalKind(Enum):
@@ -149,7 +154,46 @@ def _probe(source: _Source, max_pages: int, max_objects: int) -> PdfInfo:
         size=source.size(),
         has_signatures=has_signatures,
         has_form_fields=has_fields,
+        active_content=find_active_content(_catalog(reader)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Stripped:
+    """A PDF rewritten without its active content: what was removed, and the new file."""
+
+    removed: tuple[str, ...]
+    data: bytes
+
+
+def strip_pdf(data: bytes | str) -> Stripped | Refusal:
+    """Remove the active content of a PDF that passed probe_pdf, writing the objects still
+    reachable into a new file (so what was removed is gone from the bytes, earlier
+    revisions included). Never raises; the result must be probed again."""
+    try:
+        if isinstance(data, str):
+            with open(data, "rb") as file:
+                return _strip(file)
+        return _strip(io.BytesIO(data))
+    except _Refused as refused:
+        return refused.refusal
+    except PdfDecodeLimitError:
+        return Refusal(RefusalKind.INVALID, _bomb_message())
+    except (RecursionError, MemoryError):
+        return Refusal(RefusalKind.INVALID, TOO_COMPLEX_MESSAGE)
+    except Exception as exc:
+        return Refusal(
+            RefusalKind.INVALID,
+            f"The PDF's active content could not be removed; the file is damaged ({exc})",
+        )
+
+
+def _strip(file: BinaryIO) -> Stripped:
+    reader = _open_pyhanko(file)
+    removed = remove_active_content(_catalog(reader))
+    out = io.BytesIO()
+    copy_into_new_writer(reader).write(out)  # type: ignore[no-untyped-call]
+    return Stripped(removed=removed, data=out.getvalue())
 
 
 def _resolve(obj: generic.PdfObject) -> generic.PdfObject:
