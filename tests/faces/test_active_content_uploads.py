@@ -164,7 +164,7 @@ async def test_okdokument_signature_request_strips_and_records_it(
 @pytest.mark.parametrize(
     ("name", "case"),
     list(active_pdfs.ACTIVE.items())[:4],
-    ids=[name for name in list(active_pdfs.ACTIVE)[:4]],
+    ids=list(active_pdfs.ACTIVE)[:4],
 )
 async def test_reject_mode_refuses_with_each_dialects_400(
     client: httpx.AsyncClient,

@@ -18,11 +18,11 @@ MARKER = "sfmarker"
 KEPT_LINK = "https://example.com/kept-link"
 
 
-def N(name: str) -> generic.NameObject:  # noqa: N802 (reads like the PDF name it makes)
+def N(name: str) -> generic.NameObject:
     return generic.NameObject(name)
 
 
-def D(**entries: generic.PdfObject) -> generic.DictionaryObject:  # noqa: N802
+def D(**entries: generic.PdfObject) -> generic.DictionaryObject:
     return generic.DictionaryObject({N(f"/{key}"): value for key, value in entries.items()})
 
 
@@ -258,7 +258,8 @@ def uri_targets(pdf: bytes) -> list[str]:
     annotations = page["/Annots"] if "/Annots" in page else generic.ArrayObject()
     for item in annotations:
         annotation = item.get_object()
-        action = annotation["/A"] if "/A" in annotation else None
+        # Not .get(): pyHanko's get() answers the reference, [] the object.
+        action = annotation["/A"] if "/A" in annotation else None  # noqa: SIM401
         if action is not None and action["/S"] == "/URI":
             value = action["/URI"]
             targets.append(bytes(value).decode() if isinstance(value, bytes) else str(value))

@@ -15,8 +15,9 @@ from tests.pdf.builders import make_pdf
 from tests.signing.checks import assert_qpdf_clean
 
 LIMITS = {"max_bytes": 25 * 1024 * 1024, "max_pages": 500}
-CASES = list(active_pdfs.ACTIVE.items()) + [
-    ("everything", (active_pdfs.everything, active_pdfs.EVERYTHING))
+CASES = [
+    *active_pdfs.ACTIVE.items(),
+    ("everything", (active_pdfs.everything, active_pdfs.EVERYTHING)),
 ]
 
 
