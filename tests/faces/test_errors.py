@@ -31,7 +31,6 @@ HUGE = 2**70  # past any 64-bit column
         f"/v3/packages/{HUGE}/workflow",
         f"/v4/packages/{HUGE}/documents/1/details",
         f"/v3/webhooks/{HUGE}",
-        f"/pki/{HUGE}/ca.crt",
     ],
 )
 async def test_an_id_past_64_bits_is_a_400_not_a_500(
@@ -42,6 +41,15 @@ async def test_an_id_past_64_bits_is_a_400_not_a_500(
     response = await client.get(path, headers=headers)
     assert response.status_code == 400, response.text
     assert response.json() == {"Message": OUT_OF_RANGE_TEXT}
+
+
+async def test_a_pki_key_of_any_length_is_a_404_not_a_500(client: httpx.AsyncClient) -> None:
+    """/pki takes the enterprise's random key, not an id: a number, however large, or a
+    long string names nothing."""
+    for key in (str(HUGE), "x" * 5000, "%00"):
+        response = await client.get(f"/pki/{key}/ca.crt")
+        assert response.status_code == 404, response.text
+        assert response.json() == {"Message": "No certificate authority for this enterprise"}
 
 
 async def test_an_offset_past_64_bits_is_a_400(client: httpx.AsyncClient, tenant: Tenant) -> None:

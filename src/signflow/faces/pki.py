@@ -6,6 +6,8 @@ certificate names its enterprise, and counting ids would list every tenant.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
@@ -18,12 +20,12 @@ from signflow.signing.enterprise_keys import load_ca
 router = APIRouter(route_class=TransactionalRoute, tags=["pki"])
 
 NO_CA = "No certificate authority for this enterprise"
-# token_urlsafe(16) is 22 characters; anything longer names nothing (and skips the query).
-MAX_KEY_LENGTH = 43
+# What new_pki_key makes (URL-safe base64); anything else names nothing, without a query.
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,43}")
 
 
 async def _ca_record(session: SessionDep, pki_key: str) -> EnterpriseCa:
-    if not pki_key or len(pki_key) > MAX_KEY_LENGTH:
+    if not KEY_SHAPE.fullmatch(pki_key):
         raise NotFound(NO_CA)
     record = await session.scalar(
         select(EnterpriseCa)
