@@ -18,6 +18,7 @@ from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.heap import freeze_startup_objects
+from signflow.http_protocol import DeadlineHttpToolsProtocol
 from signflow.logs import configure_logging
 from signflow.migrate import migrate as run_migrations
 from signflow.outbox.worker import Worker
@@ -130,6 +131,9 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        # Deadlines for slow clients (header, body) that uvicorn does not set itself.
+        http=DeadlineHttpToolsProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
         # With --workers, uvicorn pings each process and kills one that does not answer in
         # time (default 5 s). A spawned process imports the whole application first, which
         # takes longer than that on a busy machine: it was killed and respawned forever.
