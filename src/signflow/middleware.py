@@ -70,9 +70,10 @@ class BodySizeLimitMiddleware:
     for `read_timeout`, or has not sent all of it `body_deadline` after its headers, is 408.
 
     The cap is checked before reading when Content-Length says so, and counted as a
-    streamed body arrives. Once refused, the refusal goes out, the application sees a
-    disconnect, and whatever it answers then is dropped. Once the whole body is in,
-    `receive` is passed through untouched (an application may wait on it for a disconnect).
+    streamed body arrives. Once refused, the refusal goes out, the application's read
+    raises the same error, and whatever it answers then is dropped. Once the whole body
+    is in, `receive` is passed through untouched (an application may wait on it for a
+    disconnect).
     """
 
     def __init__(
@@ -117,9 +118,12 @@ class BodySizeLimitMiddleware:
         async def refuse(error: SignflowError) -> Message:
             nonlocal refused
             refused = True
-            if not response_started:
-                await _send_refusal(send, scope["path"], error)
-            return {"type": "http.disconnect"}
+            if response_started:
+                return {"type": "http.disconnect"}
+            await _send_refusal(send, scope["path"], error)
+            # The application reading the body stops with the same error (its answer is
+            # dropped): not a disconnect, which it would report as the client's doing.
+            raise error
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started
