@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from bench.servers import Proc, free_port, start, wait_http
-from signflow.http_protocol import BODY_DEADLINE_GRACE, DRAIN_SECONDS
+from signflow.http_protocol import BODY_DEADLINE_GRACE, DRAIN_SECONDS, MAX_HEADER_BYTES
 from tests.conftest import TEST_SECRET
 from tests.pdf.builders import make_pdf
 
@@ -362,6 +362,20 @@ async def test_a_slow_header_client_is_cut_off_within_the_deadline(served: Serve
         assert answer.status == 408
         assert answer.headers["connection"] == "close"
         assert elapsed < HEADER_TIMEOUT + SLACK
+    finally:
+        await connection.close()
+
+
+async def test_oversized_headers_are_refused_with_431(served: Served):
+    connection = await Connection.open(served)
+    try:
+        head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * (
+            MAX_HEADER_BYTES + 1
+        )
+        async with trickling(connection, iter([head, b"a" * MAX_HEADER_BYTES]), interval=0):
+            answer = await connection.answer(timeout=SLACK)
+            assert await connection.closed_within(SLACK)
+        assert answer.status == 431
     finally:
         await connection.close()
 

@@ -4,8 +4,9 @@ A body is refused with 413 as soon as its declared length, or the bytes counted 
 arrives, pass the route's limit; nothing past the limit is kept. JSON is parsed only once
 the whole body is in, in a worker thread when it is larger than a few kilobytes, and
 refused with 400 when it nests deeper than `MAX_JSON_DEPTH` or holds more than
-`MAX_JSON_VALUES` values: validation errors grow with the number of values, and a list of
-half a million numbers cost seconds of CPU and gigabytes before this cap.
+`MAX_JSON_VALUES` values: validation runs on the event loop and its errors grow with the
+number of values (a 1 MB list of half a million numbers took 7 s and 600 MB to refuse
+before this cap; 5,000 invalid values take tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from signflow.config import Settings
 from signflow.errors import BadRequest, PayloadTooLarge
 
 MAX_JSON_DEPTH = 32
-MAX_JSON_VALUES = 10_000
-# Bodies up to this size are parsed on the event loop: a thread hop costs more than that.
-THREAD_PARSE_THRESHOLD = 64 * 1024
+MAX_JSON_VALUES = 5_000
+# Bodies up to this size are parsed and checked on the event loop: a thread hop costs more.
+THREAD_PARSE_THRESHOLD = 16 * 1024
 
 NOT_JSON = "The request body is not valid JSON"
 TOO_DEEP = f"The request body nests JSON deeper than {MAX_JSON_DEPTH} levels"
