@@ -38,8 +38,7 @@ async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
         await task
 
 
-# Base64 bodies (OKdokument) are a third larger than the file they carry.
-BASE64_OVERHEAD = 4 / 3
+BACKSTOP_SLACK = 64 * 1024
 
 
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
@@ -76,11 +75,13 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(okdokument.router)
     web.install(app)  # the signer pages: routes and static files
     install_openapi(app)
-    max_body = int(max(settings.max_upload_bytes * BASE64_OVERHEAD, settings.max_json_body_bytes))
+    # A backstop for every path, above the largest route limit (a new signature request's
+    # base64 PDF): each route refuses its own bodies first, with its own limit and message.
     app.add_middleware(
         BodySizeLimitMiddleware,
-        max_bytes=max_body + 64 * 1024,
+        max_bytes=okdokument.signature_request_body_limit(settings) + BACKSTOP_SLACK,
         read_timeout=settings.body_read_timeout_seconds,
+        body_deadline=settings.body_deadline_seconds,
     )
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -20,6 +20,7 @@ from signflow.context import AppContext
 from signflow.db import sqlite_file, transaction
 from signflow.file_modes import private_directory, set_private_umask, tighten_file, tighten_tree
 from signflow.heap import freeze_startup_objects
+from signflow.http_protocol import DeadlineHttpToolsProtocol
 from signflow.logs import configure_logging
 from signflow.migrate import migrate as run_migrations
 from signflow.outbox.worker import Worker
@@ -150,6 +151,9 @@ def serve(
         log_config=None,
         access_log=False,
         proxy_headers=False,
+        # Deadlines for slow clients (header, body) that uvicorn does not set itself.
+        http=DeadlineHttpToolsProtocol,
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
         # With --workers, uvicorn pings each process and kills one that does not answer in
         # time (default 5 s). A spawned process imports the whole application first, which
         # takes longer than that on a busy machine: it was killed and respawned forever.

@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     # A client that sends nothing of its body for this long is answered 408.
     body_read_timeout_seconds: float = Field(default=30.0, gt=0)
+    # Slow clients (`signflow serve`): the request line and headers must arrive within
+    # header_timeout_seconds of the connection opening (or of the first byte of a next
+    # request on a kept-alive connection), the whole body within body_deadline_seconds of
+    # the end of the headers; an idle kept-alive connection closes after
+    # keep_alive_timeout_seconds.
+    header_timeout_seconds: float = Field(default=10.0, gt=0)
+    body_deadline_seconds: float = Field(default=300.0, gt=0)
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1)
     # Completed packages older than this move from the INBOX folder to ARCHIVE.
     archive_after_days: int = Field(default=90, ge=1)
 

@@ -66,17 +66,23 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Guards request bodies: over the cap is 413, a client that stalls mid-body is 408.
+    """Guards request bodies: over the cap is 413; a client that sends nothing of its body
+    for `read_timeout`, or has not sent all of it `body_deadline` after its headers, is 408.
 
     The cap is checked before reading when Content-Length says so, and counted as a
-    streamed body arrives. Once refused, the refusal goes out, the application sees a
-    disconnect, and whatever it answers then is dropped.
+    streamed body arrives. Once refused, the refusal goes out, the application's read
+    raises the same error, and whatever it answers then is dropped. Once the whole body
+    is in, `receive` is passed through untouched (an application may wait on it for a
+    disconnect).
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0, body_deadline: float = 300.0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.read_timeout = read_timeout
+        self.body_deadline = body_deadline
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -86,15 +92,19 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _send_refusal(send, scope["path"], PayloadTooLarge())
             return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.body_deadline
         received = 0
-        response_started = refused = False
+        response_started = refused = body_complete = False
 
         async def counting_receive() -> Message:
-            nonlocal received, refused
+            nonlocal received, refused, body_complete
             if refused:
                 return {"type": "http.disconnect"}
+            if body_complete:
+                return await receive()
             try:
-                async with asyncio.timeout(self.read_timeout):
+                async with asyncio.timeout(min(self.read_timeout, deadline - loop.time())):
                     message = await receive()
             except TimeoutError:
                 return await refuse(RequestTimeout())
@@ -102,14 +112,18 @@ class BodySizeLimitMiddleware:
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     return await refuse(PayloadTooLarge())
+                body_complete = not message.get("more_body", False)
             return message
 
         async def refuse(error: SignflowError) -> Message:
             nonlocal refused
             refused = True
-            if not response_started:
-                await _send_refusal(send, scope["path"], error)
-            return {"type": "http.disconnect"}
+            if response_started:
+                return {"type": "http.disconnect"}
+            await _send_refusal(send, scope["path"], error)
+            # The application reading the body stops with the same error (its answer is
+            # dropped): not a disconnect, which it would report as the client's doing.
+            raise error
 
         async def tracking_send(message: Message) -> None:
             nonlocal response_started

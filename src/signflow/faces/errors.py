@@ -12,10 +12,11 @@ from asyncpg.exceptions import (
 from asyncpg.exceptions import DataError as PostgresDataError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from signflow.errors import (
     BadRequest,
@@ -35,6 +36,9 @@ OAUTH_PATHS = ("/authenticate",)
 OUT_OF_RANGE_TEXT = "A value in the request is out of range"
 DATABASE_UNAVAILABLE_TEXT = "The database is not answering; try again shortly"
 DATABASE_RETRY_AFTER_SECONDS = 5
+# The access log's status for a request whose client went away before it was answered
+# (nginx's "client closed request"); it is never sent, there is no one to send it to.
+CLIENT_CLOSED_REQUEST = 499
 # What a database that is restarting, unreachable or saturated raises: the connection
 # refused or cut, PostgreSQL shutting down or starting up, no pooled connection free.
 _UNAVAILABLE = (
@@ -139,6 +143,16 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return render_error(request, BadRequest(OUT_OF_RANGE_TEXT))
 
+    async def on_client_disconnect(request: Request, exc: Exception) -> Response:
+        # The client's doing, not a fault: one quiet line, no traceback; the request's
+        # transaction has rolled back, and the answer goes nowhere.
+        logger.info(
+            "client aborted %s %s before its request body was read",
+            request.method,
+            loggable_path(request.scope),
+        )
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+
     async def on_unexpected_error(request: Request, exc: Exception) -> JSONResponse:
         logger.error(
             "unhandled error on %s %s", request.method, loggable_path(request.scope), exc_info=exc
@@ -147,6 +161,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(SignflowError, on_signflow_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(ClientDisconnect, on_client_disconnect)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(OverflowError, on_database_error)
     app.add_exception_handler(DBAPIError, on_database_error)

@@ -1,11 +1,13 @@
-"""Request plumbing shared by every face: one transaction per request, lenient JSON bodies."""
+"""Request plumbing shared by every face: one transaction per request, JSON bodies read
+within their route's limits after the caller is authenticated."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,26 +15,69 @@ from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.db import read_only_options
 from signflow.errors import KeepsChanges, PayloadTooLarge
+from signflow.faces.bodies import (
+    ParsedJsonRequest,
+    body_too_large,
+    parse_json,
+    read_limited,
+    refuse_declared_too_large,
+    route_body_limit,
+    size_text,
+)
 from signflow.storage import BlobStore
 from signflow.storage.spool import SpooledFile, spool
 
 JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
+Authenticate = Callable[[Request], Awaitable[None]]
+_AUTHENTICATE_FIRST: dict[Callable[..., Any], Authenticate] = {}
+
+
+def authenticate_before_body(dependency: Callable[..., Any], authenticate: Authenticate) -> None:
+    """Declares that a route depending on `dependency` (a credential check) has its caller
+    authenticated by `authenticate(request)` before its JSON body is read, so that a
+    request without valid credentials is refused (401) before its body is read at all."""
+    _AUTHENTICATE_FIRST[dependency] = authenticate
+
+
+def _dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            yield sub.call
+        yield from _dependency_calls(sub)
+
 
 class TransactionalRoute(APIRoute):
     """Runs each request in one database transaction, committed before the answer is sent.
 
-    JSON endpoints read their body as JSON whatever Content-Type the client sent:
-    client libraries keep `application/octet-stream` from an earlier upload.
+    A route with a JSON body: 413 when its declared length passes the route's limit
+    (`faces.bodies.body_limit`, by default `SIGNFLOW_MAX_JSON_BODY_BYTES`); then the caller
+    is authenticated (401 without reading the body); then the body is read (413 once
+    past the limit) and parsed (400 past the depth and size limits), all before the
+    request's transaction begins. The body is read as JSON whatever Content-Type the
+    client sent: client libraries keep `application/octet-stream` from an earlier upload.
     """
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         parses_json = self.body_field is not None
+        limit_of = route_body_limit(self.endpoint)
+        authenticate = next(
+            (
+                _AUTHENTICATE_FIRST[call]
+                for call in _dependency_calls(self.dependant)
+                if call in _AUTHENTICATE_FIRST
+            ),
+            None,
+        )
 
         async def run_in_transaction(request: Request) -> Response:
             if parses_json:
-                request = _as_json_request(request)
+                max_bytes = limit_of(get_settings(request))
+                refuse_declared_too_large(request, max_bytes, lambda: body_too_large(max_bytes))
+                if authenticate is not None:
+                    await authenticate(request)
+                request = await _parsed_json_request(request, max_bytes)
             return await in_request_transaction(request, handler)
 
         return run_in_transaction
@@ -57,11 +102,13 @@ async def in_request_transaction(
     raise kept
 
 
-def _as_json_request(request: Request) -> Request:
+async def _parsed_json_request(request: Request, max_bytes: int) -> Request:
+    raw = await read_limited(request, max_bytes)
+    parsed = await parse_json(raw) if raw else None
     headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
     headers.append(JSON_CONTENT_TYPE)
     scope = dict(request.scope, headers=headers)
-    return Request(scope, request.receive)
+    return ParsedJsonRequest(scope, request.receive, raw, parsed)
 
 
 def get_context(request: Request) -> AppContext:
@@ -119,37 +166,24 @@ ContextDep = Annotated[AppContext, Depends(_context_dependency)]
 SettingsDep = Annotated[Settings, Depends(_settings_dependency)]
 
 
-def _refuse_declared_too_large(request: Request, max_bytes: int) -> None:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise _too_large(max_bytes)
-
-
-def _too_large(max_bytes: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"The file is larger than the limit of {max_bytes // (1024 * 1024)} MB")
+def _file_too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The file is larger than the limit of {size_text(max_bytes)}")
 
 
 async def read_raw_body(request: Request, max_bytes: int) -> bytes:
     """The raw body, whatever its Content-Type, refused with 413 once over `max_bytes`."""
-    _refuse_declared_too_large(request, max_bytes)
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise _too_large(max_bytes)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited(request, max_bytes, lambda: _file_too_large(max_bytes))
 
 
 async def spool_raw_body(request: Request, max_bytes: int, blobs: BlobStore) -> SpooledFile:
     """The raw body (whatever its Content-Type) spooled to a file beside the blobs as it
     arrives, so uploads are never held whole in memory; 413 once over `max_bytes`."""
-    _refuse_declared_too_large(request, max_bytes)
+    refuse_declared_too_large(request, max_bytes, lambda: _file_too_large(max_bytes))
     return await spool(
         request.stream(),
         directory=blobs.spool_directory,
         max_bytes=max_bytes,
-        too_large=lambda: _too_large(max_bytes),
+        too_large=lambda: _file_too_large(max_bytes),
     )
 
 

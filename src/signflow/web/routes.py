@@ -26,6 +26,7 @@ from signflow.errors import (
     SignflowError,
     TooManyRequests,
 )
+from signflow.faces.bodies import read_limited
 from signflow.faces.routing import (
     client_address,
     get_context,
@@ -65,6 +66,7 @@ from signflow.workflow.recipient_session import RecipientSession, recipient_sess
 from signflow.workflow.sign import SignatureRequest, request_signing_code, sign_document
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
+FORM_TOO_LARGE = "The form is too large"
 PACKAGE_PAGE = "/web/package"
 DONE_PAGE = "/web/done"
 IDENTITY_PAGE = "/web/identity"
@@ -224,12 +226,7 @@ async def require_identity(request: Request, rs: RecipientSession) -> None:
 
 
 async def _form(request: Request, web: WebSession) -> dict[str, str]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise PayloadTooLarge("The form is too large")
-    raw = await request.body()
-    if len(raw) > MAX_FORM_BYTES:
-        raise PayloadTooLarge("The form is too large")
+    raw = await read_limited(request, MAX_FORM_BYTES, lambda: PayloadTooLarge(FORM_TOO_LARGE))
     form = dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
     if not web.check_csrf(form.get("csrf")):
         raise CsrfRejected()

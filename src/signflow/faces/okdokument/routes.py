@@ -16,12 +16,16 @@ from sqlalchemy import select
 from signflow.accounts.api_keys import resolve_api_key
 from signflow.accounts.credentials import hash_secret
 from signflow.audit.history import Actor
+from signflow.config import Settings
+from signflow.db import read_transaction
 from signflow.errors import NotFound
+from signflow.faces.bodies import body_limit
 from signflow.faces.routing import (
     ContextDep,
     ReadOnly,
     SessionDep,
     TransactionalRoute,
+    authenticate_before_body,
     client_address,
     get_context,
     get_session,
@@ -129,7 +133,24 @@ async def api_caller(
     return ApiCaller(enterprise, key.id if key else None, actor)
 
 
+async def check_api_key_first(request: Request) -> None:
+    """Before a JSON body is read: a missing, unknown or revoked key is refused (401) in a
+    short read-only transaction of its own; the route's dependency then reads the key
+    again in the request's transaction."""
+    async with read_transaction(get_context(request).sessions) as session:
+        await resolve_api_key(session, request.headers.get("x-api-key"))
+
+
 CallerDep = Annotated[ApiCaller, Depends(api_caller)]
+authenticate_before_body(api_caller, check_api_key_first)
+
+# Base64 carries 3 bytes in 4 characters; the rest of the body is small.
+BASE64_OVERHEAD = 4 / 3
+
+
+def signature_request_body_limit(settings: Settings) -> int:
+    """A new signature request carries the PDF in base64, beside small JSON members."""
+    return int(settings.max_upload_bytes * BASE64_OVERHEAD) + settings.max_json_body_bytes
 
 
 def epoch_ms(moment: dt.datetime) -> int:
@@ -147,6 +168,7 @@ def metadata(request: SignatureRequest) -> dict[str, object]:
 
 
 @router.post("/signatureRequest", response_model=Created)
+@body_limit(signature_request_body_limit)
 async def create(
     body: CreateBody, caller: CallerDep, session: SessionDep, context: ContextDep
 ) -> Created:

@@ -13,6 +13,7 @@ from signflow.accounts.throttle import record_failure
 from signflow.accounts.tokens import revoke_grant
 from signflow.db import transaction
 from signflow.errors import OAuthError
+from signflow.faces.bodies import read_limited
 from signflow.faces.routing import (
     ContextDep,
     SessionDep,
@@ -32,9 +33,7 @@ router = APIRouter(route_class=TransactionalRoute, tags=["authentication"])
 
 async def read_token_form(request: Request) -> dict[str, str]:
     """The form body, whatever Content-Type the client put on it (some send JSON's)."""
-    raw = await request.body()
-    if len(raw) > MAX_FORM_BYTES:
-        raise OAuthError("invalid_request", "The request body is too large")
+    raw = await read_limited(request, MAX_FORM_BYTES)
     text = raw.decode("utf-8", errors="replace").strip()
     if text.startswith("{"):
         try:

@@ -13,7 +13,13 @@ from signflow.audit.history import Actor
 from signflow.context import AppContext
 from signflow.db import read_transaction
 from signflow.errors import Unauthorized
-from signflow.faces.routing import client_address, get_context, get_session, is_read_only
+from signflow.faces.routing import (
+    authenticate_before_body,
+    client_address,
+    get_context,
+    get_session,
+    is_read_only,
+)
 
 AUTHENTICATION_REQUIRED = "User authentication required"
 
@@ -24,17 +30,36 @@ bearer_scheme = HTTPBearer(auto_error=False, description="access_token from /aut
 async def current_principal(
     request: Request, _credentials: Annotated[object, Depends(bearer_scheme)] = None
 ) -> Principal:
+    early = getattr(request.state, "principal", None)
+    if isinstance(early, Principal):  # authenticated before the body was read
+        return early
+    context = get_context(request)
+    principal = await _resolve(request, context, _bearer_token(request))
+    context.rate_limiter.check(principal.enterprise_id)
+    request.state.principal = principal
+    return principal
+
+
+async def authenticate_bearer_first(request: Request) -> None:
+    """Before a JSON body is read (`faces.routing.authenticate_before_body`): the token is
+    resolved in a short read-only transaction of its own, so no connection or lock is
+    held while the body arrives."""
+    token = _bearer_token(request)
+    context = get_context(request)
+    async with read_transaction(context.sessions) as session:
+        principal = await resolve_access_token(session, token)
+    context.rate_limiter.check(principal.enterprise_id)
+    request.state.principal = principal
+
+
+def _bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
         raise Unauthorized(AUTHENTICATION_REQUIRED)
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized()
-    context = get_context(request)
-    principal = await _resolve(request, context, token.strip())
-    context.rate_limiter.check(principal.enterprise_id)
-    request.state.principal = principal
-    return principal
+    return token.strip()
 
 
 async def _resolve(request: Request, context: AppContext, token: str) -> Principal:
@@ -49,6 +74,7 @@ async def _resolve(request: Request, context: AppContext, token: str) -> Princip
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+authenticate_before_body(current_principal, authenticate_bearer_first)
 
 
 def request_actor(request: Request, principal: Principal) -> Actor:

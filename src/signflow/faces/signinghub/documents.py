@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-from pathlib import PurePosixPath
 from typing import Annotated
-from urllib.parse import unquote
 
 from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy import select
 
 from signflow.db import utcnow
+from signflow.faces.file_names import file_name_from_header
 from signflow.faces.routing import (
     ContextDep,
     SessionDep,
@@ -55,7 +54,6 @@ from signflow.packages.documents import (
 
 router = APIRouter(route_class=TransactionalRoute, tags=["documents"])
 
-MAX_FILE_NAME = 255
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 
 RAW_BODY = {
@@ -67,9 +65,8 @@ RAW_BODY = {
 
 
 def file_name_from(header: str | None) -> str:
-    """The upload's file name: percent-decoded, without any directory part."""
-    name = PurePosixPath(unquote(header or "").replace("\\", "/")).name.strip()
-    return (name or DEFAULT_FILE_NAME)[:MAX_FILE_NAME]
+    """The upload's file name (`faces.file_names`), or `document.pdf` without one."""
+    return file_name_from_header(header, DEFAULT_FILE_NAME)
 
 
 @router.post(
