@@ -12,10 +12,14 @@ from signflow.accounts.tokens import resolve_access_token
 from signflow.audit.history import Actor
 from signflow.context import AppContext
 from signflow.db import read_transaction
-from signflow.errors import Unauthorized
+from signflow.errors import Forbidden, Unauthorized
 from signflow.faces.routing import client_address, get_context, get_session, is_read_only
 
 AUTHENTICATION_REQUIRED = "User authentication required"
+PASSWORD_CHANGE_REQUIRED = (
+    "Your password was set by an administrator: change it with "  # noqa: S105
+    "PUT settings/profile/password before anything else"
+)
 
 # Declared for the OpenAPI document; the header is parsed below so errors keep our shape.
 bearer_scheme = HTTPBearer(auto_error=False, description="access_token from /authenticate")
@@ -24,6 +28,21 @@ bearer_scheme = HTTPBearer(auto_error=False, description="access_token from /aut
 async def current_principal(
     request: Request, _credentials: Annotated[object, Depends(bearer_scheme)] = None
 ) -> Principal:
+    principal = await _authenticated(request)
+    if principal.must_change_password:
+        raise Forbidden(PASSWORD_CHANGE_REQUIRED, code="password_change_required")
+    return principal
+
+
+async def principal_before_password_change(
+    request: Request, _credentials: Annotated[object, Depends(bearer_scheme)] = None
+) -> Principal:
+    """The caller, even one who must first replace a password an admin set: for the
+    password change itself and for logout."""
+    return await _authenticated(request)
+
+
+async def _authenticated(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if not header:
@@ -49,6 +68,7 @@ async def _resolve(request: Request, context: AppContext, token: str) -> Princip
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+PrincipalBeforePasswordChangeDep = Annotated[Principal, Depends(principal_before_password_change)]
 
 
 def request_actor(request: Request, principal: Principal) -> Actor:
