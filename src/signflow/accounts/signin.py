@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,7 +61,7 @@ async def _committing_refusals(
 @dataclass(frozen=True)
 class _Client:
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
 
 
 @dataclass(frozen=True)
