@@ -230,3 +230,24 @@ async def test_password_checks_do_not_hold_up_other_requests(
         assert not any(task.done() for task in signins)
         answers = await asyncio.gather(*signins)
     assert [answer.status_code for answer in answers] == [200] * SLOW_SIGNINS
+
+
+async def test_overlong_names_are_counted_and_refused_without_a_server_error(
+    app: FastAPI, tenant: Tenant
+):
+    long_name = "x" * 5000
+    async with client_at(app, ATTACKER) as attacker:
+        for _ in range(5):
+            user = await attacker.post(
+                "/authenticate", data=password_form(tenant, "pw", f"{long_name}@acme.test")
+            )
+            assert user.status_code == 400
+            assert user.json()["error"] == "invalid_grant"
+            client = await attacker.post(
+                "/authenticate", data=client_form(tenant) | {"client_id": long_name}
+            )
+            assert client.status_code == 401
+        again = await attacker.post(
+            "/authenticate", data=password_form(tenant, "pw", f"{long_name}@acme.test")
+        )
+        assert again.status_code == 429
