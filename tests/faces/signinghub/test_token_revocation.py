@@ -7,6 +7,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from signflow.accounts.bootstrap import bootstrap_enterprise
+from signflow.context import AppContext
+from signflow.db import transaction
 from tests.factories import PASSWORD, Tenant, sign_in
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -226,3 +229,22 @@ async def test_reusing_a_rotated_refresh_token_revokes_its_family(
     assert (await refresh(client, tenant, newest["refresh_token"])).status_code == 400
     # Another sign-in of the same user is another family, and lives on.
     assert await profile_status(client, unrelated) == 200
+
+
+async def test_bootstrap_resetting_an_admins_password_revokes_their_tokens(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    admin = await sign_in(client, tenant, tenant.admin_email)
+    user = await sign_in(client, tenant, tenant.user_email)
+    async with transaction(context.sessions) as session:
+        await bootstrap_enterprise(
+            session,
+            enterprise_name=tenant.name,
+            admin_email=tenant.admin_email,
+            admin_password=NEW_PASSWORD,
+            client_id=tenant.client_id,
+            client_secret=tenant.client_secret,
+        )
+    assert await profile_status(client, admin) == 401
+    assert await profile_status(client, user) == 200
+    assert await signin_status(client, tenant, tenant.admin_email, NEW_PASSWORD) == 200
