@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from fastapi import FastAPI
 
 from signflow.accounts.bootstrap import bootstrap_enterprise
 from signflow.accounts.users import NewUser, create_user
@@ -112,3 +115,12 @@ async def upload_document(
     assert response.status_code == 201, response.text
     document_id: int = response.json()["documentid"]
     return document_id
+
+
+@asynccontextmanager
+async def client_at(app: FastAPI, address: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client whose requests come from `address`: the ASGI scope's client, which is the
+    address the server sees (it trusts no X-Forwarded-For)."""
+    transport = httpx.ASGITransport(app=app, client=(address, 40000), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

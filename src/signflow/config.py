@@ -61,7 +61,13 @@ class Settings(BaseSettings):
     enterprise_rate_per_second: float = Field(default=100.0, ge=0)
     enterprise_rate_burst: int = Field(default=200, ge=1)
 
+    # Failed sign-ins (wrong password or client secret) counted in a window of
+    # signin_window_seconds: per account (or client_id) and client address; per address
+    # over every account; and per account over every address, past which each further
+    # try must wait twice as long as the one before (up to the window).
     signin_max_failures: int = Field(default=5, ge=1)
+    signin_address_max_failures: int = Field(default=50, ge=1)
+    signin_account_max_failures: int = Field(default=50, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)
 
     blob_store: Literal["filesystem", "database"] = "filesystem"

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.api_keys import create_api_key
 from signflow.accounts.credentials import hash_password, hash_secret, new_secret
+from signflow.accounts.tokens import revoke_user_grants
 from signflow.accounts.users import NewUser, create_user, normalise_email
 from signflow.errors import Conflict
 from signflow.models import Application, Enterprise, EnterpriseRole, User
@@ -71,6 +72,7 @@ async def bootstrap_enterprise(
         raise Conflict(f"'{admin_email}' already belongs to another enterprise")
     else:
         admin.password_hash = hash_password(admin_password)
+        await revoke_user_grants(session, admin.id)  # as every password change does
         admin.role, admin.can_integrate, admin.is_active = EnterpriseRole.ADMIN.value, True, True
 
     application = await session.scalar(select(Application).where(Application.name == client_id))

@@ -13,6 +13,8 @@ class Principal:
     enterprise: Enterprise
     grant_id: int
     actor: User | None = None
+    # The grant was signed in with a password an admin set: it may only change it.
+    must_change_password: bool = False
 
     @property
     def is_scoped(self) -> bool:

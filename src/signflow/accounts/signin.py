@@ -1,36 +1,87 @@
-"""The OAuth grants of /authenticate and the v4 scope switch."""
+"""The OAuth grants of /authenticate and the v4 scope switch.
+
+Every secret presented pays for its try first (`accounts/throttle.py`). A client
+secret is a digest comparison, so it is reserved, checked and settled in one short
+transaction. A password is reserved in a transaction that commits before argon2
+runs; argon2 then runs in a thread with no transaction open; the tokens are issued
+in a second transaction that also gives the try back.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from signflow.accounts.credentials import secret_matches, verify_password
+from signflow.accounts.credentials import secret_matches, verify_password_off_loop
 from signflow.accounts.principal import Principal
-from signflow.accounts.throttle import clear_failures, ensure_not_throttled, throttle_keys
+from signflow.accounts.throttle import (
+    Bucket,
+    client_buckets,
+    reserve,
+    settle_success,
+    user_buckets,
+)
 from signflow.accounts.tokens import ACCOUNT_DISABLED, IssuedTokens, issue_tokens
 from signflow.accounts.tokens import rotate_refresh_token as rotate
 from signflow.config import Settings
+from signflow.db import transaction
 from signflow.errors import Forbidden, NotFound, OAuthError
 from signflow.models import Application, Enterprise, TokenGrant, User
 
 SCOPE_REFUSED = "You are not allowed to perform the requested operation"
+INVALID_CREDENTIALS = "Invalid username or password"
 
 
-class CredentialsRejected(Exception):
-    """Wrong credentials: the caller must count the failure once the transaction is gone."""
+class _Refused(Exception):
+    """A refusal whose transaction still commits: a counted try, a revoked family."""
 
-    def __init__(self, error: OAuthError, throttle_keys: list[str]) -> None:
+    def __init__(self, error: OAuthError) -> None:
         super().__init__(error.message)
         self.error = error
-        self.throttle_keys = throttle_keys
+
+
+@asynccontextmanager
+async def _committing_refusals(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    refused: _Refused | None = None
+    async with transaction(sessions) as session:
+        try:
+            yield session
+        except _Refused as exc:
+            refused = exc  # leaving the block normally commits what was written
+    if refused is not None:
+        raise refused.error from None
+
+
+@dataclass(frozen=True)
+class _Client:
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class _CheckedPassword:
+    """What the password was checked against, carried from the reservation to the issue."""
+
+    application: Application
+    user_id: int
+    password_hash: str | None
+    buckets: tuple[Bucket, ...]
 
 
 class SignIn:
-    def __init__(self, session: AsyncSession, settings: Settings, address: str | None) -> None:
-        self.session = session
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        address: str | None,
+    ) -> None:
+        self.sessions = sessions
         self.settings = settings
         self.address = address
 
@@ -50,71 +101,104 @@ class SignIn:
                 f"grant_type '{grant_type}' is not supported; use password, "
                 "client_credentials or refresh_token",
             )
-        application = await self._application(form)
-        return await handler(application, form)
-
-    async def _application(self, form: Mapping[str, str]) -> Application:
         client_id, client_secret = form.get("client_id", ""), form.get("client_secret", "")
         if not client_id or not client_secret:
             raise OAuthError("invalid_request", "client_id and client_secret are required")
-        keys = throttle_keys(account=f"client:{client_id}", address=self.address)
-        await ensure_not_throttled(self.session, self.settings, keys)
-        application = await self.session.scalar(
-            select(Application).where(Application.name == client_id)
+        return await handler(_Client(client_id, client_secret), form)
+
+    async def _application(self, session: AsyncSession, client: _Client) -> Application:
+        """The application whose secret was presented. A wrong secret counts one try for
+        this client_id from this address only, and raises `_Refused` (the count commits)."""
+        buckets = client_buckets(self.settings, client.client_id, self.address)
+        await reserve(session, self.settings, buckets)
+        application = await session.scalar(
+            select(Application).where(Application.name == client.client_id)
         )
-        if application is None or not secret_matches(client_secret, application.secret_hash):
+        if application is None or not secret_matches(client.client_secret, application.secret_hash):
             error = OAuthError("invalid_client", "Client authentication failed", status_code=401)
-            raise CredentialsRejected(error, keys)
-        enterprise = await self.session.get_one(Enterprise, application.enterprise_id)
+            raise _Refused(error)
+        await settle_success(session, buckets)
+        enterprise = await session.get_one(Enterprise, application.enterprise_id)
         if not (application.is_active and enterprise.is_active):
             raise OAuthError("access_denied", ACCOUNT_DISABLED, status_code=403)
         return application
 
-    async def _password(self, application: Application, form: Mapping[str, str]) -> IssuedTokens:
+    async def _password(self, client: _Client, form: Mapping[str, str]) -> IssuedTokens:
         username, password = form.get("username", "").strip().lower(), form.get("password", "")
         if not username or not password:
             raise OAuthError("invalid_request", "username and password are required")
-        keys = throttle_keys(account=username, address=self.address)
-        await ensure_not_throttled(self.session, self.settings, keys)
-        user = await self.session.scalar(select(User).where(User.email == username))
-        if user is None or not verify_password(user.password_hash, password):
-            error = OAuthError("invalid_grant", "Invalid username or password")
-            raise CredentialsRejected(error, keys)
-        await clear_failures(self.session, username)
-        await self._ensure_active(user)
-        scope = form.get("scope", "").strip()
-        if scope:
-            target = await scope_target(self.session, actor=user, user_email=scope)
-            return await issue_tokens(
-                self.session, self.settings, user=target, application=application, actor=user
-            )
-        return await issue_tokens(self.session, self.settings, user=user, application=application)
+        buckets = user_buckets(self.settings, username, self.address)
+        async with _committing_refusals(self.sessions) as session:
+            application = await self._application(session, client)
+            await reserve(session, self.settings, buckets)
+            account = (
+                await session.execute(
+                    select(User.id, User.password_hash).where(User.email == username)
+                )
+            ).first()
+        # The try is paid for and committed: the check holds no transaction open, and
+        # runs off the event loop. An unknown account costs the same as a wrong password.
+        stored_hash = account.password_hash if account is not None else None
+        if account is None or not await verify_password_off_loop(stored_hash, password):
+            raise OAuthError("invalid_grant", INVALID_CREDENTIALS)
+        checked = _CheckedPassword(application, account.id, stored_hash, buckets)
+        return await self._issue_after_password(checked, scope=form.get("scope", "").strip())
 
-    async def _client_credentials(
-        self, application: Application, _form: Mapping[str, str]
-    ) -> IssuedTokens:
-        user = await self.session.get_one(User, application.api_user_id)
-        await self._ensure_active(user)
-        return await issue_tokens(self.session, self.settings, user=user, application=application)
+    async def _issue_after_password(self, checked: _CheckedPassword, scope: str) -> IssuedTokens:
+        password_was_right = False
+        try:
+            async with transaction(self.sessions) as session:
+                user = await session.get(User, checked.user_id)
+                if user is None or user.password_hash != checked.password_hash:
+                    # Changed while it was being checked: the old password is no key.
+                    raise OAuthError("invalid_grant", INVALID_CREDENTIALS)
+                password_was_right = True
+                await self._ensure_active(session, user)
+                target = user
+                if scope:
+                    target = await scope_target(session, actor=user, user_email=scope)
+                await settle_success(session, checked.buckets)
+                issued = await issue_tokens(
+                    session,
+                    self.settings,
+                    user=target,
+                    application=checked.application,
+                    actor=user if scope else None,
+                    must_change_password=user.must_change_password,
+                )
+        except OAuthError:
+            if password_was_right:  # refused for another reason: the try is given back
+                async with transaction(self.sessions) as session:
+                    await settle_success(session, checked.buckets)
+            raise
+        return issued
 
-    async def _refresh_token(
-        self, application: Application, form: Mapping[str, str]
-    ) -> IssuedTokens:
+    async def _client_credentials(self, client: _Client, _form: Mapping[str, str]) -> IssuedTokens:
+        async with _committing_refusals(self.sessions) as session:
+            application = await self._application(session, client)
+            user = await session.get_one(User, application.api_user_id)
+            await self._ensure_active(session, user)
+            return await issue_tokens(session, self.settings, user=user, application=application)
+
+    async def _refresh_token(self, client: _Client, form: Mapping[str, str]) -> IssuedTokens:
         token = form.get("refresh_token", "")
         if not token:
             raise OAuthError("invalid_request", "refresh_token is required")
-        try:
-            issued = await rotate(
-                self.session, self.settings, refresh_token=token, application=application
-            )
-        except Forbidden as exc:
-            raise OAuthError("access_denied", exc.message, status_code=403) from exc
-        if issued is None:
-            raise OAuthError("invalid_grant", "The refresh token is invalid, expired or used")
-        return issued
+        async with _committing_refusals(self.sessions) as session:
+            application = await self._application(session, client)
+            try:
+                rotated = await rotate(
+                    session, self.settings, refresh_token=token, application=application
+                )
+            except Forbidden as exc:
+                raise OAuthError("access_denied", exc.message, status_code=403) from exc
+            if rotated is None:  # commits the revocation of a reused token's family
+                error = OAuthError("invalid_grant", "The refresh token is invalid, expired or used")
+                raise _Refused(error)
+        return rotated
 
-    async def _ensure_active(self, user: User) -> None:
-        enterprise = await self.session.get_one(Enterprise, user.enterprise_id)
+    async def _ensure_active(self, session: AsyncSession, user: User) -> None:
+        enterprise = await session.get_one(Enterprise, user.enterprise_id)
         if not (user.is_active and enterprise.is_active):
             raise OAuthError("access_denied", ACCOUNT_DISABLED, status_code=403)
 

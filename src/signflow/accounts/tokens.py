@@ -1,11 +1,21 @@
-"""Issuing, resolving, refreshing and revoking bearer tokens."""
+"""Issuing, resolving, refreshing and revoking bearer tokens.
+
+A sign-in is one `TokenGrant`: its refresh-token family. Refreshing rotates the grant's
+access and refresh tokens and records the used refresh token as spent. A spent refresh
+token presented again means that two parties hold the family (the client and someone
+who copied a token): the whole grant is revoked, so the newest refresh token and its
+access token stop working too (OAuth 2.0 Security Best Current Practice, refresh token
+rotation). A client that refreshes twice in parallel with one token loses its family
+the same way, and must sign in again.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.credentials import hash_secret, new_secret
@@ -13,7 +23,9 @@ from signflow.accounts.principal import Principal
 from signflow.config import Settings
 from signflow.db import utcnow
 from signflow.errors import Forbidden, Unauthorized
-from signflow.models import Application, Enterprise, TokenGrant, User
+from signflow.models import Application, Enterprise, SpentRefreshToken, TokenGrant, User
+
+logger = logging.getLogger("signflow.tokens")
 
 ACCOUNT_DISABLED = "Account is disabled"
 AUTHORIZATION_DENIED = "Request authorization denied"
@@ -41,6 +53,7 @@ async def issue_tokens(
     user: User,
     application: Application,
     actor: User | None = None,
+    must_change_password: bool = False,
 ) -> IssuedTokens:
     access, refresh = new_secret("sfa_"), new_secret("sfr_")
     now = utcnow()
@@ -53,6 +66,7 @@ async def issue_tokens(
             application_id=application.id,
             access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
             refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
+            must_change_password=must_change_password,
         )
     )
     await session.flush()
@@ -65,13 +79,16 @@ async def rotate_refresh_token(
     """Swap a live refresh token for new tokens; the old pair stops working at once.
 
     The update is conditional on the old hash, so two racing refreshes cannot both win.
+    None when the token is unknown, expired, revoked or another application's; when it
+    was already used, its grant is also revoked, and the caller must commit that.
     """
     now = utcnow()
+    presented = hash_secret(refresh_token)
     access, refresh = new_secret("sfa_"), new_secret("sfr_")
     result = await session.execute(
         update(TokenGrant)
         .where(
-            TokenGrant.refresh_hash == hash_secret(refresh_token),
+            TokenGrant.refresh_hash == presented,
             TokenGrant.application_id == application.id,
             TokenGrant.revoked_at.is_(None),
             TokenGrant.refresh_expires_at > now,
@@ -82,13 +99,26 @@ async def rotate_refresh_token(
             access_expires_at=now + dt.timedelta(seconds=settings.access_token_ttl_seconds),
             refresh_expires_at=now + dt.timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
-        .returning(TokenGrant.user_id, TokenGrant.actor_user_id)
+        .returning(TokenGrant.id, TokenGrant.user_id, TokenGrant.actor_user_id)
     )
     row = result.first()
     if row is None:
+        await _revoke_family_of_spent(session, presented)
         return None
+    session.add(SpentRefreshToken(refresh_hash=presented, grant_id=row.id, spent_at=now))
+    await session.flush()
     await ensure_active(session, user_id=row.user_id, actor_user_id=row.actor_user_id)
     return IssuedTokens(access, refresh, settings.access_token_ttl_seconds)
+
+
+async def _revoke_family_of_spent(session: AsyncSession, refresh_hash: str) -> None:
+    grant_id = await session.scalar(
+        select(SpentRefreshToken.grant_id).where(SpentRefreshToken.refresh_hash == refresh_hash)
+    )
+    if grant_id is None:
+        return
+    logger.warning("a used refresh token was presented again: grant %s is revoked", grant_id)
+    await revoke_grant(session, grant_id)
 
 
 async def resolve_access_token(session: AsyncSession, token: str) -> Principal:
@@ -109,7 +139,13 @@ async def resolve_access_token(session: AsyncSession, token: str) -> Principal:
     actor = await session.get_one(User, grant.actor_user_id) if grant.actor_user_id else None
     if not (user.is_active and enterprise.is_active and (actor is None or actor.is_active)):
         raise Forbidden(ACCOUNT_DISABLED)
-    return Principal(user=user, enterprise=enterprise, grant_id=grant.id, actor=actor)
+    return Principal(
+        user=user,
+        enterprise=enterprise,
+        grant_id=grant.id,
+        actor=actor,
+        must_change_password=grant.must_change_password,
+    )
 
 
 async def ensure_active(
@@ -129,4 +165,23 @@ async def revoke_grant(session: AsyncSession, grant_id: int) -> None:
         update(TokenGrant)
         .where(TokenGrant.id == grant_id, TokenGrant.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+    )
+
+
+async def revoke_user_grants(
+    session: AsyncSession, user_id: int, *, keep_grant_id: int | None = None
+) -> None:
+    """Revoke every grant of the user, and every grant where they act through `scope`,
+    except `keep_grant_id` (the caller's own): after a password change."""
+    conditions = [
+        or_(TokenGrant.user_id == user_id, TokenGrant.actor_user_id == user_id),
+        TokenGrant.revoked_at.is_(None),
+    ]
+    if keep_grant_id is not None:
+        conditions.append(TokenGrant.id != keep_grant_id)
+    await session.execute(
+        update(TokenGrant)
+        .where(*conditions)
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
     )

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.credentials import hash_password
+from signflow.accounts.passwords import reset_by_admin
 from signflow.accounts.principal import Principal
 from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
 from signflow.models import Application, EnterpriseRole, TokenGrant, User
@@ -107,7 +108,7 @@ async def update_user(
     if changes.can_integrate is not None:
         user.can_integrate = changes.can_integrate
     if changes.password:
-        user.password_hash = hash_password(changes.password)
+        await reset_by_admin(session, principal, user, changes.password)
     await session.flush()
     return user
 

@@ -25,7 +25,7 @@ from typing import cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signflow.accounts.credentials import verify_password
+from signflow.accounts.credentials import verify_password_off_loop
 from signflow.audit.history import Actor, record
 from signflow.config import Settings
 from signflow.db import dialect_insert, utcnow
@@ -255,13 +255,14 @@ async def block_recipient(
     )
 
 
-def _password_matches(recipient: Recipient, password: str) -> bool:
+async def _password_matches(recipient: Recipient, password: str) -> bool:
+    """argon2 runs off the event loop (the try is already taken and locked)."""
     hashed, legacy_clear = stored_password_hash(recipient)
     if hashed is not None:
-        return verify_password(hashed, password)
+        return await verify_password_off_loop(hashed, password)
     if legacy_clear is not None:
         return hmac.compare_digest(legacy_clear.encode(), password.encode())
-    verify_password(None, password)  # same cost as a real check
+    await verify_password_off_loop(None, password)  # same cost as a real check
     return False
 
 
@@ -298,7 +299,7 @@ async def verify_identity(
     failures = await _take_try(session, recipient)
     if failures is None:
         raise Blocked()
-    if methods.password and not _password_matches(recipient, password or ""):
+    if methods.password and not await _password_matches(recipient, password or ""):
         raise await _failed(session, package, recipient, actor, failures, PASSWORD_INVALID)
     if methods.otp_channel:
         checked = await check_code(

@@ -18,7 +18,7 @@ from signflow.models.signature_request import (
     SendInfoDelivery,
     SignatureRequest,
 )
-from signflow.models.token import AuthFailure, TokenGrant
+from signflow.models.token import AuthFailure, SpentRefreshToken, TokenGrant
 from signflow.models.user import EnterpriseRole, User
 from signflow.models.webhook import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
@@ -52,6 +52,7 @@ __all__ = [
     "SendInfoDelivery",
     "SignatureRequest",
     "SigningCredential",
+    "SpentRefreshToken",
     "TokenGrant",
     "User",
     "VersionKind",

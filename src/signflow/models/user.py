@@ -27,6 +27,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default=EnterpriseRole.USER.value)
     can_integrate: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # An administrator set the password: the user must choose a new one before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     @property

@@ -271,10 +271,16 @@ async def test_malformed_token_requests(
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
-    return {"signin_max_failures": 3, "signin_window_seconds": 600}
+    return {
+        "signin_max_failures": 3,
+        "signin_address_max_failures": 3,
+        "signin_window_seconds": 600,
+    }
 
 
-async def test_failed_signins_are_throttled_per_account(client: httpx.AsyncClient, tenant: Tenant):
+async def test_failed_signins_are_throttled_per_account_and_address(
+    client: httpx.AsyncClient, tenant: Tenant
+):
     for _ in range(3):
         response = await client.post(
             "/authenticate", data=password_form(tenant, tenant.user_email, "nope")

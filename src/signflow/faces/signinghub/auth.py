@@ -8,10 +8,8 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from signflow.accounts.signin import CredentialsRejected, SignIn, switch_scope
-from signflow.accounts.throttle import record_failure
+from signflow.accounts.signin import SignIn, switch_scope
 from signflow.accounts.tokens import revoke_grant
-from signflow.db import transaction
 from signflow.errors import OAuthError
 from signflow.faces.bodies import read_limited
 from signflow.faces.routing import (
@@ -21,12 +19,13 @@ from signflow.faces.routing import (
     client_address,
     empty_ok,
 )
-from signflow.faces.signinghub.deps import PrincipalDep
+from signflow.faces.signinghub.deps import PrincipalBeforePasswordChangeDep, PrincipalDep
 from signflow.faces.signinghub.schemas import OAuthErrorBody, ScopeRequest, TokenBody
 
 MAX_FORM_BYTES = 16 * 1024
 
-# Not transactional: a rejected sign-in is counted after its own transaction rolled back.
+# Not transactional: a sign-in runs its own short transactions around the password check
+# (accounts/signin.py), so that no transaction stays open while argon2 runs.
 token_router = APIRouter(tags=["authentication"])
 router = APIRouter(route_class=TransactionalRoute, tags=["authentication"])
 
@@ -83,13 +82,8 @@ async def read_token_form(request: Request) -> dict[str, str]:
 )
 async def authenticate(request: Request, context: ContextDep) -> TokenBody:
     form = await read_token_form(request)
-    try:
-        async with transaction(context.sessions) as session:
-            signin = SignIn(session, context.settings, client_address(request))
-            issued = await signin.grant(form)
-    except CredentialsRejected as rejected:
-        await record_failure(context.sessions, context.settings, rejected.throttle_keys)
-        raise rejected.error from None
+    signin = SignIn(context.sessions, context.settings, client_address(request))
+    issued = await signin.grant(form)
     return TokenBody(**issued.as_body())
 
 
@@ -102,6 +96,6 @@ async def authenticate_scope(
 
 
 @router.post("/logout")
-async def logout(principal: PrincipalDep, session: SessionDep) -> Response:
+async def logout(principal: PrincipalBeforePasswordChangeDep, session: SessionDep) -> Response:
     await revoke_grant(session, principal.grant_id)
     return empty_ok()

@@ -12,7 +12,7 @@ from signflow.accounts.tokens import resolve_access_token
 from signflow.audit.history import Actor
 from signflow.context import AppContext
 from signflow.db import read_transaction
-from signflow.errors import Unauthorized
+from signflow.errors import Forbidden, Unauthorized
 from signflow.faces.routing import (
     authenticate_before_body,
     client_address,
@@ -22,6 +22,10 @@ from signflow.faces.routing import (
 )
 
 AUTHENTICATION_REQUIRED = "User authentication required"
+PASSWORD_CHANGE_REQUIRED = (
+    "Your password was set by an administrator: change it with "  # noqa: S105
+    "PUT settings/profile/password before anything else"
+)
 
 # Declared for the OpenAPI document; the header is parsed below so errors keep our shape.
 bearer_scheme = HTTPBearer(auto_error=False, description="access_token from /authenticate")
@@ -30,6 +34,21 @@ bearer_scheme = HTTPBearer(auto_error=False, description="access_token from /aut
 async def current_principal(
     request: Request, _credentials: Annotated[object, Depends(bearer_scheme)] = None
 ) -> Principal:
+    principal = await _authenticated(request)
+    if principal.must_change_password:
+        raise Forbidden(PASSWORD_CHANGE_REQUIRED, code="password_change_required")
+    return principal
+
+
+async def principal_before_password_change(
+    request: Request, _credentials: Annotated[object, Depends(bearer_scheme)] = None
+) -> Principal:
+    """The caller, even one who must first replace a password an admin set: for the
+    password change itself and for logout."""
+    return await _authenticated(request)
+
+
+async def _authenticated(request: Request) -> Principal:
     early = getattr(request.state, "principal", None)
     if isinstance(early, Principal):  # authenticated before the body was read
         return early
@@ -74,7 +93,9 @@ async def _resolve(request: Request, context: AppContext, token: str) -> Princip
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
+PrincipalBeforePasswordChangeDep = Annotated[Principal, Depends(principal_before_password_change)]
 authenticate_before_body(current_principal, authenticate_bearer_first)
+authenticate_before_body(principal_before_password_change, authenticate_bearer_first)
 
 
 def request_actor(request: Request, principal: Principal) -> Actor:

@@ -38,6 +38,13 @@ class ProfileBody(VendorModel):
     general: ProfileGeneral
 
 
+class PasswordChange(VendorModel):
+    """`PUT settings/profile/password`: the current password and the new one."""
+
+    user_old_password: str = Field(min_length=1, max_length=200)
+    user_new_password: str = Field(min_length=8, max_length=200)
+
+
 class ScopeRequest(VendorModel):
     user_email: str = Field(min_length=3, max_length=320)
 
