@@ -17,6 +17,7 @@ from signflow.errors import Forbidden, NotFound, OAuthError
 from signflow.models import Application, Enterprise, TokenGrant, User
 
 SCOPE_REFUSED = "You are not allowed to perform the requested operation"
+ACCOUNT_NOT_ACTIVATED = "Account is not activated"
 
 
 class CredentialsRejected(Exception):
@@ -76,8 +77,16 @@ class SignIn:
             raise OAuthError("invalid_request", "username and password are required")
         keys = throttle_keys(account=username, address=self.address)
         await ensure_not_throttled(self.session, self.settings, keys)
-        user = await self.session.scalar(select(User).where(User.email == username))
-        if user is None or not verify_password(user.password_hash, password):
+        # Only the account that proved the address signs in with it (pending ones never),
+        # and only through an application of its own enterprise.
+        user = await self.session.scalar(
+            select(User).where(User.email == username, User.email_verified_at.is_not(None))
+        )
+        if (
+            user is None
+            or not verify_password(user.password_hash, password)
+            or user.enterprise_id != application.enterprise_id
+        ):
             error = OAuthError("invalid_grant", "Invalid username or password")
             raise CredentialsRejected(error, keys)
         await clear_failures(self.session, username)
@@ -133,6 +142,8 @@ async def scope_target(session: AsyncSession, *, actor: User, user_email: str) -
         raise OAuthError("invalid_scope", f"No user '{user_email}' in your enterprise")
     if not target.is_active:
         raise OAuthError("access_denied", ACCOUNT_DISABLED, status_code=403)
+    if target.email_verified_at is None:
+        raise OAuthError("access_denied", ACCOUNT_NOT_ACTIVATED, status_code=403)
     return target
 
 
@@ -149,6 +160,8 @@ async def switch_scope(
         raise NotFound(exc.message) from exc
     grant = await session.get_one(TokenGrant, principal.grant_id)
     application = await session.get_one(Application, grant.application_id)
+    if application.enterprise_id != target.enterprise_id:
+        raise Forbidden(SCOPE_REFUSED)  # applications act for their own enterprise only
     acting_as_self = target.id == actor.id
     return await issue_tokens(
         session,

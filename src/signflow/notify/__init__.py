@@ -10,6 +10,8 @@ from signflow.notify.mailer import (
 )
 from signflow.notify.messages import (
     Download,
+    account_activation,
+    address_has_an_account,
     endpoint_disabled,
     one_time_code,
     package_completed,
@@ -20,6 +22,8 @@ from signflow.notify.messages import (
 
 __all__ = [
     "Download",
+    "account_activation",
+    "address_has_an_account",
     "FileMailer",
     "MailDeliveryError",
     "Mailer",
