@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.bootstrap import bootstrap_enterprise

@@ -65,9 +65,8 @@ async def test_existing_accounts_survive_and_are_taken_as_verified(empty_databas
         async with engine.begin() as connection:
             t = await _tables(connection)
             for id_, name in ((1, "Acme"), (2, "Globex")):
-                await _insert(
-                    connection, t["enterprises"], id=id_, name=name, is_active=True, created_at=CREATED
-                )
+                enterprise = {"id": id_, "name": name, "is_active": True, "created_at": CREATED}
+                await _insert(connection, t["enterprises"], **enterprise)
             for id_, enterprise, email in ((1, 1, "boss@acme.test"), (2, 2, "boss@globex.test")):
                 await _insert(
                     connection,

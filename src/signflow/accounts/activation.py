@@ -24,7 +24,7 @@ from signflow.models import Enterprise, User
 
 ACTIVATION_LINK_TTL = dt.timedelta(days=7)
 ACTIVATION_PATH = "/web/activate"
-TOKEN_PREFIX = "sfv_"
+TOKEN_PREFIX = "sfv_"  # noqa: S105  (marks a link token, is no secret)
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 200
 LINK_NOT_VALID = "This activation link is not valid any more"

@@ -22,12 +22,12 @@ from signflow.notify.messages import (
 
 __all__ = [
     "Download",
-    "account_activation",
-    "address_has_an_account",
     "FileMailer",
     "MailDeliveryError",
     "Mailer",
     "SmtpMailer",
+    "account_activation",
+    "address_has_an_account",
     "create_mailer",
     "endpoint_disabled",
     "one_time_code",
