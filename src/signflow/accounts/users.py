@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.credentials import hash_password
@@ -81,7 +82,10 @@ async def create_user(session: AsyncSession, enterprise_id: int, new: NewUser) -
         can_integrate=new.can_integrate,
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same address registered at the same moment
+        raise Conflict(f"A user with email '{email}' already exists") from exc
     return user
 
 
