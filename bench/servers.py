@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -17,6 +18,9 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -314,7 +318,11 @@ def _start_signflow(
             while len(api.tree()) < api_workers + 1 and time.monotonic() < deadline:
                 time.sleep(0.2)
             _wait_settled(api, deadline)
-        yield Signflow(base, url, env, workdir, api, worker, boot, procs)
+        MAIL_DIRS[base] = data_dir / "mail"  # users added through the API activate by mail
+        try:
+            yield Signflow(base, url, env, workdir, api, worker, boot, procs)
+        finally:
+            del MAIL_DIRS[base]
     finally:
         for proc in reversed(procs):
             proc.stop()
@@ -413,18 +421,53 @@ async def add_user(
     *,
     exist_ok: bool = False,
 ) -> str:
-    """Add a user and sign them in; with exist_ok, a user an earlier benchmark added on
-    the same shared instance is signed in instead."""
+    """Add a user, activate them through the link mailed to them, and sign them in;
+    with exist_ok, a user an earlier benchmark added on the same shared instance is
+    signed in instead."""
     response = await client.post(
-        "/v3/enterprise/users",
-        json={"user_email": email, "user_name": name, "user_password": PASSWORD},
-        headers=admin,
+        "/v3/enterprise/users", json={"user_email": email, "user_name": name}, headers=admin
     )
     if exist_ok and response.status_code == 409:
         return await token(client, email)
     if response.status_code not in (200, 201):
         raise RuntimeError(f"adding {email}: {response.status_code} {response.text}")
+    await activate_from_mail(client, email)
     return await token(client, email)
+
+
+# Where each running instance's file mailer writes (base URL -> DATA_DIR/mail).
+MAIL_DIRS: dict[str, Path] = {}
+ACTIVATION_LINK = re.compile(r"https?://[^/\s]+(/web/activate/sfv_[A-Za-z0-9_-]+)")
+
+
+MAIL_WAIT_SECONDS = 120
+
+
+async def activate_from_mail(
+    client: httpx.AsyncClient, email: str, password: str = PASSWORD
+) -> None:
+    """What the person does: open the activation link the worker mailed, choose a password."""
+    mail_dir = MAIL_DIRS[str(client.base_url).rstrip("/")]
+    deadline = time.monotonic() + MAIL_WAIT_SECONDS
+    while (path := _activation_path(mail_dir, email)) is None:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no activation mail for {email} in {mail_dir}")
+        await asyncio.sleep(0.1)
+    response = await client.post(path, data={"password": password, "confirm": password})
+    if response.status_code != 200:
+        raise RuntimeError(f"activating {email}: {response.status_code}")
+
+
+def _activation_path(mail_dir: Path, email: str) -> str | None:
+    for file in sorted(mail_dir.glob("*.eml"), reverse=True):
+        message = message_from_bytes(file.read_bytes(), policy=default_policy)
+        body = message.get_body(("plain",)) if isinstance(message, EmailMessage) else None
+        if body is None or email not in str(message["To"]):
+            continue
+        found = ACTIVATION_LINK.search(body.get_content())
+        if found:
+            return found.group(1)
+    return None
 
 
 @contextlib.asynccontextmanager

@@ -8,11 +8,14 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.bootstrap import bootstrap_enterprise
+from signflow.accounts.email_ownership import mark_email_verified
 from signflow.accounts.users import NewUser, create_user
 from signflow.context import AppContext
 from signflow.db import transaction
+from signflow.models import User
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,6 +32,14 @@ class Tenant:
     password: str = PASSWORD
 
 
+async def create_verified_user(session: AsyncSession, enterprise_id: int, new: NewUser) -> User:
+    """An account that has proven its address, as if its owner had used the activation
+    link (the API registers pending accounts: see tests/accounts/test_email_ownership.py)."""
+    user = await create_user(session, enterprise_id, new)
+    await mark_email_verified(session, user)
+    return user
+
+
 async def make_tenant(context: AppContext, name: str) -> Tenant:
     slug = name.lower()
     async with transaction(context.sessions) as session:
@@ -40,7 +51,7 @@ async def make_tenant(context: AppContext, name: str) -> Tenant:
             client_id=f"{slug}-app",
             client_secret=f"{slug}-client-secret",
         )
-        await create_user(
+        await create_verified_user(
             session,
             result.enterprise_id,
             NewUser(email=f"user@{slug}.test", name=f"{name} User", password=PASSWORD),
@@ -58,7 +69,7 @@ async def make_tenant(context: AppContext, name: str) -> Tenant:
 
 async def add_user(context: AppContext, tenant: Tenant, email: str, name: str) -> str:
     async with transaction(context.sessions) as session:
-        await create_user(
+        await create_verified_user(
             session, tenant.enterprise_id, NewUser(email=email, name=name, password=PASSWORD)
         )
     return email

@@ -91,12 +91,12 @@ def sqlite_file(url: str) -> Path | None:
     return Path(database)
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite(foreign_keys: bool, dbapi_connection: Any, _record: Any) -> None:
     # Transactions are begun explicitly (see _begin_immediate), not by the driver.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -108,10 +108,17 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 POOL_SIZE = 20
 
 
-def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, pre_ping: bool = True, foreign_keys: bool = True
+) -> AsyncEngine:
     """`pre_ping` checks each PostgreSQL connection before use, so that no request fails
     on a connection a database restart killed; a process that retries its work anyway
-    (the worker) saves that round trip per transaction, and loses one try per restart."""
+    (the worker) saves that round trip per transaction, and loses one try per restart.
+
+    `foreign_keys=False` (SQLite only) is for migrations: SQLite rebuilds a table to
+    change its constraints, and with enforcement on, dropping the old table would
+    cascade into (or be refused by) the tables that refer to it. SQLite ignores the
+    pragma inside a transaction, so it is set when the connection opens."""
     if is_sqlite(url):
         database = sqlite_file(url)
         if database is not None and database.parent.is_dir():
@@ -119,7 +126,7 @@ def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> Asy
             # with the database file's: a file created here first keeps all three 0600.
             create_private_file(database)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
+        event.listen(engine.sync_engine, "connect", partial(_configure_sqlite, foreign_keys))
         # aiosqlite's default deferred BEGIN lets two writers deadlock on upgrade;
         # BEGIN IMMEDIATE serialises writers up front, as SQLite intends. The writers of
         # this process wait for their turn in line, not in SQLite's busy handler.

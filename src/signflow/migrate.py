@@ -24,16 +24,27 @@ def alembic_config(connection: Any = None) -> Config:
     return config
 
 
+class BrokenForeignKeys(RuntimeError):
+    """A migration left rows that refer to rows that do not exist."""
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     def run(connection: Any) -> None:
         command.upgrade(alembic_config(connection), revision)
+        if connection.dialect.name == "sqlite":
+            # Migrations run with enforcement off (see `migrate`): check what they left.
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise BrokenForeignKeys(f"rows refer to missing rows: {broken[:10]}")
 
     async with engine.begin() as connection:
         await connection.run_sync(run)
 
 
 async def migrate(database_url: str) -> None:
-    engine = create_engine(database_url)
+    # On SQLite, a migration that rebuilds a table (batch mode) needs foreign-key
+    # enforcement off; `upgrade` checks every reference afterwards, in the same transaction.
+    engine = create_engine(database_url, foreign_keys=False)
     try:
         await upgrade(engine)
     finally:
@@ -42,7 +53,7 @@ async def migrate(database_url: str) -> None:
 
 async def autogenerate(database_url: str, message: str) -> None:
     """Developers: write a new revision from the difference between models and database."""
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, foreign_keys=False)
 
     def run(connection: Any) -> None:
         command.revision(alembic_config(connection), message=message, autogenerate=True)

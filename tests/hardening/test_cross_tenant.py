@@ -199,6 +199,7 @@ CAPABILITIES = {
     "/sign/{token}",
     "/web/integration/{token}",
     "/web/progress/{token}",
+    "/web/activate/{token}",
     "/openDocument/{request_id}",
     "/{request_id:uuid}",
 }
@@ -385,6 +386,7 @@ async def test_public_and_capability_routes_give_nothing_else(
         "/files/{}",
         "/web/integration/{}",
         "/web/progress/{}",
+        "/web/activate/{}",
         "/sign/{}",
         "/openDocument/{}",
         "/{}",

@@ -35,6 +35,7 @@ import httpx
 import pytest
 
 from bench.servers import Proc, free_port, start, wait_http
+from tests.accounts.helpers import activate, activation_path, parse, to
 from tests.conftest import postgres_required
 from tests.hardening.private_postgres import (
     ClusterUnavailable,
@@ -74,6 +75,7 @@ class Signflow:
     base: str
     api: Proc
     worker: Proc
+    data_dir: Path
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def signflow(cluster: PrivateCluster, tmp_path: Path) -> Iterator[Signflow]:
     worker = start("worker", [SIGNFLOW, "worker"], env, tmp_path)
     try:
         wait_http(api, f"http://127.0.0.1:{port}/healthz", timeout=120)
-        yield Signflow(f"http://127.0.0.1:{port}", api, worker)
+        yield Signflow(f"http://127.0.0.1:{port}", api, worker, tmp_path / "var")
     finally:
         worker.stop()
         api.stop()
@@ -162,6 +164,23 @@ async def _token(client: httpx.AsyncClient, email: str) -> dict[str, str]:
     )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def activate_from_mail(
+    client: httpx.AsyncClient, data_dir: Path, email: str, password: str
+) -> None:
+    """A registered signer activates their account through the link the worker mails
+    (the file mailer, under DATA_DIR/mail)."""
+    deadline = time.monotonic() + 60
+    while True:
+        mails = [parse(path.read_bytes()) for path in sorted((data_dir / "mail").glob("*.eml"))]
+        mine = to(mails, email)
+        if mine:
+            break
+        assert time.monotonic() < deadline, f"no activation mail for {email}"
+        await asyncio.sleep(0.2)
+    response = await activate(client, activation_path(mine[-1]), password)
+    assert response.status_code == 200, response.text
 
 
 async def walk(
@@ -399,6 +418,7 @@ async def test_acknowledged_work_survives_a_postgres_restart(
                 headers=admin,
             )
             assert response.status_code in (200, 201), response.text
+            await activate_from_mail(client, signflow.data_dir, email, PASSWORD)
             signers.append((email, await _token(client, email)))
         response = await client.post("/v3/webhooks", json={"url": receiver.url()}, headers=admin)
         assert response.status_code in (200, 201), response.text

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from signflow.accounts.principal import Principal
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
-from signflow.models import Package, User, WorkflowStatus
+from signflow.models import Enterprise, Package, User, WorkflowStatus
 from signflow.packages import listing
 from signflow.packages.listing import Folder, ListQuery, StatusFilter, list_packages
 from tests.factories import make_tenant
@@ -40,8 +40,9 @@ async def _exact(context: AppContext, owner_id: int, query: ListQuery) -> int:
 
 
 async def _listed_total(context: AppContext, user: User, query: ListQuery) -> int:
-    principal: Any = SimpleNamespace(user=user)
     async with transaction(context.sessions) as session:
+        enterprise = await session.get_one(Enterprise, user.enterprise_id)
+        principal = Principal(user=user, enterprise=enterprise, grant_id=0)
         _, total = await list_packages(session, principal, query, ARCHIVE_AFTER_DAYS)
     return total
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.api_keys import create_api_key
 from signflow.accounts.credentials import hash_password, hash_secret, new_secret
+from signflow.accounts.email_ownership import mark_email_verified, owning_account
 from signflow.accounts.tokens import revoke_user_grants
 from signflow.accounts.users import NewUser, create_user, normalise_email
 from signflow.errors import Conflict
@@ -55,7 +56,12 @@ async def bootstrap_enterprise(
         session.add(enterprise)
         await session.flush()
 
-    admin = await session.scalar(select(User).where(User.email == admin_email))
+    admin = await session.scalar(
+        select(User).where(User.email == admin_email, User.enterprise_id == enterprise.id)
+    )
+    owner = await owning_account(session, admin_email)
+    if owner is not None and (admin is None or owner.id != admin.id):
+        raise Conflict(f"'{admin_email}' already belongs to another enterprise")
     if admin is None:
         admin = await create_user(
             session,
@@ -68,12 +74,12 @@ async def bootstrap_enterprise(
                 can_integrate=True,
             ),
         )
-    elif admin.enterprise_id != enterprise.id:
-        raise Conflict(f"'{admin_email}' already belongs to another enterprise")
     else:
         admin.password_hash = hash_password(admin_password)
         await revoke_user_grants(session, admin.id)  # as every password change does
         admin.role, admin.can_integrate, admin.is_active = EnterpriseRole.ADMIN.value, True, True
+    # The operator names the admin's address: that is the proof of it.
+    await mark_email_verified(session, admin)
 
     application = await session.scalar(select(Application).where(Application.name == client_id))
     if application is None:

@@ -34,6 +34,7 @@ from signflow.models import Application, Enterprise, TokenGrant, User
 
 SCOPE_REFUSED = "You are not allowed to perform the requested operation"
 INVALID_CREDENTIALS = "Invalid username or password"
+ACCOUNT_NOT_ACTIVATED = "Account is not activated"
 
 
 class _Refused(Exception):
@@ -133,7 +134,13 @@ class SignIn:
             await reserve(session, self.settings, buckets)
             account = (
                 await session.execute(
-                    select(User.id, User.password_hash).where(User.email == username)
+                    # Only the account that proved the address signs in with it (pending
+                    # ones never), and only through an application of its own enterprise.
+                    select(User.id, User.password_hash).where(
+                        User.email == username,
+                        User.email_verified_at.is_not(None),
+                        User.enterprise_id == application.enterprise_id,
+                    )
                 )
             ).first()
         # The try is paid for and committed: the check holds no transaction open, and
@@ -217,6 +224,8 @@ async def scope_target(session: AsyncSession, *, actor: User, user_email: str) -
         raise OAuthError("invalid_scope", f"No user '{user_email}' in your enterprise")
     if not target.is_active:
         raise OAuthError("access_denied", ACCOUNT_DISABLED, status_code=403)
+    if target.email_verified_at is None:
+        raise OAuthError("access_denied", ACCOUNT_NOT_ACTIVATED, status_code=403)
     return target
 
 
@@ -233,6 +242,8 @@ async def switch_scope(
         raise NotFound(exc.message) from exc
     grant = await session.get_one(TokenGrant, principal.grant_id)
     application = await session.get_one(Application, grant.application_id)
+    if application.enterprise_id != target.enterprise_id:
+        raise Forbidden(SCOPE_REFUSED)  # applications act for their own enterprise only
     acting_as_self = target.id == actor.id
     return await issue_tokens(
         session,

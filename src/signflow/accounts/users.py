@@ -1,10 +1,19 @@
-"""Enterprise user administration, always inside the caller's enterprise."""
+"""Enterprise user administration, always inside the caller's enterprise.
+
+An admin registers a person as a pending account: it holds no password and no
+right until the person proves the address through the activation link mailed to
+them (see `accounts/activation.py`). The answer is the same whether or not the
+address has an account in another enterprise: that enterprise's account stays the
+address's, the pending one can never be activated, and the mail tells the person
+instead of inviting them (`notify/account_mail.py`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.credentials import hash_password
@@ -12,6 +21,9 @@ from signflow.accounts.passwords import reset_by_admin
 from signflow.accounts.principal import Principal
 from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
 from signflow.models import Application, EnterpriseRole, TokenGrant, User
+from signflow.outbox.enqueue import enqueue
+
+ACTIVATION_MAIL_JOB = "email.account_activation"
 
 NOT_ALLOWED = "You are not allowed to perform the requested operation"
 USER_NOT_FOUND = "User not found"
@@ -50,8 +62,16 @@ def normalise_email(email: str) -> str:
 
 
 async def create_user(session: AsyncSession, enterprise_id: int, new: NewUser) -> User:
+    """The account row, pending (its address not proven), in `enterprise_id`.
+
+    Only an account of the same enterprise makes the address a duplicate; an account
+    elsewhere is never looked at here, so nothing about it can leak into the answer.
+    """
     email = normalise_email(new.email)
-    if await session.scalar(select(User.id).where(User.email == email)) is not None:
+    duplicate = await session.scalar(
+        select(User.id).where(User.email == email, User.enterprise_id == enterprise_id)
+    )
+    if duplicate is not None:
         raise Conflict(f"A user with email '{email}' already exists")
     user = User(
         enterprise_id=enterprise_id,
@@ -63,7 +83,25 @@ async def create_user(session: AsyncSession, enterprise_id: int, new: NewUser) -
         can_integrate=new.can_integrate,
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # the same address registered at the same moment
+        raise Conflict(f"A user with email '{email}' already exists") from exc
+    return user
+
+
+async def register_user(session: AsyncSession, principal: Principal, new: NewUser) -> User:
+    """An admin registers a person: a pending account, and the activation mail to send
+    once this transaction commits. A password given here is not kept: the person
+    chooses their own when they activate."""
+    require_admin(principal)
+    user = await create_user(session, principal.enterprise_id, replace(new, password=None))
+    enqueue(
+        session,
+        ACTIVATION_MAIL_JOB,
+        {"user_id": user.id},
+        enterprise_id=principal.enterprise_id,
+    )
     return user
 
 

@@ -13,7 +13,7 @@ from signflow.identity.checks import Blocked, Credentials, require_access_window
 from signflow.identity.codes import OPEN_PURPOSE, issue_code
 from signflow.identity.methods import opening_methods
 from signflow.models import Package, ProcessStatus, Recipient
-from signflow.packages.access import Need, get_package
+from signflow.packages.access import Need, get_package, recipient_email
 from signflow.workflow.common import NOT_ALLOWED, package_recipients, recipient_at
 
 NO_CODE_NEEDED = "This user does not need a one-time code"
@@ -27,7 +27,8 @@ async def _recipient_for(
     access = await get_package(session, principal, package_id, Need.READ, for_update=True)
     recipient = recipient_at(await package_recipients(session, access.package.id), order)
     mine = any(r.id == recipient.id for r in access.recipients) or (
-        recipient.email == principal.user.email and recipient.turn_started_at is not None
+        recipient.email == recipient_email(principal, access.package.enterprise_id)
+        and recipient.turn_started_at is not None
     )
     if not (mine or (owner_may and access.is_owner)):
         raise Forbidden(NOT_ALLOWED)

@@ -3,10 +3,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signflow.db import Base, BigId, utcnow
+
+VERIFIED = text("email_verified_at IS NOT NULL")
 
 
 class EnterpriseRole(StrEnum):
@@ -15,12 +17,30 @@ class EnterpriseRole(StrEnum):
 
 
 class User(Base):
+    """An account of one enterprise.
+
+    An address may be registered in several enterprises, but only one account may
+    have proven it (`email_verified_at`): that one alone can sign in and holds the
+    address's recipient rights. The others stay pending (see docs/security.md,
+    "E-mail ownership").
+    """
+
     __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "email", name="uq_users_enterprise_id_email"),
+        Index(
+            "uq_users_verified_email",
+            "email",
+            unique=True,
+            sqlite_where=VERIFIED,
+            postgresql_where=VERIFIED,
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
     # Stored lower-cased: emails are compared case-insensitively everywhere.
-    email: Mapped[str] = mapped_column(String(320), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     mobile_number: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str | None] = mapped_column(String(200))
@@ -30,7 +50,18 @@ class User(Base):
     # An administrator set the password: the user must choose a new one before anything else.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # When the account proved it receives mail at `email`; None while pending.
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # The pending activation link: SHA-256 of its token, and until when it works.
+    activation_token_hash: Mapped[str | None] = mapped_column(
+        String(64), index=True, unique=True, default=None
+    )
+    activation_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     @property
     def is_admin(self) -> bool:
         return self.role == EnterpriseRole.ADMIN.value
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None

@@ -10,6 +10,8 @@ from signflow.notify.mailer import (
 )
 from signflow.notify.messages import (
     Download,
+    account_activation,
+    address_has_an_account,
     endpoint_disabled,
     one_time_code,
     package_completed,
@@ -24,6 +26,8 @@ __all__ = [
     "MailDeliveryError",
     "Mailer",
     "SmtpMailer",
+    "account_activation",
+    "address_has_an_account",
     "create_mailer",
     "endpoint_disabled",
     "one_time_code",

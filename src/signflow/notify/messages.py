@@ -184,6 +184,50 @@ def endpoint_disabled(
     )
 
 
+def account_activation(
+    *,
+    mail_from: str,
+    to: Recipient,
+    person_name: str,
+    enterprise_name: str,
+    activation_link: str,
+    valid_days: int,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "account_activation",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        person_name=person_name,
+        enterprise_name=enterprise_name,
+        activation_link=activation_link,
+        valid_days=valid_days,
+    )
+
+
+def address_has_an_account(
+    *,
+    mail_from: str,
+    to: Recipient,
+    person_name: str,
+    enterprise_name: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "address_has_an_account",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        person_name=person_name,
+        enterprise_name=enterprise_name,
+    )
+
+
 def _render(language: str, name: str, context: Mapping[str, Any]) -> str:
     candidates = [f"{DEFAULT_LANGUAGE}/{name}"]
     if language != DEFAULT_LANGUAGE and _LANGUAGE.fullmatch(language):

@@ -2,6 +2,7 @@
 
 import signflow.audit.evidence
 import signflow.identity.jobs
+import signflow.notify.account_mail
 import signflow.notify.jobs
 import signflow.signature_requests.sendinfo
 import signflow.webhooks.delivery

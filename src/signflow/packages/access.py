@@ -6,6 +6,13 @@ moment their step opens, and after they acted, unless a terminate skipped
 them. Anyone else is told the package does not exist when it belongs to
 another enterprise (or does not exist), and that it is not theirs when it is
 in their own enterprise.
+
+Recipients are named by e-mail address. An account holds the rights of an
+address only once it has proven it (`accounts/email_ownership.py`): a pending
+account matches no recipient. A link holder proves the address by the link
+(`workflow/recipient_session.py`). An admin acting as a user through `scope`
+gets that user's recipient rights in the admin's own enterprise only: another
+enterprise sent its documents to the person, not to their admins.
 """
 
 from __future__ import annotations
@@ -37,9 +44,24 @@ class PackageAccess:
     recipients: tuple[Recipient, ...]
 
 
+def proven_email(principal: Principal) -> str | None:
+    """The caller's address if the account has proven it, else None."""
+    return principal.user.email if principal.user.email_verified_at is not None else None
+
+
+def recipient_email(principal: Principal, enterprise_id: int) -> str | None:
+    """The address whose recipient entries the caller may act on in a package of
+    `enterprise_id`, or None when it may act on none."""
+    if principal.is_scoped and enterprise_id != principal.enterprise_id:
+        return None
+    return proven_email(principal)
+
+
 async def visible_recipients(
-    session: AsyncSession, package_id: int, email: str
+    session: AsyncSession, package_id: int, email: str | None
 ) -> tuple[Recipient, ...]:
+    if email is None:
+        return ()
     rows = await session.scalars(
         select(Recipient)
         .where(
@@ -69,7 +91,9 @@ async def get_package(
         raise NotFound(DOCUMENT_NOT_FOUND)
     if package.owner_id == principal.user.id:
         return PackageAccess(package, is_owner=True, recipients=())
-    recipients = await visible_recipients(session, package.id, principal.user.email)
+    recipients = await visible_recipients(
+        session, package.id, recipient_email(principal, package.enterprise_id)
+    )
     if recipients and need is Need.READ:
         return PackageAccess(package, is_owner=False, recipients=recipients)
     if package.enterprise_id != principal.enterprise_id and not recipients:

@@ -32,6 +32,7 @@ from signflow.db import utcnow
 from signflow.errors import BadRequest
 from signflow.models import Package, ProcessStatus, Recipient, User, WorkflowStatus
 from signflow.models.package import PackageCount
+from signflow.packages.access import proven_email, recipient_email
 
 MAX_RECORDS_PER_PAGE = 100
 
@@ -244,17 +245,21 @@ def _owned(principal: Principal, query: ListQuery) -> Select[int]:
 
 
 def _received(principal: Principal, query: ListQuery) -> Select[int]:
+    # The same rule as `access.recipient_email`, as SQL over every enterprise.
+    email = proven_email(principal)
     statement = (
         select(Package.id)
         .join(Recipient, Recipient.package_id == Package.id)
         .where(
-            Recipient.email == principal.user.email,
+            Recipient.email == email if email is not None else false(),
             Recipient.turn_started_at.is_not(None),
             Recipient.process_status != ProcessStatus.SKIPPED.value,
             Package.owner_id != principal.user.id,
         )
         .distinct()
     )
+    if principal.is_scoped:
+        statement = statement.where(Package.enterprise_id == principal.enterprise_id)
     if query.status is StatusFilter.ALL:
         return statement
     if query.status is StatusFilter.COMPLETED:
@@ -287,9 +292,8 @@ async def _load(
     for package_id in ids:
         package = packages[package_id]
         own = package.owner_id == principal.user.id
-        mine = [
-            r for r in recipients if r.package_id == package_id and r.email == principal.user.email
-        ]
+        email = recipient_email(principal, package.enterprise_id)
+        mine = [r for r in recipients if r.package_id == package_id and r.email == email]
         current = tuple(
             r
             for r in recipients

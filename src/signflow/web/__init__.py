@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from signflow.web import identity, progress, signature_requests
+from signflow.web import activation, identity, progress, signature_requests
 from signflow.web.integration import api_router, page_router
 from signflow.web.pages import STATIC_DIR, STATIC_PATH
 from signflow.web.routes import router
@@ -13,9 +13,10 @@ from signflow.web.routes import router
 
 def install(app: FastAPI) -> None:
     """Mount the signer pages, the identity page, the signature-request links, the
-    integration and progress link endpoints, the owner's progress page and the static
-    files."""
+    integration and progress link endpoints, the owner's progress page, the account
+    activation page and the static files."""
     app.include_router(router)
+    app.include_router(activation.router)
     app.include_router(identity.router)
     app.include_router(page_router)
     app.include_router(api_router)

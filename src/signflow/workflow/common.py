@@ -19,7 +19,13 @@ from signflow.models import (
     RecipientRole,
     WorkflowStatus,
 )
-from signflow.packages.access import Need, PackageAccess, get_package, visible_recipients
+from signflow.packages.access import (
+    Need,
+    PackageAccess,
+    get_package,
+    recipient_email,
+    visible_recipients,
+)
 
 LOCKED_WORKFLOW = "You are not allowed to perform this action on locked workflow"
 NOT_ALLOWED = "You are not allowed to perform the requested operation"
@@ -93,7 +99,9 @@ async def my_recipients(
     """The caller's recipient entries, also when the caller owns the package."""
     if access.recipients or not access.is_owner:
         return access.recipients
-    return await visible_recipients(session, access.package.id, principal.user.email)
+    return await visible_recipients(
+        session, access.package.id, recipient_email(principal, access.package.enterprise_id)
+    )
 
 
 async def package_recipients(session: AsyncSession, package_id: int) -> list[Recipient]:

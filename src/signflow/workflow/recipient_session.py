@@ -8,7 +8,9 @@ name, in the package's enterprise. Such a principal:
 
 - is never the owner (no user row has id 0), so it has exactly the rights the
   recipient's email gives in that package: reading from their turn on, and
-  their own actions;
+  their own actions. The link is the proof of the address (it was mailed there,
+  or the package's owner handed it on), so the transient user counts as having
+  proven it (`packages.access.recipient_email`);
 - is not scoped, so it may sign, as the recipient themself;
 - writes the same history and events as the API, because it calls the same
   core functions.
@@ -22,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
+from signflow.db import utcnow
 from signflow.errors import Forbidden, NotFound
 from signflow.models import Enterprise, Package, Recipient, User
 
@@ -57,6 +60,7 @@ def principal_for(recipient: Recipient, enterprise: Enterprise) -> Principal:
         name=recipient.name or recipient.email,
         role="user",
         is_active=True,
+        email_verified_at=utcnow(),
     )
     return Principal(user=user, enterprise=enterprise, grant_id=0)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from signflow.context import AppContext
+from tests.accounts.helpers import activate_by_mail
 from tests.factories import Tenant, bearer, sign_in
 
 NOT_ALLOWED = {"Message": "You are not allowed to perform the requested operation"}
@@ -10,7 +12,7 @@ NOT_ALLOWED = {"Message": "You are not allowed to perform the requested operatio
 
 @pytest.mark.parametrize("version", ["v3", "v4"])
 async def test_admin_creates_lists_updates_and_deletes_users(
-    client: httpx.AsyncClient, tenant: Tenant, version: str
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, version: str
 ):
     admin = await bearer(client, tenant, tenant.admin_email)
     created = await client.post(
@@ -27,6 +29,9 @@ async def test_admin_creates_lists_updates_and_deletes_users(
     assert created.json()["user_email"] == "new.person@acme.test"
     assert created.json()["enterprise_role"] == "user"
     assert created.json()["enabled"] is True
+    assert created.json()["activated"] is False
+    # The person chooses their password through the link mailed to them.
+    await activate_by_mail(client, context, "new.person@acme.test", "a long enough password")
 
     listed = await client.get(f"/{version}/enterprise/users", headers=admin)
     assert listed.status_code == 200
@@ -69,8 +74,8 @@ async def test_admin_creates_lists_updates_and_deletes_users(
     assert listed.headers["x-total-records"] == "2"
 
 
-async def test_new_user_can_sign_in_with_the_given_password(
-    client: httpx.AsyncClient, tenant: Tenant
+async def test_new_user_signs_in_with_the_password_they_chose_on_activation(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ):
     admin = await bearer(client, tenant, tenant.admin_email)
     await client.post(
@@ -78,7 +83,8 @@ async def test_new_user_can_sign_in_with_the_given_password(
         json={"user_email": "p@acme.test", "user_name": "P", "user_password": "password-123"},
         headers=admin,
     )
-    tokens = await sign_in(client, tenant, "p@acme.test", "password-123")
+    await activate_by_mail(client, context, "p@acme.test", "p's own password")
+    tokens = await sign_in(client, tenant, "p@acme.test", "p's own password")
     assert tokens["access_token"]
 
 

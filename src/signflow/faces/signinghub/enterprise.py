@@ -7,10 +7,9 @@ from fastapi import APIRouter, Response
 from signflow.accounts.users import (
     NewUser,
     UserChanges,
-    create_user,
     delete_user,
     list_users,
-    require_admin,
+    register_user,
     update_user,
 )
 from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
@@ -34,6 +33,7 @@ def user_body(user: User) -> EnterpriseUserBody:
         enterprise_role=user.role,
         application_integration=user.can_integrate,
         enabled=user.is_active,
+        activated=user.email_verified,
         created_on=user.created_at.isoformat(),
     )
 
@@ -42,10 +42,9 @@ def user_body(user: User) -> EnterpriseUserBody:
 async def add_enterprise_user(
     body: EnterpriseUserCreate, principal: PrincipalDep, session: SessionDep
 ) -> EnterpriseUserBody:
-    require_admin(principal)
-    user = await create_user(
+    user = await register_user(
         session,
-        principal.enterprise_id,
+        principal,
         NewUser(
             email=body.user_email,
             name=body.user_name,

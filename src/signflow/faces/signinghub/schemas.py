@@ -79,6 +79,8 @@ class EnterpriseUserBody(VendorModel):
     enterprise_role: str
     application_integration: bool
     enabled: bool
+    # False until the person has proven the address through the activation link.
+    activated: bool
     created_on: str
 
 
