@@ -345,9 +345,15 @@ def _add_field(
         field_ref = writer.add_object(field)
         writer.register_annotation(page_refs[spec.widgets[0].page], field_ref)
         return field_ref
+    # Several widgets (a radio group's buttons): each is a child field named by its index,
+    # holding its widget, and takes the value (/V) from the parent. A child of widgets
+    # only would be the more common form, but a validator's difference analysis (pyHanko's)
+    # does not follow widgets without a name, so their new appearance state would count as
+    # an unexplained change rather than as form filling.
     field_ref = writer.add_object(field)
     kids = generic.ArrayObject()
-    for widget_spec, widget in zip(spec.widgets, widgets, strict=True):
+    for index, (widget_spec, widget) in enumerate(zip(spec.widgets, widgets, strict=True)):
+        widget[pdf_name("/T")] = generic.TextStringObject(str(index))
         widget[pdf_name("/Parent")] = field_ref
         kid_ref = writer.add_object(widget)
         kids.append(kid_ref)
@@ -509,8 +515,8 @@ def _widgets(
             kid, generic.DictionaryObject
         ):
             raise InvalidPdf("A form field's widget is not an indirect dictionary")
-        if "/T" in kid:
-            raise InvalidPdf("Form fields with child fields are not supported")
+        if "/Kids" in kid or kid.get("/Subtype") != "/Widget":
+            raise InvalidPdf("Form fields nested more than one level are not supported")
         out.append((kid_ref, kid))
     return out
 
