@@ -36,6 +36,8 @@ class AppearanceSpec:
     hand_signature_png: bytes | None = None
     initials: str | None = None
     """Typed initials for an initials stamp; derived from the name when absent."""
+    opaque: bool = False
+    """No transparency (PDF/A-1 forbids it): a hand signature's alpha is laid on white."""
 
 
 def _initials(name: str) -> str:
@@ -76,16 +78,46 @@ def _signature_ops(
     inner_h = h - 2 * _PAD
     name_h = inner_h * _NAME_SHARE
     detail_h = (inner_h - name_h) / len(details)
-    name = fill_box(font, spec.signer_name, text_w, name_h * 0.85, centered=False)
-    lines = [TextLine(name.x, name.y + inner_h - name_h, name.size, name.text)]
-    # The detail lines share one size: the largest at which each fits its width and row.
+    name_lines = _name_lines(font, spec.signer_name, text_w, name_h * 0.85)
+    name_size = name_lines[0].size
+    lines = [
+        TextLine(line.x, line.y + inner_h - name_h, line.size, line.text) for line in name_lines
+    ]
+    # The detail lines share one size: the largest at which each fits its width and row,
+    # and smaller than the name.
     size = min(
-        fill_box(font, line, text_w, detail_h * 0.7, centered=False).size for line in details
+        name_size * 0.8,
+        *(fill_box(font, line, text_w, detail_h * 0.7, centered=False).size for line in details),
     )
     for i, line in enumerate(details):
         row_bottom = inner_h - name_h - (i + 1) * detail_h
         lines.append(TextLine(0.0, row_bottom + (detail_h - size * 0.7) / 2, size, line))
     return ops + text_operators(font, lines, text_x, _PAD)
+
+
+def _name_lines(font: EmbeddedFont, name: str, width: float, height: float) -> list[TextLine]:
+    """The name on one line, or on two (split at the middle space) when that is much larger."""
+    one = fill_box(font, name, width, height, centered=False)
+    words = name.split()
+    if len(words) < 2:
+        return [one]
+    middle = min(
+        range(1, len(words)),
+        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
+    )
+    first, second = " ".join(words[:middle]), " ".join(words[middle:])
+    half = height / 2
+    size = min(
+        fill_box(font, first, width, half * 0.9, centered=False).size,
+        fill_box(font, second, width, half * 0.9, centered=False).size,
+    )
+    if size < one.size * 1.3:
+        return [one]
+    baseline = -font.descent / 1000.0 * size
+    return [
+        TextLine(0.0, half + baseline, size, first),
+        TextLine(0.0, baseline, size, second),
+    ]
 
 
 def _initials_ops(
@@ -148,6 +180,10 @@ def build_appearance(
     """
     font = signflow_font()
     img = load_hand_signature(spec.hand_signature_png) if spec.hand_signature_png else None
+    if img is not None and spec.opaque and img.mode == "RGBA":
+        white = Image.new("RGB", img.size, (255, 255, 255))
+        white.paste(img, mask=img.getchannel("A"))
+        img = white
     if spec.kind == "initials":
         ops = _initials_ops(font, spec, img, width, height)
     else:

@@ -9,7 +9,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Literal
@@ -213,7 +213,9 @@ class FastSigner:
                 font_refs.append(ensure_font(access, form, form_owner))
             return font_refs[0]
 
-        _maybe_add_appearance(writer, field_ref, request, name, signed_at, font)
+        _maybe_add_appearance(
+            writer, field_ref, request, name, signed_at, font, pdfa_part(writer.root) == 1
+        )
         written = (
             fill_fields(access, form["/Fields"], request.form_values, font())
             if request.form_values
@@ -294,6 +296,7 @@ def _maybe_add_appearance(
     name: str,
     signed_at: datetime,
     font: Callable[[], generic.IndirectObject],
+    opaque: bool,
 ) -> None:
     annot = get_single_field_annot(field_ref.get_object())
     x1, y1, x2, y2 = (float(v) for v in annot.get("/Rect", (0, 0, 0, 0)))
@@ -301,9 +304,23 @@ def _maybe_add_appearance(
     if width < 1 or height < 1:
         return
     font_ref = font()
-    spec = _appearance_spec(request, name, signed_at)
+    spec = replace(_appearance_spec(request, name, signed_at), opaque=opaque)
     attach_appearance(annot, _build_appearance(writer, width, height, spec, font_ref))
     writer.update_container(annot)
+
+
+_PDFA_PART = re.compile(rb"pdfaid:part(?:>|=[\"'])\s*(\d)")
+
+
+def pdfa_part(root: generic.DictionaryObject) -> int | None:
+    """The PDF/A part the document claims in its XMP metadata (1, 2, 3, 4), if any."""
+    try:
+        metadata = root["/Metadata"]
+        data = metadata.data if isinstance(metadata, generic.StreamObject) else b""
+    except (KeyError, PdfError):
+        return None
+    found = _PDFA_PART.search(data)
+    return int(found.group(1)) if found else None
 
 
 def _appearance_spec(request: SignRequest, name: str, signed_at: datetime) -> AppearanceSpec:
