@@ -89,7 +89,7 @@ def labelled_pdf() -> bytes:
     c.drawString(72, 760, "Lease agreement")
     c.setFont("Vera", 10)
     for spec in FIELDS:
-        x, y, _, h = spec.widgets[0].rect
+        _, y, _, h = spec.widgets[0].rect
         if spec.name in LABELS:
             c.drawString(72, y + h / 2 - 3, LABELS[spec.name])
         if spec.kind is FormKind.RADIO:

@@ -201,8 +201,7 @@ def test_a_plain_signature_of_a_prepared_field_stays_on_the_lean_path(pki: Pki) 
     sig = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures[0]
     assert sig.fieldmdp is None
     # The stamp reuses the font the form was prepared with: no second copy.
-    fonts = [row for row in _font_objects(signed)]
-    assert len(fonts) == 1
+    assert len(_font_objects(signed)) == 1
 
 
 def _font_objects(pdf: bytes) -> list[int]:

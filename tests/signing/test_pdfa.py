@@ -72,7 +72,7 @@ def pdfa_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, bytes]:
     out = {}
     for part in (1, 2, 3):
         target = work / f"a{part}"
-        options = '{"SelectPdfVersion":{"type":"long","value":"%d"}}' % part
+        options = '{"SelectPdfVersion":{"type":"long","value":"' + str(part) + '"}}'
         subprocess.run(
             [
                 program,
