@@ -25,7 +25,7 @@ import threading
 import unicodedata
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any
 
@@ -109,12 +109,23 @@ class EmbeddedFont:
     """The /ToUnicode CMap, Flate-compressed."""
     cid_set: bytes
     """The /CIDSet bitmap (every glyph of the subset), Flate-compressed."""
+    _glyph_cache: dict[str, tuple[int, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     # --- text -------------------------------------------------------------
 
-    def glyphs(self, text: str) -> list[int]:
+    def glyphs(self, text: str) -> tuple[int, ...]:
         """Glyph ids for `text` (NFC); characters the subset lacks fall back to a base letter
         (NFKD) or to the replacement glyph. Control characters are dropped."""
+        cached = self._glyph_cache.get(text)
+        if cached is None:
+            if len(self._glyph_cache) > 4096:
+                self._glyph_cache.clear()
+            cached = self._glyph_cache[text] = tuple(self._map(text))
+        return cached
+
+    def _map(self, text: str) -> list[int]:
         ids = self.glyph_ids
         out = []
         for char in unicodedata.normalize("NFC", text):

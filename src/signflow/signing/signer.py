@@ -495,7 +495,9 @@ class _Serializer:
                 self._dict(obj, container)  # type: ignore[arg-type]
             finally:
                 del obj[length]  # type: ignore[attr-defined]
-            buf += b"\nstream\n" + data + b"\nendstream"
+            buf += b"\nstream\n"
+            buf += data
+            buf += b"\nendstream"
         elif isinstance(obj, generic.DictionaryObject) and kind.write_to_stream is _DICT_WRITE:
             self._dict(obj, container)
         else:
