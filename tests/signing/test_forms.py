@@ -110,6 +110,7 @@ def test_prepared_form_has_every_field_and_shows_only_the_prefilled_value() -> N
             assert ink(after, field.rect) == ink(before, field.rect)
     assert_every_font_embedded(prepared)
     assert_qpdf_clean(prepared)
+    save_png(prepared, SCREENSHOTS / "form-prepared.png")
 
 
 def test_prepare_refuses_what_cannot_be_a_field() -> None:
@@ -285,3 +286,20 @@ def test_a_value_that_does_not_fit_its_field_is_refused(
     if not {"missing", "sig2"} & set(values):  # prefilling them is refused earlier
         with pytest.raises(BadRequest, match=message):
             prepare_form(labelled_pdf(), FIELDS, SIGNATURES, values)
+
+
+def test_an_unprepared_document_gets_the_font_once(pki: Pki) -> None:
+    """The first stamp embeds the font and registers it in /DR; the next stamps reuse it."""
+    first, second = _signers(pki)
+    pdf = labelled_pdf()
+    for i, signer in enumerate((first, second, first)):
+        request = SignRequest(field_name=f"S{i}", rect=(72.0 + 160 * i, 100.0, 150.0, 50.0))
+        assert signer._lean_update(pdf, request) is not None
+        pdf = signer.sign(pdf, request)
+    assert len(_font_objects(pdf)) == 1
+    assert_pyhanko_valid(pdf, pki.ca.cert, count=3)
+    for status in _statuses(pdf, pki)[:-1]:
+        assert status.modification_level == ModificationLevel.FORM_FILLING
+    assert_pdfsig_valid(pdf, count=3)
+    assert_every_font_embedded(pdf)
+    assert "Bartłomiej Wąs" in pdftotext(pdf)
