@@ -303,3 +303,9 @@ def test_an_unprepared_document_gets_the_font_once(pki: Pki) -> None:
     assert_pdfsig_valid(pdf, count=3)
     assert_every_font_embedded(pdf)
     assert "Bartłomiej Wąs" in pdftotext(pdf)
+
+
+def test_preparing_with_nothing_new_leaves_the_document_as_it_is() -> None:
+    pdf = prepare_form(labelled_pdf(), (), SIGNATURES, {})
+    assert prepare_form(pdf, (), SIGNATURES, {}) == pdf
+    assert prepare_form(pdf, (), (), {}) == pdf

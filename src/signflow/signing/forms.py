@@ -426,7 +426,7 @@ def prepare_form(
     `values` (field name -> value, as in `form_spec`) are the owner's prefilled
     values, written with their appearances. Signature fields the document already
     has are left as they are; a form field whose name the document already uses
-    is a `BadRequest`.
+    is a `BadRequest`. With nothing to create, the PDF comes back unchanged.
     """
     _check_specs(form_fields, signature_fields, values)
     try:
@@ -441,6 +441,8 @@ def prepare_form(
         raise BadRequest(f"The document already has form fields named {', '.join(taken)}")
     existing_signatures = {name for name, _, _ in enumerate_sig_fields(writer)}
     new_signatures = [f for f in signature_fields if f.name not in existing_signatures]
+    if not form_fields and not new_signatures:
+        return pdf  # nothing to create (a share step run again, or a package without fields)
     page_refs = _page_refs(
         writer,
         [w.page for spec in form_fields for w in spec.widgets] + [f.page for f in new_signatures],
