@@ -10,6 +10,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfStrictReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from signflow.signing.forms import prepare_form
 from signflow.signing.pdfread import LeanReader, NotLean
 from signflow.signing.signer import FastSigner, SignRequest, write_update
 from tests.signing.checks import (
@@ -19,6 +20,7 @@ from tests.signing.checks import (
     assert_qpdf_clean,
     run_pdfsig,
 )
+from tests.signing.forms_pdfs import FIELDS, PREFILLED, SIGNATURES, SIGNER1, labelled_pdf
 from tests.signing.pdfs import (
     add_empty_signature_field,
     hybrid_pdf,
@@ -175,6 +177,8 @@ def _both_ways(signer: FastSigner, pdf: bytes, request: SignRequest) -> tuple[by
 
 
 _VISIBLE = visible_request()
+_FORM = prepare_form(labelled_pdf(), FIELDS, SIGNATURES, PREFILLED)
+_SIG1 = (72.0, 150.0, 220.0, 70.0)
 
 
 @pytest.mark.parametrize(
@@ -185,8 +189,22 @@ _VISIBLE = visible_request()
         (add_empty_signature_field(text_pdf(pages=2), "Prepared"), _VISIBLE),
         (_append_info(text_pdf(pages=2), _TRICKY_INFO), _VISIBLE),
         (sized_pdf(50_000), SignRequest(field_name="Sig1", rect=(300.0, 80.0, 200.0, 60.0))),
+        (text_pdf(pages=2), SignRequest(field_name="Last", rect=_SIG1, lock_form_fields=True)),
+        (_FORM, SignRequest(field_name="sig1", rect=_SIG1, kind="initials", initials="A.T.")),
+        (_FORM, SignRequest(field_name="sig1", rect=_SIG1, form_values=SIGNER1)),
+        (_FORM, SignRequest(field_name="sig2", form_values=SIGNER1, lock_form_fields=True)),
     ],
-    ids=["new-form", "existing-form", "prepared-field", "tricky-info", "images"],
+    ids=[
+        "new-form",
+        "existing-form",
+        "prepared-field",
+        "tricky-info",
+        "images",
+        "lock-all",
+        "fills-prepared-field",
+        "form-values",
+        "form-values-lock-all",
+    ],
 )
 def test_lean_update_changes_what_pyhanko_changes(
     pki: Pki, pdf: bytes, request_: SignRequest

@@ -7,29 +7,24 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, cast
+from typing import Literal, cast
 
 from PIL import Image, UnidentifiedImageError
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.images import pil_image
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
-from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from signflow.errors import BadRequest
+from signflow.signing.fonts import EmbeddedFont, signflow_font
+from signflow.signing.sink import ObjectSink
+from signflow.signing.textfit import TextLine, fill_box, text_operators
 
 SignatureKind = Literal["signature", "initials"]
 
-
-class ObjectSink(Protocol):
-    """Where new indirect objects go: pyHanko's writer, or the lean update's object list."""
-
-    def add_object(self, obj: generic.PdfObject) -> generic.IndirectObject: ...
-
-
-_FONT = "Helvetica"
-_FONT_BOLD = "Helvetica-Bold"
 _PAD = 2.0
 _MAX_IMAGE_SIDE = 1200
+_NAME_SHARE = 0.45
+"""Share of the stamp's height for the signer's name; the date and reason share the rest."""
 
 
 @dataclass(frozen=True)
@@ -39,17 +34,10 @@ class AppearanceSpec:
     signed_at: datetime
     reason: str | None = None
     hand_signature_png: bytes | None = None
-
-
-def _pdf_text(text: str) -> bytes:
-    raw = text.encode("cp1252", errors="replace")
-    return b"(" + raw.replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)") + b")"
-
-
-def _fit_font(text: str, font: str, width: float, height: float) -> float:
-    size = min(height, 40.0)
-    text_width = stringWidth(text, font, 1.0) or 1.0
-    return max(min(size, width / text_width), 4.0)
+    initials: str | None = None
+    """Typed initials for an initials stamp; derived from the name when absent."""
+    opaque: bool = False
+    """No transparency (PDF/A-1 forbids it): a hand signature's alpha is laid on white."""
 
 
 def _initials(name: str) -> str:
@@ -68,16 +56,6 @@ def load_hand_signature(png: bytes) -> Image.Image:
     return out
 
 
-def _text_line(font: str, size: float, x: float, y: float, text: str) -> bytes:
-    return b"BT /%s %.2f Tf %.2f %.2f Td %s Tj ET\n" % (
-        b"F2" if font == _FONT_BOLD else b"F1",
-        size,
-        x,
-        y,
-        _pdf_text(text),
-    )
-
-
 def _image_ops(img: Image.Image, x: float, y: float, w: float, h: float) -> bytes:
     scale = min(w / img.width, h / img.height)
     dw, dh = img.width * scale, img.height * scale
@@ -85,73 +63,92 @@ def _image_ops(img: Image.Image, x: float, y: float, w: float, h: float) -> byte
     return b"q %.3f 0 0 %.3f %.3f %.3f cm /Im1 Do Q\n" % (dw, dh, ox, oy)
 
 
-def _signature_ops(spec: AppearanceSpec, img: Image.Image | None, w: float, h: float) -> bytes:
-    lines = [spec.signer_name, f"Date: {spec.signed_at.strftime('%Y-%m-%d %H:%M:%S %Z')}"]
+def _signature_ops(
+    font: EmbeddedFont, spec: AppearanceSpec, img: Image.Image | None, w: float, h: float
+) -> bytes:
+    details = [f"Date: {spec.signed_at.strftime('%Y-%m-%d %H:%M:%S %Z')}"]
     if spec.reason:
-        lines.append(f"Reason: {spec.reason}")
+        details.append(f"Reason: {spec.reason}")
     ops = b""
     text_x, text_w = _PAD, w - 2 * _PAD
     if img is not None:
         image_w = (w - 2 * _PAD) * 0.45
         ops += _image_ops(img, _PAD, _PAD, image_w, h - 2 * _PAD)
         text_x, text_w = _PAD * 2 + image_w, w - image_w - 3 * _PAD
-    line_h = (h - 2 * _PAD) / (len(lines) + 1)
-    name_size = _fit_font(lines[0], _FONT_BOLD, text_w, line_h * 1.6)
-    y = h - _PAD - name_size
-    ops += _text_line(_FONT_BOLD, name_size, text_x, y, lines[0])
-    for line in lines[1:]:
-        size = _fit_font(line, _FONT, text_w, line_h * 0.8)
-        y -= line_h
-        ops += _text_line(_FONT, size, text_x, y, line)
-    return ops
+    inner_h = h - 2 * _PAD
+    name_h = inner_h * _NAME_SHARE
+    detail_h = (inner_h - name_h) / len(details)
+    name_lines = _name_lines(font, spec.signer_name, text_w, name_h * 0.85)
+    name_size = name_lines[0].size
+    lines = [
+        TextLine(line.x, line.y + inner_h - name_h, line.size, line.text) for line in name_lines
+    ]
+    # The detail lines share one size: the largest at which each fits its width and row,
+    # and smaller than the name.
+    size = min(
+        name_size * 0.8,
+        *(fill_box(font, line, text_w, detail_h * 0.7, centered=False).size for line in details),
+    )
+    for i, line in enumerate(details):
+        row_bottom = inner_h - name_h - (i + 1) * detail_h
+        lines.append(TextLine(0.0, row_bottom + (detail_h - size * 0.7) / 2, size, line))
+    return ops + text_operators(font, lines, text_x, _PAD)
 
 
-def _initials_ops(spec: AppearanceSpec, img: Image.Image | None, w: float, h: float) -> bytes:
+def _name_lines(font: EmbeddedFont, name: str, width: float, height: float) -> list[TextLine]:
+    """The name on one line, or on two (split at the middle space) when that is much larger."""
+    one = fill_box(font, name, width, height, centered=False)
+    words = name.split()
+    if len(words) < 2:
+        return [one]
+    middle = min(
+        range(1, len(words)),
+        key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))),
+    )
+    first, second = " ".join(words[:middle]), " ".join(words[middle:])
+    half = height / 2
+    size = min(
+        fill_box(font, first, width, half * 0.9, centered=False).size,
+        fill_box(font, second, width, half * 0.9, centered=False).size,
+    )
+    if size < one.size * 1.3:
+        return [one]
+    baseline = -font.descent / 1000.0 * size
+    return [
+        TextLine(0.0, half + baseline, size, first),
+        TextLine(0.0, baseline, size, second),
+    ]
+
+
+def _initials_ops(
+    font: EmbeddedFont, spec: AppearanceSpec, img: Image.Image | None, w: float, h: float
+) -> bytes:
     if img is not None:
         return _image_ops(img, _PAD, _PAD, w - 2 * _PAD, h - 2 * _PAD)
-    text = _initials(spec.signer_name)
-    size = _fit_font(text, _FONT_BOLD, w - 2 * _PAD, h - 2 * _PAD)
-    x = (w - stringWidth(text, _FONT_BOLD, size)) / 2
-    return _text_line(_FONT_BOLD, size, x, (h - size * 0.7) / 2, text)
+    text = (spec.initials or "").strip() or _initials(spec.signer_name)
+    line = fill_box(font, text, w - 2 * _PAD, h - 2 * _PAD)
+    return text_operators(font, [line], _PAD, _PAD)
 
 
-def _font(base: str) -> generic.DictionaryObject:
+def font_resources(font_ref: generic.IndirectObject) -> generic.DictionaryObject:
+    """An appearance's /Resources holding the embedded font under its resource name."""
     return generic.DictionaryObject(
         {
-            generic.NameObject("/Type"): generic.NameObject("/Font"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Type1"),
-            generic.NameObject("/BaseFont"): generic.NameObject("/" + base),
-            generic.NameObject("/Encoding"): generic.NameObject("/WinAnsiEncoding"),
-        }
-    )
-
-
-def build_appearance(
-    writer: ObjectSink, width: float, height: float, spec: AppearanceSpec
-) -> generic.IndirectObject:
-    """Write the normal-appearance form XObject for a box of this size; return its reference."""
-    img = load_hand_signature(spec.hand_signature_png) if spec.hand_signature_png else None
-    if spec.kind == "initials":
-        ops = _initials_ops(spec, img, width, height)
-    else:
-        ops = _signature_ops(spec, img, width, height)
-    resources = generic.DictionaryObject(
-        {
             generic.NameObject("/Font"): generic.DictionaryObject(
-                {
-                    generic.NameObject("/F1"): _font(_FONT),
-                    generic.NameObject("/F2"): _font(_FONT_BOLD),
-                }
+                {generic.NameObject(signflow_font().resource_name): font_ref}
             )
         }
     )
-    if img is not None:
-        resources[generic.NameObject("/XObject")] = generic.DictionaryObject(
-            {
-                # pil_image only calls add_object on its writer.
-                generic.NameObject("/Im1"): pil_image(img, cast(BasePdfFileWriter, writer))
-            }
-        )
+
+
+def form_xobject(
+    sink: ObjectSink,
+    width: float,
+    height: float,
+    content: bytes,
+    resources: generic.DictionaryObject | None = None,
+) -> generic.IndirectObject:
+    """A compressed form XObject of this size drawing `content`; return its reference."""
     stream = generic.StreamObject(
         {
             generic.NameObject("/Type"): generic.NameObject("/XObject"),
@@ -159,12 +156,47 @@ def build_appearance(
             generic.NameObject("/BBox"): generic.ArrayObject(
                 [generic.FloatObject(v) for v in (0, 0, width, height)]
             ),
-            generic.NameObject("/Resources"): resources,
+            generic.NameObject("/Resources"): resources
+            if resources is not None
+            else generic.DictionaryObject(),
         },
-        stream_data=b"q\n" + ops + b"Q\n",
+        stream_data=content,
     )
-    stream.compress()
-    return writer.add_object(stream)
+    if content:
+        stream.compress()
+    return sink.add_object(stream)
+
+
+def build_appearance(
+    writer: ObjectSink,
+    width: float,
+    height: float,
+    spec: AppearanceSpec,
+    font_ref: generic.IndirectObject,
+) -> generic.IndirectObject:
+    """Write the normal-appearance form XObject for a box of this size; return its reference.
+
+    `font_ref` is the document's embedded Signflow font (see `forms.ensure_font`).
+    """
+    font = signflow_font()
+    img = load_hand_signature(spec.hand_signature_png) if spec.hand_signature_png else None
+    if img is not None and spec.opaque and img.mode == "RGBA":
+        white = Image.new("RGB", img.size, (255, 255, 255))
+        white.paste(img, mask=img.getchannel("A"))
+        img = white
+    if spec.kind == "initials":
+        ops = _initials_ops(font, spec, img, width, height)
+    else:
+        ops = _signature_ops(font, spec, img, width, height)
+    resources = font_resources(font_ref)
+    if img is not None:
+        resources[generic.NameObject("/XObject")] = generic.DictionaryObject(
+            {
+                # pil_image only calls add_object on its writer.
+                generic.NameObject("/Im1"): pil_image(img, cast(BasePdfFileWriter, writer))
+            }
+        )
+    return form_xobject(writer, width, height, b"q\n" + ops + b"Q\n", resources)
 
 
 def attach_appearance(annot: generic.DictionaryObject, appearance: generic.IndirectObject) -> None:

@@ -9,7 +9,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Literal
@@ -51,9 +51,11 @@ from signflow.errors import BadRequest, Conflict, InvalidPdf, ServiceUnavailable
 from signflow.signing.appearance import AppearanceSpec, SignatureKind, attach_appearance
 from signflow.signing.appearance import build_appearance as _build_appearance
 from signflow.signing.cms import CmsTemplate, to_asn1_cert
+from signflow.signing.forms import ensure_font, fill_fields
 from signflow.signing.keys import PrivateKey
-from signflow.signing.lean import UpdateObjects, new_field_update
+from signflow.signing.lean import LeanAccess, SignatureTarget, signature_update
 from signflow.signing.pdfread import LeanReader, NotLean
+from signflow.signing.sink import WriterAccess
 
 SignatureLevel = Literal["B-B", "B-T", "B-LT"]
 DocMdpLevel = Literal[1, 2, 3]
@@ -76,8 +78,15 @@ class SignRequest:
     signer_name: str | None = None
     hand_signature_png: bytes | None = None
     kind: SignatureKind = "signature"
+    initials: str | None = None
+    """Typed initials for an initials stamp; derived from the signer's name when absent."""
     certify: DocMdpLevel | None = None
     lock_form_fields: bool = False
+    """Lock every form field (FieldMDP All): for the document's last signature, after which
+    any change to a field invalidates it."""
+    form_values: Mapping[str, str] = field(default_factory=dict)
+    """Values for existing form fields (see `form_spec`), written in this signature's update,
+    so the signature covers them; the signature also locks those fields (FieldMDP Include)."""
     level: SignatureLevel = "B-B"
     timestamp_url: str | None = None
     validation_certs: Sequence[x509.Certificate] = field(default=())
@@ -137,28 +146,33 @@ class FastSigner:
         return signed
 
     def _lean_update(self, pdf: bytes, request: SignRequest) -> _Update | None:
-        """A new field in a plain document, read and written without pyHanko's reader and writer.
+        """The update read and written without pyHanko's reader and writer.
 
         None when the document or the request needs pyHanko's (see `lean.py`).
         """
-        if request.certify is not None or request.lock_form_fields:
+        if request.certify is not None:
             return None
         signed_at = datetime.now(UTC).replace(microsecond=0)
         name = request.signer_name or self.display_name
         spec = _appearance_spec(request, name, signed_at)
 
-        def draw(objects: UpdateObjects, width: float, height: float) -> generic.IndirectObject:
-            return _build_appearance(objects, width, height, spec)
+        def draw(
+            access: LeanAccess, width: float, height: float, font_ref: generic.IndirectObject
+        ) -> generic.IndirectObject:
+            return _build_appearance(access, width, height, spec, font_ref)
 
+        field_spec = _field_spec(request)
         try:
             reader = LeanReader(pdf)
-            lean = new_field_update(
+            lean = signature_update(
                 reader,
-                request.field_name,
-                request.page,
-                _field_spec(request).box,
+                SignatureTarget(
+                    request.field_name, request.page, field_spec.box, field_spec.field_mdp_spec
+                ),
                 self._signature_object(request, name, signed_at),
                 draw,
+                request.form_values,
+                lambda written: _field_lock(request, written),
             )
         except NotLean:
             return None
@@ -188,13 +202,31 @@ class FastSigner:
         field_ref, created = _get_or_create_field(writer, request)
         signed_at = datetime.now(UTC).replace(microsecond=0)
         name = request.signer_name or self.display_name
-        _maybe_add_appearance(writer, field_ref, request, name, signed_at)
+        access = WriterAccess(writer)
+        form_raw = writer.root.raw_get("/AcroForm")
+        form_owner = form_raw if isinstance(form_raw, generic.IndirectObject) else writer.root_ref
+        form = form_raw.get_object()
+        font_refs: list[generic.IndirectObject] = []
+
+        def font() -> generic.IndirectObject:
+            if not font_refs:
+                font_refs.append(ensure_font(access, form, form_owner))
+            return font_refs[0]
+
+        _maybe_add_appearance(
+            writer, field_ref, request, name, signed_at, font, pdfa_part(writer.root) == 1
+        )
+        written = (
+            fill_fields(access, form["/Fields"], request.form_values, font())
+            if request.form_values
+            else []
+        )
         sig_obj = self._signature_object(request, name, signed_at)
         sig_ref = writer.add_object(sig_obj)
         field_ref.get_object()[generic.NameObject("/V")] = sig_ref
         if not created:
             writer.mark_update(field_ref)
-        _mdp_setup(request).apply(sig_ref, writer)
+        _mdp_setup(request, written).apply(sig_ref, writer)
 
         return writer, sig_obj
 
@@ -239,12 +271,21 @@ def _field_spec(request: SignRequest) -> SigFieldSpec:
     )
 
 
-def _mdp_setup(request: SignRequest) -> SigMDPSetup:
+def _field_lock(request: SignRequest, written: Sequence[str]) -> FieldMDPSpec | None:
+    """All fields after the last signature; otherwise the fields this signature wrote."""
+    if request.lock_form_fields:
+        return FieldMDPSpec(action=FieldMDPAction.ALL)
+    if written:
+        return FieldMDPSpec(action=FieldMDPAction.INCLUDE, fields=list(written))
+    return None
+
+
+def _mdp_setup(request: SignRequest, written: Sequence[str]) -> SigMDPSetup:
     return SigMDPSetup(
         md_algorithm=_MD,
         certify=request.certify is not None,
         docmdp_perms=MDPPerm(request.certify) if request.certify is not None else None,
-        field_lock=FieldMDPSpec(action=FieldMDPAction.ALL) if request.lock_form_fields else None,
+        field_lock=_field_lock(request, written),
     )
 
 
@@ -254,15 +295,32 @@ def _maybe_add_appearance(
     request: SignRequest,
     name: str,
     signed_at: datetime,
+    font: Callable[[], generic.IndirectObject],
+    opaque: bool,
 ) -> None:
     annot = get_single_field_annot(field_ref.get_object())
     x1, y1, x2, y2 = (float(v) for v in annot.get("/Rect", (0, 0, 0, 0)))
     width, height = abs(x2 - x1), abs(y2 - y1)
     if width < 1 or height < 1:
         return
-    spec = _appearance_spec(request, name, signed_at)
-    attach_appearance(annot, _build_appearance(writer, width, height, spec))
+    font_ref = font()
+    spec = replace(_appearance_spec(request, name, signed_at), opaque=opaque)
+    attach_appearance(annot, _build_appearance(writer, width, height, spec, font_ref))
     writer.update_container(annot)
+
+
+_PDFA_PART = re.compile(rb"pdfaid:part(?:>|=[\"'])\s*(\d)")
+
+
+def pdfa_part(root: generic.DictionaryObject) -> int | None:
+    """The PDF/A part the document claims in its XMP metadata (1, 2, 3, 4), if any."""
+    try:
+        metadata = root["/Metadata"]
+        data = metadata.data if isinstance(metadata, generic.StreamObject) else b""
+    except (KeyError, PdfError):
+        return None
+    found = _PDFA_PART.search(data)
+    return int(found.group(1)) if found else None
 
 
 def _appearance_spec(request: SignRequest, name: str, signed_at: datetime) -> AppearanceSpec:
@@ -272,6 +330,7 @@ def _appearance_spec(request: SignRequest, name: str, signed_at: datetime) -> Ap
         signed_at=signed_at,
         reason=request.reason,
         hand_signature_png=request.hand_signature_png,
+        initials=request.initials,
     )
 
 
@@ -436,7 +495,9 @@ class _Serializer:
                 self._dict(obj, container)  # type: ignore[arg-type]
             finally:
                 del obj[length]  # type: ignore[attr-defined]
-            buf += b"\nstream\n" + data + b"\nendstream"
+            buf += b"\nstream\n"
+            buf += data
+            buf += b"\nendstream"
         elif isinstance(obj, generic.DictionaryObject) and kind.write_to_stream is _DICT_WRITE:
             self._dict(obj, container)
         else:
