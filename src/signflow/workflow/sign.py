@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -35,6 +37,7 @@ from signflow.workflow.common import (
     require_access_period,
 )
 from signflow.workflow.fields import FIELD_NOT_FOUND, SIGNATURE_KINDS
+from signflow.workflow.form_values import signature_form_values
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ async def apply_signature(
     recipient: Recipient,
     signer_user: User,
     request: SignatureRequest,
+    form_values: Mapping[str, str] | None = None,
 ) -> DocumentVersion:
     """The signing library, imported here so that only signing depends on it."""
     from signflow.signing.service import SignatureInput, sign_field
@@ -77,8 +81,32 @@ async def apply_signature(
             contact_information=request.contact_information,
             user_name=request.user_name,
             signing_capacity=request.signing_capacity,
+            form_values=dict(form_values or {}),
         ),
     )
+
+
+async def _values_to_write(
+    session: AsyncSession,
+    document: Document,
+    recipient: Recipient,
+    signer_user: User,
+    now: dt.datetime,
+) -> dict[str, str]:
+    """The recipient's form values, carried by their first signature on the document (their
+    values cannot change after it: `fields.fill_fields`); later signatures carry none."""
+    signed_before = await session.scalar(
+        select(Field.id)
+        .where(
+            Field.document_id == document.id,
+            Field.recipient_id == recipient.id,
+            Field.signed_at.is_not(None),
+        )
+        .limit(1)
+    )
+    if signed_before is not None:
+        return {}
+    return await signature_form_values(session, document.id, recipient, signer_user, now)
 
 
 async def _signing_field(
@@ -178,6 +206,7 @@ async def sign_document(
         await verify_signing_code(
             session, context.settings, package, recipient, signing_purpose(field.id), otp, actor
         )
+    form_values = await _values_to_write(session, document, recipient, principal.user, now)
     version = await apply_signature(
         session,
         context,
@@ -187,6 +216,7 @@ async def sign_document(
         recipient=recipient,
         signer_user=principal.user,
         request=request,
+        form_values=form_values,
     )
     result = cast(
         CursorResult[Any],
@@ -212,6 +242,9 @@ async def sign_document(
             "version": version.number,
             "sha256": version.sha256,
             "signing_reason": request.signing_reason,
+            # What the client sent as a display name: recorded, never stamped.
+            "user_name": request.user_name,
+            "form_values": form_values,
         },
     )
     unsigned = await session.scalar(
@@ -219,7 +252,6 @@ async def sign_document(
         .where(
             Field.recipient_id == recipient.id,
             Field.kind.in_(SIGNATURE_KINDS),
-            Field.required.is_(True),
             Field.signed_at.is_(None),
         )
         .limit(1)
