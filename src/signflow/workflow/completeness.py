@@ -117,10 +117,11 @@ async def recipient_requirements(
     return requirements(await package_fields(session, recipient.package_id), recipient.id, identity)
 
 
-def missing_error(missing: Sequence[Requirement]) -> BadRequest:
+def missing_error(missing: Sequence[Requirement], text: str = MISSING_TEXT) -> BadRequest:
+    """The refusal: 400 naming the missing fields (and, as `value`, only them)."""
     names = list(dict.fromkeys(item.name for item in missing))
     listed = ", ".join(names)
-    return BadRequest(f"{MISSING_TEXT}: {listed}", code=FIELDS_MISSING, value=listed)
+    return BadRequest(f"{text}: {listed}", code=FIELDS_MISSING, value=listed)
 
 
 async def require_complete(

@@ -36,8 +36,12 @@ from signflow.workflow.common import (
     my_recipients,
     require_access_period,
 )
+from signflow.workflow.completeness import missing_error, missing_fields
 from signflow.workflow.fields import FIELD_NOT_FOUND, SIGNATURE_KINDS
-from signflow.workflow.form_values import signature_form_values
+from signflow.workflow.form_values import document_form_fields, signature_form_values
+from signflow.workflow.signer_identity import signer_identity
+
+FILL_BEFORE_SIGNING = "Fill in every required field before signing"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,22 @@ async def apply_signature(
             form_values=dict(form_values or {}),
         ),
     )
+
+
+async def _require_filled(
+    session: AsyncSession, document: Document, recipient: Recipient, signer_user: User
+) -> None:
+    """The recipient's required form fields of this document have their values before the
+    signature that writes them (as SigningHub refuses to sign with mandatory fields empty)."""
+    fields = await document_form_fields(session, document.id)
+    identity = await signer_identity(session, recipient, signer_user)
+    missing = [
+        item
+        for item in missing_fields(fields, recipient.id, identity)
+        if item.kind not in SIGNATURE_KINDS
+    ]
+    if missing:
+        raise missing_error(missing, FILL_BEFORE_SIGNING)
 
 
 async def _values_to_write(
@@ -200,6 +220,7 @@ async def sign_document(
     package, recipient, document, field = await _signing_field(
         session, principal, package_id, document_id, request.field_name
     )
+    await _require_filled(session, document, recipient, principal.user)
     now = utcnow()
     if signing_code_channel(field) is not None:
         # Before anything is written: a counted failure commits only itself.
