@@ -49,8 +49,6 @@ class Requirement:
 
 
 def _filled(field: Field, identity: SignerIdentity) -> bool:
-    if field.kind in FIXED_KINDS:
-        return True
     if field.kind in IDENTITY_KINDS:
         return bool((field.value or "").strip()) or identity_value(field.kind, identity) is not None
     if field.kind == FieldKind.CHECKBOX.value:
@@ -78,7 +76,7 @@ def requirements(
                 groups[key] = []
                 result.append(Requirement(field.document_id, key[1], field.kind, False))
             groups[key].append(field)
-        elif field.required:
+        elif field.required and field.kind not in FIXED_KINDS:  # those are always filled
             done = _filled(field, identity)
             result.append(Requirement(field.document_id, field.name, field.kind, done, field.id))
     settled: list[Requirement] = []

@@ -58,7 +58,8 @@
     var groups = {};
     for (var i = 0; i < all.length; i++) {
       var el = all[i];
-      if (el.disabled || done(el)) { continue; }
+      // "Next field" leads to what is still needed, not to optional fields.
+      if (el.disabled || el.hasAttribute("data-optional") || done(el)) { continue; }
       if (el.type === "radio") {
         if (groups[el.name]) { continue; }
         groups[el.name] = true;
