@@ -228,6 +228,10 @@ def test_the_rule_lists_what_keeps_a_recipient_from_finishing() -> None:
         "Start",
         "Title1",
     ]
+    # A reviewer has nothing to do here; an editor fills but does not sign.
+    assert requirements(fields, ANA, IDENTITY, "REVIEWER") == []
+    editor = [m.name for m in missing_fields(fields, ANA, IDENTITY, "EDITOR")]
+    assert editor == missing[2:]
     # Someone without a company must type it.
     nobody = SignerIdentity(name="Ana", email="ana@example.com")
     assert "Company1" in [m.name for m in missing_fields(fields, ANA, nobody)]

@@ -325,7 +325,7 @@ async def package_view(
             pages.append(PageView(number, width, height, fields))
         views.append(DocumentView(document.id, document.name, pages))
     # The same rule as finishing: what is left is what finishing would refuse.
-    todo = requirements(mine, me.id, identity)
+    todo = requirements(mine, me.id, identity, me.role)
     left = sum(1 for item in todo if not item.done)
     everyone = await package_recipients(session, package.id)
     next_ids = next_to_act(package.status, list(everyone))

@@ -1,8 +1,8 @@
 """Whether a recipient may finish: the one rule that the API's finish, the signer page
 (its Finish and its "what to do" count) and signature requests all ask.
 
-A recipient may finish when, in every document of the package, every field
-assigned to them is done:
+A signer (or an editor, who fills but does not sign) may finish when, in every
+document of the package, every field assigned to them is done:
 
 - every signature and initials field is signed, required or not;
 - every required form field has a value: a checked box (a required checkbox is one
@@ -22,7 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.errors import BadRequest
-from signflow.models import Document, Field, FieldKind, Recipient
+from signflow.models import Document, Field, FieldKind, Recipient, RecipientRole
+from signflow.workflow.common import SIGNING_ROLES
 from signflow.workflow.field_values import (
     FIXED_KINDS,
     IDENTITY_KINDS,
@@ -59,15 +60,25 @@ def _filled(field: Field, identity: SignerIdentity) -> bool:
 
 
 def requirements(
-    fields: Sequence[Field], recipient_id: int, identity: SignerIdentity
+    fields: Sequence[Field],
+    recipient_id: int,
+    identity: SignerIdentity,
+    role: str = RecipientRole.SIGNER.value,
 ) -> list[Requirement]:
-    """What `recipient_id` must do among `fields` (of one or more documents), in order."""
+    """What `recipient_id` must do among `fields` (of one or more documents), in order.
+    Only signers sign, and only signers and editors fill: a reviewer or a carbon copy has
+    nothing to do here, whatever fields name them."""
+    if role not in SIGNING_ROLES and role != RecipientRole.EDITOR.value:
+        return []
+    signs = role in SIGNING_ROLES
     result: list[Requirement] = []
     groups: dict[tuple[int, str], list[Field]] = {}
     for field in fields:
         if field.recipient_id != recipient_id:
             continue
         if field.kind in SIGNATURE_KINDS:
+            if not signs:
+                continue
             done = field.signed_at is not None
             result.append(Requirement(field.document_id, field.name, field.kind, done, field.id))
         elif field.kind == FieldKind.RADIO.value:
@@ -92,10 +103,13 @@ def requirements(
 
 
 def missing_fields(
-    fields: Sequence[Field], recipient_id: int, identity: SignerIdentity
+    fields: Sequence[Field],
+    recipient_id: int,
+    identity: SignerIdentity,
+    role: str = RecipientRole.SIGNER.value,
 ) -> list[Requirement]:
     """What keeps `recipient_id` from finishing: the requirements not done yet."""
-    return [r for r in requirements(fields, recipient_id, identity) if not r.done]
+    return [r for r in requirements(fields, recipient_id, identity, role) if not r.done]
 
 
 async def package_fields(session: AsyncSession, package_id: int) -> list[Field]:
@@ -112,7 +126,8 @@ async def package_fields(session: AsyncSession, package_id: int) -> list[Field]:
 async def recipient_requirements(
     session: AsyncSession, recipient: Recipient, identity: SignerIdentity
 ) -> list[Requirement]:
-    return requirements(await package_fields(session, recipient.package_id), recipient.id, identity)
+    fields = await package_fields(session, recipient.package_id)
+    return requirements(fields, recipient.id, identity, recipient.role)
 
 
 def missing_error(missing: Sequence[Requirement], text: str = MISSING_TEXT) -> BadRequest:
@@ -134,7 +149,7 @@ async def require_complete(
     fields = await package_fields(session, recipient.package_id)
     missing = [
         item
-        for item in missing_fields(fields, recipient.id, identity)
+        for item in missing_fields(fields, recipient.id, identity, recipient.role)
         if item.field_id not in about_to_sign
     ]
     if missing:

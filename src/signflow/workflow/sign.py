@@ -99,7 +99,7 @@ async def _require_filled(
     identity = await signer_identity(session, recipient, signer_user)
     missing = [
         item
-        for item in missing_fields(fields, recipient.id, identity)
+        for item in missing_fields(fields, recipient.id, identity, recipient.role)
         if item.kind not in SIGNATURE_KINDS
     ]
     if missing:
