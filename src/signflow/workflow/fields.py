@@ -112,6 +112,8 @@ class FieldChange:
     value: str | None = None
     required: bool | None = None
     options: dict[str, object] = field(default_factory=dict)
+    position: tuple[float, float] | None = None
+    """A new x, y keeping the size (a checkbox's or radio button's size does not change)."""
 
 
 @dataclass(frozen=True)
@@ -347,7 +349,8 @@ async def update_field(
         _check_role(actual, recipient)
         target.recipient_id = recipient.id
     page_no = change.page_no or target.page_no
-    box = change.box or Box(target.x, target.y, target.width, target.height)
+    x, y = change.position or (target.x, target.y)
+    box = change.box or Box(x, y, target.width, target.height)
     _check_box(document, page_no, box)
     target.page_no = page_no
     target.x, target.y, target.width, target.height = box.x, box.y, box.width, box.height

@@ -193,6 +193,16 @@ async def test_every_kind_is_placed_listed_and_autoplaced(
     big = next(f for f in (await form.listing())["checkbox"] if f["field_name"] == "Big")
     assert (big["dimensions"]["width"], big["dimensions"]["height"]) == (14, 14)
 
+    # Moving a checkbox keeps its size, as SigningHub does.
+    moved = await client.put(
+        f"{form.base}/checkbox",
+        json={"field_name": "Big", "dimensions": {"x": 310, "y": 300}},
+        headers=people.owner,
+    )
+    assert moved.status_code == 200, moved.text
+    big = next(f for f in (await form.listing())["checkbox"] if f["field_name"] == "Big")
+    assert big["dimensions"] == {"x": 310, "y": 300, "width": 14, "height": 14}
+
     # Autoplace takes SigningHub's field types.
     sizes = {}
     for field_type in ("NAME", "EMAIL", "DATE", "COMPANY", "JOBTITLE", "RadioBox", "CheckBox"):

@@ -257,12 +257,14 @@ async def update(
 ) -> FieldNameBody:
     field_type = field_kind(kind)
     d = body.dimensions
+    sized = d is not None and d.width is not None and d.height is not None
     change = FieldChange(
         name=body.field_name,
         renamed_as=body.renamed_as,
         order=body.order,
         page_no=body.page_no,
-        box=field_box(field_type, d.x, d.y, d.width, d.height) if d else None,
+        box=field_box(field_type, d.x, d.y, d.width, d.height) if d and sized else None,
+        position=(d.x, d.y) if d and not sized else None,
         value=initial_value(body),
         required=required_of(body, body.required),
         options=options_of(body),
