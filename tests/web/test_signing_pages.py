@@ -45,7 +45,7 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(web: We
     session = next(c for c in cookies if c["name"] == "signflow_signer")
     assert session["httpOnly"] and session["sameSite"] == "Lax"
     await expect(page.locator("h1")).to_have_text("Lease 2026")
-    await expect(page.locator("#todo-text")).to_contain_text("1 of 1 left")
+    await expect(page.locator("#todo-text")).to_contain_text("2 of 2 left")
     # Her fields are over the page image; Ben's are not hers to sign.
     sign_button = page.get_by_role("button", name="Sign here “AnaSigns”, page 1")
     await expect(sign_button).to_be_visible()
@@ -77,7 +77,7 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(web: We
     await web.shot_and_check_axe(page, "serial-02-ana-draws", "signature dialog")
     await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_have_text("The field “AnaSigns” is signed.")
-    await expect(page.locator("#todo-text")).to_contain_text("All your fields are signed")
+    await expect(page.locator("#todo-text")).to_contain_text("All your fields are complete")
     await web.shot(page, "serial-03-ana-signed")
     await page.locator("#finish").click()
     await expect(page).to_have_url(live_server.url + "/web/done")

@@ -116,7 +116,7 @@ async def test_actions_need_the_session_csrf_token_and_a_same_origin(
 
     # Finishing before signing is refused by the core, and the page says why.
     await client.post("/web/package/finish", data={"csrf": csrf})
-    assert "Sign all your fields before finishing" in (await client.get("/web/package")).text
+    assert "Complete these fields first: AnaSigns." in (await client.get("/web/package")).text
 
     declined = await client.post(
         "/web/package/decline",

@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.audit.form_values import entered_values
 from signflow.context import AppContext
 from signflow.db import dialect_insert, transaction, utcnow
 from signflow.errors import BadRequest
@@ -29,6 +30,7 @@ from signflow.pdf.evidence_report import (
     HistoryEvidence,
     PackageInfo,
     RecipientEvidence,
+    ValueEvidence,
     render_evidence_report,
 )
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
@@ -113,6 +115,10 @@ async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceDa
         ],
         chain_head=package.history_head or "",
         generated_at=utcnow(),
+        values=[
+            ValueEvidence(v.document, v.field, v.value, v.by, v.at, v.revision or "-")
+            for v in entered_values(history, {d.id: d.name for d in documents})
+        ],
     )
 
 

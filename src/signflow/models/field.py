@@ -20,6 +20,14 @@ class FieldKind(StrEnum):
     TEXT = "text"
     CHECKBOX = "checkbox"
     RADIO = "radio"
+    DATE = "date"
+    DROPDOWN = "dropdown"
+    LISTBOX = "listbox"
+    # Filled from the recipient at their signature (SigningHub's text field types).
+    NAME = "name"
+    EMAIL = "email"
+    COMPANY = "company"
+    JOB_TITLE = "jobtitle"
 
 
 class Field(Base):
@@ -44,4 +52,10 @@ class Field(Base):
     value: Mapped[str | None] = mapped_column(Text)
     options: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     signed_at: Mapped[dt.datetime | None] = mapped_column()
+    # Who last gave the value once the package was shared (None: the owner, before it),
+    # so that an unassigned field's value goes under the signature of the one who gave it.
+    filled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recipients.id", ondelete="SET NULL"), index=True
+    )
+    filled_at: Mapped[dt.datetime | None] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

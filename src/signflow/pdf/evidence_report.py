@@ -65,6 +65,18 @@ class HistoryEvidence:
 
 
 @dataclass(frozen=True)
+class ValueEvidence:
+    """A form value: what was entered, by whom, when, and the revision that holds it."""
+
+    document: str
+    field: str
+    value: str
+    by: str
+    at: datetime
+    revision: str
+
+
+@dataclass(frozen=True)
 class EvidenceData:
     package: PackageInfo
     documents: Sequence[DocumentEvidence]
@@ -72,6 +84,7 @@ class EvidenceData:
     history: Sequence[HistoryEvidence]
     chain_head: str
     generated_at: datetime
+    values: Sequence[ValueEvidence] = ()
 
 
 _STYLES = getSampleStyleSheet()
@@ -153,6 +166,17 @@ def _recipients_section(recipients: Sequence[RecipientEvidence]) -> list[Flowabl
     return [_table(header, rows, [0.05, 0.25, 0.12, 0.14, 0.2, 0.24])]
 
 
+def _values_section(values: Sequence[ValueEvidence]) -> list[Flowable]:
+    if not values:
+        return [_p("No form values were entered.")]
+    rows = [
+        [_p(v.document), _p(v.field), _p(v.value), _p(v.by), _p(_when(v.at)), _p(v.revision)]
+        for v in values
+    ]
+    header = ["Document", "Field", "Value", "Entered by", "Entered at", "In revision"]
+    return [_table(header, rows, [0.14, 0.14, 0.22, 0.18, 0.16, 0.16])]
+
+
 def _history_section(history: Sequence[HistoryEvidence]) -> list[Flowable]:
     rows: list[list[object]] = []
     spans: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
@@ -200,6 +224,8 @@ def render_evidence_report(data: EvidenceData) -> bytes:
         *_documents_section(data.documents),
         Paragraph("Recipients", _STYLES["Heading2"]),
         *_recipients_section(data.recipients),
+        Paragraph("Form values", _STYLES["Heading2"]),
+        *_values_section(data.values),
         Paragraph("History", _STYLES["Heading2"]),
         *_history_section(data.history),
         Spacer(0, 4 * mm),

@@ -33,6 +33,7 @@ from signflow.models import (
     Document,
     Enterprise,
     EnterpriseRole,
+    Field,
     FieldKind,
     Package,
     RecipientRole,
@@ -48,12 +49,14 @@ from signflow.packages.packages import create_package
 from signflow.signature_requests.sendinfo import enqueue_delivery, queue_sendinfo
 from signflow.webhooks.ssrf import literal_destination_reason, parse_allowed_networks
 from signflow.workflow.actions import decline_package, finish_processing
+from signflow.workflow.completeness import require_complete
 from signflow.workflow.fields import Box, FieldSpec, add_field
 from signflow.workflow.recipient_session import principal_for
 from signflow.workflow.recipients import NewRecipient, add_recipients
 from signflow.workflow.share import share_package
 from signflow.workflow.sign import SignatureRequest as FieldSignature
 from signflow.workflow.sign import sign_document
+from signflow.workflow.signer_identity import signer_identity
 
 DEFAULT_TTL = dt.timedelta(hours=24)
 MAX_TTL = dt.timedelta(days=10)
@@ -507,6 +510,18 @@ async def submit_signature_request(
         signing_capacity=signature.signing_capacity,
     )
     package_id = found.package.id
+    # Before the signature, so that a refusal lists every missing field and signs nothing.
+    signature_field = await session.scalar(
+        select(Field.id).where(
+            Field.document_id == found.document.id, Field.name == SIGNATURE_FIELD
+        )
+    )
+    await require_complete(
+        session,
+        found.recipient,
+        await signer_identity(session, found.recipient, found.principal.user),
+        about_to_sign=frozenset({signature_field}) if signature_field is not None else frozenset(),
+    )
     await sign_document(
         session, context, found.principal, actor, package_id, found.document.id, field
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,7 +53,11 @@ class SignatureInput:
     signing_location: str | None = None
     contact_information: str | None = None
     user_name: str | None = None
+    """What the client calls the signer: the workflow records it; it is never stamped."""
     signing_capacity: str | None = None
+    form_values: Mapping[str, str] = dataclass_field(default_factory=dict)
+    """The recipient's form values (AcroForm name -> display value) this signature carries:
+    `signflow.workflow.form_values`, empty after their first signature on the document."""
 
 
 def signer_cache(context: AppContext) -> SignerCache:
@@ -72,6 +78,13 @@ def decode_hand_signature(value: str | None) -> bytes | None:
     if not png.startswith(b"\x89PNG\r\n\x1a\n"):
         raise BadRequest("hand_signature_image must be a PNG image")
     return png
+
+
+def verified_signer_name(recipient: Recipient, signer_user: User | None) -> str:
+    """The signer as Signflow knows them: their account's name, or the recipient's as the
+    owner named them (a link recipient acts through a stand-in user of that name)."""
+    name = signer_user.name if signer_user is not None else ""
+    return (name or recipient.name or recipient.email).strip()
 
 
 async def sign_field(
@@ -97,7 +110,7 @@ async def sign_field(
     assert locked is not None
     document = locked
     hand_signature = decode_hand_signature(request.hand_signature_image)
-    display_name = (request.user_name or recipient.name or recipient.email).strip()
+    verified_name = verified_signer_name(recipient, signer_user)
     kind = (
         CredentialKind.SEAL
         if field.kind == FieldKind.ELECTRONIC_SIGNATURE.value
@@ -109,7 +122,7 @@ async def sign_field(
         package.enterprise_id,
         kind,
         email=recipient.email if kind is CredentialKind.SIGNER else "",
-        name=signer_user.name if signer_user else display_name,
+        name=verified_name,
     )
     ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
     signer = signer_from(settings, signer_cache(context), credential, ca.record.cert_der)
@@ -137,7 +150,9 @@ async def sign_field(
         reason=reason,
         location=request.signing_location,
         contact_info=request.contact_information,
-        signer_name=display_name,
+        # A personal certificate names its holder: the stamp and /Name take its name (None).
+        # The enterprise seal names the enterprise: they take the person it signed for.
+        signer_name=verified_name if kind is CredentialKind.SEAL else None,
         hand_signature_png=hand_signature,
         kind="initials" if field.kind == FieldKind.INITIALS.value else "signature",
         certify=certify,

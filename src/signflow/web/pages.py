@@ -17,6 +17,7 @@ from signflow.accounts.principal import Principal
 from signflow.identity.checks import MAX_FAILURES
 from signflow.identity.methods import signing_code_channel
 from signflow.models import (
+    Field,
     FieldKind,
     Package,
     ProcessStatus,
@@ -40,7 +41,18 @@ from signflow.workflow.common import (
     package_recipients,
     turn_is_open,
 )
-from signflow.workflow.fields import SIGNATURE_KINDS, list_fields
+from signflow.workflow.completeness import requirements
+from signflow.workflow.field_values import (
+    FIXED_KINDS,
+    IDENTITY_KINDS,
+    SIGNATURE_KINDS,
+    choices_of,
+    date_format,
+    identity_value,
+    radio_group,
+)
+from signflow.workflow.fields import list_fields
+from signflow.workflow.signer_identity import SignerIdentity, signer_identity
 
 NONE = "'none'"
 ResponseT = TypeVar("ResponseT", bound=Response)
@@ -155,6 +167,10 @@ class FieldView:
     value: str | None
     required: bool
     code_channel: str | None = None  # "email" or "sms" when signing asks for a code
+    choices: tuple[str, ...] = ()
+    group: str | None = None  # a radio button's group
+    date_format: str | None = None
+    shown: str | None = None  # an identity field's value, from the signer's identity
 
     @property
     def is_signature(self) -> bool:
@@ -166,9 +182,24 @@ class FieldView:
 
     @property
     def input_type(self) -> str:
-        if self.kind == FieldKind.CHECKBOX.value:
-            return "checkbox"
-        return "date" if "date" in self.name.lower() else "text"
+        """How the page asks for the value: checkbox, radio, select, listbox, date, text, or
+        fixed (a name or email from the signer's identity, shown, not typed)."""
+        if self.kind in FIXED_KINDS:
+            return "fixed"
+        return {
+            FieldKind.CHECKBOX.value: "checkbox",
+            FieldKind.RADIO.value: "radio",
+            FieldKind.DROPDOWN.value: "select",
+            FieldKind.LISTBOX.value: "listbox",
+            FieldKind.DATE.value: "date",
+        }.get(self.kind, "text")
+
+    @property
+    def form_name(self) -> str:
+        """The form control's name: radio buttons share their group's."""
+        if self.group is not None:
+            return f"{self.document_id}:group:{self.group}"
+        return f"{self.document_id}:{self.name}"
 
     @property
     def style(self) -> str:
@@ -213,6 +244,8 @@ class PackageView:
     fields_left: int
     can_download: bool
     tries_left: int = MAX_FAILURES
+    # Documents I signed: my values there are in the PDF and cannot change.
+    signed_documents: frozenset[int] = frozenset()
 
     @property
     def my_fields(self) -> list[FieldView]:
@@ -220,11 +253,54 @@ class PackageView:
 
     @property
     def fillable(self) -> list[FieldView]:
-        return [f for f in self.my_fields if not f.is_signature]
+        """Fields I can still give a value to (not signatures, not my verified name or email,
+        not in a document I signed)."""
+        return [
+            f
+            for f in self.my_fields
+            if not f.is_signature
+            and f.input_type != "fixed"
+            and f.document_id not in self.signed_documents
+        ]
+
+    def editable(self, field: FieldView) -> bool:
+        return self.can_act and field in self.fillable
 
     @property
     def is_signer(self) -> bool:
         return self.me.role in SIGNING_ROLES
+
+
+def _field_view(
+    field: Field,
+    document_id: int,
+    number: int,
+    width: float,
+    height: float,
+    identity: SignerIdentity,
+) -> FieldView:
+    shown = None
+    if field.kind in IDENTITY_KINDS:
+        shown = identity_value(field.kind, identity)
+    return FieldView(
+        anchor=f"field-{document_id}-{field.id}",
+        document_id=document_id,
+        name=field.name,
+        kind=field.kind,
+        page_no=number,
+        left=field.x / width * 100,
+        top=(height - field.y - field.height) / height * 100,
+        width=field.width / width * 100,
+        height=field.height / height * 100,
+        signed=field.signed_at is not None,
+        value=field.value,
+        required=field.required,
+        code_channel=signing_code_channel(field),
+        choices=tuple(choices_of(field)),
+        group=radio_group(field) if field.kind == FieldKind.RADIO.value else None,
+        date_format=date_format(field) if field.kind == FieldKind.DATE.value else None,
+        shown=shown,
+    )
 
 
 async def package_view(
@@ -233,40 +309,24 @@ async def package_view(
     """What the package page shows to `me`."""
     package = access.package
     documents = await list_documents(session, package.id)
+    identity = await signer_identity(session, me, principal.user)
     views: list[DocumentView] = []
-    total = left = 0
+    mine: list[Field] = []
     for document in documents:
         placed = await list_fields(session, principal, package.id, document.id)
+        mine += [item.field for item in placed if item.field.recipient_id == me.id]
         pages: list[PageView] = []
         for number, (width, height) in enumerate(document.pages, start=1):
-            fields = []
-            for item in placed:
-                field = item.field
-                if field.page_no != number or field.recipient_id != me.id:
-                    continue
-                signed = field.signed_at is not None
-                if field.kind in SIGNATURE_KINDS and field.required:
-                    total += 1
-                    left += 0 if signed else 1
-                fields.append(
-                    FieldView(
-                        anchor=f"field-{document.id}-{field.id}",
-                        document_id=document.id,
-                        name=field.name,
-                        kind=field.kind,
-                        page_no=number,
-                        left=field.x / width * 100,
-                        top=(height - field.y - field.height) / height * 100,
-                        width=field.width / width * 100,
-                        height=field.height / height * 100,
-                        signed=signed,
-                        value=field.value,
-                        required=field.required,
-                        code_channel=signing_code_channel(field),
-                    )
-                )
+            fields = [
+                _field_view(item.field, document.id, number, width, height, identity)
+                for item in placed
+                if item.field.page_no == number and item.field.recipient_id == me.id
+            ]
             pages.append(PageView(number, width, height, fields))
         views.append(DocumentView(document.id, document.name, pages))
+    # The same rule as finishing: what is left is what finishing would refuse.
+    todo = requirements(mine, me.id, identity, me.role)
+    left = sum(1 for item in todo if not item.done)
     everyone = await package_recipients(session, package.id)
     next_ids = next_to_act(package.status, list(everyone))
     people = [
@@ -277,7 +337,8 @@ async def package_view(
     my_turn = shared and turn_is_open(me)
     can_act = my_turn and me.process_status == ProcessStatus.IN_PROGRESS.value
     can_finish = my_turn and me.role in SIGNING_ROLES and left == 0
-    identity = await session.get(RecipientIdentity, me.id)
+    signed_here = {f.document_id for f in mine if f.signed_at is not None}
+    record = await session.get(RecipientIdentity, me.id)
     return PackageView(
         package=package,
         me=me,
@@ -285,10 +346,11 @@ async def package_view(
         people=people,
         can_act=can_act,
         can_finish=can_finish,
-        fields_total=total,
+        fields_total=len(todo),
         fields_left=left,
         can_download=me.permissions.get("download", True) is not False,
-        tries_left=tries_left(identity),
+        tries_left=tries_left(record),
+        signed_documents=frozenset(signed_here),
     )
 
 

@@ -43,7 +43,14 @@ from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
 from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, catalogs, supported
-from signflow.web.pages import PAGE_DPI, choose_language, package_view, render, security_headers
+from signflow.web.pages import (
+    PAGE_DPI,
+    FieldView,
+    choose_language,
+    package_view,
+    render,
+    security_headers,
+)
 from signflow.web.session import (
     FLASH_COOKIE,
     WebSession,
@@ -61,12 +68,14 @@ from signflow.workflow.actions import (
     submit_package,
 )
 from signflow.workflow.common import NOT_ALLOWED
-from signflow.workflow.fields import fill_fields
+from signflow.workflow.completeness import FIELDS_MISSING
+from signflow.workflow.fields import FillValue, fill_fields
 from signflow.workflow.recipient_session import RecipientSession, recipient_session
 from signflow.workflow.sign import SignatureRequest, request_signing_code, sign_document
 
 MAX_FORM_BYTES = 2 * 1024 * 1024
 FORM_TOO_LARGE = "The form is too large"
+MAX_VALUE_CHARS = 2000
 PACKAGE_PAGE = "/web/package"
 DONE_PAGE = "/web/done"
 IDENTITY_PAGE = "/web/identity"
@@ -81,6 +90,7 @@ CODE_KEYS = {
     "too_many_requests": "identity.wait",
     "access_period_not_started": "error.access_not_started",
     "access_period_ended": "error.access_ended",
+    FIELDS_MISSING: "error.fields_missing",
 }
 CODE_SHAPE = "x-otp must be the 6-digit code"
 
@@ -161,6 +171,8 @@ def _back(request: Request) -> str:
 def _message_values(key: str, exc: SignflowError) -> dict[str, str]:
     if key == "error.refused":
         return {"message": exc.message}
+    if key == "error.fields_missing":
+        return {"fields": exc.value or ""}
     if isinstance(exc, TooManyRequests):
         return {"seconds": str(exc.retry_after)}
     return {}
@@ -175,8 +187,6 @@ def _message_key(exc: SignflowError) -> str:
         return "identity.code_shape"
     if exc.message == NOT_ALLOWED:
         return "error.not_allowed"
-    if exc.message.startswith("Sign every signature field"):
-        return "error.sign_all_first"
     if isinstance(exc, NotFound):
         return "error.link"
     if isinstance(exc, Forbidden):
@@ -402,29 +412,41 @@ async def send_signing_code(request: Request) -> Response:
 
 @router.post("/web/package/fill")
 async def fill(request: Request) -> Response:
+    """Save the page's form: every field the recipient can still fill, document by document
+    (a signature request's signer fills here too; signing goes through the request)."""
     web = _web(request)
     form = await _form(request, web)
-    _not_a_request(web)
     rs, access = await _open(request, web)
     session = get_session(request)
     view = await package_view(session, access, rs.recipient, rs.principal)
-    by_document: dict[int, list[tuple[FieldKind, str, str]]] = {}
+    by_document: dict[int, list[FillValue]] = {}
     for field in view.fillable:
-        key = f"{field.document_id}:{field.name}"
-        kind = FieldKind(field.kind)
-        if kind is FieldKind.CHECKBOX:
-            value = "true" if form.get(key) else "false"
-        elif key in form:
-            value = form[key][:2000]
-        else:
-            continue
-        by_document.setdefault(field.document_id, []).append((kind, field.name, value))
-    actor = _actor(request, rs)
+        value = form_value(field, form)
+        if value is not None:
+            by_document.setdefault(field.document_id, []).append(value)
+    actor = _actor(request, rs, web)
     for document_id, values in by_document.items():
         await fill_fields(session, rs.principal, actor, rs.package.id, document_id, values)
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
     write_flash(response, get_context(request).settings, "fill.saved")
     return security_headers(response, web)
+
+
+def form_value(field: FieldView, form: dict[str, str]) -> FillValue | None:
+    """What the page's form says about one field (None: nothing to change)."""
+    kind = FieldKind(field.kind)
+    sent = form.get(field.form_name)
+    if kind is FieldKind.CHECKBOX:
+        return FillValue(kind, field.name, "true" if sent else "false")
+    if sent is None:
+        return None
+    if kind is FieldKind.RADIO:
+        # The group's controls send the chosen button's name; the others say nothing.
+        if sent != field.name:
+            return None
+        return FillValue(kind, field.name, True, field.group)
+    family = kind if kind in (FieldKind.DROPDOWN, FieldKind.LISTBOX) else FieldKind.TEXT
+    return FillValue(family, field.name, sent[:MAX_VALUE_CHARS])
 
 
 def _after_turn(request: Request, web: WebSession, rs: RecipientSession) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
@@ -19,7 +19,7 @@ from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Forbidden
 from signflow.identity.checks import Credentials, require_opened, verify_identity
-from signflow.models import Field, Package, ProcessStatus, Recipient, RecipientRole, WorkflowStatus
+from signflow.models import Package, ProcessStatus, Recipient, RecipientRole, WorkflowStatus
 from signflow.packages.access import Need, PackageAccess, get_package
 from signflow.workflow.common import (
     DONE_STATUS,
@@ -32,13 +32,14 @@ from signflow.workflow.common import (
     require_access_period,
     turn_is_open,
 )
+from signflow.workflow.completeness import require_complete
 from signflow.workflow.events import (
     DocumentEvent,
     PackageEvent,
     email_declined,
     write_package_event,
 )
-from signflow.workflow.fields import SIGNATURE_KINDS
+from signflow.workflow.signer_identity import signer_identity
 from signflow.workflow.steps import advance, complete_package
 
 MAX_REASON = 500
@@ -270,13 +271,12 @@ async def finish_processing(
     done = DONE_STATUS.get(recipient.role)
     if done is None:
         raise Forbidden(NOT_ALLOWED)
-    if recipient.role in SIGNING_ROLES:
-        unsigned = await _unsigned_fields(session, recipient)
-        if unsigned:
-            raise BadRequest("Sign every signature field before finishing: " + ", ".join(unsigned))
-    elif recipient.process_status != done:
+    if recipient.role not in SIGNING_ROLES and recipient.process_status != done:
         verb = "Approve" if recipient.role == RecipientRole.REVIEWER.value else "Submit"
         raise BadRequest(f"{verb} the document before finishing")
+    await require_complete(
+        session, recipient, await signer_identity(session, recipient, principal.user)
+    )
     expected = ProcessStatus(recipient.process_status)
     values: dict[str, Any] = {"finished_at": now}
     if recipient.processed_on is None:
@@ -292,18 +292,6 @@ async def finish_processing(
     )
     await write_package_event(session, package, PackageEvent.NOTIFICATION, recipient=recipient)
     await advance(session, package, actor)
-
-
-async def _unsigned_fields(session: AsyncSession, recipient: Recipient) -> list[str]:
-    rows = await session.scalars(
-        select(Field.name).where(
-            Field.recipient_id == recipient.id,
-            Field.kind.in_(SIGNATURE_KINDS),
-            Field.required.is_(True),
-            Field.signed_at.is_(None),
-        )
-    )
-    return list(rows)
 
 
 async def complete_workflow(

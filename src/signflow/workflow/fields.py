@@ -3,11 +3,18 @@
 Coordinates are PDF points in the page's own space: `x`, `y` are the field's
 lower-left corner measured from the page's lower-left corner, as PDF (and
 PDFium's text search, and the signer) count them.
+
+Radio buttons are fields of their own, grouped by `radio_group_name` (a button
+without one is a group of its own name); a group becomes one AcroForm field in
+the PDF, so its name may not be another field's, and all its buttons belong to
+one recipient. Choosing a button sets it `true` and every other one of its group
+`false`. What each kind's value may be is in `field_values`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -18,6 +25,7 @@ from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
+from signflow.identity.checks import require_opened
 from signflow.models import (
     Document,
     Field,
@@ -40,21 +48,32 @@ from signflow.workflow.common import (
     owned_draft,
     package_recipients,
     recipient_at,
+    require_access_period,
     turn_is_open,
 )
+from signflow.workflow.field_values import (
+    CHOICE_KINDS,
+    SIGNATURE_KINDS,
+    TEXT_KINDS,
+    TOGGLE_KINDS,
+    TOGGLE_SIZE,
+    as_flag,
+    check_choices,
+    check_date_format,
+    radio_group,
+    stored_value,
+)
+
+__all__ = ["SIGNATURE_KINDS"]
 
 FIELD_NOT_FOUND = "Field not found"
-SIGNATURE_KINDS = (
-    FieldKind.SIGNATURE.value,
-    FieldKind.DIGITAL_SIGNATURE.value,
-    FieldKind.ELECTRONIC_SIGNATURE.value,
-    FieldKind.IN_PERSON_SIGNATURE.value,
-    FieldKind.INITIALS.value,
-)
+SIGNED_DOCUMENT = "You cannot change the form fields of a document once you have signed it"
 FILLABLE_KINDS = (FieldKind.TEXT.value, FieldKind.CHECKBOX.value, FieldKind.RADIO.value)
 MAX_FIELDS_PER_DOCUMENT = 1000
 # A field may overhang the page by rounding, not by more.
 TOLERANCE = 0.5
+# Autoplace's size when the body gives none (a checkbox or radio button: TOGGLE_SIZE).
+AUTOPLACE_SIZE = (150.0, 50.0)
 
 
 class Placement(StrEnum):
@@ -93,12 +112,40 @@ class FieldChange:
     value: str | None = None
     required: bool | None = None
     options: dict[str, object] = field(default_factory=dict)
+    position: tuple[float, float] | None = None
+    """A new x, y keeping the size (a checkbox's or radio button's size does not change)."""
 
 
 @dataclass(frozen=True)
 class PlacedField:
     field: Field
     order: int | None
+
+
+@dataclass(frozen=True)
+class FillValue:
+    """One value a client sent: `kind` is the list it came in (text covers every text
+    type: date, name, email, company, job title). A radio value names a button (`value`
+    true or false, `radio_group_name` optional) or a group (`value` the chosen button)."""
+
+    kind: FieldKind
+    name: str
+    value: str | bool
+    radio_group_name: str | None = None
+
+
+def field_box(
+    kind: FieldKind, x: float, y: float, width: float | None, height: float | None
+) -> Box:
+    """A field's box; a checkbox or radio button without a size is TOGGLE_SIZE square, and
+    with one side given is square on the larger (as SigningHub sizes them)."""
+    if width is not None and height is not None and kind.value not in TOGGLE_KINDS:
+        return Box(x, y, width, height)
+    if kind.value not in TOGGLE_KINDS:
+        raise BadRequest("dimensions.width and dimensions.height are required")
+    given = [side for side in (width, height) if side is not None]
+    side = max(given) if given else TOGGLE_SIZE
+    return Box(x, y, side, side)
 
 
 async def _draft_document(
@@ -140,6 +187,54 @@ def _check_role(kind: FieldKind, recipient: Recipient | None) -> None:
         raise BadRequest(f"A {kind.value} field belongs to a SIGNER, not a {recipient.role}")
 
 
+def _checked_options(kind: FieldKind, options: dict[str, object]) -> dict[str, object]:
+    """The options a field of `kind` keeps, checked: choices, date format, radio group."""
+    checked = dict(options)
+    if kind.value in CHOICE_KINDS:
+        raw = checked.get("choices")
+        checked["choices"] = check_choices(
+            [str(c) for c in raw] if isinstance(raw, list | tuple) else None
+        )
+    if "format" in checked and kind is FieldKind.DATE:
+        checked["format"] = check_date_format(str(checked["format"]))
+    if kind is FieldKind.RADIO and "radio_group_name" in checked:
+        group = re.sub(r"\s+", " ", str(checked["radio_group_name"])).strip()
+        if not group or len(group) > 255:
+            raise BadRequest("radio_group_name must be 1 to 255 characters")
+        checked["radio_group_name"] = group
+    return checked
+
+
+def _check_names(fields: Sequence[Field], candidate: Field) -> None:
+    """A radio group is one AcroForm field: its name is no other field's name, and all
+    its buttons have one recipient."""
+    own_group = radio_group(candidate) if candidate.kind == FieldKind.RADIO.value else None
+    for other in fields:
+        if other is candidate:
+            continue
+        other_group = radio_group(other) if other.kind == FieldKind.RADIO.value else None
+        if own_group is not None and own_group == other.name and other_group != own_group:
+            raise Conflict(f"The radio group name '{own_group}' is the name of another field")
+        if other_group is not None and other_group == candidate.name and own_group != other_group:
+            raise Conflict(f"'{candidate.name}' is the name of a radio group in this document")
+        if (
+            own_group is not None
+            and other_group == own_group
+            and other.recipient_id != candidate.recipient_id
+        ):
+            raise BadRequest(f"Every button of radio group '{own_group}' belongs to one recipient")
+
+
+def _initial_value(kind: FieldKind, probe: Field, value: str | None) -> str | None:
+    if value is None or kind.value in SIGNATURE_KINDS:
+        return value
+    if value == "":
+        return None
+    if kind is FieldKind.RADIO:
+        return "true" if as_flag(value, f"radio button '{probe.name}'") else "false"
+    return stored_value(probe, value)
+
+
 async def _document_fields(session: AsyncSession, document_id: int) -> list[Field]:
     rows = await session.scalars(
         select(Field).where(Field.document_id == document_id).order_by(Field.page_no, Field.id)
@@ -160,6 +255,14 @@ def _clean_name(name: str) -> str:
     if not cleaned or len(cleaned) > 255:
         raise BadRequest("field_name must be 1 to 255 characters")
     return cleaned
+
+
+def _choose_in_group(fields: Sequence[Field], chosen: Field) -> None:
+    """`chosen` is the one button of its group that is on."""
+    group = radio_group(chosen)
+    for other in fields:
+        if other.kind == FieldKind.RADIO.value and radio_group(other) == group:
+            other.value = "true" if other is chosen else "false"
 
 
 async def add_field(
@@ -194,10 +297,13 @@ async def add_field(
         width=spec.box.width,
         height=spec.box.height,
         required=spec.required,
-        value=spec.value,
-        options=dict(spec.options),
+        options=_checked_options(kind, spec.options),
     )
+    _check_names(existing, placed)
+    placed.value = _initial_value(kind, placed, spec.value)
     session.add(placed)
+    if kind is FieldKind.RADIO and placed.value == "true":
+        _choose_in_group([*existing, placed], placed)
     await session.flush()
     await record(
         session,
@@ -210,9 +316,17 @@ async def add_field(
             "field_type": kind.value,
             "order": spec.order,
             "page_no": spec.page_no,
+            "value": placed.value,
         },
     )
     return placed
+
+
+def same_family(asked: FieldKind, actual: str) -> bool:
+    """`PUT fields/text` reaches every text type (date, name, email, company, job title)."""
+    if asked is FieldKind.TEXT:
+        return actual in TEXT_KINDS
+    return asked.value == actual
 
 
 async def update_field(
@@ -226,15 +340,17 @@ async def update_field(
 ) -> Field:
     package, document = await _draft_document(session, principal, package_id, document_id)
     fields = await _document_fields(session, document.id)
-    target = next((f for f in fields if f.name == change.name and f.kind == kind.value), None)
+    target = next((f for f in fields if f.name == change.name and same_family(kind, f.kind)), None)
     if target is None:
         raise NotFound(FIELD_NOT_FOUND, value=change.name)
+    actual = FieldKind(target.kind)
     if change.order is not None:
         recipient = recipient_at(await package_recipients(session, package.id), change.order)
-        _check_role(kind, recipient)
+        _check_role(actual, recipient)
         target.recipient_id = recipient.id
     page_no = change.page_no or target.page_no
-    box = change.box or Box(target.x, target.y, target.width, target.height)
+    x, y = change.position or (target.x, target.y)
+    box = change.box or Box(x, y, target.width, target.height)
     _check_box(document, page_no, box)
     target.page_no = page_no
     target.x, target.y, target.width, target.height = box.x, box.y, box.width, box.height
@@ -243,20 +359,38 @@ async def update_field(
         if new_name != target.name and any(f.name == new_name for f in fields):
             raise Conflict(f"A field named '{new_name}' already exists in this document")
         target.name = new_name
-    if change.value is not None:
-        target.value = change.value
     if change.required is not None:
         target.required = change.required
     if change.options:
-        target.options = {**target.options, **change.options}
+        target.options = _checked_options(actual, {**target.options, **change.options})
+    if change.order is not None and actual is FieldKind.RADIO:
+        _move_group(fields, target)
+    _check_names(fields, target)
+    if change.value is not None:
+        target.value = _initial_value(actual, target, change.value)
+        if actual is FieldKind.RADIO and target.value == "true":
+            _choose_in_group(fields, target)
     await record(
         session,
         package.id,
         "FIELD_UPDATED",
         actor,
-        {"document_id": document.id, "field_name": change.name, "renamed_as": target.name},
+        {
+            "document_id": document.id,
+            "field_name": change.name,
+            "renamed_as": target.name,
+            **({"value": target.value} if change.value is not None else {}),
+        },
     )
     return target
+
+
+def _move_group(fields: Sequence[Field], moved: Field) -> None:
+    """Assigning one radio button assigns its whole group."""
+    group = radio_group(moved)
+    for other in fields:
+        if other.kind == FieldKind.RADIO.value and radio_group(other) == group:
+            other.recipient_id = moved.recipient_id
 
 
 def _beside(hit: Box, placement: Placement, width: float, height: float, gap: float) -> Box:
@@ -282,11 +416,21 @@ async def autoplace_fields(
     kind: FieldKind,
     order: int | None,
     placement: Placement,
-    width: float,
-    height: float,
+    width: float | None,
+    height: float | None,
+    value: str | None = None,
+    options: dict[str, object] | None = None,
+    required: bool | None = None,
 ) -> list[Field]:
-    """A field beside every occurrence of `search_text`, kept inside the page."""
+    """A field beside every occurrence of `search_text`, kept inside the page. Without a
+    size: a checkbox or radio button is TOGGLE_SIZE square, anything else 150 x 50."""
     _, document = await _draft_document(session, principal, package_id, document_id)
+    if kind.value in TOGGLE_KINDS:
+        size = field_box(kind, 0, 0, width, height)
+        width, height = size.width, size.height
+    else:
+        width = width or AUTOPLACE_SIZE[0]
+        height = height or AUTOPLACE_SIZE[1]
     hits = await find_text_async(await document_bytes(blobs, document), search_text)
     placed = []
     for hit in hits:
@@ -298,7 +442,14 @@ async def autoplace_fields(
             width,
             height,
         )
-        spec = FieldSpec(order=order, page_no=hit.page_index + 1, box=box)
+        spec = FieldSpec(
+            order=order,
+            page_no=hit.page_index + 1,
+            box=box,
+            value=value,
+            required=True if required is None else required,
+            options=dict(options or {}),
+        )
         placed.append(
             await add_field(session, principal, actor, package_id, document_id, kind, spec)
         )
@@ -315,14 +466,17 @@ async def assign_fields(
 ) -> None:
     package, document = await _draft_document(session, principal, package_id, document_id)
     recipients = await package_recipients(session, package.id)
-    fields = {f.name: f for f in await _document_fields(session, document.id)}
+    fields = await _document_fields(session, document.id)
+    by_name = {f.name: f for f in fields}
     for name, order in assignments:
-        target = fields.get(name)
+        target = by_name.get(name)
         if target is None:
             raise NotFound(FIELD_NOT_FOUND, value=name)
         recipient = recipient_at(recipients, order)
         _check_role(FieldKind(target.kind), recipient)
         target.recipient_id = recipient.id
+        if target.kind == FieldKind.RADIO.value:
+            _move_group(fields, target)
     await record(
         session,
         package.id,
@@ -387,36 +541,109 @@ async def fill_fields(
     actor: Actor,
     package_id: int,
     document_id: int,
-    values: list[tuple[FieldKind, str, str]],
+    values: Sequence[FillValue],
 ) -> None:
-    """Fill text, radio and checkbox fields: the owner of a draft, or the recipient whose
-    turn is open, in the fields assigned to them."""
+    """Fill form fields: the owner of a draft, or the recipient whose turn is open, in the
+    fields assigned to them (or to nobody), until they sign the document. Every value is
+    checked before any is kept: one bad value changes nothing."""
     access = await get_package(session, principal, package_id, Need.READ, for_update=True)
     package = access.package
     document = await get_document(session, access, document_id)
     mine: Recipient | None = None
+    now = utcnow()
     if package.status == WorkflowStatus.SHARED.value:
         current = await my_recipients(session, principal, access)
         mine = next((r for r in current if turn_is_open(r)), None)
         if mine is None:
             raise Forbidden(NOT_ALLOWED)
+        require_access_period(mine, now)
+        await require_opened(session, mine, now)
     elif package.status != WorkflowStatus.DRAFT.value or not access.is_owner:
         raise Forbidden(LOCKED_WORKFLOW)
-    fields = {f.name: f for f in await _document_fields(session, document.id)}
-    for kind, name, value in values:
-        target = fields.get(name)
-        if target is None or target.kind != kind.value:
-            raise NotFound(FIELD_NOT_FOUND, value=name)
-        if mine is not None and target.recipient_id not in (None, mine.id):
-            raise Forbidden(NOT_ALLOWED)
-        if kind is FieldKind.CHECKBOX and value.lower() not in ("true", "false"):
-            raise BadRequest(f"The value of checkbox '{name}' must be true or false")
-        target.value = value.lower() if kind is FieldKind.CHECKBOX else value
-    package.modified_at = utcnow()
+    fields = await _document_fields(session, document.id)
+    if mine is not None and any(
+        f.recipient_id == mine.id and f.signed_at is not None for f in fields
+    ):
+        raise Forbidden(SIGNED_DOCUMENT)
+    changed: dict[int, str | None] = {}
+    entries: list[dict[str, object]] = []
+    for item in values:
+        resolved = _resolve(fields, item)
+        for target, stored in resolved:
+            if mine is not None and target.recipient_id not in (None, mine.id):
+                raise Forbidden(NOT_ALLOWED)
+            changed[target.id] = stored
+        entry: dict[str, object] = {
+            "field_name": item.name,
+            "field_type": resolved[0][0].kind,
+            "value": item.value,
+        }
+        if item.kind is FieldKind.RADIO:
+            entry["radio_group_name"] = radio_group(resolved[0][0])
+        entries.append(entry)
+    for target in fields:
+        if target.id in changed:
+            target.value = changed[target.id]
+            target.filled_by_id = mine.id if mine is not None else None
+            target.filled_at = now
+    package.modified_at = now
     await record(
         session,
         package.id,
         "FORM_FILLED",
         actor,
-        {"document_id": document.id, "fields": [name for _, name, _ in values]},
+        {
+            "document_id": document.id,
+            "order": mine.position if mine is not None else None,
+            "version": document.version_count,
+            "fields": entries,
+        },
     )
+
+
+def _resolve(fields: Sequence[Field], item: FillValue) -> list[tuple[Field, str | None]]:
+    """The fields one sent value changes, with their new stored values (or a 4xx)."""
+    target = next((f for f in fields if f.name == item.name), None)
+    if item.kind is FieldKind.RADIO:
+        return _resolve_radio(fields, target, item)
+    if target is None:
+        raise NotFound(FIELD_NOT_FOUND, value=item.name)
+    if not same_family(item.kind, target.kind):
+        raise BadRequest(
+            f"'{target.name}' is a {target.kind} field: its value does not go under "
+            f"{item.kind.value}"
+        )
+    return [(target, stored_value(target, item.value))]
+
+
+def _resolve_radio(
+    fields: Sequence[Field], target: Field | None, item: FillValue
+) -> list[tuple[Field, str | None]]:
+    if target is not None and target.kind == FieldKind.RADIO.value:
+        group = radio_group(target)
+        if item.radio_group_name and item.radio_group_name != group:
+            raise BadRequest(
+                f"'{target.name}' is not a button of radio group '{item.radio_group_name}'"
+            )
+        on = as_flag(item.value, f"radio button '{target.name}'")
+        buttons = [f for f in fields if f.kind == FieldKind.RADIO.value and radio_group(f) == group]
+        if not on:
+            return [(target, "false")]
+        return [(b, "true" if b is target else "false") for b in buttons]
+    if target is not None:
+        raise BadRequest(f"'{target.name}' is a {target.kind} field, not a radio button")
+    buttons = [f for f in fields if f.kind == FieldKind.RADIO.value and radio_group(f) == item.name]
+    if not buttons:
+        raise NotFound(FIELD_NOT_FOUND, value=item.name)
+    if isinstance(item.value, bool):
+        raise BadRequest(
+            f"The value of radio group '{item.name}' is the name of one of its buttons"
+        )
+    if item.value == "":
+        return [(b, "false") for b in buttons]
+    if item.value not in {b.name for b in buttons}:
+        raise BadRequest(
+            f"'{item.value}' is not a button of radio group '{item.name}': "
+            + ", ".join(b.name for b in buttons)
+        )
+    return [(b, "true" if b.name == item.value else "false") for b in buttons]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -34,7 +36,12 @@ from signflow.workflow.common import (
     my_recipients,
     require_access_period,
 )
+from signflow.workflow.completeness import missing_error, missing_fields
 from signflow.workflow.fields import FIELD_NOT_FOUND, SIGNATURE_KINDS
+from signflow.workflow.form_values import document_form_fields, signature_form_values
+from signflow.workflow.signer_identity import signer_identity
+
+FILL_BEFORE_SIGNING = "Fill in every required field before signing"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ async def apply_signature(
     recipient: Recipient,
     signer_user: User,
     request: SignatureRequest,
+    form_values: Mapping[str, str] | None = None,
 ) -> DocumentVersion:
     """The signing library, imported here so that only signing depends on it."""
     from signflow.signing.service import SignatureInput, sign_field
@@ -77,8 +85,48 @@ async def apply_signature(
             contact_information=request.contact_information,
             user_name=request.user_name,
             signing_capacity=request.signing_capacity,
+            form_values=dict(form_values or {}),
         ),
     )
+
+
+async def _require_filled(
+    session: AsyncSession, document: Document, recipient: Recipient, signer_user: User
+) -> None:
+    """The recipient's required form fields of this document have their values before the
+    signature that writes them (as SigningHub refuses to sign with mandatory fields empty)."""
+    fields = await document_form_fields(session, document.id)
+    identity = await signer_identity(session, recipient, signer_user)
+    missing = [
+        item
+        for item in missing_fields(fields, recipient.id, identity, recipient.role)
+        if item.kind not in SIGNATURE_KINDS
+    ]
+    if missing:
+        raise missing_error(missing, FILL_BEFORE_SIGNING)
+
+
+async def _values_to_write(
+    session: AsyncSession,
+    document: Document,
+    recipient: Recipient,
+    signer_user: User,
+    now: dt.datetime,
+) -> dict[str, str]:
+    """The recipient's form values, carried by their first signature on the document (their
+    values cannot change after it: `fields.fill_fields`); later signatures carry none."""
+    signed_before = await session.scalar(
+        select(Field.id)
+        .where(
+            Field.document_id == document.id,
+            Field.recipient_id == recipient.id,
+            Field.signed_at.is_not(None),
+        )
+        .limit(1)
+    )
+    if signed_before is not None:
+        return {}
+    return await signature_form_values(session, document.id, recipient, signer_user, now)
 
 
 async def _signing_field(
@@ -172,12 +220,14 @@ async def sign_document(
     package, recipient, document, field = await _signing_field(
         session, principal, package_id, document_id, request.field_name
     )
+    await _require_filled(session, document, recipient, principal.user)
     now = utcnow()
     if signing_code_channel(field) is not None:
         # Before anything is written: a counted failure commits only itself.
         await verify_signing_code(
             session, context.settings, package, recipient, signing_purpose(field.id), otp, actor
         )
+    form_values = await _values_to_write(session, document, recipient, principal.user, now)
     version = await apply_signature(
         session,
         context,
@@ -187,6 +237,7 @@ async def sign_document(
         recipient=recipient,
         signer_user=principal.user,
         request=request,
+        form_values=form_values,
     )
     result = cast(
         CursorResult[Any],
@@ -212,6 +263,9 @@ async def sign_document(
             "version": version.number,
             "sha256": version.sha256,
             "signing_reason": request.signing_reason,
+            # What the client sent as a display name: recorded, never stamped.
+            "user_name": request.user_name,
+            "form_values": form_values,
         },
     )
     unsigned = await session.scalar(
@@ -219,7 +273,6 @@ async def sign_document(
         .where(
             Field.recipient_id == recipient.id,
             Field.kind.in_(SIGNATURE_KINDS),
-            Field.required.is_(True),
             Field.signed_at.is_(None),
         )
         .limit(1)

@@ -103,6 +103,11 @@ async def test_field_preparation(client: httpx.AsyncClient, context: AppContext,
         "value": "1200",
         "required": True,
         "signed": False,
+        "type": "TEXT",
+        "format": None,
+        "placeholder": None,
+        "max_length": None,
+        "multiline": False,
     }
     assert listing["checkbox"][0]["value"] == "true"
     page_one = (await client.get(base + "/1", headers=people.owner)).json()

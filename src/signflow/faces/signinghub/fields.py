@@ -1,15 +1,21 @@
-"""Document preparation: fields placed on pages and assigned to recipients by order."""
+"""Document preparation: fields placed on pages and assigned to recipients by order.
+
+SigningHub's text fields come in types (`POST fields/text {"type": "NAME"}`), listed
+together under `text`; each type is a kind of its own in the core. Autoplace takes
+SigningHub's field types (`NAME`, `RadioBox`, `CheckBox`, ...) as well as the kinds.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from signflow.errors import NotFound
+from signflow.errors import BadRequest, NotFound
 from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.workflow_schemas import (
     AutoplaceBody,
     AutoplacedField,
+    ChoiceFieldBody,
     DocumentFields,
     FieldAdd,
     FieldAssignment,
@@ -17,19 +23,30 @@ from signflow.faces.signinghub.workflow_schemas import (
     FieldDelete,
     FieldDimensions,
     FieldNameBody,
+    FieldOptions,
     FieldUpdate,
     FillBody,
+    RadioFieldBody,
+    TextFieldBody,
 )
 from signflow.models import Field, FieldKind
+from signflow.workflow.field_values import (
+    CHOICE_KINDS,
+    TEXT_KINDS,
+    TEXT_TYPES,
+    choices_of,
+    radio_group,
+)
 from signflow.workflow.fields import (
-    Box,
     FieldChange,
     FieldSpec,
+    FillValue,
     PlacedField,
     add_field,
     assign_fields,
     autoplace_fields,
     delete_field,
+    field_box,
     fill_fields,
     list_fields,
     update_field,
@@ -43,16 +60,36 @@ OPTION_KEYS = (
     "level_of_assurance",
     "placeholder",
     "max_length",
+    "multiline",
     "radio_group_name",
     "authentication",
+    "format",
+    "default_to_signing_date",
+    "choices",
 )
+# SigningHub's autoplace field types that are not a kind's own name.
+FIELD_TYPE_ALIASES = {"radiobox": FieldKind.RADIO, "jobtitle": FieldKind.JOB_TITLE}
+TYPE_OF_KIND = {kind.value: name for name, kind in TEXT_TYPES.items()}
 
 
 def field_kind(value: str) -> FieldKind:
+    lowered = value.lower()
+    if lowered in FIELD_TYPE_ALIASES:
+        return FIELD_TYPE_ALIASES[lowered]
     try:
-        return FieldKind(value.lower())
+        return FieldKind(lowered)
     except ValueError as exc:
         raise NotFound("The requested resource was not found") from exc
+
+
+def text_kind(kind: FieldKind, body: FieldOptions) -> FieldKind:
+    """`POST fields/text` with a `type`: the text type's own kind."""
+    if kind is not FieldKind.TEXT or body.type is None:
+        return kind
+    found = TEXT_TYPES.get(body.type.upper())
+    if found is None:
+        raise BadRequest("type must be one of " + ", ".join(TEXT_TYPES))
+    return found
 
 
 def dimensions(field: Field) -> FieldDimensions:
@@ -62,27 +99,63 @@ def dimensions(field: Field) -> FieldDimensions:
 def field_body(placed: PlacedField) -> FieldBody:
     field = placed.field
     display = field.options.get("display")
-    return FieldBody(
-        order=placed.order,
-        field_name=field.name,
-        page_no=field.page_no,
-        display=display if isinstance(display, str) else None,
-        dimensions=dimensions(field),
-        value=field.value,
-        required=field.required,
-        signed=field.signed_at is not None,
-    )
+    common = {
+        "order": placed.order,
+        "field_name": field.name,
+        "page_no": field.page_no,
+        "display": display if isinstance(display, str) else None,
+        "dimensions": dimensions(field),
+        "value": field.value,
+        "required": field.required,
+        "signed": field.signed_at is not None,
+    }
+    options = field.options
+    if field.kind in TEXT_KINDS:
+        fmt = options.get("format")
+        placeholder = options.get("placeholder")
+        limit = options.get("max_length")
+        return TextFieldBody(
+            **common,
+            type=TYPE_OF_KIND[field.kind],
+            format=fmt if isinstance(fmt, str) else None,
+            placeholder=placeholder if isinstance(placeholder, str) else None,
+            max_length=limit if isinstance(limit, int) else None,
+            multiline=options.get("multiline") is True,
+        )
+    if field.kind == FieldKind.RADIO.value:
+        return RadioFieldBody(
+            **common, radio_group_name=radio_group(field), checked=field.value == "true"
+        )
+    if field.kind in CHOICE_KINDS:
+        return ChoiceFieldBody(**common, choices=choices_of(field))
+    return FieldBody(**common)
 
 
-def options_of(body: FieldAdd | FieldUpdate) -> dict[str, object]:
+def options_of(body: FieldOptions) -> dict[str, object]:
     return {key: getattr(body, key) for key in OPTION_KEYS if getattr(body, key) is not None}
 
 
+def required_of(body: FieldOptions, required: bool | None) -> bool | None:
+    """SigningHub's `validation_rule` (MANDATORY / OPTIONAL) wins over our `required`."""
+    if body.validation_rule is not None:
+        return body.validation_rule == "MANDATORY"
+    return required
+
+
+def initial_value(body: FieldOptions) -> str | None:
+    if isinstance(body.value, bool):
+        return "true" if body.value else "false"
+    return body.value
+
+
 def grouped(placed: list[PlacedField]) -> DocumentFields:
-    groups: dict[str, list[FieldBody]] = {kind.value: [] for kind in FieldKind}
+    groups: dict[str, list[FieldBody]] = {}
     for item in placed:
-        groups.setdefault(item.field.kind, []).append(field_body(item))
-    return DocumentFields.model_validate(groups)
+        key = "text" if item.field.kind in TEXT_KINDS else item.field.kind
+        groups.setdefault(key, []).append(field_body(item))
+    return DocumentFields.model_validate(
+        {key: [body.model_dump() for body in bodies] for key, bodies in groups.items()}
+    )
 
 
 @router.get(BASE, dependencies=[ReadOnly], response_model=DocumentFields)
@@ -117,11 +190,14 @@ async def autoplace(
         package_id,
         document_id,
         search_text=body.search_text,
-        kind=field_kind(body.field_type),
+        kind=text_kind(field_kind(body.field_type), body),
         order=body.order,
         placement=body.placement,
         width=body.dimensions.width,
         height=body.dimensions.height,
+        value=initial_value(body),
+        options=options_of(body),
+        required=required_of(body, None),
     )
     return [
         AutoplacedField(field_name=f.name, page_no=f.page_no, dimensions=dimensions(f))
@@ -153,19 +229,19 @@ async def add(
     actor: ActorDep,
     session: SessionDep,
 ) -> FieldNameBody:
+    field_type = text_kind(field_kind(kind), body)
     d = body.dimensions
+    required = required_of(body, body.required)
     spec = FieldSpec(
         order=body.order,
         page_no=body.page_no,
-        box=Box(d.x, d.y, d.width, d.height),
+        box=field_box(field_type, d.x, d.y, d.width, d.height),
         name=body.field_name,
-        value=body.value,
-        required=body.required,
+        value=initial_value(body),
+        required=body.required if required is None else required,
         options=options_of(body),
     )
-    placed = await add_field(
-        session, principal, actor, package_id, document_id, field_kind(kind), spec
-    )
+    placed = await add_field(session, principal, actor, package_id, document_id, field_type, spec)
     return FieldNameBody(field_name=placed.name)
 
 
@@ -179,19 +255,22 @@ async def update(
     actor: ActorDep,
     session: SessionDep,
 ) -> FieldNameBody:
+    field_type = field_kind(kind)
     d = body.dimensions
+    sized = d is not None and d.width is not None and d.height is not None
     change = FieldChange(
         name=body.field_name,
         renamed_as=body.renamed_as,
         order=body.order,
         page_no=body.page_no,
-        box=Box(d.x, d.y, d.width, d.height) if d else None,
-        value=body.value,
-        required=body.required,
+        box=field_box(field_type, d.x, d.y, d.width, d.height) if d and sized else None,
+        position=(d.x, d.y) if d and not sized else None,
+        value=initial_value(body),
+        required=required_of(body, body.required),
         options=options_of(body),
     )
     changed = await update_field(
-        session, principal, actor, package_id, document_id, field_kind(kind), change
+        session, principal, actor, package_id, document_id, field_type, change
     )
     return FieldNameBody(field_name=changed.name)
 
@@ -219,11 +298,13 @@ async def fill(
     session: SessionDep,
 ) -> Response:
     values = [
-        (kind, item.field_name, item.value)
+        FillValue(kind, item.field_name, item.value, item.radio_group_name)
         for kind, items in (
             (FieldKind.TEXT, body.text),
             (FieldKind.RADIO, body.radio),
             (FieldKind.CHECKBOX, body.checkbox),
+            (FieldKind.DROPDOWN, body.dropdown),
+            (FieldKind.LISTBOX, body.listbox),
         )
         for item in items
     ]

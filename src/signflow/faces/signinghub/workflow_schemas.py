@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -219,53 +219,73 @@ class FieldDimensions(VendorModel):
     height: float = Field(gt=0)
 
 
+class FieldPlacement(VendorModel):
+    """Where a new field goes; a checkbox or radio button may leave its size out."""
+
+    x: float
+    y: float
+    width: float | None = Field(default=None, gt=0)
+    height: float | None = Field(default=None, gt=0)
+
+
 class FieldSize(VendorModel):
-    width: float = Field(gt=0)
-    height: float = Field(gt=0)
+    width: float | None = Field(default=None, gt=0)
+    height: float | None = Field(default=None, gt=0)
 
 
-class FieldAdd(VendorModel):
-    order: int | None = Field(default=None, ge=1)
-    page_no: int = Field(ge=1)
-    field_name: str | None = Field(default=None, max_length=255)
+ValidationRule = Literal["MANDATORY", "OPTIONAL"]
+FieldValueIn = Annotated[str, Field(max_length=10000)] | bool
+
+
+class FieldOptions(VendorModel):
+    """What a field may carry besides its place, whatever its kind."""
+
     display: str | None = Field(default=None, max_length=40)
     level_of_assurance: list[str] | str | None = None
-    dimensions: FieldDimensions
-    value: str | None = Field(default=None, max_length=10000)
-    required: bool = True
+    value: FieldValueIn | None = None
+    validation_rule: ValidationRule | None = None
     placeholder: str | None = Field(default=None, max_length=255)
     max_length: int | None = Field(default=None, ge=1)
+    multiline: bool | None = None
+    # Text fields: TEXT, NAME, EMAIL, COMPANY, JOBTITLE or DATE; a date's format.
+    type: str | None = Field(default=None, max_length=20)
+    format: str | None = Field(default=None, max_length=40)
+    # Ours: a date field left empty shows the signing date (default true).
+    default_to_signing_date: bool | None = None
     radio_group_name: str | None = Field(default=None, max_length=255)
+    # Dropdown and list box fields: the options to choose from.
+    choices: list[str] | None = Field(default=None, max_length=200)
     # Electronic signature fields: {enabled, sms} asks for a signing code (documents/{did}/otp).
     authentication: dict[str, bool] | None = None
 
 
-class FieldUpdate(VendorModel):
+class FieldAdd(FieldOptions):
+    order: int | None = Field(default=None, ge=1)
+    page_no: int = Field(ge=1)
+    field_name: str | None = Field(default=None, max_length=255)
+    dimensions: FieldPlacement
+    required: bool = True
+
+
+class FieldUpdate(FieldOptions):
     field_name: str = Field(min_length=1, max_length=255)
     renamed_as: str | None = Field(default=None, max_length=255)
     order: int | None = Field(default=None, ge=1)
     page_no: int | None = Field(default=None, ge=1)
-    display: str | None = Field(default=None, max_length=40)
-    level_of_assurance: list[str] | str | None = None
-    dimensions: FieldDimensions | None = None
-    value: str | None = Field(default=None, max_length=10000)
+    dimensions: FieldPlacement | None = None
     required: bool | None = None
-    placeholder: str | None = Field(default=None, max_length=255)
-    max_length: int | None = Field(default=None, ge=1)
-    radio_group_name: str | None = Field(default=None, max_length=255)
-    authentication: dict[str, bool] | None = None
 
 
 class FieldNameBody(VendorModel):
     field_name: str
 
 
-class AutoplaceBody(VendorModel):
+class AutoplaceBody(FieldOptions):
     search_text: str = Field(min_length=1, max_length=200)
     order: int | None = Field(default=None, ge=1)
     field_type: str = "digital_signature"
     placement: Placement = Placement.RIGHT
-    dimensions: FieldSize = FieldSize(width=150, height=50)
+    dimensions: FieldSize = FieldSize()
 
 
 class AutoplacedField(VendorModel):
@@ -277,6 +297,7 @@ class AutoplacedField(VendorModel):
 class FieldAssignment(VendorModel):
     field_name: str = Field(min_length=1, max_length=255)
     order: int = Field(ge=1)
+    radio_group_name: str | None = Field(default=None, max_length=255)
 
 
 class FieldDelete(VendorModel):
@@ -285,13 +306,18 @@ class FieldDelete(VendorModel):
 
 class FieldValue(VendorModel):
     field_name: str = Field(min_length=1, max_length=255)
-    value: str = Field(max_length=10000)
+    # Checkboxes and radio buttons take true or false (JSON or text).
+    value: FieldValueIn
+    radio_group_name: str | None = Field(default=None, max_length=255)
 
 
 class FillBody(VendorModel):
+    auto_save: bool = False
     text: list[FieldValue] = []
     radio: list[FieldValue] = []
     checkbox: list[FieldValue] = []
+    dropdown: list[FieldValue] = []
+    listbox: list[FieldValue] = []
 
 
 class FieldBody(VendorModel):
@@ -305,15 +331,34 @@ class FieldBody(VendorModel):
     signed: bool
 
 
+class TextFieldBody(FieldBody):
+    type: str
+    format: str | None = None
+    placeholder: str | None = None
+    max_length: int | None = None
+    multiline: bool = False
+
+
+class RadioFieldBody(FieldBody):
+    radio_group_name: str
+    checked: bool
+
+
+class ChoiceFieldBody(FieldBody):
+    choices: list[str]
+
+
 class DocumentFields(VendorModel):
     signature: list[FieldBody] = []
     digital_signature: list[FieldBody] = []
     electronic_signature: list[FieldBody] = []
     in_person_signature: list[FieldBody] = []
     initials: list[FieldBody] = []
-    text: list[FieldBody] = []
+    text: list[TextFieldBody] = []
     checkbox: list[FieldBody] = []
-    radio: list[FieldBody] = []
+    radio: list[RadioFieldBody] = []
+    dropdown: list[ChoiceFieldBody] = []
+    listbox: list[ChoiceFieldBody] = []
 
 
 # Processing

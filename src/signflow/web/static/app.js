@@ -40,13 +40,30 @@
   }
 
   // "Next field": the next of my fields that still needs me, in page order.
+  function done(el) {
+    if (el.tagName === "SELECT") { return !!el.value; }
+    if (el.tagName !== "INPUT") { return false; }
+    if (el.type === "checkbox") { return el.checked; }
+    if (el.type === "radio") {
+      // A radio group is done once one of its buttons is chosen.
+      var group = document.getElementsByName(el.name);
+      for (var g = 0; g < group.length; g++) { if (group[g].checked) { return true; } }
+      return false;
+    }
+    return !!el.value;
+  }
   function pendingFields() {
-    var all = document.querySelectorAll("button.field-sign.todo, .field-input input");
+    var all = document.querySelectorAll("button.field-sign.todo, .field-input input, .field-input select");
     var list = [];
+    var groups = {};
     for (var i = 0; i < all.length; i++) {
       var el = all[i];
-      if (el.disabled) { continue; }
-      if (el.tagName === "INPUT" && ((el.type === "checkbox" && el.checked) || (el.type !== "checkbox" && el.value))) { continue; }
+      // "Next field" leads to what is still needed, not to optional fields.
+      if (el.disabled || el.hasAttribute("data-optional") || done(el)) { continue; }
+      if (el.type === "radio") {
+        if (groups[el.name]) { continue; }
+        groups[el.name] = true;
+      }
       list.push(el);
     }
     return list;
