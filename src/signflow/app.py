@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from signflow import __version__, health, web
+from signflow.api_docs import DOCS_ASSETS, install_redoc
 from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.faces import files, pki, signinghub
@@ -58,7 +60,12 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
                     await app.state.context.close()
                     close_intake_sandboxes()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package's
+    # own copies (under DOCS_ASSETS): a server in a closed network still shows them.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
+        redoc_url=None,
+        swagger_ui_parameters={"validatorUrl": None},
         title="Signflow",
         version=__version__,
         description="Self-hosted e-signature workflows: SigningHub v3/v4, Auco-style "
@@ -76,6 +83,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(okdokument.router)
     web.install(app)  # the signer pages: routes and static files
     install_openapi(app)
+    install_redoc(app)
     max_body = int(max(settings.max_upload_bytes * BASE64_OVERHEAD, settings.max_json_body_bytes))
     app.add_middleware(
         BodySizeLimitMiddleware,
