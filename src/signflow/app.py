@@ -20,6 +20,7 @@ from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
 from signflow.faces.openapi import install_openapi
 from signflow.heap import freeze_startup_objects
+from signflow.logs import configure_logging
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from signflow.outbox.worker import Worker
 from signflow.pdf.intake import close_intake_sandboxes
@@ -42,6 +43,17 @@ async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
 
 # Base64 bodies (OKdokument) are a third larger than the file they carry.
 BASE64_OVERHEAD = 4 / 3
+
+
+def create_served_app() -> FastAPI:
+    """The application of one API process started by `signflow serve` (uvicorn's factory).
+
+    With `--workers N` uvicorn spawns fresh interpreters that inherit nothing of the
+    parent's logging, so each process configures its own here.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:

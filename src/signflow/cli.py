@@ -122,7 +122,7 @@ def serve(
     if demo is not None:
         typer.echo(demo_instructions(settings, demo, password))
     uvicorn.run(
-        "signflow.app:create_app",
+        "signflow.app:create_served_app",
         factory=True,
         host=host,
         port=port,

@@ -1,4 +1,8 @@
-"""Structured logging: one JSON object per line, carrying the request id."""
+"""Structured logging: one JSON object per line, carrying the request id and the process id.
+
+Every process configures it on start: the CLI's commands, and each API process that
+`serve --workers N` spawns (see signflow.app.create_served_app).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         request_id = request_id_var.get()
         if request_id:
@@ -51,7 +56,9 @@ def configure_logging(level: str, fmt: str) -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            TextFormatter("%(asctime)s %(levelname)s %(name)s [pid %(process)d]: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
