@@ -1,81 +1,83 @@
-"""The `signflow` command: serve, worker, migrate, bootstrap."""
+"""The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import shlex
+import logging
+import os
 import signal
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
-from signflow.accounts.bootstrap import BootstrapResult, bootstrap_enterprise, has_any_enterprise
 from signflow.accounts.credentials import new_secret
-from signflow.config import Settings
+from signflow.config import Environment, Settings
 from signflow.context import AppContext
 from signflow.db import transaction
+from signflow.enterprise_setup import (
+    BootstrapRequest,
+    SetupError,
+    bootstrap_report,
+    create_demo_enterprise,
+    database_has_an_enterprise,
+    demo_instructions,
+    run_bootstrap,
+)
 from signflow.heap import freeze_startup_objects
 from signflow.logs import configure_logging
 from signflow.migrate import migrate as run_migrations
 from signflow.outbox.worker import Worker
-from signflow.signing.enterprise_keys import provision_enterprise_keys
 
-app = typer.Typer(help="Signflow: self-hosted e-signature workflows.", no_args_is_help=True)
+app = typer.Typer(
+    help="Signflow: self-hosted e-signature workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+logger = logging.getLogger("signflow.cli")
 
-DEMO_ENTERPRISE = "Demo Enterprise"
-DEMO_ADMIN = "admin@example.com"
-DEMO_CLIENT = "demo-app"
 # How long uvicorn waits for an API process to answer its health ping (see serve).
 WORKER_HEALTHCHECK_SECONDS = 60
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 (names, not a bind)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit: what is wrong and how to fix it."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
 
 
 def _settings() -> Settings:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()), 2)
     configure_logging(settings.log_level, settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
 
 
-async def _bootstrap(settings: Settings, **kwargs: str | None) -> BootstrapResult:
-    context = AppContext.create(settings)
-    try:
-        async with transaction(context.sessions) as session:
-            result = await bootstrap_enterprise(session, **kwargs)  # type: ignore[arg-type]
-            await provision_enterprise_keys(session, settings, result.enterprise_id)
-            return result
-    finally:
-        await context.close()
+def _require_public_url(settings: Settings) -> None:
+    """In production every link (emails, webhooks, signing pages) uses SIGNFLOW_BASE_URL:
+    guessing it would send people to a wrong address, so a start without it stops."""
+    if settings.env is Environment.PRODUCTION and not settings.base_url_is_set:
+        fail(
+            "SIGNFLOW_BASE_URL is not set: with SIGNFLOW_ENV=production set it to the public "
+            "address people and receivers reach this server at, e.g. "
+            "SIGNFLOW_BASE_URL=https://sign.example.com",
+            2,
+        )
 
 
-def demo_instructions(settings: Settings, result: BootstrapResult, password: str) -> str:
-    curl = " ".join(
-        [
-            "curl -s -X POST",
-            shlex.quote(f"{settings.base_url}/authenticate"),
-            "--data-urlencode grant_type=password",
-            f"--data-urlencode client_id={shlex.quote(result.client_id)}",
-            f"--data-urlencode client_secret={shlex.quote(result.client_secret)}",
-            f"--data-urlencode username={shlex.quote(result.admin_email)}",
-            f"--data-urlencode password={shlex.quote(password)}",
-        ]
-    )
-    return "\n".join(
-        [
-            "",
-            "Signflow created a demo enterprise. These secrets are shown only now:",
-            f"  admin email     {result.admin_email}",
-            f"  admin password  {password}",
-            f"  client_id       {result.client_id}",
-            f"  client_secret   {result.client_secret}",
-            f"  x-api-key       {result.api_key}",
-            "Get a token:",
-            f"  {curl}",
-            "",
-        ]
-    )
+def development_base_url(host: str, port: int) -> str:
+    """The address links use in development when SIGNFLOW_BASE_URL is not set."""
+    host = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @app.command()
@@ -95,32 +97,25 @@ def serve(
         int, typer.Option(help="seconds an API process may take to answer uvicorn's health ping")
     ] = WORKER_HEALTHCHECK_SECONDS,
 ) -> None:
-    """Migrate, create the demo enterprise on first start, and serve the API."""
+    """Migrate and serve the API; in development, create the demo enterprise on first start."""
     settings = _settings()
+    _require_public_url(settings)
+    if settings.env is Environment.DEVELOPMENT and not settings.base_url_is_set:
+        # The API processes read their settings from the environment: they inherit this.
+        os.environ["SIGNFLOW_BASE_URL"] = development_base_url(host, port)
+        settings = _settings()
     asyncio.run(run_migrations(settings.effective_database_url))
-    password = new_secret()[:20]
-
-    async def create_demo() -> BootstrapResult | None:
-        context = AppContext.create(settings)
-        try:
-            async with transaction(context.sessions) as session:
-                if await has_any_enterprise(session):
-                    return None
-                result = await bootstrap_enterprise(
-                    session,
-                    enterprise_name=DEMO_ENTERPRISE,
-                    admin_email=DEMO_ADMIN,
-                    admin_password=password,
-                    client_id=DEMO_CLIENT,
-                )
-                await provision_enterprise_keys(session, settings, result.enterprise_id)
-                return result
-        finally:
-            await context.close()
-
-    demo = asyncio.run(create_demo())
-    if demo is not None:
-        typer.echo(demo_instructions(settings, demo, password))
+    if settings.env is Environment.DEVELOPMENT:
+        password = new_secret()[:20]
+        demo = asyncio.run(create_demo_enterprise(settings, password))
+        if demo is not None:
+            # On the terminal only, never through logging.
+            typer.echo(demo_instructions(settings, demo, password))
+    elif not asyncio.run(database_has_an_enterprise(settings)):
+        logger.warning(
+            "no enterprise yet: create one with `signflow bootstrap --enterprise NAME "
+            "--admin-email EMAIL --admin-password PASSWORD`"
+        )
     uvicorn.run(
         "signflow.app:create_served_app",
         factory=True,
@@ -143,6 +138,7 @@ def worker(
 ) -> None:
     """Run the outbox worker: notifications, deliveries and scheduled jobs."""
     settings = _settings()
+    _require_public_url(settings)
     asyncio.run(run_migrations(settings.effective_database_url))
     # uvloop where it exists (as `serve` gets through uvicorn): the worker spends most of
     # its time in socket I/O with the database and the receivers.
@@ -181,7 +177,10 @@ def bootstrap(
     enterprise: Annotated[str, typer.Option(help="enterprise name")],
     admin_email: Annotated[str, typer.Option(help="the enterprise admin's email")],
     admin_password: Annotated[str, typer.Option(help="the enterprise admin's password")],
-    client_id: Annotated[str | None, typer.Option(help="integration application name")] = None,
+    client_id: Annotated[
+        str | None,
+        typer.Option(help="integration application name (default: the enterprise's own)"),
+    ] = None,
     client_secret: Annotated[
         str | None, typer.Option(help="its secret (generated if absent)")
     ] = None,
@@ -190,20 +189,15 @@ def bootstrap(
     """Create (or find) an enterprise with its admin, integration application and API key."""
     settings = _settings()
     asyncio.run(run_migrations(settings.effective_database_url))
-    result = asyncio.run(
-        _bootstrap(
-            settings,
-            enterprise_name=enterprise,
-            admin_email=admin_email,
-            admin_password=admin_password,
-            client_id=client_id,
-            client_secret=client_secret,
-        )
-    )
+    request = BootstrapRequest(enterprise, admin_email, admin_password, client_id, client_secret)
+    try:
+        result = asyncio.run(run_bootstrap(settings, request))
+    except SetupError as exc:
+        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(result.as_json()))
     else:
-        typer.echo(demo_instructions(settings, result, admin_password))
+        typer.echo(bootstrap_report(settings, result, enterprise))
 
 
 audit_app = typer.Typer(help="Check the tamper-evident package history.", no_args_is_help=True)
@@ -243,6 +237,13 @@ app.add_typer(apikey_app, name="apikey")
 EnterpriseOption = Annotated[str, typer.Option("--enterprise", help="enterprise name")]
 
 
+def _enterprise_action(name: str, action: str, value: str | int | None) -> list[str]:
+    try:
+        return asyncio.run(_with_enterprise(name, action, value))
+    except SetupError as exc:
+        fail(str(exc))
+
+
 async def _with_enterprise(name: str, action: str, value: str | int | None) -> list[str]:
     from sqlalchemy import select
 
@@ -257,7 +258,12 @@ async def _with_enterprise(name: str, action: str, value: str | int | None) -> l
         async with transaction(context.sessions) as session:
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.name == name))
             if enterprise is None:
-                raise typer.BadParameter(f"no enterprise named {name!r}")
+                names = select(Enterprise.name).order_by(Enterprise.name)
+                known = list(await session.scalars(names))
+                raise SetupError(
+                    f"no enterprise named {name!r}; --enterprise takes one of: "
+                    + (", ".join(repr(k) for k in known) or "(none yet: run signflow bootstrap)")
+                )
             if action == "create":
                 key, secret = await create_api_key(session, enterprise.id, str(value))
                 return [f"id {key.id}  name {key.name}", f"x-api-key (shown only now): {secret}"]
@@ -265,7 +271,7 @@ async def _with_enterprise(name: str, action: str, value: str | int | None) -> l
                 try:
                     await revoke_api_key(session, enterprise.id, int(value or 0))
                 except SignflowError as exc:
-                    raise typer.BadParameter(exc.message) from exc
+                    raise SetupError(exc.message) from exc
                 return [f"revoked {value}"]
             return [
                 f"{k.id}\t{k.prefix}…\t{k.name}\t{k.created_at.isoformat()}\t"
@@ -282,14 +288,14 @@ def apikey_create(
     name: Annotated[str, typer.Option(help="a label for the key")] = "cli",
 ) -> None:
     """Create a key; it is printed once and stored only as a hash."""
-    for line in asyncio.run(_with_enterprise(enterprise, "create", name)):
+    for line in _enterprise_action(enterprise, "create", name):
         typer.echo(line)
 
 
 @apikey_app.command("list")
 def apikey_list(enterprise: EnterpriseOption) -> None:
     """List the keys: id, prefix, name, created, state (never the key)."""
-    for line in asyncio.run(_with_enterprise(enterprise, "list", None)):
+    for line in _enterprise_action(enterprise, "list", None):
         typer.echo(line)
 
 
@@ -299,5 +305,5 @@ def apikey_revoke(
     key_id: Annotated[int, typer.Argument(help="the key's id")],
 ) -> None:
     """Revoke a key: it stops working at once."""
-    for line in asyncio.run(_with_enterprise(enterprise, "revoke", key_id)):
+    for line in _enterprise_action(enterprise, "revoke", key_id):
         typer.echo(line)

@@ -114,6 +114,11 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def base_url_is_set(self) -> bool:
+        """Whether SIGNFLOW_BASE_URL was given (rather than the development default)."""
+        return "base_url" in self.model_fields_set
+
     @cached_property
     def effective_database_url(self) -> str:
         if self.database_url:

@@ -51,6 +51,13 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+class AlembicStepsOnly(logging.Filter):
+    """Alembic names its dialect on every command's start; keep the migrations it runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
 def configure_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -64,3 +71,6 @@ def configure_logging(level: str, fmt: str) -> None:
     root.setLevel(level.upper())
     # Uvicorn's own access log would repeat ours without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, AlembicStepsOnly) for f in migration.filters):
+        migration.addFilter(AlembicStepsOnly())

@@ -77,7 +77,9 @@ class Signflow:
 
 @pytest.fixture
 def signflow(cluster: PrivateCluster, tmp_path: Path) -> Iterator[Signflow]:
+    port = free_port()
     env = {
+        "SIGNFLOW_BASE_URL": f"http://127.0.0.1:{port}",
         "SIGNFLOW_ENV": "production",
         "SIGNFLOW_SECRET_KEY": secrets.token_urlsafe(48),
         "SIGNFLOW_DATA_DIR": str(tmp_path / "var"),
@@ -110,7 +112,6 @@ def signflow(cluster: PrivateCluster, tmp_path: Path) -> Iterator[Signflow]:
         capture_output=True,
         timeout=120,
     )
-    port = free_port()
     serve = [SIGNFLOW, "serve", "--host", "127.0.0.1", "--port", str(port)]
     api = start("api", serve, env, tmp_path)
     worker = start("worker", [SIGNFLOW, "worker"], env, tmp_path)
