@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +23,10 @@ from signflow.faces.openapi import install_openapi
 from signflow.heap import freeze_startup_objects
 from signflow.logs import configure_logging
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from signflow.outbox.worker import Worker
+from signflow.observability.exposition import metrics_endpoint
+from signflow.observability.heartbeat import run_worker
+from signflow.observability.http import MetricsMiddleware
+from signflow.observability.metrics import process_exited
 from signflow.pdf.intake import close_intake_sandboxes
 
 
@@ -33,7 +37,7 @@ async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(Worker(context).run_forever(stop))
+    task = asyncio.create_task(run_worker(context, stop))
     try:
         yield
     finally:
@@ -71,6 +75,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
                 if owned:
                     await app.state.context.close()
                     close_intake_sandboxes()
+                    process_exited(os.getpid())
 
     # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package's
     # own copies (under DOCS_ASSETS): a server in a closed network still shows them.
@@ -96,11 +101,13 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     web.install(app)  # the signer pages: routes and static files
     install_openapi(app)
     install_redoc(app)
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     max_body = int(max(settings.max_upload_bytes * BASE64_OVERHEAD, settings.max_json_body_bytes))
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=max_body + 64 * 1024,
         read_timeout=settings.body_read_timeout_seconds,
     )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -30,6 +30,13 @@ from signflow.enterprise_setup import (
 from signflow.heap import freeze_startup_objects
 from signflow.logs import configure_logging
 from signflow.migrate import migrate as run_migrations
+from signflow.observability.exposition import serve_worker_metrics
+from signflow.observability.heartbeat import run_worker
+from signflow.observability.metrics import (
+    enable_multiprocess,
+    multiprocess_directory,
+    process_exited,
+)
 from signflow.outbox.worker import Worker
 
 app = typer.Typer(
@@ -105,6 +112,9 @@ def serve(
         os.environ["SIGNFLOW_BASE_URL"] = development_base_url(host, port)
         settings = _settings()
     asyncio.run(run_migrations(settings.effective_database_url))
+    if workers > 1 and multiprocess_directory() is None:
+        # Several API processes: each counts its metrics in files that /metrics adds up.
+        enable_multiprocess(settings.data_dir / "metrics")
     if settings.env is Environment.DEVELOPMENT:
         password = new_secret()[:20]
         demo = asyncio.run(create_demo_enterprise(settings, password))
@@ -135,11 +145,17 @@ def serve(
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option(help="run what is due now, then exit")] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve this worker's Prometheus metrics on this port")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="address of the metrics port")] = "127.0.0.1",
 ) -> None:
     """Run the outbox worker: notifications, deliveries and scheduled jobs."""
     settings = _settings()
     _require_public_url(settings)
     asyncio.run(run_migrations(settings.effective_database_url))
+    if metrics_port is not None:
+        serve_worker_metrics(metrics_host, metrics_port)
     # uvloop where it exists (as `serve` gets through uvicorn): the worker spends most of
     # its time in socket I/O with the database and the receivers.
     with asyncio.Runner(loop_factory=_fastest_loop_factory()) as runner:
@@ -157,19 +173,19 @@ def _fastest_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 async def _run_worker(settings: Settings, *, once: bool) -> None:
     # The worker retries whatever a dead connection fails, so it skips the pre-use ping.
     context = AppContext.create(settings, pre_ping=False)
-    runner = Worker(context)
     try:
         if once:
-            typer.echo(f"ran {await runner.run_until_idle()} jobs")
+            typer.echo(f"ran {await Worker(context).run_until_idle()} jobs")
             return
         stop = asyncio.Event()
         freeze_startup_objects()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await runner.run_forever(stop)
+        await run_worker(context, stop)
     finally:
         await context.close()
+        process_exited(os.getpid())
 
 
 @app.command()

@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
 
+    # GET /metrics answers only requests with `Authorization: Bearer <this>` when set.
+    metrics_token: str | None = None
+    # Each outbox worker writes its heartbeat this often; /readyz takes a worker whose last
+    # beat is three intervals old for dead.
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
+
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 

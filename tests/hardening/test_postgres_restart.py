@@ -3,7 +3,7 @@
 cluster, `pg_ctl restart -m fast`). Requests in flight during the restart may fail, with a
 5xx or a broken connection, never with a success that did not stick. Afterwards:
 
-- both processes recover by themselves (no restart) within 30 s of the restart: `/healthz`
+- both processes recover by themselves (no restart) within 30 s of the restart: `/readyz`
   answers 200, authenticated requests succeed, the worker delivers new notifications;
 - every package whose creation was acknowledged exists, with at least every change that
   was acknowledged (documents, recipients, fields, sharing, signatures, completion), and
@@ -349,12 +349,12 @@ def held_by_a_lost_claim(jobs: list[dict[str, Any]], restart_at: dt.datetime) ->
 
 
 async def first_healthy(base: str, seconds: float = 2 * RECOVERY_SECONDS) -> float:
-    """When `/healthz` first answers 200 (polled every 0.1 s); infinity if not in time."""
+    """When `/readyz` first answers 200 (polled every 0.1 s); infinity if not in time."""
     deadline = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=base, timeout=5) as client:
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.TransportError):
-                if (await client.get("/healthz")).status_code == 200:
+                if (await client.get("/readyz")).status_code == 200:
                     return time.monotonic()
             await asyncio.sleep(0.1)
     return math.inf
@@ -467,7 +467,7 @@ async def test_acknowledged_work_survives_a_postgres_restart(
     print(
         f"\n{len(run.flows)} packages, {sum(len(f.acked) for f in run.flows)} acknowledged "
         f"requests, {len(run.failures)} failed: {Counter(s for _, s, _ in run.failures)}; "
-        f"restart took {restarted - restart_began:.1f} s; after it began, /healthz 200 in "
+        f"restart took {restarted - restart_began:.1f} s; after it began, /readyz 200 in "
         f"{healthy_after:.1f} s, first success {first_success:.1f} s, first delivery "
         f"{worker_back:.1f} s; {len(wanted)} notifications expected, "
         f"{len(missing)} waiting for a lost claim's lease: {sorted(missing)}"

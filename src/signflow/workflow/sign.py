@@ -26,6 +26,7 @@ from signflow.models import (
     User,
     WorkflowStatus,
 )
+from signflow.observability.metrics import SIGNATURE_DURATION, SIGNATURES, measured
 from signflow.packages.access import Need, get_package
 from signflow.packages.documents import get_document
 from signflow.workflow.common import (
@@ -62,7 +63,7 @@ async def apply_signature(
     """The signing library, imported here so that only signing depends on it."""
     from signflow.signing.service import SignatureInput, sign_field
 
-    return await sign_field(
+    signing = sign_field(
         session,
         context,
         package=package,
@@ -79,6 +80,7 @@ async def apply_signature(
             signing_capacity=request.signing_capacity,
         ),
     )
+    return await measured(SIGNATURES, SIGNATURE_DURATION, signing)
 
 
 async def _signing_field(
