@@ -8,8 +8,10 @@ import logging
 import os
 import signal
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, NoReturn
 
+import asyncpg
 import typer
 import uvicorn
 from pydantic import ValidationError
@@ -216,35 +218,93 @@ def bootstrap(
         typer.echo(bootstrap_report(settings, result, enterprise))
 
 
+@app.command("backup")
+def backup_command(
+    destination: Annotated[Path, typer.Argument(help="a new (or empty) directory")],
+) -> None:
+    """Write a consistent backup: database snapshot, blobs, manifest with hashes."""
+    from signflow.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        summary = backup(settings, destination)
+    except (BackupError, OSError, asyncpg.PostgresError) as exc:
+        fail(str(exc))
+    typer.echo(f"backup written to {summary}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="a directory written by signflow backup")],
+) -> None:
+    """Restore a backup into an empty data directory or database, then migrate it."""
+    from signflow.backup import BackupError, restore
+
+    settings = _settings()
+    try:
+        summary = restore(settings, source)
+    except (BackupError, OSError, asyncpg.PostgresError) as exc:
+        fail(str(exc))
+    typer.echo(f"restored {summary}")
+
+
 audit_app = typer.Typer(help="Check the tamper-evident package history.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def audit_verify(package_id: Annotated[int, typer.Argument(help="the package to check")]) -> None:
-    """Check a package's history chain; exit 1 naming the first broken entry."""
+def audit_verify(
+    package_id: Annotated[
+        int | None, typer.Argument(help="the package to check (or --all)")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="check every package")] = False,
+) -> None:
+    """Check history chains; exit 1 naming the first broken entry of each broken one."""
+    from sqlalchemy import select
+
     from signflow.audit.history import verify_chain
     from signflow.models import Package
 
-    async def check() -> tuple[bool, str]:
+    if (package_id is None) == (not every):
+        fail("give a PACKAGE_ID or --all", 2)
+
+    async def check() -> list[tuple[bool, str]]:
         context = AppContext.create(_settings())
+        answers = []
         try:
             async with transaction(context.sessions) as session:
-                if await session.get(Package, package_id) is None:
-                    return False, f"package {package_id} does not exist"
-                result = await verify_chain(session, package_id)
+                if every:
+                    ids = list(await session.scalars(select(Package.id).order_by(Package.id)))
+                elif await session.get(Package, package_id) is None:
+                    return [(False, f"package {package_id} does not exist")]
+                else:
+                    ids = [int(package_id or 0)]
+                for checked in ids:
+                    result = await verify_chain(session, checked)
+                    if result.ok:
+                        answers.append(
+                            (True, f"package {checked}: history intact ({result.entries} entries)")
+                        )
+                        continue
+                    where = (
+                        f"entry {result.broken_entry_id}"
+                        if result.broken_entry_id is not None
+                        else "the head"
+                    )
+                    answers.append(
+                        (False, f"package {checked}: history broken at {where}: {result.reason}")
+                    )
         finally:
             await context.close()
-        if result.ok:
-            return True, f"package {package_id}: history intact ({result.entries} entries)"
-        where = (
-            f"entry {result.broken_entry_id}" if result.broken_entry_id is not None else "the head"
-        )
-        return False, f"package {package_id}: history broken at {where}: {result.reason}"
+        return answers
 
-    ok, message = asyncio.run(check())
-    typer.echo(message, err=not ok)
-    if not ok:
+    answers = asyncio.run(check())
+    for ok, message in answers:
+        typer.echo(message, err=not ok)
+    if every:
+        broken = sum(1 for ok, _ in answers if not ok)
+        typer.echo(f"{len(answers)} packages checked, {broken} broken", err=bool(broken))
+    if not all(ok for ok, _ in answers):
         raise typer.Exit(1)
 
 
