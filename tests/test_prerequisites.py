@@ -48,9 +48,18 @@ def test_a_bare_machine_is_told_each_missing_tool_and_the_command(tmp_path: Path
     done = run_on_a_bare_machine(tmp_path, SIGNFLOW_TEST_DATABASE_URL=url)
     assert done.returncode == 1
     told = done.stderr
-    for tool in ("pdfsig", "pdftoppm", "qpdf", "chromium", "soffice", "axe-core", "PostgreSQL"):
+    for tool in (
+        "pdfsig",
+        "pdftoppm",
+        "qpdf",
+        "chromium",
+        "soffice",
+        "certutil",
+        "axe-core",
+        "PostgreSQL",
+    ):
         assert tool in told, told
-    packages = "poppler-utils qpdf chromium libreoffice-writer-nogui npm"
+    packages = "poppler-utils qpdf chromium libreoffice-writer-nogui libnss3-tools curl jq npm"
     sudo = "" if os.geteuid() == 0 else "sudo "
     assert f"install with: {sudo}apt-get install -y --no-install-recommends {packages}" in told
     assert "npm install --no-save --no-package-lock" in told
