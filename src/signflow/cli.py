@@ -136,7 +136,10 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
-        proxy_headers=False,
+        # Behind a reverse proxy the client's address (sign-in throttling, history) is in
+        # X-Forwarded-For, believed only from the proxies the operator names.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         # With --workers, uvicorn pings each process and kills one that does not answer in
         # time (default 5 s). A spawned process imports the whole application first, which
         # takes longer than that on a busy machine: it was killed and respawned forever.

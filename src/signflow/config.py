@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
 
+    # Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed (comma separated IPs or CIDRs, "*" for any); empty: no forwarded header is.
+    forwarded_allow_ips: str = ""
+
     # GET /metrics answers only requests with `Authorization: Bearer <this>` when set.
     metrics_token: str | None = None
     # Each outbox worker writes its heartbeat this often; /readyz takes a worker whose last
