@@ -14,7 +14,11 @@ PACKAGE = REPO / "src" / "signflow"
 FENCED = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 CODE = re.compile(r"`([^`\n]+)`")
-FILE_LIKE = re.compile(r"^[\w.\-/]+\.(md|py|toml|json|sh|cfg|txt|ya?ml|lock|ini)$")
+# Repository files: a path with a directory, or a Markdown page or Python module by name
+# (names of other files, `manifest.json` in a backup say, need not be the repository's).
+FILE_LIKE = re.compile(
+    r"^([\w.\-]+/[\w.\-/]+\.(md|py|toml|json|sh|cfg|txt|ya?ml|lock|ini)|[\w.\-]+\.(md|py))$"
+)
 REPO_DIRS = ("src/", "tests/", "docs/", "scripts/", "migrations/", "bench/", ".ci/")
 # Where the rest of the world keeps files a clone does not have.
 OUTSIDE = ("shared/", "decisions/", "spec/", "../")
