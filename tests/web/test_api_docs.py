@@ -49,7 +49,7 @@ async def test_swagger_ui_lists_the_operations_offline(
         operations = page.locator(".opblock-summary-path")
         await expect(
             operations.filter(has_text="/v3/packages/{package_id}/workflow").first
-        ).to_be_visible()
+        ).to_be_visible(timeout=60_000)
         assert await operations.count() > 50
         await expect(page.locator(".opblock-tag", has_text="operations")).to_be_visible()
         await page.screenshot(path=str(artifacts / "api-docs-swagger.png"))
@@ -69,9 +69,10 @@ async def test_redoc_lists_the_operations_offline(
     page = await offline_page(browser, live_server, elsewhere)
     try:
         await page.goto(f"{live_server.url}/redoc")
-        await expect(page.locator("h1", has_text="Signflow")).to_be_visible()
+        # A megabyte of script and the whole document to lay out: slow on a busy machine.
+        await expect(page.locator("h1", has_text="Signflow")).to_be_visible(timeout=60_000)
         menu = page.locator("[role=menuitem]")
-        await expect(menu.first).to_be_visible()
+        await expect(menu.first).to_be_visible(timeout=30_000)
         assert await menu.count() > 50
         await page.screenshot(path=str(artifacts / "api-docs-redoc.png"))
         if where := screenshot_dir():
