@@ -7,7 +7,10 @@ BIN := $(VENV)/bin
 .PHONY: install install-dev run test lint format bench bench-quick lock clean
 
 $(UV):
-	$(PYTHON) -m venv $(VENV)
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' || \
+		{ echo "Signflow needs Python 3.11 to 3.13 as $(PYTHON) (make PYTHON=python3.12 ...)"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || \
+		{ echo "$(PYTHON) lacks venv: apt-get install python3-venv"; rm -rf $(VENV); exit 1; }
 	$(BIN)/pip install --quiet --disable-pip-version-check "uv>=0.5,<1"
 
 install: $(UV)
@@ -19,7 +22,10 @@ install-dev: $(UV)
 run: install
 	$(BIN)/signflow serve
 
+# scripts/test-prerequisites installs the system tools the tests need (as root with
+# apt-get; axe-core with npm) or stops here, naming each missing one and its command.
 test: install-dev
+	scripts/test-prerequisites
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install-dev

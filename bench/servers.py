@@ -298,9 +298,10 @@ def _start_signflow(
     url = database_url or f"sqlite+aiosqlite:///{data_dir / 'signflow.db'}"
     env = signflow_env(url, data_dir, embedded_worker=not separate_worker)
     procs: list[Proc] = []
+    port = free_port()
+    env["SIGNFLOW_BASE_URL"] = f"http://127.0.0.1:{port}"  # production needs it set
     try:
         boot = asyncio.run(_bootstrap(env))
-        port = free_port()
         serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
         api = start(
             "api", [str(BIN / "signflow"), *serve, "--workers", str(api_workers)], env, workdir

@@ -1,7 +1,8 @@
 """Shared fixtures: every API test runs on SQLite and on PostgreSQL, each test isolated.
 
-PostgreSQL comes from SIGNFLOW_TEST_DATABASE_URL (default: the local server). It is
-skipped when unreachable, except in CI (CI=true), where a missing database fails.
+PostgreSQL comes from SIGNFLOW_TEST_DATABASE_URL (default: the local server). When it
+does not answer the tests fail, unless SIGNFLOW_TEST_POSTGRESQL=skip chose SQLite only
+(see tests/prerequisites.py).
 """
 
 from __future__ import annotations
@@ -23,16 +24,13 @@ from signflow.db import Base
 from signflow.migrate import migrate
 from signflow.pdf.intake import close_intake_sandboxes
 from tests.factories import Tenant, make_tenant
+from tests.prerequisites import postgresql_unavailable
 from tests.webhooks.receiver import Receiver
 
 # One database per test run, so that runs in parallel (two checkouts, two shells) never
 # wipe each other's tables; it is dropped when the run ends.
 DEFAULT_PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/signflow_test_{os.getpid()}"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-the-settings-check"
-
-
-def postgres_required() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 async def _admin_connection(url: str) -> asyncpg.Connection:
@@ -75,9 +73,7 @@ async def postgres_url() -> AsyncIterator[str]:
     try:
         await _ensure_postgres_database(url)
     except (OSError, asyncpg.PostgresError) as exc:
-        if postgres_required():
-            pytest.fail(f"PostgreSQL is required in CI but unreachable at {url}: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {url}: {exc}")
+        postgresql_unavailable(url, exc)
     await migrate(url)
     yield url
     if not given:

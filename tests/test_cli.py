@@ -98,3 +98,101 @@ def test_bootstrap_creates_the_enterprise_ca_and_seal(data_dir: Path):
     enterprise_id, kinds = asyncio.run(keys())
     assert enterprise_id == body["enterprise_id"]
     assert kinds == ["seal"]
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def bootstrap_args(enterprise: str, email: str, *extra: str) -> list[str]:
+    return [
+        "bootstrap",
+        "--enterprise",
+        enterprise,
+        "--admin-email",
+        email,
+        "--admin-password",
+        "a good long password",
+        *extra,
+    ]
+
+
+def count_rows(data_dir: Path, table: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "signflow.db") as db:
+        (count,) = db.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)
+
+
+def test_bootstrap_with_another_enterprises_admin_is_one_line_with_the_fix(data_dir: Path):
+    bootstrap()
+    code, output = invoke(*bootstrap_args("Initrode", "boss@initech.test"))
+    assert code == 1
+    assert output.strip().splitlines() == [
+        "error: boss@initech.test is a user of enterprise 'Initech', not 'Initrode': run "
+        "bootstrap with --enterprise Initech, or give another --admin-email"
+    ]
+    assert count_rows(data_dir, "enterprises") == 1  # nothing half-made
+
+
+def test_bootstrap_with_another_enterprises_client_id_is_one_line(data_dir: Path):
+    bootstrap("--client-id", "initech-app")
+    code, output = invoke(
+        *bootstrap_args("Initrode", "boss@initrode.test", "--client-id", "initech-app")
+    )
+    assert code == 1
+    assert output.strip().splitlines() == [
+        "error: the client id 'initech-app' belongs to enterprise 'Initech': run bootstrap "
+        "with --enterprise Initech, or choose another --client-id"
+    ]
+    assert count_rows(data_dir, "enterprises") == 1
+
+
+def test_bootstrap_again_without_client_id_resets_the_existing_application(data_dir: Path):
+    first = bootstrap("--client-id", "payroll")
+    code, output = invoke(*bootstrap_args("Initech", "boss@initech.test"))
+    assert code == 0, output
+    assert count_rows(data_dir, "applications") == 1
+    assert output.startswith(
+        f"Signflow found enterprise 'Initech' (id {first['enterprise_id']}), set the admin "
+        "password of boss@initech.test and a new secret for 'payroll'."
+    )
+    assert "demo" not in output.lower()
+    assert "a good long password" not in output  # the typed password is not repeated
+
+
+def test_bootstrap_of_the_demo_enterprise_keeps_its_one_application(data_dir: Path):
+    import asyncio
+
+    from signflow.config import Settings
+    from signflow.enterprise_setup import DEMO_ENTERPRISE, create_demo_enterprise
+
+    assert invoke("migrate")[0] == 0
+    demo = asyncio.run(create_demo_enterprise(Settings(data_dir=data_dir), "first password 123"))
+    assert demo is not None
+    code, output = invoke(*bootstrap_args(DEMO_ENTERPRISE, "admin@example.com", "--json"))
+    assert code == 0, output
+    body = json.loads(output.strip().splitlines()[-1])
+    assert body["client_id"] == "demo-app"
+    assert count_rows(data_dir, "applications") == 1
+    assert count_rows(data_dir, "enterprises") == 1
+
+
+def test_bootstrap_of_a_new_enterprise_says_it_created_it(data_dir: Path):
+    result = CliRunner().invoke(app, bootstrap_args("Initech", "boss@initech.test"))
+    assert result.exit_code == 0, result.output
+    output = result.stdout
+    assert output.startswith("Signflow created enterprise 'Initech' (id ")
+    assert "client_id       initech-app" in output
+    assert '--data-urlencode password="$ADMIN_PASSWORD"' in output
+
+
+def test_apikey_for_an_unknown_enterprise_names_the_known_ones(data_dir: Path):
+    bootstrap()
+    code, output = invoke("apikey", "list", "--enterprise", "Initrode")
+    assert code == 1
+    assert output.strip().splitlines() == [
+        "error: no enterprise named 'Initrode'; --enterprise takes one of: 'Initech'"
+    ]

@@ -15,7 +15,7 @@ from signflow.db import create_engine
 from signflow.migrate import upgrade
 from tests.conftest import _drop_postgres_database, _ensure_postgres_database
 
-BEFORE = "9d41c0e7a2b5"
+BEFORE = "b1a5e0000002"
 THIS = "b1a5e0000004"
 
 

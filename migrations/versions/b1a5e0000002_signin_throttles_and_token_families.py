@@ -20,7 +20,7 @@ from alembic import op
 import signflow.db
 
 revision: str = "b1a5e0000002"
-down_revision: str | None = "9d41c0e7a2b5"
+down_revision: str | None = "b1a5e0000001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b1a5e0000004"
-down_revision: str | None = "9d41c0e7a2b5"
+down_revision: str | None = "b1a5e0000002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from signflow import __version__, health, web
+from signflow.api_docs import DOCS_ASSETS, install_redoc
 from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.faces import files, pki, signinghub
@@ -18,8 +21,12 @@ from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
 from signflow.faces.openapi import install_openapi
 from signflow.heap import freeze_startup_objects
+from signflow.logs import configure_logging
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
-from signflow.outbox.worker import Worker
+from signflow.observability.exposition import metrics_endpoint
+from signflow.observability.heartbeat import run_worker
+from signflow.observability.http import MetricsMiddleware
+from signflow.observability.metrics import process_exited
 from signflow.pdf.intake import close_intake_sandboxes
 
 
@@ -30,7 +37,7 @@ async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(Worker(context).run_forever(stop))
+    task = asyncio.create_task(run_worker(context, stop))
     try:
         yield
     finally:
@@ -39,6 +46,17 @@ async def embedded_worker(context: AppContext) -> AsyncIterator[None]:
 
 
 BACKSTOP_SLACK = 64 * 1024
+
+
+def create_served_app() -> FastAPI:
+    """The application of one API process started by `signflow serve` (uvicorn's factory).
+
+    With `--workers N` uvicorn spawns fresh interpreters that inherit nothing of the
+    parent's logging, so each process configures its own here.
+    """
+    settings = Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(settings)
 
 
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
@@ -56,8 +74,14 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
                 if owned:
                     await app.state.context.close()
                     close_intake_sandboxes()
+                    process_exited(os.getpid())
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package's
+    # own copies (under DOCS_ASSETS): a server in a closed network still shows them.
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
+        redoc_url=None,
+        swagger_ui_parameters={"validatorUrl": None},
         title="Signflow",
         version=__version__,
         description="Self-hosted e-signature workflows: SigningHub v3/v4, Auco-style "
@@ -75,6 +99,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(okdokument.router)
     web.install(app)  # the signer pages: routes and static files
     install_openapi(app)
+    install_redoc(app)
+    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     # A backstop for every path, above the largest route limit (a new signature request's
     # base64 PDF): each route refuses its own bodies first, with its own limit and message.
     app.add_middleware(
@@ -83,5 +109,6 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         read_timeout=settings.body_read_timeout_seconds,
         body_deadline=settings.body_deadline_seconds,
     )
+    app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

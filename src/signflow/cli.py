@@ -1,47 +1,74 @@
-"""The `signflow` command: serve, worker, migrate, bootstrap."""
+"""The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-import shlex
+import os
 import signal
 from collections.abc import Callable
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, NoReturn
 
+import asyncpg
 import typer
 import uvicorn
+from pydantic import ValidationError
 
-from signflow.accounts.bootstrap import BootstrapResult, bootstrap_enterprise, has_any_enterprise
 from signflow.accounts.credentials import new_secret
-from signflow.config import Settings
+from signflow.config import Environment, Settings
 from signflow.context import AppContext
 from signflow.db import sqlite_file, transaction
+from signflow.enterprise_setup import (
+    BootstrapRequest,
+    SetupError,
+    bootstrap_report,
+    create_demo_enterprise,
+    database_has_an_enterprise,
+    demo_instructions,
+    run_bootstrap,
+)
 from signflow.file_modes import private_directory, set_private_umask, tighten_file, tighten_tree
 from signflow.heap import freeze_startup_objects
 from signflow.http_protocol import DeadlineHttpToolsProtocol
 from signflow.logs import configure_logging
 from signflow.migrate import migrate as run_migrations
+from signflow.observability.exposition import serve_worker_metrics
+from signflow.observability.heartbeat import run_worker
+from signflow.observability.metrics import (
+    enable_multiprocess,
+    multiprocess_directory,
+    process_exited,
+)
 from signflow.outbox.worker import Worker
-from signflow.signing.enterprise_keys import provision_enterprise_keys
 
+app = typer.Typer(
+    help="Signflow: self-hosted e-signature workflows.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 logger = logging.getLogger("signflow.cli")
 
-app = typer.Typer(help="Signflow: self-hosted e-signature workflows.", no_args_is_help=True)
-
-DEMO_ENTERPRISE = "Demo Enterprise"
-DEMO_ADMIN = "admin@example.com"
-DEMO_CLIENT = "demo-app"
 # How long uvicorn waits for an API process to answer its health ping (see serve).
 WORKER_HEALTHCHECK_SECONDS = 60
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})  # noqa: S104 (names, not a bind)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr, then exit: what is wrong and how to fix it."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
 
 
 def _settings() -> Settings:
     # Before anything is created: the API processes, the worker and the PDF sandboxes
     # are this process's children and inherit it.
     set_private_umask()
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        fail("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors()), 2)
     configure_logging(settings.log_level, settings.log_format)
     _make_storage_private(settings)
     return settings
@@ -60,43 +87,24 @@ def _make_storage_private(settings: Settings) -> None:
         logger.info("made %d files and directories private to this user", changed)
 
 
-async def _bootstrap(settings: Settings, **kwargs: str | None) -> BootstrapResult:
-    context = AppContext.create(settings)
-    try:
-        async with transaction(context.sessions) as session:
-            result = await bootstrap_enterprise(session, **kwargs)  # type: ignore[arg-type]
-            await provision_enterprise_keys(session, settings, result.enterprise_id)
-            return result
-    finally:
-        await context.close()
+def _require_public_url(settings: Settings) -> None:
+    """In production every link (emails, webhooks, signing pages) uses SIGNFLOW_BASE_URL:
+    guessing it would send people to a wrong address, so a start without it stops."""
+    if settings.env is Environment.PRODUCTION and not settings.base_url_is_set:
+        fail(
+            "SIGNFLOW_BASE_URL is not set: with SIGNFLOW_ENV=production set it to the public "
+            "address people and receivers reach this server at, e.g. "
+            "SIGNFLOW_BASE_URL=https://sign.example.com",
+            2,
+        )
 
 
-def demo_instructions(settings: Settings, result: BootstrapResult, password: str) -> str:
-    curl = " ".join(
-        [
-            "curl -s -X POST",
-            shlex.quote(f"{settings.base_url}/authenticate"),
-            "--data-urlencode grant_type=password",
-            f"--data-urlencode client_id={shlex.quote(result.client_id)}",
-            f"--data-urlencode client_secret={shlex.quote(result.client_secret)}",
-            f"--data-urlencode username={shlex.quote(result.admin_email)}",
-            f"--data-urlencode password={shlex.quote(password)}",
-        ]
-    )
-    return "\n".join(
-        [
-            "",
-            "Signflow created a demo enterprise. These secrets are shown only now:",
-            f"  admin email     {result.admin_email}",
-            f"  admin password  {password}",
-            f"  client_id       {result.client_id}",
-            f"  client_secret   {result.client_secret}",
-            f"  x-api-key       {result.api_key}",
-            "Get a token:",
-            f"  {curl}",
-            "",
-        ]
-    )
+def development_base_url(host: str, port: int) -> str:
+    """The address links use in development when SIGNFLOW_BASE_URL is not set."""
+    host = "127.0.0.1" if host in WILDCARD_HOSTS else host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @app.command()
@@ -116,41 +124,40 @@ def serve(
         int, typer.Option(help="seconds an API process may take to answer uvicorn's health ping")
     ] = WORKER_HEALTHCHECK_SECONDS,
 ) -> None:
-    """Migrate, create the demo enterprise on first start, and serve the API."""
+    """Migrate and serve the API; in development, create the demo enterprise on first start."""
     settings = _settings()
+    _require_public_url(settings)
+    if settings.env is Environment.DEVELOPMENT and not settings.base_url_is_set:
+        # The API processes read their settings from the environment: they inherit this.
+        os.environ["SIGNFLOW_BASE_URL"] = development_base_url(host, port)
+        settings = _settings()
     asyncio.run(run_migrations(settings.effective_database_url))
-    password = new_secret()[:20]
-
-    async def create_demo() -> BootstrapResult | None:
-        context = AppContext.create(settings)
-        try:
-            async with transaction(context.sessions) as session:
-                if await has_any_enterprise(session):
-                    return None
-                result = await bootstrap_enterprise(
-                    session,
-                    enterprise_name=DEMO_ENTERPRISE,
-                    admin_email=DEMO_ADMIN,
-                    admin_password=password,
-                    client_id=DEMO_CLIENT,
-                )
-                await provision_enterprise_keys(session, settings, result.enterprise_id)
-                return result
-        finally:
-            await context.close()
-
-    demo = asyncio.run(create_demo())
-    if demo is not None:
-        typer.echo(demo_instructions(settings, demo, password))
+    if workers > 1 and multiprocess_directory() is None:
+        # Several API processes: each counts its metrics in files that /metrics adds up.
+        enable_multiprocess(settings.data_dir / "metrics")
+    if settings.env is Environment.DEVELOPMENT:
+        password = new_secret()[:20]
+        demo = asyncio.run(create_demo_enterprise(settings, password))
+        if demo is not None:
+            # On the terminal only, never through logging.
+            typer.echo(demo_instructions(settings, demo, password))
+    elif not asyncio.run(database_has_an_enterprise(settings)):
+        logger.warning(
+            "no enterprise yet: create one with `signflow bootstrap --enterprise NAME "
+            "--admin-email EMAIL --admin-password PASSWORD`"
+        )
     uvicorn.run(
-        "signflow.app:create_app",
+        "signflow.app:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         log_config=None,
         access_log=False,
-        proxy_headers=False,
+        # Behind a reverse proxy the client's address (sign-in throttling, history) is in
+        # X-Forwarded-For, believed only from the proxies the operator names.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         # Deadlines for slow clients (header, body) that uvicorn does not set itself.
         http=DeadlineHttpToolsProtocol,
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
@@ -164,10 +171,17 @@ def serve(
 @app.command()
 def worker(
     once: Annotated[bool, typer.Option(help="run what is due now, then exit")] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve this worker's Prometheus metrics on this port")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="address of the metrics port")] = "127.0.0.1",
 ) -> None:
     """Run the outbox worker: notifications, deliveries and scheduled jobs."""
     settings = _settings()
+    _require_public_url(settings)
     asyncio.run(run_migrations(settings.effective_database_url))
+    if metrics_port is not None:
+        serve_worker_metrics(metrics_host, metrics_port)
     # uvloop where it exists (as `serve` gets through uvicorn): the worker spends most of
     # its time in socket I/O with the database and the receivers.
     with asyncio.Runner(loop_factory=_fastest_loop_factory()) as runner:
@@ -185,19 +199,19 @@ def _fastest_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 async def _run_worker(settings: Settings, *, once: bool) -> None:
     # The worker retries whatever a dead connection fails, so it skips the pre-use ping.
     context = AppContext.create(settings, pre_ping=False)
-    runner = Worker(context)
     try:
         if once:
-            typer.echo(f"ran {await runner.run_until_idle()} jobs")
+            typer.echo(f"ran {await Worker(context).run_until_idle()} jobs")
             return
         stop = asyncio.Event()
         freeze_startup_objects()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await runner.run_forever(stop)
+        await run_worker(context, stop)
     finally:
         await context.close()
+        process_exited(os.getpid())
 
 
 @app.command()
@@ -205,7 +219,10 @@ def bootstrap(
     enterprise: Annotated[str, typer.Option(help="enterprise name")],
     admin_email: Annotated[str, typer.Option(help="the enterprise admin's email")],
     admin_password: Annotated[str, typer.Option(help="the enterprise admin's password")],
-    client_id: Annotated[str | None, typer.Option(help="integration application name")] = None,
+    client_id: Annotated[
+        str | None,
+        typer.Option(help="integration application name (default: the enterprise's own)"),
+    ] = None,
     client_secret: Annotated[
         str | None, typer.Option(help="its secret (generated if absent)")
     ] = None,
@@ -214,20 +231,45 @@ def bootstrap(
     """Create (or find) an enterprise with its admin, integration application and API key."""
     settings = _settings()
     asyncio.run(run_migrations(settings.effective_database_url))
-    result = asyncio.run(
-        _bootstrap(
-            settings,
-            enterprise_name=enterprise,
-            admin_email=admin_email,
-            admin_password=admin_password,
-            client_id=client_id,
-            client_secret=client_secret,
-        )
-    )
+    request = BootstrapRequest(enterprise, admin_email, admin_password, client_id, client_secret)
+    try:
+        result = asyncio.run(run_bootstrap(settings, request))
+    except SetupError as exc:
+        fail(str(exc))
     if as_json:
         typer.echo(json.dumps(result.as_json()))
     else:
-        typer.echo(demo_instructions(settings, result, admin_password))
+        typer.echo(bootstrap_report(settings, result, enterprise))
+
+
+@app.command("backup")
+def backup_command(
+    destination: Annotated[Path, typer.Argument(help="a new (or empty) directory")],
+) -> None:
+    """Write a consistent backup: database snapshot, blobs, manifest with hashes."""
+    from signflow.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        summary = backup(settings, destination)
+    except (BackupError, OSError, asyncpg.PostgresError) as exc:
+        fail(str(exc))
+    typer.echo(f"backup written to {summary}")
+
+
+@app.command("restore")
+def restore_command(
+    source: Annotated[Path, typer.Argument(help="a directory written by signflow backup")],
+) -> None:
+    """Restore a backup into an empty data directory or database, then migrate it."""
+    from signflow.backup import BackupError, restore
+
+    settings = _settings()
+    try:
+        summary = restore(settings, source)
+    except (BackupError, OSError, asyncpg.PostgresError) as exc:
+        fail(str(exc))
+    typer.echo(f"restored {summary}")
 
 
 audit_app = typer.Typer(help="Check the tamper-evident package history.", no_args_is_help=True)
@@ -235,36 +277,71 @@ app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def audit_verify(package_id: Annotated[int, typer.Argument(help="the package to check")]) -> None:
-    """Check a package's history chain; exit 1 naming the first broken entry."""
+def audit_verify(
+    package_id: Annotated[
+        int | None, typer.Argument(help="the package to check (or --all)")
+    ] = None,
+    every: Annotated[bool, typer.Option("--all", help="check every package")] = False,
+) -> None:
+    """Check history chains; exit 1 naming the first broken entry of each broken one."""
+    from sqlalchemy import select
+
     from signflow.audit.history import verify_chain
     from signflow.models import Package
 
-    async def check() -> tuple[bool, str]:
+    if (package_id is None) == (not every):
+        fail("give a PACKAGE_ID or --all", 2)
+
+    async def check() -> list[tuple[bool, str]]:
         context = AppContext.create(_settings())
+        answers = []
         try:
             async with transaction(context.sessions) as session:
-                if await session.get(Package, package_id) is None:
-                    return False, f"package {package_id} does not exist"
-                result = await verify_chain(session, package_id)
+                if every:
+                    ids = list(await session.scalars(select(Package.id).order_by(Package.id)))
+                elif await session.get(Package, package_id) is None:
+                    return [(False, f"package {package_id} does not exist")]
+                else:
+                    ids = [int(package_id or 0)]
+                for checked in ids:
+                    result = await verify_chain(session, checked)
+                    if result.ok:
+                        answers.append(
+                            (True, f"package {checked}: history intact ({result.entries} entries)")
+                        )
+                        continue
+                    where = (
+                        f"entry {result.broken_entry_id}"
+                        if result.broken_entry_id is not None
+                        else "the head"
+                    )
+                    answers.append(
+                        (False, f"package {checked}: history broken at {where}: {result.reason}")
+                    )
         finally:
             await context.close()
-        if result.ok:
-            return True, f"package {package_id}: history intact ({result.entries} entries)"
-        where = (
-            f"entry {result.broken_entry_id}" if result.broken_entry_id is not None else "the head"
-        )
-        return False, f"package {package_id}: history broken at {where}: {result.reason}"
+        return answers
 
-    ok, message = asyncio.run(check())
-    typer.echo(message, err=not ok)
-    if not ok:
+    answers = asyncio.run(check())
+    for ok, message in answers:
+        typer.echo(message, err=not ok)
+    if every:
+        broken = sum(1 for ok, _ in answers if not ok)
+        typer.echo(f"{len(answers)} packages checked, {broken} broken", err=bool(broken))
+    if not all(ok for ok, _ in answers):
         raise typer.Exit(1)
 
 
 apikey_app = typer.Typer(help="Enterprise API keys (x-api-key of /JSON).", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 EnterpriseOption = Annotated[str, typer.Option("--enterprise", help="enterprise name")]
+
+
+def _enterprise_action(name: str, action: str, value: str | int | None) -> list[str]:
+    try:
+        return asyncio.run(_with_enterprise(name, action, value))
+    except SetupError as exc:
+        fail(str(exc))
 
 
 async def _with_enterprise(name: str, action: str, value: str | int | None) -> list[str]:
@@ -281,7 +358,12 @@ async def _with_enterprise(name: str, action: str, value: str | int | None) -> l
         async with transaction(context.sessions) as session:
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.name == name))
             if enterprise is None:
-                raise typer.BadParameter(f"no enterprise named {name!r}")
+                names = select(Enterprise.name).order_by(Enterprise.name)
+                known = list(await session.scalars(names))
+                raise SetupError(
+                    f"no enterprise named {name!r}; --enterprise takes one of: "
+                    + (", ".join(repr(k) for k in known) or "(none yet: run signflow bootstrap)")
+                )
             if action == "create":
                 key, secret = await create_api_key(session, enterprise.id, str(value))
                 return [f"id {key.id}  name {key.name}", f"x-api-key (shown only now): {secret}"]
@@ -289,7 +371,7 @@ async def _with_enterprise(name: str, action: str, value: str | int | None) -> l
                 try:
                     await revoke_api_key(session, enterprise.id, int(value or 0))
                 except SignflowError as exc:
-                    raise typer.BadParameter(exc.message) from exc
+                    raise SetupError(exc.message) from exc
                 return [f"revoked {value}"]
             return [
                 f"{k.id}\t{k.prefix}…\t{k.name}\t{k.created_at.isoformat()}\t"
@@ -306,14 +388,14 @@ def apikey_create(
     name: Annotated[str, typer.Option(help="a label for the key")] = "cli",
 ) -> None:
     """Create a key; it is printed once and stored only as a hash."""
-    for line in asyncio.run(_with_enterprise(enterprise, "create", name)):
+    for line in _enterprise_action(enterprise, "create", name):
         typer.echo(line)
 
 
 @apikey_app.command("list")
 def apikey_list(enterprise: EnterpriseOption) -> None:
     """List the keys: id, prefix, name, created, state (never the key)."""
-    for line in asyncio.run(_with_enterprise(enterprise, "list", None)):
+    for line in _enterprise_action(enterprise, "list", None):
         typer.echo(line)
 
 
@@ -323,5 +405,5 @@ def apikey_revoke(
     key_id: Annotated[int, typer.Argument(help="the key's id")],
 ) -> None:
     """Revoke a key: it stops working at once."""
-    for line in asyncio.run(_with_enterprise(enterprise, "revoke", key_id)):
+    for line in _enterprise_action(enterprise, "revoke", key_id):
         typer.echo(line)

@@ -99,6 +99,16 @@ class Settings(BaseSettings):
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
 
+    # Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed (comma separated IPs or CIDRs, "*" for any); empty: no forwarded header is.
+    forwarded_allow_ips: str = ""
+
+    # GET /metrics answers only requests with `Authorization: Bearer <this>` when set.
+    metrics_token: str | None = None
+    # Each outbox worker writes its heartbeat this often; /readyz takes a worker whose last
+    # beat is three intervals old for dead.
+    worker_heartbeat_seconds: float = Field(default=10.0, gt=0, le=300)
+
     log_level: str = "INFO"
     log_format: Literal["json", "text"] = "json"
 
@@ -133,6 +143,11 @@ class Settings(BaseSettings):
                 "with SQLite keep the default filesystem store"
             )
         return self
+
+    @property
+    def base_url_is_set(self) -> bool:
+        """Whether SIGNFLOW_BASE_URL was given (rather than the development default)."""
+        return "base_url" in self.model_fields_set
 
     @cached_property
     def effective_database_url(self) -> str:

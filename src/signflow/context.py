@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from signflow.accounts.rate_limit import EnterpriseRateLimiter
 from signflow.config import Settings
 from signflow.db import create_engine
+from signflow.observability.pool import instrument_pool, release_pool_gauges
 from signflow.outbox.enqueue import ENQUEUED_FLAG, JOBS_CHANNEL
 from signflow.storage import BlobStore, create_blob_store
 
@@ -43,6 +44,7 @@ class AppContext:
     @classmethod
     def create(cls, settings: Settings, *, pre_ping: bool = True) -> AppContext:
         engine = create_engine(settings.effective_database_url, pre_ping=pre_ping)
+        instrument_pool(engine)
         # A session class of our own, so the commit hook below sees only our sessions.
         session_class = type("SignflowSession", (Session,), {})
         sessions = async_sessionmaker(
@@ -88,4 +90,5 @@ class AppContext:
                 closing = closer()
                 if inspect.isawaitable(closing):
                     await closing
+        release_pool_gauges(self.engine)
         await self.engine.dispose()

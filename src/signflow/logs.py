@@ -1,4 +1,8 @@
-"""Structured logging: one JSON object per line, carrying the request id."""
+"""Structured logging: one JSON object per line, carrying the request id and the process id.
+
+Every process configures it on start: the CLI's commands, and each API process that
+`serve --workers N` spawns (see signflow.app.create_served_app).
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
+            "pid": record.process,
         }
         request_id = request_id_var.get()
         if request_id:
@@ -46,14 +51,26 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+class AlembicStepsOnly(logging.Filter):
+    """Alembic names its dialect on every command's start; keep the migrations it runs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
 def configure_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(
+            TextFormatter("%(asctime)s %(levelname)s %(name)s [pid %(process)d]: %(message)s")
+        )
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
     # Uvicorn's own access log would repeat ours without the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, AlembicStepsOnly) for f in migration.filters):
+        migration.addFilter(AlembicStepsOnly())

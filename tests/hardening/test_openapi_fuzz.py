@@ -140,7 +140,12 @@ def call(case: Any, target: Target) -> None:
         headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     else:
         headers = dict(world.admin)
-    case.call_and_validate(headers=headers, checks=CHECKS)
+    # /readyz answers 503 by design while no worker beats (none runs here); its status
+    # codes and body are still held to the document.
+    wanted = (
+        [c for c in CHECKS if c is not checks.not_a_server_error] if path == "/readyz" else CHECKS
+    )
+    case.call_and_validate(headers=headers, checks=wanted)
 
 
 @pytest.mark.slow

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import os
 import time
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from signflow.pdf import convert
 from signflow.pdf.convert import convert_to_pdf, find_libreoffice
 from signflow.pdf.text_search import find_text
 from tests.pdf import builders
+from tests.prerequisites import missing
 
 RTF = rb"{\rtf1\ansi{\fonttbl\f0\fswiss Helvetica;}\f0\pard Signflow converts this. \par}"
 
@@ -107,12 +107,9 @@ async def test_office_documents_without_libreoffice_get_a_clear_400(
     assert refused.value.status_code == 400
 
 
-# .ci/run installs LibreOffice: in CI this test must run, elsewhere it may be skipped.
-@pytest.mark.skipif(
-    find_libreoffice() is None and os.environ.get("CI", "").lower() != "true",
-    reason="LibreOffice (soffice) is not installed",
-)
 async def test_office_document_converts_with_libreoffice() -> None:
+    if find_libreoffice() is None:
+        missing("LibreOffice (soffice)", "apt-get install libreoffice-writer-nogui")
     pdf = await convert_to_pdf(RTF, "letter.rtf")
     assert find_text(pdf, "Signflow converts this")
 

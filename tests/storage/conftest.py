@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from signflow.db import Base, create_engine
 from signflow.models.blob import Blob
 from signflow.storage import BlobStore, DatabaseBlobStore, FilesystemBlobStore
+from tests.prerequisites import postgresql_unavailable
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 # One database per run, dropped at its end: parallel runs never share tables.
@@ -59,9 +60,7 @@ async def postgresql_engine() -> AsyncIterator[AsyncEngine]:
     try:
         await _ensure_pg_database()
     except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required in CI but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at 127.0.0.1:5432: {exc}")
+        postgresql_unavailable("127.0.0.1:5432", exc)
     engine = create_engine(PG_URL)
     await _create_blobs_table(engine)
     yield engine

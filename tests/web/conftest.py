@@ -3,8 +3,8 @@
 The server is the real app served by uvicorn on a free loopback port, in a thread
 with its own event loop, over a SQLite database in a temporary data directory;
 the tests prepare packages through the same API and database. Chromium is
-Debian's (/usr/bin/chromium) driven by Playwright. Without it the browser tests
-are skipped, except in CI (CI=true), where they fail.
+Debian's (/usr/bin/chromium) driven by Playwright. Without it, or without axe-core,
+the browser tests fail naming the command that installs them (tests/prerequisites.py).
 
 Screenshots of every page go to tests/artifacts/web/ for a person to look at.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import re
 import socket
 import threading
@@ -34,6 +33,7 @@ from signflow.context import AppContext
 from signflow.migrate import migrate
 from tests.conftest import TEST_SECRET
 from tests.factories import Tenant, make_tenant
+from tests.prerequisites import missing
 from tests.web.helpers import (
     PHONE,
     Field,
@@ -59,10 +59,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 _tenants = itertools.count(1)
-
-
-def browser_required() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 def _free_port() -> int:
@@ -138,9 +134,7 @@ async def web_tenant(live_server: LiveServer) -> Tenant:
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not CHROMIUM.exists():
-        if browser_required():
-            pytest.fail(f"Chromium is required in CI but {CHROMIUM} is missing")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+        missing(str(CHROMIUM), "apt-get install chromium")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -156,9 +150,7 @@ async def browser() -> AsyncIterator[Browser]:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.exists():
-        if browser_required():
-            pytest.fail(f"axe-core is required in CI but {AXE} is missing (.ci/run installs it)")
-        pytest.skip(f"{AXE} is missing (cd tests/web && npm install axe-core@4)")
+        missing(f"axe-core ({AXE})", "cd tests/web && npm install --no-save axe-core@4")
     return AXE.read_text(encoding="utf-8")
 
 

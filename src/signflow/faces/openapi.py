@@ -99,6 +99,8 @@ def _route_index(app: FastAPI) -> dict[tuple[str, str], Any]:
 
 def _error_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     if path == "/healthz":
+        return []
+    if path == "/readyz":
         return [503]
     secured = bool(operation.get("security"))
     statuses = [400, 404, 503]
@@ -158,7 +160,7 @@ def describe(schema: dict[str, Any], app: FastAPI) -> None:
                 )
                 answer.setdefault("content", {"application/json": {"schema": error}})
             for retried in ("429", "503"):
-                if retried in responses and path != "/healthz":
+                if retried in responses and path != "/readyz":
                     responses[retried].setdefault("headers", RETRY_AFTER)
 
 

@@ -21,6 +21,7 @@ from signflow.models.signature_request import (
 from signflow.models.token import AuthFailure, SpentRefreshToken, TokenGrant
 from signflow.models.user import EnterpriseRole, User
 from signflow.models.webhook import WebhookAttempt, WebhookEndpoint, WebhookMessage
+from signflow.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
@@ -59,6 +60,7 @@ __all__ = [
     "WebhookAttempt",
     "WebhookEndpoint",
     "WebhookMessage",
+    "WorkerHeartbeat",
     "WorkflowMode",
     "WorkflowStatus",
     "WorkflowType",

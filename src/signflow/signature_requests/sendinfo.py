@@ -30,6 +30,7 @@ from signflow.models import (
     SendInfoDelivery,
     SignatureRequest,
 )
+from signflow.observability.metrics import DELIVERIES
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Failed, Outcome, RetryAt, job_handler
 from signflow.sealing import derive_key
@@ -105,6 +106,7 @@ async def deliver_sendinfo(context: AppContext, job: Job) -> Outcome:
         int(time.time()),
         timeout=context.settings.webhook_timeout_seconds,
     )
+    DELIVERIES.labels(channel="sendinfo", outcome=result.outcome.value).inc()
     async with transaction(context.sessions) as session:
         return await _record(session, job, delivery_id, result)
 

@@ -24,6 +24,7 @@ from signflow.models import (
     WebhookEndpoint,
     WebhookMessage,
 )
+from signflow.observability.metrics import DELIVERIES
 from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import defer
 from signflow.outbox.enqueue import enqueue
@@ -113,6 +114,7 @@ async def deliver_to(context: AppContext, job: Job, target: Target) -> Result:
         int(time.time()),
         timeout=context.settings.webhook_timeout_seconds,
     )
+    DELIVERIES.labels(channel="webhook", outcome=result.outcome.value).inc()
     if result.outcome is SendOutcome.SUCCESS and not target.endpoint_failing:
         return Finish(partial(_record_success, message_id, result))
     return Finish(partial(_record, job, message_id, result))

@@ -28,6 +28,7 @@ from signflow.models import (
     User,
     WorkflowStatus,
 )
+from signflow.observability.metrics import SIGNATURE_DURATION, SIGNATURES, measured
 from signflow.packages.access import Need, get_package
 from signflow.packages.documents import get_document
 from signflow.workflow.common import (
@@ -70,7 +71,7 @@ async def apply_signature(
     """The signing library, imported here so that only signing depends on it."""
     from signflow.signing.service import SignatureInput, sign_field
 
-    return await sign_field(
+    signing = sign_field(
         session,
         context,
         package=package,
@@ -88,6 +89,7 @@ async def apply_signature(
             form_values=dict(form_values or {}),
         ),
     )
+    return await measured(SIGNATURES, SIGNATURE_DURATION, signing)
 
 
 async def _require_filled(

@@ -82,10 +82,12 @@ async def test_a_request_id_is_returned_and_echoed(client: httpx.AsyncClient):
     assert len(generated.headers["x-request-id"]) == 16
 
 
-async def test_healthz_checks_the_database(client: httpx.AsyncClient):
+async def test_healthz_is_liveness_and_readyz_checks_the_database(client: httpx.AsyncClient):
     response = await client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok"}
+    ready = await client.get("/readyz")  # no worker runs here: tests/operations/test_health
+    assert ready.json()["database"] == "ok"
 
 
 async def test_openapi_and_docs_are_served(client: httpx.AsyncClient):

@@ -12,6 +12,7 @@ from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.packages import OCTET_STREAM, attachment_headers
 from signflow.faces.signinghub.schemas import VendorModel
 from signflow.models import Document
+from signflow.observability.metrics import VERIFICATION_DURATION, VERIFICATIONS, timed
 from signflow.packages.access import Need, get_package
 from signflow.packages.documents import get_document, list_documents
 from signflow.signing.service import verify_document
@@ -49,7 +50,8 @@ async def _verification(
 ) -> list[DocumentVerification]:
     answer = []
     for document in documents:
-        reports = await verify_document(session, context, enterprise_id, document)
+        with timed(VERIFICATIONS, VERIFICATION_DURATION):
+            reports = await verify_document(session, context, enterprise_id, document)
         answer.append(
             DocumentVerification(
                 document_id=document.id,
