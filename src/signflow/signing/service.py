@@ -34,9 +34,11 @@ from signflow.signing.enterprise_keys import (
     ensure_enterprise_ca,
     signer_from,
 )
-from signflow.signing.fields import EmptyField, add_empty_signature_fields
+from signflow.signing.fields import EmptyField
+from signflow.signing.forms import prepare_form
 from signflow.signing.signer import DocMdpLevel, SignRequest
 from signflow.signing.verify import SignatureReport, verify_pdf
+from signflow.workflow.form_values import document_form_specs, document_shared_values
 
 MAX_HAND_SIGNATURE_BYTES = 1024 * 1024
 CERTIFY_LEVELS: dict[str, DocMdpLevel] = {
@@ -143,6 +145,7 @@ async def sign_field(
     reason = request.signing_reason
     if request.signing_capacity:
         reason = f"{reason} ({request.signing_capacity})" if reason else request.signing_capacity
+    later = await _later_signature_fields(session, document.id, field.id)
     sign_request = SignRequest(
         field_name=field.name,
         page=field.page_no - 1,
@@ -156,18 +159,35 @@ async def sign_field(
         hand_signature_png=hand_signature,
         kind="initials" if field.kind == FieldKind.INITIALS.value else "signature",
         certify=certify,
-        lock_form_fields=document.lock_form_fields,
+        # After the document's last signature nothing filled may change: every field locks.
+        lock_form_fields=not later,
+        form_values=request.form_values,
         level=settings.signature_level,
         timestamp_url=settings.tsa_url,
         validation_certs=(ca.authority.cert,) if long_term else (),
         crls=(build_crl(ca.authority),) if long_term else (),
     )
     pdf = await context.blobs.get(document.current_sha256)
-    if certify is not None:
-        later = await _later_signature_fields(session, document.id, field.id)
-        pdf = await asyncio.to_thread(add_empty_signature_fields, pdf, later)
+    if not earlier_signatures:
+        pdf = await _prepared_form(session, document, field, later, pdf)
     signed = await signer.sign_async(pdf, sign_request)
     return await add_version(session, context.blobs, document, signed, VersionKind.SIGNED)
+
+
+async def _prepared_form(
+    session: AsyncSession,
+    document: Document,
+    field: Field,
+    later: list[EmptyField],
+    pdf: bytes,
+) -> bytes:
+    """Before the document's first signature, one revision creates every field (empty, or
+    with the owner's prefilled value): a field added after a signature would count as a
+    change to the signed document, a field filled afterwards only as form filling."""
+    this = EmptyField(field.name, field.page_no - 1, (field.x, field.y, field.width, field.height))
+    specs = await document_form_specs(session, document.id)
+    prefilled = await document_shared_values(session, document.id)
+    return await asyncio.to_thread(prepare_form, pdf, specs, [this, *later], prefilled)
 
 
 SIGNATURE_KINDS = frozenset(

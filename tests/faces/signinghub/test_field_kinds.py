@@ -8,10 +8,14 @@ from __future__ import annotations
 import asyncio
 import io
 import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import httpx
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import async_validate_pdf_signature
 from sqlalchemy import select
 
 from signflow.context import AppContext
@@ -492,6 +496,30 @@ async def test_the_stamped_name_is_the_verified_one_and_the_values_are_on_record
     assert "Plus" in text and "version 2" in text
     assert "2026-04-01 (shown as 01/04/2026)" in text
     assert people.email("ben") in text and people.email("ana") in text
+
+    # The completed PDF carries every value, under the signatures, as form filling only.
+    final = (
+        await client.get(f"/v4/packages/{package_id}/documents/{document_id}", headers=people.owner)
+    ).content
+    every_page = subprocess.run(
+        ["pdftotext", "-", "-"], input=final, capture_output=True, check=True
+    ).stdout.decode()
+    page = " ".join(every_page.split())
+    for value in ("600", "01/04/2026", "Tenant", "Plus", "Lyon", people.email("ana")):
+        assert value in page, value
+    signatures = PdfFileReader(io.BytesIO(final)).embedded_signatures
+    assert len(signatures) == 2
+    for embedded in signatures:
+        status = await async_validate_pdf_signature(embedded, skip_diff=False)
+        assert status.intact
+        assert status.modification_level is not None
+        assert status.modification_level <= ModificationLevel.FORM_FILLING
+    checked = subprocess.run(["pdfsig", "-"], input=final, capture_output=True, check=False)
+    if checked.returncode != 0:  # older poppler reads no standard input: use a file
+        path = Path(tempfile.mkdtemp()) / "final.pdf"
+        path.write_bytes(final)
+        checked = subprocess.run(["pdfsig", str(path)], capture_output=True, check=False)
+    assert checked.stdout.decode().count("Signature is Valid") == 2, checked.stdout
 
 
 def _stamp_text(pdf: bytes) -> str:
