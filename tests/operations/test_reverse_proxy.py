@@ -31,7 +31,10 @@ def failed_sign_in(url: str, client_secret: str, client: str, number: int) -> in
 
 @pytest.mark.parametrize("trusted", [True, False], ids=["proxy-trusted", "proxy-not-named"])
 def test_one_clients_failures_throttle_only_that_client(tmp_path: Path, trusted: bool):
-    settings = {"SIGNFLOW_DATA_DIR": str(tmp_path / "var"), "SIGNFLOW_SIGNIN_MAX_FAILURES": "3"}
+    settings = {
+        "SIGNFLOW_DATA_DIR": str(tmp_path / "var"),
+        "SIGNFLOW_SIGNIN_ADDRESS_MAX_FAILURES": "3",
+    }
     if trusted:
         settings["SIGNFLOW_FORWARDED_ALLOW_IPS"] = "127.0.0.1"
     proc, url = serve([], clean_env(**settings), tmp_path)
