@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.operations.processes import clean_env, serve
 from tests.pdf.builders import make_pdf
 
@@ -18,6 +20,12 @@ def round_trip_block() -> str:
     return str(block)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known broken since e-mail ownership and /pki keys: the round trip's signer must "
+    "activate her account from the mailed link, and the CA is under /pki/{pki_key}; "
+    "the README block is to be rewritten (issue: Operations)",
+)
 def test_the_readme_round_trip_signs_and_pdfsig_trusts_the_enterprise_ca(tmp_path: Path):
     block = round_trip_block()
     env = clean_env(SIGNFLOW_DATA_DIR=str(tmp_path / "var"))
