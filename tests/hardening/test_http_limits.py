@@ -178,7 +178,7 @@ class Connection:
         except TimeoutError:
             return False
         except (ConnectionError, OSError):
-            pass  # reset: closed as well
+            return True  # a reset is a close too
         return True
 
     async def close(self) -> None:

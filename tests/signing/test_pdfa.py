@@ -7,7 +7,6 @@ LibreOffice is required in CI (CI=true); elsewhere these tests are skipped witho
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from signflow.signing.fields import EmptyField
 from signflow.signing.form_spec import FormFieldSpec, FormKind, Widget
 from signflow.signing.forms import prepare_form
 from signflow.signing.signer import SignRequest
+from tests.prerequisites import require_command
 from tests.signing.checks import assert_everywhere_valid
 from tests.signing.forms_pdfs import (
     assert_every_font_embedded,
@@ -54,18 +54,10 @@ SIGNATURES = (
 )
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
 @pytest.fixture(scope="module")
 def pdfa_inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, bytes]:
     """PDF/A-1, -2 and -3 exports of a small text, made once per run."""
-    program = shutil.which("soffice") or shutil.which("libreoffice")
-    if program is None:
-        if _in_ci():
-            pytest.fail("LibreOffice is required in CI to make the PDF/A test inputs")
-        pytest.skip("LibreOffice is not installed")
+    program = shutil.which("soffice") or require_command("libreoffice", "libreoffice-writer-nogui")
     work = tmp_path_factory.mktemp("pdfa")
     source = work / "lease.txt"
     source.write_text(TEXT, encoding="utf-8")
