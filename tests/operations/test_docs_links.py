@@ -23,6 +23,12 @@ REPO_DIRS = ("src/", "tests/", "docs/", "scripts/", "migrations/", "bench/", ".c
 # Where the rest of the world keeps files a clone does not have.
 OUTSIDE = ("shared/", "decisions/", "spec/", "../")
 PLACEHOLDER = re.compile(r"[<>{}*…$]|\.\.\.")
+# Directories a run creates (they are in .gitignore): a page may name them, a clone lacks them.
+GENERATED = tuple(
+    line.strip()
+    for line in (REPO / ".gitignore").read_text().splitlines()
+    if line.strip().endswith("/") and not line.startswith("#")
+)
 
 
 def references(page: Path) -> list[tuple[str, str]]:
@@ -45,6 +51,8 @@ def exists(page: Path, kind: str, target: str) -> bool:
         return (page.parent / target.split("#", 1)[0]).exists()
     if target.startswith(OUTSIDE):
         return False
+    if target.startswith(GENERATED):
+        return True
     bases = [page.parent, REPO, PACKAGE, REPO / "tests"]
     if any((base / target).exists() for base in bases):
         return True
