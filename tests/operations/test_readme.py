@@ -6,8 +6,6 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.operations.processes import clean_env, serve
 from tests.pdf.builders import make_pdf
 
@@ -20,12 +18,6 @@ def round_trip_block() -> str:
     return str(block)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known broken since e-mail ownership and /pki keys: the round trip's signer must "
-    "activate her account from the mailed link, and the CA is under /pki/{pki_key}; "
-    "the README block is to be rewritten (issue: Operations)",
-)
 def test_the_readme_round_trip_signs_and_pdfsig_trusts_the_enterprise_ca(tmp_path: Path):
     block = round_trip_block()
     env = clean_env(SIGNFLOW_DATA_DIR=str(tmp_path / "var"))
@@ -36,9 +28,11 @@ def test_the_readme_round_trip_signs_and_pdfsig_trusts_the_enterprise_ca(tmp_pat
         password = re.search(r"admin password  (\S+)", printed)
         assert client_secret and password, printed
         # What a reader does: the server's address and the two printed secrets filled in.
-        assert "B=http://127.0.0.1:8000\n" in block
+        assert "B=http://127.0.0.1:8000 MAIL=var/mail " in block
         assert "CID=demo-app CS='<client_secret>' PW='<admin password>'\n" in block
-        pasted = block.replace("B=http://127.0.0.1:8000\n", f"B={url}\n").replace(
+        pasted = block.replace(
+            "B=http://127.0.0.1:8000 MAIL=var/mail ", f"B={url} MAIL={tmp_path / 'var' / 'mail'} "
+        ).replace(
             "CS='<client_secret>' PW='<admin password>'",
             f"CS='{client_secret[1]}' PW='{password[1]}'",
         )

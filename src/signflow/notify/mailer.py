@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import os
 import ssl
@@ -22,6 +23,7 @@ from signflow.file_modes import private_directory
 logger = logging.getLogger("signflow.notify.mail")
 
 DEFAULT_SMTP_TIMEOUT_SECONDS = 30.0
+MAX_8BIT_LINE = 998  # RFC 5322's limit on a line; longer text stays quoted-printable
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
@@ -125,7 +127,7 @@ class FileMailer:
         descriptor, temporary = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
         try:
             with os.fdopen(descriptor, "wb") as handle:
-                handle.write(message.as_bytes())
+                handle.write(readable(message).as_bytes())
                 handle.flush()
                 os.fsync(handle.fileno())
             Path(temporary).replace(path)
@@ -139,3 +141,17 @@ def create_mailer(smtp_url: str | None, data_dir: Path) -> Mailer:
     if smtp_url:
         return SmtpMailer(smtp_url)
     return FileMailer(data_dir / "mail")
+
+
+def readable(message: EmailMessage) -> EmailMessage:
+    """A copy whose text parts are plain 8-bit UTF-8: a developer reading the file sees
+    whole lines and whole links, where quoted-printable would break them at 76 columns."""
+    copied = copy.deepcopy(message)
+    for part in copied.walk():
+        if part.get_content_maintype() != "text" or part.is_multipart():
+            continue
+        text = part.get_content()
+        if any(len(line.encode()) > MAX_8BIT_LINE for line in text.splitlines()):
+            continue
+        part.set_content(text, subtype=part.get_content_subtype(), cte="8bit")
+    return copied
