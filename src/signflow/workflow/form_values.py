@@ -1,6 +1,8 @@
 """What goes into a document's PDF form: its fields (created empty when the package is
 shared) and the values written into them (the owner's at sharing, each recipient's in
-their first signature on the document). The PDF side is `signflow.signing.form_spec`.
+their first signature on the document, the values of recipients who do not sign it,
+editors above all, in the first signature on it after they finished). The PDF side is
+`signflow.signing.form_spec`.
 
 Values are display strings: a date in its field's format, `true`/`false` for a
 checkbox, the chosen button's name for a radio group, identity fields from the
@@ -142,6 +144,12 @@ def recipient_form_values(
         or (f.kind == FieldKind.RADIO.value and radio_group(f) in mine_groups)
     ]
     return _values(chosen, identity, signed_on)
+
+
+def finished_recipients_values(fields: Sequence[Field], recipient_ids: set[int]) -> dict[str, str]:
+    """The values that recipients who finished without signing this document gave on it (an
+    editor's, above all): the next signature on the document carries and covers them."""
+    return _values([f for f in fields if f.recipient_id in recipient_ids], None, None)
 
 
 async def document_form_fields(session: AsyncSession, document_id: int) -> list[Field]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
@@ -26,6 +26,7 @@ from signflow.models import (
     ProcessStatus,
     Recipient,
     User,
+    VersionKind,
     WorkflowStatus,
 )
 from signflow.observability.metrics import SIGNATURE_DURATION, SIGNATURES, measured
@@ -39,7 +40,11 @@ from signflow.workflow.common import (
 )
 from signflow.workflow.completeness import missing_error, missing_fields
 from signflow.workflow.fields import FIELD_NOT_FOUND, SIGNATURE_KINDS
-from signflow.workflow.form_values import document_form_fields, signature_form_values
+from signflow.workflow.form_values import (
+    document_form_fields,
+    finished_recipients_values,
+    signature_form_values,
+)
 from signflow.workflow.signer_identity import signer_identity
 
 FILL_BEFORE_SIGNING = "Fill in every required field before signing"
@@ -115,8 +120,10 @@ async def _values_to_write(
     signer_user: User,
     now: dt.datetime,
 ) -> dict[str, str]:
-    """The recipient's form values, carried by their first signature on the document (their
-    values cannot change after it: `fields.fill_fields`); later signatures carry none."""
+    """The form values this signature writes: the recipient's own, carried by their first
+    signature on the document (they cannot change after it: `fields.fill_fields`), and
+    those of recipients who finished their turn without signing the document since its
+    last signature (an editor's), which this signature then covers."""
     signed_before = await session.scalar(
         select(Field.id)
         .where(
@@ -126,9 +133,42 @@ async def _values_to_write(
         )
         .limit(1)
     )
+    carried = finished_recipients_values(
+        await document_form_fields(session, document.id),
+        await _finished_since_last_signature(session, document, recipient),
+    )
     if signed_before is not None:
-        return {}
-    return await signature_form_values(session, document.id, recipient, signer_user, now)
+        return carried
+    own = await signature_form_values(session, document.id, recipient, signer_user, now)
+    return {**carried, **own}
+
+
+async def _finished_since_last_signature(
+    session: AsyncSession, document: Document, signer: Recipient
+) -> set[int]:
+    """Recipients of the package, other than `signer`, who ended their turn after the
+    document's last signature (or before its first) and signed nothing in it."""
+    last_signature = await session.scalar(
+        select(func.max(DocumentVersion.created_at)).where(
+            DocumentVersion.document_id == document.id,
+            DocumentVersion.kind == VersionKind.SIGNED.value,
+        )
+    )
+    signed_here = select(Field.recipient_id).where(
+        Field.document_id == document.id,
+        Field.recipient_id.is_not(None),
+        Field.signed_at.is_not(None),
+    )
+    ended = func.coalesce(Recipient.finished_at, Recipient.processed_on)
+    query = select(Recipient.id).where(
+        Recipient.package_id == document.package_id,
+        Recipient.id != signer.id,
+        ended.is_not(None),
+        Recipient.id.not_in(signed_here),
+    )
+    if last_signature is not None:
+        query = query.where(ended > last_signature)
+    return set(await session.scalars(query))
 
 
 async def _signing_field(

@@ -528,3 +528,67 @@ def _stamp_text(pdf: bytes) -> str:
         ["pdftotext", "-f", "1", "-l", "1", "-", "-"], input=pdf, capture_output=True, check=True
     )
     return done.stdout.decode()
+
+
+async def test_an_editors_values_land_under_the_next_signature(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> None:
+    people = await People(client, context, tenant).start("eddie", "ana", "ben")
+    package_id, (document_id,) = await new_package(people, texts=["Lease"])
+    await add_users(people, package_id, [("eddie", "EDITOR"), ("ana", "SIGNER"), ("ben", "SIGNER")])
+    form = Form(people, package_id, document_id)
+    await form.add(
+        "text",
+        {
+            "order": 1,
+            "page_no": 1,
+            "field_name": "Rent",
+            "required": True,
+            "dimensions": at(72, 600),
+        },
+    )
+    for order, name, y in ((2, "AnaSigns", 80), (3, "BenSigns", 200)):
+        await form.add(
+            "digital_signature",
+            {"order": order, "page_no": 1, "field_name": name, "dimensions": at(72, y, 200, 60)},
+        )
+    await share(people, package_id)
+    filled = await form.fill("eddie", {"text": [{"field_name": "Rent", "value": "950 EUR"}]})
+    assert filled.status_code == 200, filled.text
+    for action in ("submit", "finish"):
+        done = await client.post(f"/v4/packages/{package_id}/{action}", headers=people["eddie"])
+        assert done.status_code == 200, done.text
+    for who, field in (("ana", "AnaSigns"), ("ben", "BenSigns")):
+        signed = await client.post(
+            f"/v4/packages/{package_id}/documents/{document_id}/sign",
+            json={"field_name": field},
+            headers=people[who],
+        )
+        assert signed.status_code == 200, signed.text
+        finish = await client.post(f"/v4/packages/{package_id}/finish", headers=people[who])
+        assert finish.status_code == 200, finish.text
+
+    async with transaction(context.sessions) as session:
+        entries = list(
+            await session.scalars(
+                select(HistoryEntry)
+                .where(
+                    HistoryEntry.package_id == package_id,
+                    HistoryEntry.action == "DOCUMENT_SIGNED",
+                )
+                .order_by(HistoryEntry.id)
+            )
+        )
+    # Ana's signature carries (and covers) the editor's value; Ben's writes it no second time.
+    assert [entry.details["form_values"] for entry in entries] == [{"Rent": "950 EUR"}, {}]
+    final = (
+        await client.get(f"/v4/packages/{package_id}/documents/{document_id}", headers=people.owner)
+    ).content
+    text = subprocess.run(["pdftotext", "-", "-"], input=final, capture_output=True, check=True)
+    assert "950 EUR" in text.stdout.decode()
+    signatures = PdfFileReader(io.BytesIO(final)).embedded_signatures
+    assert len(signatures) == 2
+    for embedded in signatures:
+        status = await async_validate_pdf_signature(embedded, skip_diff=False)
+        assert status.intact and status.modification_level is not None
+        assert status.modification_level <= ModificationLevel.FORM_FILLING
