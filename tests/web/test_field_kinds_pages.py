@@ -5,6 +5,7 @@ branch's review, to SIGNFLOW_SCREENSHOTS when set)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -12,6 +13,8 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
+from tests.signing.checks import assert_the_signed_pdf_carries
+from tests.signing.forms_pdfs import save_png
 from tests.web.conftest import Web
 from tests.web.helpers import ANA, draw_signature, history, recipient_links, workflow
 
@@ -74,6 +77,9 @@ FIELDS: list[tuple[str, dict[str, Any]]] = [
         },
     ),
 ]
+
+
+FIELD_NAMES = [body.get("radio_group_name") or body["field_name"] for _kind, body in FIELDS]
 
 
 async def _shots(web: Web, page: Page, name: str) -> None:
@@ -161,3 +167,18 @@ async def test_a_signer_fills_every_kind_on_the_page_and_finishes(web: Web) -> N
     for shown in ("+34 600 100 200", "01/04/2026", "Ruiz & Hijos", "Yearly", "Premium", "First"):
         assert shown in carried, carried
     assert web.tenant.name.lower() in carried  # her email, from the recipient entry
+
+    # The signed PDF shows what she gave, under her signature, in every reader.
+    final = await api.get(
+        f"/v4/packages/{prepared.package_id}/documents/{prepared.document_id}",
+        headers=prepared.owner,
+    )
+    assert final.status_code == 200
+    save_png(final.content, web.artifacts / "field-kinds-05-signed-pdf.png")
+    await asyncio.to_thread(
+        assert_the_signed_pdf_carries,
+        final.content,
+        shown=["+34 600 100 200", "01/04/2026", "Ruiz & Hijos", "Premium", "First", "Ana"],
+        drawn=sorted(set(FIELD_NAMES)),
+        signatures=1,
+    )
