@@ -22,11 +22,17 @@ from signflow.storage import BlobStore, create_blob_store
 ServiceT = TypeVar("ServiceT")
 # Every session carries its process's settings, for code that is handed only a session.
 SETTINGS_INFO = "signflow.settings"
+BLOBS_INFO = "signflow.blobs"
 
 
 def settings_of(session: AsyncSession) -> Settings:
     settings: Settings = session.info[SETTINGS_INFO]
     return settings
+
+
+def blobs_of(session: AsyncSession) -> BlobStore:
+    blobs: BlobStore = session.info[BLOBS_INFO]
+    return blobs
 
 
 @dataclass
@@ -54,6 +60,7 @@ class AppContext:
             info={SETTINGS_INFO: settings},
         )
         blobs = create_blob_store(settings.blob_store, settings.data_dir, sessions)
+        sessions.kw["info"][BLOBS_INFO] = blobs  # before any session: each copies the info
         limiter = EnterpriseRateLimiter(
             settings.enterprise_rate_per_second, settings.enterprise_rate_burst
         )

@@ -38,6 +38,7 @@ from signflow.signing.fields import EmptyField
 from signflow.signing.forms import prepare_form
 from signflow.signing.signer import DocMdpLevel, SignRequest
 from signflow.signing.verify import SignatureReport, verify_pdf
+from signflow.storage import BlobStore
 from signflow.workflow.form_values import document_form_specs, document_shared_values
 
 MAX_HAND_SIGNATURE_BYTES = 1024 * 1024
@@ -213,6 +214,18 @@ async def _later_signature_fields(
         )
     )
     return [EmptyField(f.name, f.page_no - 1, (f.x, f.y, f.width, f.height)) for f in fields]
+
+
+async def fill_unsigned_document(
+    session: AsyncSession, blobs: BlobStore, document: Document, values: Mapping[str, str]
+) -> DocumentVersion:
+    """A document that no one signed, at the package's end: every field and the values given
+    in it, in one unsigned revision, so that the document that comes out shows them."""
+    specs = await document_form_specs(session, document.id)
+    empty = await _later_signature_fields(session, document.id, signing_field_id=0)
+    pdf = await blobs.get(document.current_sha256)
+    filled = await asyncio.to_thread(prepare_form, pdf, specs, empty, values)
+    return await add_version(session, blobs, document, filled, VersionKind.FILLED)
 
 
 async def trust_roots(session: AsyncSession, enterprise_id: int) -> list[bytes]:

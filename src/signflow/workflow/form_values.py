@@ -152,6 +152,14 @@ def finished_recipients_values(fields: Sequence[Field], recipient_ids: set[int])
     return _values([f for f in fields if f.recipient_id in recipient_ids], None, None)
 
 
+def given_values(fields: Sequence[Field], finished: set[int]) -> dict[str, str]:
+    """The values in a document that no one signed: the owner's, and those of recipients
+    who finished their turn (identity fields and signing-date defaults need a signature)."""
+    return _values(
+        [f for f in fields if (f.filled_by_id or f.recipient_id) in finished | {None}], None, None
+    )
+
+
 async def document_form_fields(session: AsyncSession, document_id: int) -> list[Field]:
     rows = await session.scalars(
         select(Field).where(Field.document_id == document_id).order_by(Field.page_no, Field.id)

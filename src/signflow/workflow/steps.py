@@ -44,6 +44,7 @@ from signflow.workflow.events import (
     email_turn_opened,
     write_package_event,
 )
+from signflow.workflow.unsigned_documents import write_values_of_unsigned_documents
 
 
 def step_of(package: Package, recipient: Recipient) -> int:
@@ -123,6 +124,7 @@ async def complete_package(
         actor,
         {"workflow_status": WorkflowStatus.COMPLETED.value, "skipped_orders": skipped},
     )
+    await write_values_of_unsigned_documents(session, package, actor)
     documents = await package_documents(session, package.id)
     await write_package_event(
         session,

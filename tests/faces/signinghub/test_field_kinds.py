@@ -21,6 +21,7 @@ from signflow.outbox.worker import Worker
 from tests.audit.test_evidence import pdf_text
 from tests.factories import Tenant
 from tests.signing.checks import assert_the_signed_pdf_carries
+from tests.signing.forms_pdfs import pdftotext
 from tests.workflow.helpers import People, add_users, new_package, share
 
 BoxDict = dict[str, float]
@@ -572,3 +573,63 @@ async def test_an_editors_values_land_under_the_next_signature(
     await asyncio.to_thread(
         assert_the_signed_pdf_carries, final, shown=["950 EUR"], drawn=["Rent"], signatures=2
     )
+
+
+async def test_values_in_a_document_no_one_signs_land_in_it_when_the_package_completes(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> None:
+    people = await People(client, context, tenant).start("ana")
+    package_id, (contract, annex) = await new_package(people, documents=2, texts=["Annex"])
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    await Form(people, package_id, contract).add(
+        "digital_signature",
+        {"order": 1, "page_no": 1, "field_name": "AnaSigns", "dimensions": at(72, 80, 200, 60)},
+    )
+    form = Form(people, package_id, annex)
+    await form.add(
+        "text",
+        {"page_no": 1, "field_name": "Landlord", "value": "Olga Prieto", "dimensions": at(72, 600)},
+    )
+    await form.add(
+        "text",
+        {
+            "order": 1,
+            "page_no": 1,
+            "field_name": "Deposit",
+            "required": True,
+            "dimensions": at(72, 560),
+        },
+    )
+    await share(people, package_id)
+    filled = await form.fill("ana", {"text": [{"field_name": "Deposit", "value": "1900 EUR"}]})
+    assert filled.status_code == 200, filled.text
+    signed = await client.post(
+        f"/v4/packages/{package_id}/documents/{contract}/sign",
+        json={"field_name": "AnaSigns"},
+        headers=people["ana"],
+    )
+    assert signed.status_code == 200, signed.text
+    url = f"/v4/packages/{package_id}/documents/{annex}"
+    before = (await client.get(url, headers=people.owner)).content
+    assert "1900 EUR" not in pdftotext(before)  # not before her turn is over
+    finish = await client.post(f"/v4/packages/{package_id}/finish", headers=people["ana"])
+    assert finish.status_code == 200, finish.text
+
+    final = (await client.get(url, headers=people.owner)).content
+    await asyncio.to_thread(
+        assert_the_signed_pdf_carries,
+        final,
+        shown=["Olga Prieto", "1900 EUR"],
+        drawn=["Landlord", "Deposit"],
+        signatures=0,
+    )
+    async with transaction(context.sessions) as session:
+        entry = await session.scalar(
+            select(HistoryEntry).where(
+                HistoryEntry.package_id == package_id,
+                HistoryEntry.action == "DOCUMENT_FORM_WRITTEN",
+            )
+        )
+    assert entry is not None
+    assert entry.details["document_id"] == annex
+    assert entry.details["form_values"] == {"Landlord": "Olga Prieto", "Deposit": "1900 EUR"}
