@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.audit.checkpoints import EVIDENCE, Head, take_checkpoint
 from signflow.audit.form_values import entered_values
 from signflow.context import AppContext
 from signflow.db import dialect_insert, transaction, utcnow
@@ -170,7 +171,29 @@ async def _store(
         .on_conflict_do_nothing(index_elements=["package_id"])
     )
     stored = await session.get_one(EvidenceReport, package_id, populate_existing=True)
+    await _checkpoint_report_head(session, package_id, stored.history_head)
     return await context.blobs.get(stored.sha256)
+
+
+async def _checkpoint_report_head(
+    session: AsyncSession, package_id: int, history_head: str | None
+) -> None:
+    """Keep the head the sealed report prints as a keyed checkpoint `audit verify` checks."""
+    if history_head is None:
+        return
+    sequence = await session.scalar(
+        select(HistoryEntry.sequence).where(
+            HistoryEntry.package_id == package_id, HistoryEntry.entry_hash == history_head
+        )
+    )
+    package = await session.get_one(Package, package_id)
+    if sequence is not None:
+        await take_checkpoint(
+            session,
+            package.enterprise_id,
+            EVIDENCE,
+            [Head(package_id, sequence, history_head)],
+        )
 
 
 @job_handler(EVIDENCE_JOB)
