@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,8 +35,9 @@ from signflow.pdf.evidence_report import (
     ValueEvidence,
     render_evidence_report,
 )
+from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
-from signflow.signing.evidence import sign_evidence_report
+from signflow.signing.evidence import LevelInputs, sign_evidence_report
 from signflow.signing.service import signer_cache
 from signflow.signing.signer import FastSigner
 
@@ -135,20 +137,34 @@ async def evidence_report(session: AsyncSession, context: AppContext, package: P
     return await _store(session, context, package.id, package.history_head, sealed)
 
 
+@dataclass(frozen=True)
+class _SealInputs:
+    signer: FastSigner
+    level: LevelInputs
+
+
 async def _report_inputs(
     session: AsyncSession, context: AppContext, package: Package
-) -> tuple[EvidenceData, FastSigner]:
+) -> tuple[EvidenceData, _SealInputs]:
+    settings = context.settings
     data = await gather_evidence(session, package)
-    ca = await ensure_enterprise_ca(session, context.settings, package.enterprise_id)
-    seal = await credential_for(
-        session, context.settings, package.enterprise_id, CredentialKind.SEAL
+    ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
+    seal = await credential_for(session, settings, package.enterprise_id, CredentialKind.SEAL)
+    long_term = settings.signature_level == "B-LT"
+    # The same level, TSA and validation data as the documents' signatures (sign_field).
+    level = LevelInputs(
+        level=settings.signature_level,
+        timestamp_url=settings.tsa_url,
+        validation_certs=(ca.authority.cert,) if long_term else (),
+        crls=(build_crl(ca.authority),) if long_term else (),
     )
-    return data, signer_from(context.settings, signer_cache(context), seal, ca.record.cert_der)
+    signer = signer_from(settings, signer_cache(context), seal, ca.record.cert_der)
+    return data, _SealInputs(signer, level)
 
 
-async def _sealed_report(data: EvidenceData, seal: FastSigner) -> bytes:
+async def _sealed_report(data: EvidenceData, seal: _SealInputs) -> bytes:
     pdf = await asyncio.to_thread(render_evidence_report, data)
-    return await asyncio.to_thread(sign_evidence_report, pdf, seal)
+    return await asyncio.to_thread(sign_evidence_report, pdf, seal.signer, seal.level)
 
 
 async def _store(
