@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from dataclasses import dataclass
 
@@ -11,12 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.checkpoints import EVIDENCE, Head, take_checkpoint
 from signflow.audit.form_values import entered_values
+from signflow.audit.signature_facts import (
+    CertificateFact,
+    FieldBox,
+    certificates_by_field,
+    field_image,
+)
 from signflow.context import AppContext
 from signflow.db import dialect_insert, transaction, utcnow
-from signflow.errors import BadRequest
+from signflow.errors import BadRequest, SignflowError
 from signflow.models import (
     CredentialKind,
+    Document,
     EvidenceReport,
+    Field,
     HistoryEntry,
     Job,
     Package,
@@ -32,6 +41,7 @@ from signflow.pdf.evidence_report import (
     HistoryEvidence,
     PackageInfo,
     RecipientEvidence,
+    SignatureEvidence,
     ValueEvidence,
     render_evidence_report,
 )
@@ -40,6 +50,7 @@ from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_c
 from signflow.signing.evidence import LevelInputs, sign_evidence_report
 from signflow.signing.service import signer_cache
 from signflow.signing.signer import FastSigner
+from signflow.storage import BlobStore
 
 EVIDENCE_JOB = "evidence.generate"
 NOT_COMPLETED = "The evidence report is available once the package is completed"
@@ -58,7 +69,63 @@ def authentication_method(recipient: Recipient) -> str:
     return ", ".join(methods) or "none"
 
 
-async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceData:
+def _signature_facts(
+    pdfs: dict[int, bytes], fields: list[Field]
+) -> dict[int, tuple[CertificateFact | None, bytes | None]]:
+    """For each signed field: the certificate behind its signature and its image."""
+    certificates = {doc_id: certificates_by_field(pdf) for doc_id, pdf in pdfs.items()}
+    facts: dict[int, tuple[CertificateFact | None, bytes | None]] = {}
+    for field in fields:
+        box = FieldBox(field.page_no - 1, field.x, field.y, field.width, field.height)
+        try:
+            image: bytes | None = field_image(pdfs[field.document_id], box)
+        except SignflowError:
+            image = None  # a page outside the document: the report says "no image"
+        facts[field.id] = (certificates[field.document_id].get(field.name), image)
+    return facts
+
+
+async def _recipient_signatures(
+    session: AsyncSession, blobs: BlobStore, documents: list[Document]
+) -> dict[int, list[SignatureEvidence]]:
+    names = {d.id: d.name for d in documents}
+    fields = list(
+        await session.scalars(
+            select(Field)
+            .where(Field.document_id.in_(names), Field.signed_at.is_not(None))
+            .order_by(Field.signed_at, Field.id)
+        )
+    )
+    pdfs = {d.id: await blobs.get(d.current_sha256) for d in documents}
+    facts = await asyncio.to_thread(_signature_facts, pdfs, fields)
+    signatures: dict[int, list[SignatureEvidence]] = {}
+    for field in fields:
+        if field.recipient_id is None:
+            continue
+        certificate, image = facts[field.id]
+        signatures.setdefault(field.recipient_id, []).append(
+            SignatureEvidence(
+                document=names[field.document_id],
+                field=field.name,
+                signed_at=field.signed_at,
+                certificate_serial=certificate.serial if certificate else None,
+                certificate_subject=certificate.subject if certificate else None,
+                image_png=image,
+            )
+        )
+    return signatures
+
+
+def _first_view(history: list[HistoryEntry], email: str) -> dt.datetime | None:
+    for entry in history:
+        if entry.action == "DOCUMENT_OPENED" and entry.user_email == email:
+            return entry.created_at
+    return None
+
+
+async def gather_evidence(
+    session: AsyncSession, package: Package, blobs: BlobStore
+) -> EvidenceData:
     owner = await session.get_one(User, package.owner_id)
     documents = await list_documents(session, package.id)
     recipients = list(
@@ -73,6 +140,7 @@ async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceDa
             .order_by(HistoryEntry.sequence)
         )
     )
+    signatures = await _recipient_signatures(session, blobs, list(documents))
     last_by_email: dict[str, HistoryEntry] = {}
     for entry in history:
         if entry.user_email:
@@ -101,6 +169,11 @@ async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceDa
                 acted_at=r.processed_on,
                 ip_address=last_by_email[r.email].ip_address if r.email in last_by_email else None,
                 user_agent=last_by_email[r.email].user_agent if r.email in last_by_email else None,
+                sent_at=r.turn_started_at,
+                viewed_at=r.read_at or _first_view(history, r.email),
+                # Signflow records no consent text a recipient accepts: the report says so.
+                consent_text=None,
+                signatures=signatures.get(r.id, ()),
             )
             for r in recipients
         ],
@@ -147,7 +220,7 @@ async def _report_inputs(
     session: AsyncSession, context: AppContext, package: Package
 ) -> tuple[EvidenceData, _SealInputs]:
     settings = context.settings
-    data = await gather_evidence(session, package)
+    data = await gather_evidence(session, package, context.blobs)
     ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
     seal = await credential_for(session, settings, package.enterprise_id, CredentialKind.SEAL)
     long_term = settings.signature_level == "B-LT"
