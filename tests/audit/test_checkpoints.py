@@ -3,14 +3,26 @@ once-valid state (head seal replayed) is still reported, and so is a forged chec
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import delete, select, update
 
-from signflow.audit.checkpoints import checkpoint_all
+from signflow.audit.checkpoints import CHECKPOINT_JOB, checkpoint_all
 from signflow.audit.history import SYSTEM, record
 from signflow.audit.verification import audit_package
 from signflow.context import AppContext
-from signflow.db import transaction
-from signflow.models import HistoryCheckpoint, HistoryCheckpointHead, HistoryEntry, Package, User
+from signflow.db import transaction, utcnow
+from signflow.models import (
+    HistoryCheckpoint,
+    HistoryCheckpointHead,
+    HistoryEntry,
+    Job,
+    JobStatus,
+    Package,
+    User,
+)
+from signflow.outbox.enqueue import enqueue
+from signflow.outbox.worker import Worker
 from tests.factories import Tenant
 
 
@@ -89,3 +101,29 @@ async def test_checkpoints_cannot_be_forged_or_dropped(context: AppContext, tena
             )
         )
     assert await audit(context, package_id) == "checkpoint 1 of the enterprise is missing"
+
+
+async def test_the_worker_job_checkpoints_and_schedules_the_next_run(
+    context: AppContext, tenant: Tenant
+):
+    package_id = await new_package(context, tenant, 2)
+    async with transaction(context.sessions) as session:
+        enqueue(session, CHECKPOINT_JOB, {}, ordering_key=CHECKPOINT_JOB)
+    started = utcnow()
+    await Worker(context).run_until_idle()
+    async with transaction(context.sessions) as session:
+        [heads] = list(
+            await session.scalars(
+                select(HistoryCheckpointHead).where(HistoryCheckpointHead.package_id == package_id)
+            )
+        )
+        head = (await session.get_one(Package, package_id)).history_head
+        pending = list(
+            await session.scalars(
+                select(Job).where(Job.kind == CHECKPOINT_JOB, Job.status == JobStatus.PENDING.value)
+            )
+        )
+    assert (heads.sequence, heads.head) == (2, head)
+    [next_run] = pending
+    interval = context.settings.history_checkpoint_interval_seconds
+    assert next_run.due_at >= started + dt.timedelta(seconds=interval)

@@ -19,7 +19,7 @@ from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.migrate import migrate
-from signflow.models import HistoryEntry, Package, User
+from signflow.models import HistoryEntry, Job, Package, User
 from tests.factories import make_tenant
 
 ACTOR = Actor("owner@acme.test", "Owner", "203.0.113.9", "pytest")
@@ -179,3 +179,63 @@ def test_a_recomputed_unkeyed_chain_is_reported(data_dir: Path):
     code, output = verify(package_id)
     assert code == 1, output
     assert f"history broken at entry {entry_ids[1]}" in output
+
+
+async def pending_jobs(data_dir: Path) -> list[str]:
+    context = AppContext.create(Settings(data_dir=data_dir))
+    try:
+        async with transaction(context.sessions) as session:
+            return list(await session.scalars(select(Job.kind).where(Job.status == "pending")))
+    finally:
+        await context.close()
+
+
+async def history_rows(data_dir: Path, package_id: int) -> list[HistoryEntry]:
+    context = AppContext.create(Settings(data_dir=data_dir))
+    try:
+        async with transaction(context.sessions) as session:
+            return list(
+                await session.scalars(
+                    select(HistoryEntry).where(HistoryEntry.package_id == package_id)
+                )
+            )
+    finally:
+        await context.close()
+
+
+def test_the_migration_queues_the_first_checkpoint(data_dir: Path):
+    asyncio.run(make_history(data_dir))
+    assert "history.checkpoint" in asyncio.run(pending_jobs(data_dir))
+
+
+def test_checkpoint_then_erase_person_from_the_command_line(data_dir: Path):
+    package_id, _ = asyncio.run(make_history(data_dir))
+    runner = CliRunner()
+    taken = runner.invoke(app, ["audit", "checkpoint"])
+    assert taken.exit_code == 0, taken.output
+    assert "checkpointed 1 changed package heads" in taken.output
+
+    unknown = runner.invoke(app, ["erase-person", "--enterprise", "Nope", "--email", "a@b.test"])
+    assert unknown.exit_code == 1
+    assert "no enterprise named 'Nope'" in unknown.output
+    bad = runner.invoke(app, ["erase-person", "--enterprise", "Acme", "--email", "nobody"])
+    assert bad.exit_code == 1
+    assert "e-mail address" in bad.output
+
+    erased = runner.invoke(
+        app, ["erase-person", "--enterprise", "Acme", "--email", "OWNER@acme.test"]
+    )
+    assert erased.exit_code == 0, erased.output
+    assert "erased 12 values in 1 packages" in erased.output
+    rows = asyncio.run(history_rows(data_dir, package_id))
+    assert [r.action for r in rows][-1] == "PERSONAL_DATA_ERASED"
+    assert not [
+        r.id
+        for r in rows
+        if "owner@acme.test"
+        in json.dumps([r.user_email, r.user_name, r.ip_address, r.user_agent, r.details])
+    ]
+    assert not [r.id for r in rows if "203.0.113.9" in (r.ip_address or "")]
+    code, output = verify(package_id)
+    assert code == 0, output
+    assert "intact (4 entries)" in output
