@@ -33,6 +33,7 @@ async def enterprise_rows(context: AppContext, enterprise_id: int) -> list[Histo
                 select(HistoryEntry)
                 .join(Package, Package.id == HistoryEntry.package_id)
                 .where(Package.enterprise_id == enterprise_id)
+                .order_by(HistoryEntry.id)
             )
         )
 
@@ -68,6 +69,21 @@ async def test_erasure_removes_the_person_and_keeps_every_chain_verifiable(
     before = await enterprise_rows(context, tenant.enterprise_id)
     assert any(person.casefold() in row_text(e) for e in before)
     assert any(e.ip_address for e in before if e.user_email == person)
+
+    # Another enterprise's admin naming this enterprise's admin reaches nothing of it.
+    foreign = await client.post(
+        "/v3/enterprise/erasures", json={"email": tenant.admin_email}, headers=other_owner
+    )
+    assert foreign.status_code == 200, foreign.text
+    assert foreign.json() == {
+        "packages": [],
+        "values_erased": 0,
+        "refused": {},
+        "remaining_mentions": [],
+    }
+    assert [row_text(e) for e in await enterprise_rows(context, tenant.enterprise_id)] == [
+        row_text(e) for e in before
+    ]
 
     signer = await bearer(client, tenant, person)
     refused = await client.post("/v3/enterprise/erasures", json={"email": person}, headers=signer)
