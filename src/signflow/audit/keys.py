@@ -6,7 +6,6 @@ an erased row) can never be passed off as another (a chain link or a checkpoint)
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,7 +36,7 @@ def history_keys(secret_key: str, enterprise_id: int) -> HistoryKeys:
 
 
 def mac(key: bytes, message: bytes) -> str:
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def same(a: str | None, b: str | None) -> bool:
