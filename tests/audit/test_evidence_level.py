@@ -26,13 +26,21 @@ def tsa() -> Iterator[tuple[str, x509.Certificate]]:
         yield served
 
 
+LEVELS = {"B-T": "PADES_BASELINE_T", "B-LT": "PADES_BASELINE_LT"}
+
+
+@pytest.fixture(params=sorted(LEVELS))
+def level(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def settings_overrides(tsa: tuple[str, x509.Certificate]) -> dict[str, object]:
-    return {"signature_level": "B-T", "tsa_url": tsa[0]}
+def settings_overrides(tsa: tuple[str, x509.Certificate], level: str) -> dict[str, object]:
+    return {"signature_level": level, "tsa_url": tsa[0]}
 
 
-async def test_the_report_carries_the_timestamp_of_a_b_t_server(
-    client: httpx.AsyncClient, tenant: Tenant, context: AppContext
+async def test_the_report_is_sealed_at_the_servers_level(
+    client: httpx.AsyncClient, tenant: Tenant, context: AppContext, level: str
 ):
     _, package_id, _ = await signed_and_completed(client, tenant)
     await Worker(context).run_until_idle()
@@ -41,6 +49,7 @@ async def test_the_report_carries_the_timestamp_of_a_b_t_server(
         ca = await session.get_one(EnterpriseCa, tenant.enterprise_id)
     report = await context.blobs.get(stored.sha256)
     [seal] = await asyncio.to_thread(verify_pdf, report, [ca.cert_der])
-    assert seal.signature_type == "PADES_BASELINE_T"
+    assert seal.signature_type == LEVELS[level]
+    assert seal.ltv is (level == "B-LT")
     assert seal.timestamp_at is not None
     assert seal.timestamp_authority is not None and "Loopback TSA" in seal.timestamp_authority
