@@ -4,7 +4,9 @@ once-valid state (head seal replayed) is still reported, and so is a forged chec
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
+import pytest
 from sqlalchemy import delete, select, update
 
 from signflow.audit.checkpoints import CHECKPOINT_JOB, checkpoint_all
@@ -127,3 +129,22 @@ async def test_the_worker_job_checkpoints_and_schedules_the_next_run(
     [next_run] = pending
     interval = context.settings.history_checkpoint_interval_seconds
     assert next_run.due_at >= started + dt.timedelta(seconds=interval)
+
+
+async def test_a_broken_chain_is_not_vouched_for_by_a_checkpoint(
+    context: AppContext, tenant: Tenant, caplog: pytest.LogCaptureFixture
+):
+    intact = await new_package(context, tenant, 1)
+    broken = await new_package(context, tenant, 2)
+    async with transaction(context.sessions) as session:
+        await session.execute(
+            update(HistoryEntry)
+            .where(HistoryEntry.package_id == broken, HistoryEntry.sequence == 1)
+            .values(details={"n": 99})
+        )
+    with caplog.at_level(logging.WARNING, logger="signflow.audit.checkpoints"):
+        assert await checkpoint_all(context) == 1
+    assert f"history of package {broken} is broken" in caplog.text
+    async with transaction(context.sessions) as session:
+        named = set(await session.scalars(select(HistoryCheckpointHead.package_id)))
+    assert named == {intact}

@@ -76,13 +76,18 @@ def _by_package(head: Head) -> int:
     return head.package_id
 
 
+async def _lock_enterprise(session: AsyncSession, enterprise_id: int) -> None:
+    """The enterprise row serialises checkpoints, so each follows exactly one other. FOR NO
+    KEY UPDATE: rows that only reference the enterprise (new packages, jobs) still go on."""
+    await session.scalar(
+        select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update(key_share=True)
+    )
+
+
 async def take_checkpoint(
     session: AsyncSession, enterprise_id: int, reason: str, heads: list[Head]
 ) -> HistoryCheckpoint:
-    # The enterprise row serialises checkpoints, so each follows exactly one other.
-    await session.scalar(
-        select(Enterprise.id).where(Enterprise.id == enterprise_id).with_for_update()
-    )
+    await _lock_enterprise(session, enterprise_id)
     last = await session.scalar(
         select(HistoryCheckpoint)
         .where(HistoryCheckpoint.enterprise_id == enterprise_id)
@@ -164,28 +169,31 @@ async def checkpointed_heads(session: AsyncSession, enterprise_id: int) -> dict[
 
 
 async def checkpoint_enterprise(session: AsyncSession, enterprise_id: int) -> int:
-    """Checkpoint the heads that changed since the last checkpoint; how many there were.
+    """Checkpoint the heads that changed since the last checkpoint, each once its chain
+    checks out; how many there were.
 
-    Packages whose chain predates keyed links get their head sealed here, once their
-    chain checks out, so from now on they are held like every other."""
+    Packages whose chain predates keyed links get their head sealed here, so from now on
+    they are held like every other."""
+    await _lock_enterprise(session, enterprise_id)
     keys = keys_for(session, enterprise_id)
     seen = await checkpointed_heads(session, enterprise_id)
-    changed = [
-        h for h in await current_heads(session, enterprise_id) if seen.get(h.package_id) != h.head
-    ]
-    for head in changed:
+    kept = []
+    for head in await current_heads(session, enterprise_id):
+        if seen.get(head.package_id) == head.head:
+            continue
+        check = await verify_chain(session, head.package_id)
+        if not check.ok:
+            # Recording it would vouch for it; the earlier checkpoints still hold it.
+            logger.warning(
+                "history of package %s is broken (%s); its head is not checkpointed",
+                head.package_id,
+                check.reason,
+            )
+            continue
         package = await session.get_one(Package, head.package_id)
         if package.history_head_mac is None:
-            check = await verify_chain(session, head.package_id)
-            if not check.ok:
-                logger.warning(
-                    "history of package %s is broken (%s); its head is not checkpointed",
-                    head.package_id,
-                    check.reason,
-                )
-                continue
             package.history_head_mac = head_seal(keys, head.package_id, head.sequence, head.head)
-    kept = [h for h in changed if (await session.get_one(Package, h.package_id)).history_head_mac]
+        kept.append(head)
     if kept:
         await take_checkpoint(session, enterprise_id, PERIODIC, kept)
     return len(kept)
