@@ -96,7 +96,8 @@ async def _recipient_signatures(
             .order_by(Field.signed_at, Field.id)
         )
     )
-    pdfs = {d.id: await blobs.get(d.current_sha256) for d in documents}
+    signed = {field.document_id for field in fields}
+    pdfs = {d.id: await blobs.get(d.current_sha256) for d in documents if d.id in signed}
     facts = await asyncio.to_thread(_signature_facts, pdfs, fields)
     signatures: dict[int, list[SignatureEvidence]] = {}
     for field in fields:
