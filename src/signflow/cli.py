@@ -283,10 +283,11 @@ def audit_verify(
     ] = None,
     every: Annotated[bool, typer.Option("--all", help="check every package")] = False,
 ) -> None:
-    """Check history chains; exit 1 naming the first broken entry of each broken one."""
+    """Check history chains, head seals, checkpoints and evidence report heads; exit 1
+    naming the first broken entry of each broken one."""
     from sqlalchemy import select
 
-    from signflow.audit.history import verify_chain
+    from signflow.audit.verification import EnterpriseCache, audit_package
     from signflow.models import Package
 
     if (package_id is None) == (not every):
@@ -295,6 +296,7 @@ def audit_verify(
     async def check() -> list[tuple[bool, str]]:
         context = AppContext.create(_settings())
         answers = []
+        cache = EnterpriseCache()
         try:
             async with transaction(context.sessions) as session:
                 if every:
@@ -304,10 +306,19 @@ def audit_verify(
                 else:
                     ids = [int(package_id or 0)]
                 for checked in ids:
-                    result = await verify_chain(session, checked)
+                    result = await audit_package(session, checked, cache)
                     if result.ok:
+                        legacy = (
+                            f", {result.legacy_entries} with unkeyed links from before keyed links"
+                            if result.legacy_entries
+                            else ""
+                        )
                         answers.append(
-                            (True, f"package {checked}: history intact ({result.entries} entries)")
+                            (
+                                True,
+                                f"package {checked}: history intact ({result.entries} entries"
+                                f"{legacy})",
+                            )
                         )
                         continue
                     where = (
@@ -330,6 +341,72 @@ def audit_verify(
         typer.echo(f"{len(answers)} packages checked, {broken} broken", err=bool(broken))
     if not all(ok for ok, _ in answers):
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Record a keyed checkpoint of every enterprise's history heads now (the worker also
+    does it every SIGNFLOW_HISTORY_CHECKPOINT_INTERVAL_SECONDS)."""
+    from signflow.audit.checkpoints import checkpoint_all
+
+    async def run() -> int:
+        context = AppContext.create(_settings())
+        try:
+            return await checkpoint_all(context)
+        finally:
+            await context.close()
+
+    typer.echo(f"checkpointed {asyncio.run(run())} changed package heads")
+
+
+@app.command("erase-person")
+def erase_person_command(
+    enterprise: Annotated[str, typer.Option("--enterprise", help="enterprise name")],
+    email: Annotated[str, typer.Option("--email", help="the person's e-mail address")],
+) -> None:
+    """Erase a person's e-mail, name, IP address, user agent and phone from the
+    enterprise's history, keeping every chain verifiable (recorded in each package)."""
+    from sqlalchemy import select
+
+    from signflow.audit.erasure import erase_person
+    from signflow.audit.history import Actor
+    from signflow.errors import SignflowError
+    from signflow.models import Enterprise
+
+    async def run() -> list[str]:
+        settings = _settings()
+        await run_migrations(settings.effective_database_url)
+        context = AppContext.create(settings)
+        try:
+            async with transaction(context.sessions) as session:
+                found = await session.scalar(
+                    select(Enterprise).where(Enterprise.name == enterprise)
+                )
+                if found is None:
+                    raise SetupError(f"no enterprise named {enterprise!r}")
+                try:
+                    result = await erase_person(
+                        session, found.id, email, Actor(None, "Signflow (command line)")
+                    )
+                except SignflowError as exc:
+                    raise SetupError(exc.message) from exc
+        finally:
+            await context.close()
+        lines = [f"erased {result.values} values in {len(result.packages)} packages"]
+        lines += [f"package {p} left untouched: {why}" for p, why in result.refused.items()]
+        if result.remaining:
+            lines.append(
+                "entries still naming the address in text the chain covers as written: "
+                + ", ".join(str(i) for i in result.remaining)
+            )
+        return lines
+
+    try:
+        lines = asyncio.run(run())
+    except SetupError as exc:
+        fail(str(exc))
+    for line in lines:
+        typer.echo(line)
 
 
 apikey_app = typer.Typer(help="Enterprise API keys (x-api-key of /JSON).", no_args_is_help=True)

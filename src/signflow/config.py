@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     embedded_worker: bool = True
     # A job claimed by a worker that then died is claimed again after this long.
     job_lease_seconds: int = Field(default=60, ge=1)
+    # The worker records a keyed checkpoint of every enterprise's history heads this often
+    # (`signflow audit verify` checks the chains against them).
+    history_checkpoint_interval_seconds: int = Field(default=3600, ge=10)
 
     # Networks webhook and callback targets may be in despite being private (CIDRs, comma
     # separated), e.g. "127.0.0.0/8,::1/128" for on-premises receivers and tests.

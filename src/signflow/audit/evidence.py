@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.audit.checkpoints import EVIDENCE, Head, take_checkpoint
 from signflow.audit.form_values import entered_values
+from signflow.audit.signature_facts import (
+    CertificateFact,
+    FieldBox,
+    certificates_by_field,
+    field_image,
+)
 from signflow.context import AppContext
 from signflow.db import dialect_insert, transaction, utcnow
-from signflow.errors import BadRequest
+from signflow.errors import BadRequest, SignflowError
 from signflow.models import (
     CredentialKind,
+    Document,
     EvidenceReport,
+    Field,
     HistoryEntry,
     Job,
     Package,
@@ -30,13 +41,16 @@ from signflow.pdf.evidence_report import (
     HistoryEvidence,
     PackageInfo,
     RecipientEvidence,
+    SignatureEvidence,
     ValueEvidence,
     render_evidence_report,
 )
+from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
-from signflow.signing.evidence import sign_evidence_report
+from signflow.signing.evidence import LevelInputs, sign_evidence_report
 from signflow.signing.service import signer_cache
 from signflow.signing.signer import FastSigner
+from signflow.storage import BlobStore
 
 EVIDENCE_JOB = "evidence.generate"
 NOT_COMPLETED = "The evidence report is available once the package is completed"
@@ -55,7 +69,64 @@ def authentication_method(recipient: Recipient) -> str:
     return ", ".join(methods) or "none"
 
 
-async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceData:
+def _signature_facts(
+    pdfs: dict[int, bytes], fields: list[Field]
+) -> dict[int, tuple[CertificateFact | None, bytes | None]]:
+    """For each signed field: the certificate behind its signature and its image."""
+    certificates = {doc_id: certificates_by_field(pdf) for doc_id, pdf in pdfs.items()}
+    facts: dict[int, tuple[CertificateFact | None, bytes | None]] = {}
+    for field in fields:
+        box = FieldBox(field.page_no - 1, field.x, field.y, field.width, field.height)
+        try:
+            image: bytes | None = field_image(pdfs[field.document_id], box)
+        except SignflowError:
+            image = None  # a page outside the document: the report says "no image"
+        facts[field.id] = (certificates[field.document_id].get(field.name), image)
+    return facts
+
+
+async def _recipient_signatures(
+    session: AsyncSession, blobs: BlobStore, documents: list[Document]
+) -> dict[int, list[SignatureEvidence]]:
+    names = {d.id: d.name for d in documents}
+    fields = list(
+        await session.scalars(
+            select(Field)
+            .where(Field.document_id.in_(names), Field.signed_at.is_not(None))
+            .order_by(Field.signed_at, Field.id)
+        )
+    )
+    signed = {field.document_id for field in fields}
+    pdfs = {d.id: await blobs.get(d.current_sha256) for d in documents if d.id in signed}
+    facts = await asyncio.to_thread(_signature_facts, pdfs, fields)
+    signatures: dict[int, list[SignatureEvidence]] = {}
+    for field in fields:
+        if field.recipient_id is None:
+            continue
+        certificate, image = facts[field.id]
+        signatures.setdefault(field.recipient_id, []).append(
+            SignatureEvidence(
+                document=names[field.document_id],
+                field=field.name,
+                signed_at=field.signed_at,
+                certificate_serial=certificate.serial if certificate else None,
+                certificate_subject=certificate.subject if certificate else None,
+                image_png=image,
+            )
+        )
+    return signatures
+
+
+def _first_view(history: list[HistoryEntry], email: str) -> dt.datetime | None:
+    for entry in history:
+        if entry.action == "DOCUMENT_OPENED" and entry.user_email == email:
+            return entry.created_at
+    return None
+
+
+async def gather_evidence(
+    session: AsyncSession, package: Package, blobs: BlobStore
+) -> EvidenceData:
     owner = await session.get_one(User, package.owner_id)
     documents = await list_documents(session, package.id)
     recipients = list(
@@ -70,6 +141,7 @@ async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceDa
             .order_by(HistoryEntry.sequence)
         )
     )
+    signatures = await _recipient_signatures(session, blobs, list(documents))
     last_by_email: dict[str, HistoryEntry] = {}
     for entry in history:
         if entry.user_email:
@@ -98,6 +170,11 @@ async def gather_evidence(session: AsyncSession, package: Package) -> EvidenceDa
                 acted_at=r.processed_on,
                 ip_address=last_by_email[r.email].ip_address if r.email in last_by_email else None,
                 user_agent=last_by_email[r.email].user_agent if r.email in last_by_email else None,
+                sent_at=r.turn_started_at,
+                viewed_at=r.read_at or _first_view(history, r.email),
+                # Signflow records no consent text a recipient accepts: the report says so.
+                consent_text=None,
+                signatures=signatures.get(r.id, ()),
             )
             for r in recipients
         ],
@@ -134,20 +211,34 @@ async def evidence_report(session: AsyncSession, context: AppContext, package: P
     return await _store(session, context, package.id, package.history_head, sealed)
 
 
+@dataclass(frozen=True)
+class _SealInputs:
+    signer: FastSigner
+    level: LevelInputs
+
+
 async def _report_inputs(
     session: AsyncSession, context: AppContext, package: Package
-) -> tuple[EvidenceData, FastSigner]:
-    data = await gather_evidence(session, package)
-    ca = await ensure_enterprise_ca(session, context.settings, package.enterprise_id)
-    seal = await credential_for(
-        session, context.settings, package.enterprise_id, CredentialKind.SEAL
+) -> tuple[EvidenceData, _SealInputs]:
+    settings = context.settings
+    data = await gather_evidence(session, package, context.blobs)
+    ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
+    seal = await credential_for(session, settings, package.enterprise_id, CredentialKind.SEAL)
+    long_term = settings.signature_level == "B-LT"
+    # The same level, TSA and validation data as the documents' signatures (sign_field).
+    level = LevelInputs(
+        level=settings.signature_level,
+        timestamp_url=settings.tsa_url,
+        validation_certs=(ca.authority.cert,) if long_term else (),
+        crls=(build_crl(ca.authority),) if long_term else (),
     )
-    return data, signer_from(context.settings, signer_cache(context), seal, ca.record.cert_der)
+    signer = signer_from(settings, signer_cache(context), seal, ca.record.cert_der)
+    return data, _SealInputs(signer, level)
 
 
-async def _sealed_report(data: EvidenceData, seal: FastSigner) -> bytes:
+async def _sealed_report(data: EvidenceData, seal: _SealInputs) -> bytes:
     pdf = await asyncio.to_thread(render_evidence_report, data)
-    return await asyncio.to_thread(sign_evidence_report, pdf, seal)
+    return await asyncio.to_thread(sign_evidence_report, pdf, seal.signer, seal.level)
 
 
 async def _store(
@@ -170,7 +261,29 @@ async def _store(
         .on_conflict_do_nothing(index_elements=["package_id"])
     )
     stored = await session.get_one(EvidenceReport, package_id, populate_existing=True)
+    await _checkpoint_report_head(session, package_id, stored.history_head)
     return await context.blobs.get(stored.sha256)
+
+
+async def _checkpoint_report_head(
+    session: AsyncSession, package_id: int, history_head: str | None
+) -> None:
+    """Keep the head the sealed report prints as a keyed checkpoint `audit verify` checks."""
+    if history_head is None:
+        return
+    sequence = await session.scalar(
+        select(HistoryEntry.sequence).where(
+            HistoryEntry.package_id == package_id, HistoryEntry.entry_hash == history_head
+        )
+    )
+    package = await session.get_one(Package, package_id)
+    if sequence is not None:
+        await take_checkpoint(
+            session,
+            package.enterprise_id,
+            EVIDENCE,
+            [Head(package_id, sequence, history_head)],
+        )
 
 
 @job_handler(EVIDENCE_JOB)

@@ -5,7 +5,7 @@ from signflow.models.blob import Blob
 from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
 from signflow.models.enterprise import Enterprise
 from signflow.models.field import Field, FieldKind
-from signflow.models.history import HistoryEntry
+from signflow.models.history import HistoryCheckpoint, HistoryCheckpointHead, HistoryEntry
 from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
@@ -38,6 +38,8 @@ __all__ = [
     "EvidenceReport",
     "Field",
     "FieldKind",
+    "HistoryCheckpoint",
+    "HistoryCheckpointHead",
     "HistoryEntry",
     "Job",
     "JobStatus",

@@ -89,6 +89,8 @@ class Package(Base):
     deleted_at: Mapped[dt.datetime | None] = mapped_column()
     # Hash of the newest history entry: the head of this package's chain.
     history_head: Mapped[str | None] = mapped_column(String(64))
+    # Keyed seal of (package, newest sequence, head): moving the head back is seen.
+    history_head_mac: Mapped[str | None] = mapped_column(String(64))
 
 
 # The columns of PackageCount, one per status (statuses not listed count under n_other).

@@ -1,5 +1,6 @@
 """Imports every module that registers job handlers, so a worker knows all job kinds."""
 
+import signflow.audit.checkpoints
 import signflow.audit.evidence
 import signflow.identity.jobs
 import signflow.notify.account_mail

@@ -15,6 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
+    Image,
+    KeepTogether,
     LongTable,
     Paragraph,
     SimpleDocTemplate,
@@ -41,6 +43,18 @@ class DocumentEvidence:
 
 
 @dataclass(frozen=True)
+class SignatureEvidence:
+    """One signature a recipient applied, as the completed document holds it."""
+
+    document: str
+    field: str
+    signed_at: datetime | None
+    certificate_serial: str | None
+    certificate_subject: str | None
+    image_png: bytes | None
+
+
+@dataclass(frozen=True)
 class RecipientEvidence:
     order: int
     name: str
@@ -51,6 +65,11 @@ class RecipientEvidence:
     acted_at: datetime | None
     ip_address: str | None
     user_agent: str | None
+    sent_at: datetime | None = None
+    viewed_at: datetime | None = None
+    consent_text: str | None = None
+    """The consent text the recipient accepted; None when none was recorded."""
+    signatures: Sequence[SignatureEvidence] = ()
 
 
 @dataclass(frozen=True)
@@ -166,6 +185,62 @@ def _recipients_section(recipients: Sequence[RecipientEvidence]) -> list[Flowabl
     return [_table(header, rows, [0.05, 0.25, 0.12, 0.14, 0.2, 0.24])]
 
 
+NO_CONSENT = "No consent text is recorded for this recipient."
+_IMAGE_MAX = (70 * mm, 24 * mm)
+
+
+def _image(png: bytes | None) -> Flowable:
+    if not png:
+        return _p("no image")
+    image = Image(io.BytesIO(png))
+    scale = min(_IMAGE_MAX[0] / image.imageWidth, _IMAGE_MAX[1] / image.imageHeight, 1.0)
+    image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
+    image.hAlign = "LEFT"
+    return image
+
+
+def _recipient_detail(r: RecipientEvidence) -> Flowable:
+    done = r.action.lower() if r.acted_at else "signed / declined"
+    rows: list[list[object]] = [
+        [_p(f"{r.order}. {r.name} <{r.email}>", _HEAD), ""],
+        [_p("Sent", _HEAD), _p(_when(r.sent_at) if r.sent_at else "not recorded")],
+        [_p("Viewed", _HEAD), _p(_when(r.viewed_at) if r.viewed_at else "not viewed")],
+        [_p(done.capitalize(), _HEAD), _p(_when(r.acted_at) if r.acted_at else "not yet")],
+        [_p("Consent accepted", _HEAD), _p(r.consent_text or NO_CONSENT)],
+    ]
+    for s in r.signatures:
+        rows.append(
+            [
+                _p(f"Signature: {s.field}", _HEAD),
+                [
+                    _p(f"{s.document}, signed {_when(s.signed_at)}"),
+                    _p(
+                        f"certificate serial {s.certificate_serial or 'not found in the document'}"
+                        + (f" ({s.certificate_subject})" if s.certificate_subject else ""),
+                        _MONO,
+                    ),
+                    _image(s.image_png),
+                ],
+            ]
+        )
+    table = LongTable(rows, colWidths=[0.25 * _WIDTH, 0.75 * _WIDTH])
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                ("SPAN", (0, 0), (-1, 0)),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8ecf2")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return KeepTogether([table, Spacer(0, 3 * mm)])
+
+
+def _recipient_details_section(recipients: Sequence[RecipientEvidence]) -> list[Flowable]:
+    return [_recipient_detail(r) for r in recipients]
+
+
 def _values_section(values: Sequence[ValueEvidence]) -> list[Flowable]:
     if not values:
         return [_p("No form values were entered.")]
@@ -224,6 +299,8 @@ def render_evidence_report(data: EvidenceData) -> bytes:
         *_documents_section(data.documents),
         Paragraph("Recipients", _STYLES["Heading2"]),
         *_recipients_section(data.recipients),
+        Paragraph("Each recipient: times, consent, signatures", _STYLES["Heading2"]),
+        *_recipient_details_section(data.recipients),
         Paragraph("Form values", _STYLES["Heading2"]),
         *_values_section(data.values),
         Paragraph("History", _STYLES["Heading2"]),
