@@ -42,6 +42,7 @@ from signflow.observability.metrics import (
     process_exited,
 )
 from signflow.outbox.worker import Worker
+from signflow.retention.sweep import ensure_sweep
 
 app = typer.Typer(
     help="Signflow: self-hosted e-signature workflows.",
@@ -201,6 +202,7 @@ async def _run_worker(settings: Settings, *, once: bool) -> None:
     context = AppContext.create(settings, pre_ping=False)
     try:
         if once:
+            await ensure_sweep(context)
             typer.echo(f"ran {await Worker(context).run_until_idle()} jobs")
             return
         stop = asyncio.Event()
