@@ -41,13 +41,13 @@ class ContentPurged(Gone):
     """The documents were removed by the retention policy (410): the package's record and
     history are still there, its files are not."""
 
-    def __init__(self, package_id: int, purged_at: dt.datetime) -> None:
+    def __init__(self, package_id: int, purged_at: dt.datetime, value: str | None = None) -> None:
         day = purged_at.astimezone(dt.UTC).date().isoformat()
         super().__init__(
             f"The documents of package {package_id} were removed on {day} under the "
             "retention policy; its history is still available",
             code="content_purged",
-            value=str(package_id),
+            value=value or str(package_id),
         )
 
 
@@ -140,4 +140,4 @@ def require_content(package: Package) -> None:
 
 def require_document_content(document: Document) -> None:
     if document.purged_at is not None:
-        raise ContentPurged(document.package_id, document.purged_at)
+        raise ContentPurged(document.package_id, document.purged_at, str(document.id))
