@@ -29,7 +29,7 @@ from signflow.models import (
     WorkflowStatus,
 )
 from signflow.outbox.worker import Worker
-from signflow.retention.sweep import SWEEP_JOB, ensure_sweep
+from signflow.retention.sweep import SWEEP_JOB, ensure_sweep, sweep, sweep_pending
 from signflow.signing.enterprise_keys import credential_for
 from tests.factories import Tenant
 from tests.pdf.builders import make_pdf
@@ -253,7 +253,10 @@ async def test_nothing_is_purged_with_retention_off_or_under_legal_hold(
     last_stored_days_ago(context, 10 * RETENTION_DAYS)
     blobs = await version_blobs(context, package_id)
     await run_sweep(context)
+    report = await sweep(context)
+    assert report.purged == [] and report.keys_destroyed == 0
     async with transaction(context.sessions) as session:
         assert (await session.get_one(Package, package_id)).purged_at is None
+        assert not await sweep_pending(session)  # nothing scheduled while it is off
     assert all(blob_path(context, sha).exists() for sha in blobs)
     assert (await client.get(f"/v3/packages/{package_id}", headers=owner)).status_code == 200

@@ -1,8 +1,10 @@
 """The `retention.sweep` job: purges what retention says is due, then schedules itself.
 
-One sweep is pending at any time: each worker makes sure of it when it starts
-(`ensure_sweep`), and a sweep schedules the next unless one is pending already. All
-sweeps share one ordering key, so two never run at once.
+While retention is on, one sweep is pending at any time: each worker makes sure of it
+when it starts (`ensure_sweep`), and a sweep schedules the next unless one is pending
+already. All sweeps share one ordering key, so two never run at once. With retention
+off (or a legal hold on) nothing is scheduled: the settings are read at start, so the
+next start after turning it on schedules the first sweep.
 """
 
 from __future__ import annotations
@@ -77,7 +79,9 @@ def schedule_sweep(session: AsyncSession, due_at: dt.datetime) -> None:
 
 
 async def ensure_sweep(context: AppContext) -> None:
-    """Make sure a sweep is scheduled (called when a worker starts)."""
+    """Make sure a sweep is scheduled while retention is on (called when a worker starts)."""
+    if not RetentionPolicy.from_settings(context.settings).purges:
+        return
     async with transaction(context.sessions) as session:
         if not await sweep_pending(session):
             schedule_sweep(session, utcnow())
@@ -86,6 +90,8 @@ async def ensure_sweep(context: AppContext) -> None:
 @job_handler(SWEEP_JOB)
 async def run_sweep(context: AppContext, job: Job) -> Outcome:
     report = await sweep(context)
+    if not RetentionPolicy.from_settings(context.settings).purges:
+        return Done()  # turned off since it was scheduled: the chain ends here
     async with transaction(context.sessions) as session:
         if not await sweep_pending(session, other_than=job.id):
             schedule_sweep(
