@@ -29,6 +29,7 @@ from signflow.models import (
     WorkflowStatus,
 )
 from signflow.outbox.worker import Worker
+from signflow.packages.links import document_link
 from signflow.retention.sweep import SWEEP_JOB, ensure_sweep, sweep, sweep_pending
 from signflow.signing.enterprise_keys import credential_for
 from tests.factories import Tenant
@@ -80,6 +81,8 @@ async def test_a_package_past_retention_loses_its_documents_and_keeps_its_histor
             select(EvidenceReport.sha256).where(EvidenceReport.package_id == old_id)
         )
         head_before = await session.scalar(select(Package.history_head).where(Package.id == old_id))
+        link = document_link(context.settings, await session.get_one(Document, old_document))
+    assert (await client.get(link)).status_code == 200  # as a notification's link
     assert image_blob is not None and report_blob is not None
     shared_original = old_blobs & await version_blobs(context, their_id)
     assert len(shared_original) == 1
@@ -174,6 +177,8 @@ async def test_a_package_past_retention_loses_its_documents_and_keeps_its_histor
         body = answer.json()
         assert body["Error"] == "content_purged", path
         assert "removed" in body["Message"] and "retention policy" in body["Message"]
+    by_link = await client.get(link)
+    assert by_link.status_code == 410 and by_link.json()["Error"] == "content_purged"
     # The record and the history are still there to read.
     log = await client.get(f"{base}/log", headers=owner)
     assert log.status_code == 200

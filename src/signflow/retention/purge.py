@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from signflow.audit.history import SYSTEM, record
+from signflow.db import Base
 from signflow.models import (
     Attachment,
     Document,
@@ -122,8 +124,11 @@ async def purge_package(
     return Purged(package.id, removed)
 
 
-async def _delete(session: AsyncSession, model: type, column: object, ids: list[int]) -> int:
+async def _delete(
+    session: AsyncSession, model: type[Base], column: InstrumentedAttribute[int], ids: list[int]
+) -> int:
+    """Delete the rows of `model` whose `column` is one of `ids`; return how many."""
     if not ids:
         return 0
-    result = await session.execute(delete(model).where(column.in_(ids)))  # type: ignore[attr-defined]
+    result = await session.execute(delete(model).where(column.in_(ids)))
     return int(getattr(result, "rowcount", 0) or 0)
