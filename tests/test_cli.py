@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -196,3 +197,73 @@ def test_apikey_for_an_unknown_enterprise_names_the_known_ones(data_dir: Path):
     assert output.strip().splitlines() == [
         "error: no enterprise named 'Initrode'; --enterprise takes one of: 'Initech'"
     ]
+
+
+def _draft_package(enterprise_id: int, name: str) -> int:
+    """A draft with a history of its own, written through the core."""
+    from sqlalchemy import select
+
+    from signflow.audit.history import SYSTEM, record
+    from signflow.config import Settings
+    from signflow.context import AppContext
+    from signflow.db import transaction
+    from signflow.models import Package, User
+
+    async def create() -> int:
+        context = AppContext.create(Settings())
+        try:
+            async with transaction(context.sessions) as session:
+                owner = await session.scalar(
+                    select(User).where(User.enterprise_id == enterprise_id)
+                )
+                assert owner is not None
+                package = Package(enterprise_id=enterprise_id, owner_id=owner.id, name=name)
+                session.add(package)
+                await session.flush()
+                await record(session, package.id, "PACKAGE_CREATED", SYSTEM, {"package_name": name})
+                return package.id
+        finally:
+            await context.close()
+
+    return asyncio.run(create())
+
+
+def test_packages_delete_records_the_deletion_and_refuses_what_policy_keeps(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+):
+    enterprise_id = int(str(bootstrap()["enterprise_id"]))
+    kept = _draft_package(enterprise_id, "Kept")
+    gone = _draft_package(enterprise_id, "Gone")
+    runner = CliRunner()
+
+    unknown = runner.invoke(app, ["packages", "delete", "--enterprise", "Initech", "999999"])
+    assert unknown.exit_code == 1
+    assert "error: enterprise 'Initech' has no package 999999" in unknown.output
+
+    deleted = runner.invoke(
+        app, ["packages", "delete", "--enterprise", "Initech", str(gone), "--operator", "ops"]
+    )
+    assert deleted.exit_code == 0, deleted.output
+    assert f"deleted package {gone} (DRAFT) for good" in deleted.output
+    listed = runner.invoke(app, ["packages", "deletions", "--enterprise", "Initech"])
+    assert listed.exit_code == 0, listed.output
+    assert f"package {gone}\tDRAFT\toperator\tby ops\thistory 1 entries" in listed.output
+    assert f"package {kept}" not in listed.output
+
+    verified = runner.invoke(app, ["audit", "verify", "--all"])
+    assert verified.exit_code == 0, verified.output
+    assert "1 packages checked, 0 broken" in verified.output
+
+    monkeypatch.setenv("SIGNFLOW_LEGAL_HOLD", "true")
+    held = runner.invoke(app, ["packages", "delete", "--enterprise", "Initech", str(kept)])
+    assert held.exit_code == 1
+    assert "not deleted: A legal hold is in force" in held.output
+
+    off = runner.invoke(app, ["retention", "run"])
+    assert off.exit_code == 1
+    assert "SIGNFLOW_RETENTION_DAYS is 0" in off.output
+    monkeypatch.setenv("SIGNFLOW_RETENTION_DAYS", "30")
+    monkeypatch.delenv("SIGNFLOW_LEGAL_HOLD")
+    ran = runner.invoke(app, ["retention", "run"])
+    assert ran.exit_code == 0, ran.output
+    assert "purged 0 packages, 0 failed" in ran.output

@@ -1,4 +1,5 @@
-"""The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey."""
+"""The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey, packages,
+retention."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import asyncpg
 import typer
@@ -42,6 +43,7 @@ from signflow.observability.metrics import (
     process_exited,
 )
 from signflow.outbox.worker import Worker
+from signflow.retention.sweep import ensure_sweep
 
 app = typer.Typer(
     help="Signflow: self-hosted e-signature workflows.",
@@ -49,6 +51,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 logger = logging.getLogger("signflow.cli")
+T = TypeVar("T")
 
 # How long uvicorn waits for an API process to answer its health ping (see serve).
 WORKER_HEALTHCHECK_SECONDS = 60
@@ -201,6 +204,7 @@ async def _run_worker(settings: Settings, *, once: bool) -> None:
     context = AppContext.create(settings, pre_ping=False)
     try:
         if once:
+            await ensure_sweep(context)
             typer.echo(f"ran {await Worker(context).run_until_idle()} jobs")
             return
         stop = asyncio.Event()
@@ -484,3 +488,75 @@ def apikey_revoke(
     """Revoke a key: it stops working at once."""
     for line in _enterprise_action(enterprise, "revoke", key_id):
         typer.echo(line)
+
+
+packages_app = typer.Typer(
+    help="Packages: deletion for good, and its record.", no_args_is_help=True
+)
+app.add_typer(packages_app, name="packages")
+retention_app = typer.Typer(
+    help="The retention policy (SIGNFLOW_RETENTION_DAYS).", no_args_is_help=True
+)
+app.add_typer(retention_app, name="retention")
+
+
+def _run_with_context(work: Callable[[AppContext], Awaitable[T]]) -> T:
+    async def run() -> T:
+        settings = _settings()
+        await run_migrations(settings.effective_database_url)
+        context = AppContext.create(settings)
+        try:
+            return await work(context)
+        finally:
+            await context.close()
+
+    try:
+        return asyncio.run(run())
+    except SetupError as exc:
+        fail(str(exc))
+
+
+@packages_app.command("delete")
+def packages_delete(
+    enterprise: EnterpriseOption,
+    package_id: Annotated[int, typer.Argument(help="the package's id")],
+    operator: Annotated[
+        str, typer.Option(help="who asks (written to the deletion record)")
+    ] = "operator",
+) -> None:
+    """Delete a package for good, where the retention policy allows it (docs/operations.md)."""
+    from signflow.retention.operator import delete_for_good
+
+    record = _run_with_context(
+        lambda context: delete_for_good(context, enterprise, package_id, operator)
+    )
+    typer.echo(
+        f"deleted package {record.package_id} ({record.status}) for good; "
+        f"deletion record {record.id}: {json.dumps(record.removed, sort_keys=True)}"
+    )
+
+
+@packages_app.command("deletions")
+def packages_deletions(enterprise: EnterpriseOption) -> None:
+    """List the enterprise's record of packages deleted for good."""
+    from signflow.retention.operator import deletions
+
+    for row in _run_with_context(lambda context: deletions(context, enterprise)):
+        typer.echo(
+            f"{row.deleted_at.isoformat()}\tpackage {row.package_id}\t{row.status}\t"
+            f"{row.reason}\tby {row.deleted_by}\thistory {row.history_entries} entries, "
+            f"head {row.history_head or '-'}"
+        )
+
+
+@retention_app.command("run")
+def retention_run() -> None:
+    """Purge now what the retention policy says is due (the worker does it every hour)."""
+    from signflow.retention.operator import run_retention
+
+    report = _run_with_context(run_retention)
+    typer.echo(
+        f"purged {len(report.purged)} packages, {len(report.failed)} failed, "
+        f"destroyed {report.keys_destroyed} expired keys"
+        + ("; more are due: run again" if report.more_due else "")
+    )

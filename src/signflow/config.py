@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     keep_alive_timeout_seconds: int = Field(default=5, ge=1)
     # Completed packages older than this move from the INBOX folder to ARCHIVE.
     archive_after_days: int = Field(default=90, ge=1)
+    # Retention (docs/operations.md): 0 keeps everything (the default). N > 0: the
+    # documents of packages that ended (completed, declined, expired) N days ago are
+    # removed by the worker, and the keys of expired signer certificates destroyed; the
+    # package record and its history stay. Owners may delete ended packages for good only
+    # once this period is over.
+    retention_days: int = Field(default=0, ge=0, le=365 * 100)
+    # A legal hold: nothing is purged or deleted for good while it is on.
+    legal_hold: bool = False
 
     # Requests per second each enterprise may make to one API process (0: no limit),
     # with bursts up to enterprise_rate_burst.

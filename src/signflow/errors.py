@@ -8,6 +8,7 @@
     ├── KeepsChanges              the request commits, then answers the error
     ├── NotFound (404)
     ├── Conflict (409)
+    ├── Gone (410)                    content removed for good (retention)
     ├── RequestTimeout (408)
     ├── PayloadTooLarge (413)
     ├── TooManyRequests (429)         carries Retry-After
@@ -79,6 +80,11 @@ class NotFound(SignflowError):
 class Conflict(SignflowError):
     status_code = 409
     default_message = "The request conflicts with the current state"
+
+
+class Gone(SignflowError):
+    status_code = 410
+    default_message = "The requested content was removed"
 
 
 class RequestTimeout(SignflowError):

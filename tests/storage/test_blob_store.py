@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import os
 from collections.abc import AsyncIterator
 
 import pytest
 
+from signflow.db import utcnow
 from signflow.errors import PayloadTooLarge
 from signflow.storage import BlobNotFound, BlobStore, InvalidBlobId
 
@@ -99,3 +101,17 @@ async def test_put_stream_refuses_past_the_limit_and_stores_nothing(store: BlobS
     sha256, size = await store.put_stream(_chunks(b"12345", b"67890"), max_bytes=10)
     assert size == 10
     assert await store.get(sha256) == b"1234567890"
+
+
+async def test_delete_if_untouched_since_spares_a_blob_stored_again(store: BlobStore) -> None:
+    sha256 = await store.put(b"shared bytes")
+    before_second_put = utcnow()
+    await asyncio.sleep(0.02)
+    # Stored again (another upload of the same bytes): in use since then.
+    assert await store.put(b"shared bytes") == sha256
+    assert not await store.delete_if_untouched_since(sha256, before_second_put)
+    assert await store.get(sha256) == b"shared bytes"
+    # Nobody stored it after this moment: it goes.
+    assert await store.delete_if_untouched_since(sha256, utcnow() + dt.timedelta(seconds=1))
+    assert not await store.exists(sha256)
+    assert not await store.delete_if_untouched_since(sha256, utcnow())

@@ -9,6 +9,7 @@ from signflow.models.history import HistoryCheckpoint, HistoryCheckpointHead, Hi
 from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
+from signflow.models.package_deletion import PackageDeletion
 from signflow.models.pki import CredentialKind, EnterpriseCa, EvidenceReport, SigningCredential
 from signflow.models.recipient import ProcessStatus, Recipient, RecipientRole
 from signflow.models.rendered_page import RenderedPage
@@ -45,6 +46,7 @@ __all__ = [
     "JobStatus",
     "OneTimeCode",
     "Package",
+    "PackageDeletion",
     "ProcessStatus",
     "Recipient",
     "RecipientIdentity",

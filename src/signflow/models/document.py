@@ -38,6 +38,9 @@ class Document(Base):
     lock_form_fields: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     modified_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Set when the retention policy removed this document's content: the row stays as a
+    # record (name, pages, the SHA-256 of the last version), its bytes are gone.
+    purged_at: Mapped[dt.datetime | None] = mapped_column()
 
     @property
     def page_count(self) -> int:

@@ -87,6 +87,9 @@ class Package(Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column()
     # Deleted packages keep their history and blobs; they vanish from every read.
     deleted_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when the retention policy removed the package's documents (retention/purge.py):
+    # the package record and its history stay.
+    purged_at: Mapped[dt.datetime | None] = mapped_column()
     # Hash of the newest history entry: the head of this package's chain.
     history_head: Mapped[str | None] = mapped_column(String(64))
     # Keyed seal of (package, newest sequence, head): moving the head back is seen.

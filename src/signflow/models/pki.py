@@ -45,6 +45,9 @@ class SigningCredential(Base):
     not_after: Mapped[dt.datetime] = mapped_column()
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     revoked_at: Mapped[dt.datetime | None] = mapped_column()
+    # Set when the retention sweep destroyed the key of this expired certificate
+    # (encrypted_key is then empty); the certificate stays, to verify old signatures.
+    key_destroyed_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class EvidenceReport(Base):

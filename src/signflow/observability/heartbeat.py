@@ -22,6 +22,7 @@ from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.models import WorkerHeartbeat
 from signflow.outbox.worker import Worker
+from signflow.retention.sweep import ensure_sweep
 
 logger = logging.getLogger("signflow.worker")
 
@@ -68,6 +69,12 @@ async def _beat_until(context: AppContext, worker_id: str, job_loop: asyncio.Tas
 async def run_worker(context: AppContext, stop: asyncio.Event) -> None:
     """The outbox worker's loop, with its heartbeat beside it."""
     worker = Worker(context)
+    try:
+        await ensure_sweep(context)
+    except Exception as exc:  # the database may be away: the next start schedules it
+        logger.warning(
+            "worker %s could not schedule the retention sweep (%s)", worker.worker_id, exc
+        )
     job_loop = asyncio.create_task(worker.run_forever(stop))
     beats = asyncio.create_task(_beat_until(context, worker.worker_id, job_loop))
     try:

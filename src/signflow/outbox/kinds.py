@@ -5,6 +5,8 @@ import signflow.audit.evidence
 import signflow.identity.jobs
 import signflow.notify.account_mail
 import signflow.notify.jobs
+import signflow.retention.release
+import signflow.retention.sweep
 import signflow.signature_requests.sendinfo
 import signflow.webhooks.delivery
 import signflow.webhooks.fanout

@@ -13,6 +13,7 @@ from signflow.errors import BadRequest, NotFound
 from signflow.models import Document, Package, RenderedPage
 from signflow.packages.documents import list_documents
 from signflow.pdf import render_page_png_async
+from signflow.retention.policy import require_content, require_document_content
 from signflow.storage import BlobStore
 
 # Named resolutions some clients send instead of a number of dots per inch.
@@ -38,10 +39,13 @@ def parse_resolution(value: str) -> int:
 
 
 async def document_bytes(blobs: BlobStore, document: Document) -> bytes:
+    """The document's current bytes; ContentPurged (410) once retention removed them."""
+    require_document_content(document)
     return await blobs.get(document.current_sha256)
 
 
 async def package_file(session: AsyncSession, blobs: BlobStore, package: Package) -> PackageFile:
+    require_content(package)
     documents = await list_documents(session, package.id)
     if not documents:
         raise NotFound("The package has no documents")
@@ -74,6 +78,7 @@ async def page_image(
     session: AsyncSession, blobs: BlobStore, document: Document, page_no: int, resolution: int
 ) -> bytes:
     """A page as PNG, rendered once per document version, page and resolution."""
+    require_document_content(document)
     if not 1 <= page_no <= document.page_count:
         raise NotFound("Page not found", value=str(page_no))
     key = (document.current_sha256, page_no, resolution)

@@ -11,6 +11,8 @@ from signflow.db import utcnow
 from signflow.errors import BadRequest
 from signflow.models import Package, User, WorkflowMode, WorkflowType
 from signflow.packages.access import Need, get_package
+from signflow.retention.erase import OWNER_REQUEST, erase_package
+from signflow.retention.policy import Deletion, RetentionPolicy
 
 DEFAULT_PACKAGE_NAME = "Untitled"
 MAX_TAGS = 50
@@ -73,12 +75,31 @@ async def rename_package(
 
 
 async def delete_package(
-    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
-) -> None:
-    """Deleted packages disappear from every read but keep their history and files."""
-    package = (await get_package(session, principal, package_id, Need.OWN)).package
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    policy: RetentionPolicy,
+) -> Deletion:
+    """The owner's delete, as the retention policy says (retention/policy.py): a draft, or
+    an ended package past retention, is deleted for good (recorded in the enterprise's
+    deletion record); any other package is hidden from every read but keeps its history
+    and files. DeletionRefused (409) while a legal hold forbids deleting it for good."""
+    package = (await get_package(session, principal, package_id, Need.OWN, for_update=True)).package
+    now = utcnow()
+    deletion = policy.owner_deletion(package, now)
+    if deletion is Deletion.ERASE:
+        await erase_package(
+            session,
+            package,
+            deleted_by=actor.email or actor.name or "owner",
+            reason=OWNER_REQUEST,
+            now=now,
+        )
+        return deletion
     await record(session, package.id, "PACKAGE_DELETED", actor, {"package_name": package.name})
-    package.deleted_at = utcnow()
+    package.deleted_at = now
+    return deletion
 
 
 async def change_owner(

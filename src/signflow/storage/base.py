@@ -8,6 +8,7 @@ SignflowError
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from abc import ABC, abstractmethod
@@ -50,7 +51,12 @@ def too_large(max_bytes: int) -> PayloadTooLarge:
 
 
 class BlobStore(ABC):
-    """Content-addressed storage. Writing the same bytes twice stores them once."""
+    """Content-addressed storage. Writing the same bytes twice stores them once.
+
+    Writing bytes the store holds already marks the blob as used now (its "touched"
+    time), so that removing blobs no row references any more (retention/blobs.py) can
+    leave alone one a request has just stored again and not yet committed a row for.
+    """
 
     @abstractmethod
     async def put(self, data: bytes) -> str:
@@ -102,6 +108,11 @@ class BlobStore(ABC):
     @abstractmethod
     async def delete(self, sha256: str) -> bool:
         """Remove the blob; True if it existed."""
+
+    @abstractmethod
+    async def delete_if_untouched_since(self, sha256: str, since: dt.datetime) -> bool:
+        """Remove the blob unless it was written (or written again) at or after `since`;
+        True if it was removed."""
 
     @abstractmethod
     async def open_stream(

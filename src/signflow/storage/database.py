@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from signflow.db import utcnow
 from signflow.models.blob import Blob
 from signflow.storage.base import CHUNK_SIZE, BlobNotFound, BlobStore, check_sha256, sha256_of
 
@@ -28,10 +30,12 @@ class DatabaseBlobStore(BlobStore):
         async with self._sessions() as session, session.begin():
             dialect = session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            now = utcnow()
+            # Stored already: only its `created_at` moves to now (in use again: BlobStore).
             statement = (
                 insert(Blob)
-                .values(sha256=sha256, size=len(data), data=data)
-                .on_conflict_do_nothing(index_elements=["sha256"])
+                .values(sha256=sha256, size=len(data), data=data, created_at=now)
+                .on_conflict_do_update(index_elements=["sha256"], set_={"created_at": now})
             )
             await session.execute(statement)
         return sha256
@@ -62,6 +66,14 @@ class DatabaseBlobStore(BlobStore):
         check_sha256(sha256)
         async with self._sessions() as session, session.begin():
             result = await session.execute(delete(Blob).where(Blob.sha256 == sha256))
+        return bool(getattr(result, "rowcount", 0))
+
+    async def delete_if_untouched_since(self, sha256: str, since: dt.datetime) -> bool:
+        check_sha256(sha256)
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                delete(Blob).where(Blob.sha256 == sha256, Blob.created_at < since)
+            )
         return bool(getattr(result, "rowcount", 0))
 
     async def open_stream(

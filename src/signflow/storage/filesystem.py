@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -42,7 +43,7 @@ class FilesystemBlobStore(BlobStore):
 
     def _write(self, sha256: str, data: bytes) -> None:
         target = self.path_of(sha256)
-        if target.exists():
+        if _touch_existing(target):
             return
         private_directory(target.parent)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
@@ -96,7 +97,7 @@ class FilesystemBlobStore(BlobStore):
         return spooled.sha256
 
     def _adopt(self, temp: Path, sha256: str) -> None:
-        if self.path_of(sha256).exists():
+        if _touch_existing(self.path_of(sha256)):
             return
         with temp.open("rb+") as file:
             os.fsync(file.fileno())
@@ -107,7 +108,7 @@ class FilesystemBlobStore(BlobStore):
 
     def _move_into_place(self, temp: Path, sha256: str) -> None:
         target = self.path_of(sha256)
-        if target.exists():
+        if _touch_existing(target):
             return
         private_directory(target.parent)
         temp.replace(target)
@@ -138,6 +139,19 @@ class FilesystemBlobStore(BlobStore):
             return False
         return True
 
+    async def delete_if_untouched_since(self, sha256: str, since: dt.datetime) -> bool:
+        return await asyncio.to_thread(self._delete_if_untouched, self.path_of(sha256), since)
+
+    @staticmethod
+    def _delete_if_untouched(path: Path, since: dt.datetime) -> bool:
+        try:
+            if path.stat().st_mtime >= since.timestamp():
+                return False
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
     async def open_stream(
         self, sha256: str, *, chunk_size: int = CHUNK_SIZE
     ) -> AsyncIterator[bytes]:
@@ -155,6 +169,16 @@ async def _read_chunks(file: BinaryIO, chunk_size: int) -> AsyncIterator[bytes]:
             yield chunk
     finally:
         await asyncio.to_thread(file.close)
+
+
+def _touch_existing(path: Path) -> bool:
+    """Whether the blob is stored already; if so, its modification time becomes now (the
+    blob is in use again: see BlobStore)."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _flush_and_sync(file: BinaryIO) -> None:

@@ -39,6 +39,7 @@ from signflow.packages.packages import (
     delete_package,
     rename_package,
 )
+from signflow.retention.policy import RetentionPolicy
 
 router = APIRouter(route_class=TransactionalRoute, tags=["packages"])
 # Registered after every other /packages/... route: its three free segments would
@@ -87,9 +88,14 @@ async def rename(
 
 @router.delete("/packages/{package_id}")
 async def delete(
-    package_id: int, principal: PrincipalDep, actor: ActorDep, session: SessionDep
+    package_id: int,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    await delete_package(session, principal, actor, package_id)
+    policy = RetentionPolicy.from_settings(settings)
+    await delete_package(session, principal, actor, package_id, policy)
     return empty_ok()
 
 

@@ -15,6 +15,7 @@ from signflow.models import Document
 from signflow.observability.metrics import VERIFICATION_DURATION, VERIFICATIONS, timed
 from signflow.packages.access import Need, get_package
 from signflow.packages.documents import get_document, list_documents
+from signflow.retention.policy import require_content, require_document_content
 from signflow.signing.service import verify_document
 
 router = APIRouter(route_class=TransactionalRoute, tags=["verification"])
@@ -50,6 +51,7 @@ async def _verification(
 ) -> list[DocumentVerification]:
     answer = []
     for document in documents:
+        require_document_content(document)
         with timed(VERIFICATIONS, VERIFICATION_DURATION):
             reports = await verify_document(session, context, enterprise_id, document)
         answer.append(
@@ -95,6 +97,7 @@ async def process_evidence_report(
     package_id: int, principal: PrincipalDep, session: SessionDep, context: ContextDep
 ) -> Response:
     access = await get_package(session, principal, package_id, Need.READ)
+    require_content(access.package)
     pdf = await evidence_report(session, context, access.package)
     name = f"{access.package.name} - evidence report.pdf"
     return Response(pdf, media_type=OCTET_STREAM, headers=attachment_headers(name))

@@ -1,0 +1,1 @@
+"""Retention and deletion: what is kept, for how long, and removing the rest safely."""
