@@ -1,7 +1,7 @@
 """retention: purged packages and documents, destroyed keys, the deletion record
 
 Revision ID: b1a5e0000009
-Revises: b1a5e0000006
+Revises: b1a5e0000007
 Create Date: 2026-12-03 08:00:00.000000
 
 `packages.purged_at` and `documents.purged_at` mark content the retention policy removed
@@ -18,7 +18,7 @@ from alembic import op
 import signflow.db
 
 revision: str = "b1a5e0000009"
-down_revision: str | None = "b1a5e0000006"
+down_revision: str | None = "b1a5e0000007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -116,7 +116,6 @@ async def test_file_mailer_writes_a_parseable_eml(
     assert logged == ['mail written: Bob Owner asks you to sign "Lease 2026"'] * 2
 
 
-
 async def test_a_mail_file_shows_long_links_whole_and_non_ascii_as_written(tmp_path: Path) -> None:
     long_link = "https://sign.example.com/web/activate/sfv_" + "k9Ht9oFzTvJl2FUAc9wA1rAU" * 4
     message = your_turn_to_sign(
@@ -135,6 +134,7 @@ async def test_a_mail_file_shows_long_links_whole_and_non_ascii_as_written(tmp_p
     plain, html = bodies(parse(raw))
     assert long_link in plain and long_link in html
     assert message.get_body(("plain",))["Content-Transfer-Encoding"] != "8bit"  # sent as built
+
 
 async def test_smtp_mailer_delivers_to_a_real_server(smtp_server: SmtpServer) -> None:
     mailer = create_mailer(f"smtp://127.0.0.1:{smtp_server.port}", Path("unused"))
