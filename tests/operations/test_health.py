@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -88,7 +89,11 @@ async def test_a_stale_heartbeat_is_not_a_live_worker(context: AppContext):
         )
     answer = await ask(context, "/readyz")
     assert answer.status_code == 503
-    assert answer.json()["worker"] == "no heartbeat for 300 s: is a worker running?"
+    # Five minutes and however long this loaded machine took to answer.
+    said = answer.json()["worker"]
+    silent = re.fullmatch(r"no heartbeat for (\d+) s: is a worker running\?", said)
+    assert silent is not None, said
+    assert 300 <= int(silent[1]) < 360
 
 
 async def test_not_ready_before_the_migrations(tmp_path: Path):
