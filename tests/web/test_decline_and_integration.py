@@ -157,7 +157,7 @@ async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(
     await expect(frame.locator("#finish")).to_be_visible()
     await web.shot(page, "integration-01-framed")
     await frame.locator("#finish").click()
-    await expect(frame.locator("p")).to_have_text("Back in the app")
+    await expect(frame.get_by_text("Back in the app", exact=True)).to_be_visible()
     query = parse_qs(urlsplit(app.callbacks[-1]).query)  # type: ignore[attr-defined]
     assert query == {
         "ticket": ["42"],

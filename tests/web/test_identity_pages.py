@@ -218,7 +218,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     await draw_signature(page)
     await web.shot(page, "request-02-sign")
     await page.locator("#sign-apply").click()
-    await expect(page.locator("p")).to_have_text("Back in the app")
+    await expect(page.get_by_text("Back in the app", exact=True)).to_be_visible()
     final = urlsplit(page.url)
     assert f"{final.scheme}://{final.netloc}{final.path}" == f"{app_origin}/back"
     query = parse_qs(final.query)
