@@ -148,13 +148,20 @@ async def _role_action(
 ) -> None:
     access, mine = await _access_for_action(session, principal, package_id)
     now = utcnow()
+    done = ProcessStatus(DONE_STATUS[role.value])
+    if _current_turn(mine) is None and any(
+        r.role == role.value and r.process_status == done.value and r.finished_at is not None
+        for r in mine
+    ):
+        return  # approving (submitting) twice is harmless
     recipient = _acting_recipient(access.package, mine, now)
     await require_opened(session, recipient, now)
     if recipient.role != role.value:
         raise Forbidden(NOT_ALLOWED)
-    done = ProcessStatus(DONE_STATUS[role.value])
     if recipient.process_status == done.value:
-        return  # already done: harmless
+        # Approved or submitted before this rule (turn still open): end the turn now.
+        await _end_turn(session, principal, actor, access.package, recipient, now)
+        return
     if not await _set_recipient_status(
         session, recipient, ProcessStatus.IN_PROGRESS, done, processed_on=now, reason=reason
     ):
@@ -166,6 +173,8 @@ async def _role_action(
         actor,
         {"order": recipient.position, "reason": reason, "process_status": done.value},
     )
+    # As in SigningHub, approving or submitting ends the turn: no `finish` is needed.
+    await _end_turn(session, principal, actor, access.package, recipient, now)
 
 
 async def decline_package(
@@ -274,6 +283,20 @@ async def finish_processing(
     if recipient.role not in SIGNING_ROLES and recipient.process_status != done:
         verb = "Approve" if recipient.role == RecipientRole.REVIEWER.value else "Submit"
         raise BadRequest(f"{verb} the document before finishing")
+    await _end_turn(session, principal, actor, package, recipient, now)
+
+
+async def _end_turn(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package: Package,
+    recipient: Recipient,
+    now: dt.datetime,
+) -> None:
+    """The recipient is done: their turn closes and the next step opens (or the package
+    completes). The package row is locked by the caller."""
+    done = DONE_STATUS[recipient.role]
     await require_complete(
         session, recipient, await signer_identity(session, recipient, principal.user)
     )
