@@ -24,7 +24,6 @@ from signflow.faces.signinghub.package_schemas import (
     CertifyPolicy,
     CertifySettings,
     Dimensions,
-    DocumentBase64,
     DocumentCreated,
     DocumentDetails,
     DocumentFieldSummary,
@@ -250,20 +249,25 @@ async def download(
     return Response(data, media_type=OCTET_STREAM, headers=attachment_headers(document.name))
 
 
-@router.get("/packages/{package_id}/documents/{document_id}/base64", response_model=DocumentBase64)
+@router.get(
+    "/packages/{package_id}/documents/{document_id}/base64",
+    response_class=Response,
+    responses={200: {"content": {OCTET_STREAM: {}}}},
+)
 async def download_base64(
     package_id: int,
     document_id: int,
     principal: PrincipalDep,
     session: SessionDep,
     context: ContextDep,
-) -> DocumentBase64:
+) -> Response:
+    """The guide answers the file itself in base64 (not JSON), as an octet stream."""
     document = await _readable_document(session, principal, package_id, document_id)
     data = await document_bytes(context.blobs, document)
-    return DocumentBase64(
-        document_id=document.id,
-        document_name=document.name,
-        document_base64=base64.b64encode(data).decode(),
+    return Response(
+        base64.b64encode(data),
+        media_type=OCTET_STREAM,
+        headers=attachment_headers(document.name),
     )
 
 

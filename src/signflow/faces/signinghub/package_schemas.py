@@ -118,15 +118,3 @@ class DocumentDetails(VendorModel):
 
 class ImageBase64(VendorModel):
     image_base64: str
-
-
-class DocumentBase64(VendorModel):
-    document_id: int
-    document_name: str
-    document_base64: str
-
-
-class PackageBase64(VendorModel):
-    package_id: int
-    file_name: str
-    package_base64: str

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from signflow.faces.signinghub.package_schemas import SignerRef
 from signflow.faces.signinghub.schemas import VendorModel
 from signflow.models import RecipientRole, WorkflowMode, WorkflowType
 from signflow.workflow.fields import Placement
@@ -23,6 +24,23 @@ class WorkflowUpdate(VendorModel):
     expires_on: dt.datetime | None = None
 
 
+class PostProcessRecipient(VendorModel):
+    name: str
+    email: str
+
+
+class PostProcess(VendorModel):
+    """Copies sent when the workflow completes (SigningHub's post-processing)."""
+
+    enabled: bool = False
+    contacts: list[str] = []
+    recipients: list[PostProcessRecipient] = []
+    workflow_recipients: bool = False
+    message: str = ""
+    google_drive: bool = False
+    dropbox: bool = False
+
+
 class WorkflowSettings(VendorModel):
     workflow_type: str
     workflow_mode: str
@@ -31,6 +49,13 @@ class WorkflowSettings(VendorModel):
     read_only: bool
     message: str | None
     expires_on: str | None
+    post_process: PostProcess = PostProcess()
+
+
+class DocumentCertify(VendorModel):
+    enabled: bool
+    allowed_permissions: list[str]
+    default_permission: str
 
 
 class WorkflowDocument(VendorModel):
@@ -38,6 +63,18 @@ class WorkflowDocument(VendorModel):
     document_name: str
     document_order: int
     page_count: int
+    document_type: str = "PDF"
+    document_source: str | None = None
+    document_width: float = 0
+    document_height: float = 0
+    document_pages: int = 0
+    created_on: str | None = None
+    modified_on: str | None = None
+    form_fields: bool = False
+    template: str | None = None
+    certify: DocumentCertify | None = None
+    lock_form_fields: bool = False
+    locked: bool = False
 
 
 class WorkflowUser(VendorModel):
@@ -51,6 +88,10 @@ class WorkflowUser(VendorModel):
     processed_on: str | None
     reason: str | None
     mobile_number: str | None
+    # Groups and placeholders are not recipients here: always empty, named for clients.
+    group_name: str | None = None
+    group_members: list[str] | None = None
+    placeholder: str | None = None
 
 
 class WorkflowDetails(VendorModel):
@@ -59,6 +100,10 @@ class WorkflowDetails(VendorModel):
     package_owner: str
     owner_name: str
     package_status: str
+    folder: str = "INBOX"
+    unread: bool = False
+    next_signer: str | None = None
+    next_signer_email: list[SignerRef] = []
     uploaded_on: str
     modified_on: str
     workflow: WorkflowSettings
