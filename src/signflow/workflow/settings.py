@@ -95,15 +95,12 @@ async def workflow_summary(
     email = recipient_email(principal, package.enterprise_id)
     mine = [r for r in view.recipients if email is not None and r.email == email]
     own = package.owner_id == principal.user.id
-    counts = dict(
-        (
-            await session.execute(
-                select(Field.document_id, func.count())
-                .where(Field.document_id.in_([d.id for d in view.documents]))
-                .group_by(Field.document_id)
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(Field.document_id, func.count())
+        .where(Field.document_id.in_([d.id for d in view.documents]))
+        .group_by(Field.document_id)
     )
+    counts = {document_id: count for document_id, count in rows}
     return WorkflowSummary(
         folder=Folder.ARCHIVE if archived else Folder.INBOX,
         unread=not own and any(r.read_at is None for r in mine),

@@ -381,3 +381,47 @@ async def test_a_slow_upload_does_not_hold_other_writers_up(
     assert other.status_code == 200
     assert waited < 1.5, f"another writer waited {waited:.1f} s for the upload"
     assert (await upload).status_code == 201
+
+
+async def test_multipart_form_uploads_as_a_browser_sends_them(
+    client: httpx.AsyncClient, owner: dict[str, str]
+):
+    package_id = await create_package(client, owner)
+    pdf = builders.make_pdf(texts=["from a form"])
+    # httpx builds the same multipart/form-data body a browser's FormData does.
+    response = await client.post(
+        f"/v4/packages/{package_id}/documents",
+        files={"file": ("contract form.pdf", pdf, "application/pdf")},
+        headers=owner,
+    )
+    assert response.status_code == 201, response.text
+    document_id = response.json()["documentid"]
+    details = (
+        await client.get(
+            f"/v4/packages/{package_id}/documents/{document_id}/details", headers=owner
+        )
+    ).json()
+    assert details["document_name"] == "contract form.pdf"
+    assert details["file_size"] == len(pdf)
+    download = await client.get(f"/v4/packages/{package_id}/documents/{document_id}", headers=owner)
+    assert download.content == pdf
+    attached = await client.post(
+        f"/v4/packages/{package_id}/documents/{document_id}/attachments",
+        files={"attachment": ("notes.txt", b"some notes", "text/plain")},
+        headers=owner,
+    )
+    assert attached.status_code == 201, attached.text
+    details = (
+        await client.get(
+            f"/v4/packages/{package_id}/documents/{document_id}/details", headers=owner
+        )
+    ).json()
+    assert [(a["file_name"], a["size"]) for a in details["attachments"]] == [("notes.txt", 10)]
+    # A form without a file part is a clear 400.
+    empty = await client.post(
+        f"/v4/packages/{package_id}/documents",
+        content=b"--xyz--\r\n",
+        headers=owner | {"Content-Type": "multipart/form-data; boundary=xyz"},
+    )
+    assert empty.status_code == 400
+    assert empty.json() == {"Message": "The form has no file part"}

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from signflow.db import utcnow
 from signflow.faces.file_names import file_name_from_header
+from signflow.faces.form_upload import file_from_form, is_form
 from signflow.faces.routing import (
     ContextDep,
     SessionDep,
@@ -85,6 +86,18 @@ async def upload(
     x_source: Annotated[str | None, Header()] = None,
     x_convert_document: Annotated[str | None, Header()] = None,
 ) -> DocumentCreated:
+    content_type = request.headers.get("content-type")
+    source = (x_source or None) and x_source[:100]
+    convert = (x_convert_document or "").strip().lower() in TRUE_WORDS
+    if is_form(content_type):  # a browser's FormData
+        body = await read_raw_body(request, context.settings.max_upload_bytes)
+        form = file_from_form(content_type or "", body)
+        name = file_name_from(x_file_name if x_file_name else form.file_name)
+        upload = Upload(data=form.data, file_name=name, source=source, convert=convert)
+        document = await upload_document(
+            session, context.settings, context.blobs, principal, actor, package_id, upload
+        )
+        return DocumentCreated(documentid=document.id)
     spooled = await spool_raw_body(request, context.settings.max_upload_bytes, context.blobs)
     try:
         document = await upload_document(
@@ -97,8 +110,8 @@ async def upload(
             Upload(
                 data=spooled,
                 file_name=file_name_from(x_file_name),
-                source=(x_source or None) and x_source[:100],
-                convert=(x_convert_document or "").strip().lower() in TRUE_WORDS,
+                source=source,
+                convert=convert,
             ),
         )
     finally:
@@ -122,6 +135,12 @@ async def upload_attachment(
     x_file_name: Annotated[str | None, Header()] = None,
 ) -> Response:
     data = await read_raw_body(request, context.settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", OCTET_STREAM)
+    if is_form(content_type):  # a browser's FormData
+        form = file_from_form(content_type, data)
+        data = form.data
+        x_file_name = x_file_name or form.file_name
+        content_type = OCTET_STREAM
     await add_attachment(
         session,
         context.blobs,
@@ -131,7 +150,7 @@ async def upload_attachment(
         document_id,
         data=data,
         file_name=file_name_from(x_file_name),
-        content_type=request.headers.get("content-type", OCTET_STREAM)[:200],
+        content_type=content_type[:200],
     )
     return Response(status_code=201)
 

@@ -278,6 +278,30 @@ class FieldSize(VendorModel):
     height: float | None = Field(default=None, gt=0)
 
 
+class FieldSmsOtp(VendorModel):
+    enabled: bool = False
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class FieldAuthentication(VendorModel):
+    """The guide's `{enabled, sms_otp: {enabled, mobile_number}}`, or our shorter
+    `{enabled, sms}`; either way the code goes by SMS when asked, else by email."""
+
+    enabled: bool = False
+    sms: bool | None = None
+    sms_otp: FieldSmsOtp | bool | None = None
+
+    def as_option(self) -> dict[str, object]:
+        sms_otp = self.sms_otp
+        by_sms = self.sms
+        if by_sms is None:
+            by_sms = sms_otp.enabled if isinstance(sms_otp, FieldSmsOtp) else bool(sms_otp)
+        option: dict[str, object] = {"enabled": self.enabled, "sms": by_sms}
+        if isinstance(sms_otp, FieldSmsOtp) and sms_otp.mobile_number:
+            option["mobile_number"] = sms_otp.mobile_number
+        return option
+
+
 ValidationRule = Literal["MANDATORY", "OPTIONAL"]
 FieldValueIn = Annotated[str, Field(max_length=10000)] | bool
 
@@ -300,8 +324,8 @@ class FieldOptions(VendorModel):
     radio_group_name: str | None = Field(default=None, max_length=255)
     # Dropdown and list box fields: the options to choose from.
     choices: list[str] | None = Field(default=None, max_length=200)
-    # Electronic signature fields: {enabled, sms} asks for a signing code (documents/{did}/otp).
-    authentication: dict[str, bool] | None = None
+    # Electronic signature fields: a signing code (documents/{did}/otp) before signing.
+    authentication: FieldAuthentication | None = None
 
 
 class FieldAdd(FieldOptions):
@@ -312,12 +336,21 @@ class FieldAdd(FieldOptions):
     required: bool = True
 
 
+class FieldResize(VendorModel):
+    """An update's dimensions: only those that change need be sent."""
+
+    x: float | None = None
+    y: float | None = None
+    width: float | None = Field(default=None, gt=0)
+    height: float | None = Field(default=None, gt=0)
+
+
 class FieldUpdate(FieldOptions):
     field_name: str = Field(min_length=1, max_length=255)
     renamed_as: str | None = Field(default=None, max_length=255)
     order: int | None = Field(default=None, ge=1)
     page_no: int | None = Field(default=None, ge=1)
-    dimensions: FieldPlacement | None = None
+    dimensions: FieldResize | None = None
     required: bool | None = None
 
 
