@@ -100,7 +100,7 @@ async def workflow_summary(
         .where(Field.document_id.in_([d.id for d in view.documents]))
         .group_by(Field.document_id)
     )
-    counts = {document_id: count for document_id, count in rows}
+    counts: dict[int, int] = {row[0]: row[1] for row in rows}
     return WorkflowSummary(
         folder=Folder.ARCHIVE if archived else Folder.INBOX,
         unread=not own and any(r.read_at is None for r in mine),
