@@ -32,7 +32,6 @@ from signflow.models import (
     FieldKind,
     Package,
     Recipient,
-    RecipientRole,
     WorkflowStatus,
 )
 from signflow.packages.access import Need, get_package
@@ -187,10 +186,9 @@ def _check_box(document: Document, page_no: int, box: Box) -> None:
 def _check_role(kind: FieldKind, recipient: Recipient | None) -> None:
     if recipient is None or kind.value not in SIGNATURE_KINDS:
         return
-    if kind is FieldKind.IN_PERSON_SIGNATURE:
-        if recipient.role != RecipientRole.INPERSON_HOST.value:
-            raise BadRequest("An in-person signature field belongs to an INPERSON_HOST")
-    elif recipient.role not in SIGNING_ROLES:
+    # In-person fields too: SigningHub gives them to a signer (who facilitates the
+    # signing) as well as to a meeting host.
+    if recipient.role not in SIGNING_ROLES:
         raise BadRequest(f"A {kind.value} field belongs to a SIGNER, not a {recipient.role}")
 
 

@@ -229,3 +229,56 @@ async def test_lenient_bodies_as_signinghub_takes_them(
     }
     assert signing_code_channel(stored) == "sms"
     assert "FIELD_UPDATED" in await history_actions(context, package_id)
+
+
+AUTOPLACE_TYPES = [
+    ("NAME", "text", "NAME"),
+    ("EMAIL", "text", "EMAIL"),
+    ("DATE", "text", "DATE"),
+    ("COMPANY", "text", "COMPANY"),
+    ("JOBTITLE", "text", "JOBTITLE"),
+    ("TEXT", "text", "TEXT"),
+    ("RadioBox", "radio", None),
+    ("CheckBox", "checkbox", None),
+    ("INITIALS", "initials", None),
+    ("ELECTRONIC_SIGNATURE", "electronic_signature", None),
+    ("DIGITAL_SIGNATURE", "digital_signature", None),
+    ("IN_PERSON_SIGNATURE", "in_person_signature", None),
+]
+
+
+async def test_autoplace_takes_every_field_type_the_guide_lists(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana")
+    package_id, (document_id,) = await new_package(people, texts=["Sign here:"])
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    base = f"/v4/packages/{package_id}/documents/{document_id}/fields"
+    for index, (field_type, _group, _text_type) in enumerate(AUTOPLACE_TYPES):
+        placed = await client.post(
+            base + "/autoplace",
+            json={
+                "search_text": "Sign here",
+                "order": 1,
+                "field_type": field_type,
+                "placement": "BOTTOM",
+                # Each below the last, so that none overlaps another.
+                "dimensions": {"width": 60, "height": 12 + index},
+            },
+            headers=people.owner,
+        )
+        assert placed.status_code == 200, (field_type, placed.text)
+        assert len(placed.json()) == 1
+    listing = (await client.get(base, headers=people.owner)).json()
+    for _field_type, group, text_type in AUTOPLACE_TYPES:
+        found = listing[group]
+        if text_type is not None:
+            found = [f for f in found if f["type"] == text_type]
+        assert len(found) == 1, (group, text_type, listing[group])
+        assert found[0]["order"] == 1
+    unknown = await client.post(
+        base + "/autoplace",
+        json={"search_text": "Sign here", "order": 1, "field_type": "HOLOGRAM"},
+        headers=people.owner,
+    )
+    assert unknown.status_code == 404
