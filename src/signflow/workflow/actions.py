@@ -21,6 +21,7 @@ from signflow.errors import BadRequest, Forbidden
 from signflow.identity.checks import Credentials, require_opened, verify_identity
 from signflow.models import Package, ProcessStatus, Recipient, RecipientRole, WorkflowStatus
 from signflow.packages.access import Need, PackageAccess, get_package
+from signflow.packages.enterprise import enterprise_package
 from signflow.workflow.common import (
     DONE_STATUS,
     NOT_ALLOWED,
@@ -325,7 +326,19 @@ async def complete_workflow(
         access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
     except Forbidden as exc:
         raise BadRequest(NOT_AUTHORIZED_TO_VIEW) from exc
-    package = access.package
+    await _terminate(session, actor, access.package)
+
+
+async def complete_enterprise_workflow(
+    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
+) -> None:
+    """Terminate through `enterprise/packages/{pid}/complete`: the owner, or an
+    administrator of the package's enterprise."""
+    package = await enterprise_package(session, principal, package_id, for_update=True)
+    await _terminate(session, actor, package)
+
+
+async def _terminate(session: AsyncSession, actor: Actor, package: Package) -> None:
     if package.status == WorkflowStatus.COMPLETED.value:
         return
     if package.status != WorkflowStatus.SHARED.value:

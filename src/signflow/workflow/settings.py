@@ -23,6 +23,7 @@ from signflow.models import (
     WorkflowType,
 )
 from signflow.packages.access import Need, get_package, recipient_email
+from signflow.packages.enterprise import enterprise_package
 from signflow.packages.listing import Folder
 from signflow.workflow.common import (
     next_to_act,
@@ -59,7 +60,18 @@ async def get_workflow(
     session: AsyncSession, principal: Principal, package_id: int
 ) -> WorkflowView:
     access = await get_package(session, principal, package_id, Need.READ)
-    package = access.package
+    return await _view(session, access.package, is_owner=access.is_owner)
+
+
+async def enterprise_workflow(
+    session: AsyncSession, principal: Principal, package_id: int
+) -> WorkflowView:
+    """The same view for an administrator of the package's enterprise (read only)."""
+    package = await enterprise_package(session, principal, package_id)
+    return await _view(session, package, is_owner=package.owner_id == principal.user.id)
+
+
+async def _view(session: AsyncSession, package: Package, *, is_owner: bool) -> WorkflowView:
     owner = await session.get(User, package.owner_id)
     assert owner is not None  # a foreign key
     return WorkflowView(
@@ -67,7 +79,7 @@ async def get_workflow(
         owner=owner,
         documents=await package_documents(session, package.id),
         recipients=await package_recipients(session, package.id),
-        read_only=not access.is_owner or package.status != WorkflowStatus.DRAFT.value,
+        read_only=not is_owner or package.status != WorkflowStatus.DRAFT.value,
     )
 
 

@@ -417,6 +417,14 @@ async def test_multipart_form_uploads_as_a_browser_sends_them(
         )
     ).json()
     assert [(a["file_name"], a["size"]) for a in details["attachments"]] == [("notes.txt", 10)]
+    base = f"/v4/packages/{package_id}/documents/{document_id}/attachments"
+    listed = (await client.get(base, headers=owner)).json()
+    assert [(a["file_name"], a["size"]) for a in listed] == [("notes.txt", 10)]
+    attachment_id = listed[0]["attachment_id"]
+    fetched = await client.get(f"{base}/{attachment_id}", headers=owner)
+    assert fetched.status_code == 200
+    assert fetched.content == b"some notes"
+    assert (await client.get(f"{base}/{attachment_id + 99}", headers=owner)).status_code == 404
     # A form without a file part is a clear 400.
     empty = await client.post(
         f"/v4/packages/{package_id}/documents",

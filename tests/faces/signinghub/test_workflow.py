@@ -49,3 +49,28 @@ async def test_workflow_details_carry_what_clients_read(
     after = (await client.get(path, headers=people.owner)).json()
     assert after["next_signer_email"] == [{"user_email": people.email("sam"), "user_name": "Sam"}]
     assert (await client.get(path, headers=people["rita"])).json()["unread"] is False
+
+
+async def test_paginated_history(client: httpx.AsyncClient, context: AppContext, tenant: Tenant):
+    people = await People(client, context, tenant).start("ana")
+    package_id, _ = await new_package(people)
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    everything = await client.get(f"/v4/packages/{package_id}/log", headers=people.owner)
+    all_ids = [a["log_id"] for a in everything.json()["actions"]]
+    assert len(all_ids) >= 3
+    first = await client.get(f"/v4/packages/{package_id}/log/1/2", headers=people.owner)
+    assert first.status_code == 200, first.text
+    assert first.headers["x-total-records"] == str(len(all_ids))
+    assert [a["log_id"] for a in first.json()["actions"]] == all_ids[:2]
+    second = await client.get(f"/v4/packages/{package_id}/log/2/2", headers=people.owner)
+    assert [a["log_id"] for a in second.json()["actions"]] == all_ids[2:4]
+    # The details route still answers beside it.
+    details = await client.get(
+        f"/v4/packages/{package_id}/log/{all_ids[0]}/details", headers=people.owner
+    )
+    assert details.status_code == 200
+    too_many = await client.get(f"/v4/packages/{package_id}/log/1/500", headers=people.owner)
+    assert too_many.status_code == 400
+    assert (
+        await client.get(f"/v4/packages/{package_id}/log/1/2", headers=people["ana"])
+    ).status_code == 403

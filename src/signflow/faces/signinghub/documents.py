@@ -21,6 +21,7 @@ from signflow.faces.routing import (
 )
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.package_schemas import (
+    AttachmentItem,
     AttachmentSummary,
     CertifyPolicy,
     CertifySettings,
@@ -37,7 +38,12 @@ from signflow.faces.signinghub.packages import OCTET_STREAM, attachment_headers
 from signflow.identity.checks import require_all_opened
 from signflow.models import Document, Field, Recipient
 from signflow.packages.access import Need, get_package
-from signflow.packages.content import document_bytes, page_image, parse_resolution
+from signflow.packages.content import (
+    attachment_file,
+    document_bytes,
+    page_image,
+    parse_resolution,
+)
 from signflow.packages.documents import (
     DEFAULT_FILE_NAME,
     CertifyPermission,
@@ -153,6 +159,44 @@ async def upload_attachment(
         content_type=content_type[:200],
     )
     return Response(status_code=201)
+
+
+@router.get(
+    "/packages/{package_id}/documents/{document_id}/attachments",
+    response_model=list[AttachmentItem],
+)
+async def attachments(
+    package_id: int, document_id: int, principal: PrincipalDep, session: SessionDep
+) -> list[AttachmentItem]:
+    document = await _readable_document(session, principal, package_id, document_id)
+    return [
+        AttachmentItem(
+            attachment_id=a.id,
+            file_name=a.name,
+            size=a.size,
+            content_type=a.content_type,
+            created_on=a.created_at.isoformat(),
+        )
+        for a in await list_attachments(session, document.id)
+    ]
+
+
+@router.get(
+    "/packages/{package_id}/documents/{document_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {OCTET_STREAM: {}}}},
+)
+async def download_attachment(
+    package_id: int,
+    document_id: int,
+    attachment_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    document = await _readable_document(session, principal, package_id, document_id)
+    attachment, data = await attachment_file(session, context.blobs, document, attachment_id)
+    return Response(data, media_type=OCTET_STREAM, headers=attachment_headers(attachment.name))
 
 
 async def _readable_document(

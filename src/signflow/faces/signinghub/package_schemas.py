@@ -101,6 +101,11 @@ class AttachmentSummary(VendorModel):
     size: int
 
 
+class AttachmentItem(AttachmentSummary):
+    content_type: str
+    created_on: str
+
+
 class DocumentDetails(VendorModel):
     document_id: int
     document_name: str

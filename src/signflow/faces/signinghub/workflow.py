@@ -8,7 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.accounts.principal import Principal
 from signflow.faces.routing import (
     ContextDep,
     ReadOnly,
@@ -44,11 +46,11 @@ from signflow.identity.checks import Credentials
 from signflow.identity.methods import protect_authentication
 from signflow.identity.opening import ACCESS_GRANTED, open_with_password, send_opening_code
 from signflow.identity.unblock import UnblockAction, unblock_recipient
-from signflow.models import Document, Recipient
+from signflow.models import Document, HistoryEntry, Package, Recipient
 from signflow.packages.documents import CertifyPermission
 from signflow.packages.listing import OWNER_VIEW
 from signflow.workflow.actions import complete_workflow
-from signflow.workflow.history import history_entry, list_history
+from signflow.workflow.history import history_entry, history_page, list_history
 from signflow.workflow.recipients import (
     NewRecipient,
     RecipientChange,
@@ -63,6 +65,7 @@ from signflow.workflow.recipients import (
 )
 from signflow.workflow.settings import (
     WorkflowChange,
+    WorkflowView,
     get_workflow,
     update_workflow,
     workflow_summary,
@@ -98,8 +101,14 @@ async def workflow_details(
     package_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> WorkflowDetails:
     view = await get_workflow(session, principal, package_id)
+    return await details_body(session, principal, view, settings.archive_after_days)
+
+
+async def details_body(
+    session: AsyncSession, principal: Principal, view: WorkflowView, archive_after_days: int
+) -> WorkflowDetails:
     package = view.package
-    summary = await workflow_summary(session, principal, view, settings.archive_after_days)
+    summary = await workflow_summary(session, principal, view, archive_after_days)
     nexts = [r for r in view.recipients if r.id in summary.next_ids]
     return WorkflowDetails(
         package_id=package.id,
@@ -441,6 +450,10 @@ async def log(
 ) -> LogBody:
     package, entries = await list_history(session, principal, package_id)
     response.headers["x-total-records"] = str(len(entries))
+    return log_body(package, entries)
+
+
+def log_body(package: Package, entries: list[HistoryEntry]) -> LogBody:
     return LogBody(
         package_id=package.id,
         package_name=package.name,
@@ -486,3 +499,25 @@ async def log_details(
             for key, value in sorted(entry.details.items())
         ],
     )
+
+
+# After log/{log_id}/details: its literal last segment must win over a page size.
+@router.get(
+    "/packages/{package_id}/log/{page_no}/{records_per_page}",
+    dependencies=[ReadOnly],
+    response_model=LogBody,
+)
+async def log_page(
+    package_id: int,
+    page_no: int,
+    records_per_page: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+) -> LogBody:
+    """v4's paginated history, with the total in x-total-records."""
+    package, entries, total = await history_page(
+        session, principal, package_id, page_no, records_per_page
+    )
+    response.headers["x-total-records"] = str(total)
+    return log_body(package, entries)
