@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import gc
 import inspect
 import json
 import socket
@@ -38,17 +37,121 @@ from tests.factories import PASSWORD, Tenant, add_user
 from tests.workflow.helpers import make_pdf
 
 HELPERS = {"add_bearer", "set_full_url"}
+WORKING = 77
 DEFAULT_GET = copy.deepcopy(utils.GET_HEADERS)
 DEFAULT_POST = copy.deepcopy(utils.POST_HEADERS)
 
 # Methods not called, each with the reason. Kept exact: the test fails when a method
 # appears in neither list, or in both.
 CLIENT_BUG = "the client builds a broken URL (v{full_url}/...) and never reaches a server"
+GROUPS = "groups are another issue (templates, groups, placeholders, contacts, bulk send)"
+TEMPLATES = "templates, placeholders, contacts and the library are another issue"
+INVITATIONS = "not served yet: enterprise invitations and self-registration"
+NO_SERVICE = "no such service here (mobile app, push, remote authorization, billing)"
+APPEARANCE = "not served yet: personal signature appearance and security settings"
+CERTIFICATES = "not served yet: enterprise signing certificates (the long-term trust issue)"
+NOT_YET = "not served yet"
 NOT_CALLED: dict[str, str] = {
     "open_document_package": CLIENT_BUG,
     "close_document_package": CLIENT_BUG,
     "fill_initials": "the client posts initials to documents/{did}/otp (the signing-code "
     "route) instead of documents/{did}/initial",
+    "update_post_processing": "the client sends GET to the PUT route, and post-processing "
+    "is not served yet",
+    **dict.fromkeys(
+        [
+            "add_enterprise_group",
+            "get_enterprise_group",
+            "update_enterprise_group",
+            "delete_enterprise_group",
+            "add_personal_group",
+            "get_personal_group",
+            "update_personal_group",
+            "delete_personal_group",
+            "get_groups",
+            "add_groups_to_workflow",
+            "update_workflow_group",
+        ],
+        GROUPS,
+    ),
+    **dict.fromkeys(
+        [
+            "apply_workflow_template",
+            "get_templates",
+            "add_placeholder_to_workflow",
+            "update_placeholder",
+            "add_contact",
+            "get_contacts",
+            "get_library_documents",
+        ],
+        TEMPLATES,
+    ),
+    **dict.fromkeys(
+        [
+            "register_user_free_trial",
+            "resend_activation_email",
+            "send_forgot_password_request",
+            "set_new_password",
+            "get_account_invitations",
+            "accept_account_invitations",
+            "reject_all_account_invitations",
+            "invite_enterprise_user",
+            "get_enterprise_invitations",
+            "delete_enterprise_user_invitation",
+        ],
+        INVITATIONS,
+    ),
+    **dict.fromkeys(
+        [
+            "device_registration_for_push_notification",
+            "get_registered_devices",
+            "authorization_signing_request_status",
+            "otp_login_authentication",
+            "add_identity_for_a_user",
+            "account_usage_statistics",
+            "document_statistics",
+        ],
+        NO_SERVICE,
+    ),
+    **dict.fromkeys(
+        [
+            "get_signature_settings",
+            "get_signature_appearance",
+            "get_hand_signature_text_for_web",
+            "get_hand_signature_text_for_mobile",
+            "get_hand_signature_upload_for_web",
+            "get_hand_signature_upload_for_mobile",
+            "update_hand_signature_browser",
+            "update_hand_signature_mobile",
+            "get_initials_for_upload_option",
+            "get_initials_for_text_option",
+            "update_initial_appearance",
+            "update_signature_appearance_design",
+            "update_signature_settings_metadata",
+            "get_profile_picture",
+            "update_profile_picture",
+            "update_security_settings",
+        ],
+        APPEARANCE,
+    ),
+    **dict.fromkeys(["add_certificate", "update_certificate", "delete_certificate"], CERTIFICATES),
+    **dict.fromkeys(
+        [
+            "get_service_agreements",
+            "get_account",
+            "get_account_password_policy",
+            "get_user_role",
+            "get_notifications",
+            "reset_email_notifications",
+            "get_user_activity_logs",
+            "get_user_activity_logs_details",
+            "get_enterprise_branding",
+            "get_signature_delegation_settings",
+            "update_signature_delegation_settings",
+            "get_certificate_saved_in_workflow_history",
+        ],
+        NOT_YET,
+    ),
 }
 
 
@@ -85,6 +188,14 @@ async def server_url(context: AppContext) -> AsyncIterator[str]:
         await task
 
 
+def quietly(method: Callable[..., requests.Response], *args: Any, **kwargs: Any) -> Any:
+    """upload_document opens the file and never closes it (the client's leak, not the
+    server's): the ResourceWarning it raises when the file is freed is not ours to fail on."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        return method(*args, **kwargs)
+
+
 @dataclass
 class Client:
     """One signed-in Connection, and the record of every method called through it."""
@@ -96,11 +207,7 @@ class Client:
         self.connection.get_headers = copy.deepcopy(DEFAULT_GET)
         self.connection.post_headers = copy.deepcopy(DEFAULT_POST)
         method: Callable[..., requests.Response] = getattr(self.connection, name)
-        response = await asyncio.to_thread(method, *args, **kwargs)
-        with warnings.catch_warnings():
-            # upload_document opens the file without closing it (a client leak).
-            warnings.simplefilter("ignore", ResourceWarning)
-            gc.collect()
+        response = await asyncio.to_thread(quietly, method, *args, **kwargs)
         assert response.status_code in (200, 201), (name, response.status_code, response.text)
         if "json" in response.headers.get("content-type", ""):
             json.loads(response.text)
@@ -330,6 +437,76 @@ async def test_every_method_for_a_served_endpoint_works(
     await owner.call("download_package", package_id, True)
     await owner.call("get_process_evidence_report", package_id)
 
+    await admin.call("get_package", package_id)
+
+    # A second package: opening by password, a signing code, the v3 sign, a decline.
+    second = (await owner.call("add_package", "Second")).json()["package_id"]
+    second_doc = (await owner.call("upload_document", second, folder, "lease.pdf", "API")).json()[
+        "documentid"
+    ]
+    await owner.call("add_users_to_workflow", second, ana_email, "Ana", "SIGNER")
+    await owner.call(
+        "update_workflow_user_authentication_document_opening",
+        second,
+        1,
+        authentication_enabled=True,
+        authentication_password_enabled=True,
+        user_password="open sesame 42",
+    )
+    await owner.call(
+        "add_digital_signature_field", second, second_doc, 1, 1, field_name="D2", **place
+    )
+    await owner.call(
+        "add_electronic_signature_field",
+        second,
+        second_doc,
+        1,
+        1,
+        field_name="E2",
+        authentication_enabled=True,
+        x=72,
+        y=300,
+        width=150,
+        height=40,
+    )
+    await owner.call("share_document_package", second)
+    await ana.call("open_document_via_password", second, 1, "open sesame 42")
+    await ana.call("signer_authentication_via_otp", second, second_doc, "E2")
+    await ana.call("sign_document_v3", second, second_doc, "D2", None)
+    await ana.call("decline_document", second, reason="Wrong rent")
+
+    # A third: an editor submits, then an administrator terminates it.
+    third = (await owner.call("add_package", "Third")).json()["package_id"]
+    await owner.call("upload_document", third, folder, "annex.pdf", "API")
+    await owner.call("add_users_to_workflow", third, ben_email, "Ben", "EDITOR")
+    await owner.call("add_users_to_workflow", third, ana_email, "Ana", "SIGNER")
+    await owner.call("share_document_package", third)
+    await ben.call("submit_document", third)
+    await admin.call("complete_workflow_in_the_middle", third)
+
+    # A fourth: recalled, handed to the administrator, who deletes it.
+    fourth = (await owner.call("add_package", "Fourth")).json()["package_id"]
+    await owner.call("upload_document", fourth, folder, "annex.pdf", "API")
+    await owner.call("add_users_to_workflow", fourth, ana_email, "Ana", "SIGNER")
+    await owner.call(
+        "update_workflow_user_authentication_document_opening",
+        fourth,
+        1,
+        authentication_enabled=True,
+        sms_otp_enabled=True,
+        mobile_number="+32470123456",
+    )
+    await owner.call("share_document_package", fourth)
+    await ana.call("open_document_via_otp", fourth, 1)
+    await owner.call("recall_document", fourth)
+    await owner.call("change_document_package_owner", fourth, tenant.admin_email)
+    await admin.call("delete_package", fourth)
+
+    # Last: a password change ends the owner's other sessions.
+    await owner.call("change_password", PASSWORD, "a brand new passphrase")
+
     missing = public_methods() - set(called) - set(NOT_CALLED)
     assert not missing, " ".join(sorted(missing))
     assert not set(called) & set(NOT_CALLED)
+    # The count the coordinator reads: methods of the 147 that work against Signflow.
+    assert len(called) == WORKING, sorted(called)
