@@ -70,3 +70,13 @@ async def test_profile_has_the_guides_shape_and_updates(client: httpx.AsyncClien
     )
     assert empty.status_code == 400
     assert empty.json() == {"Message": "user_name cannot be empty"}
+
+
+async def test_no_device_is_registered_for_remote_signing(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    headers = await bearer(client, tenant, tenant.user_email)
+    response = await client.get("/v3/authorization/devices", headers=headers)
+    assert response.status_code == 200
+    assert response.json() == []
+    assert (await client.get("/v4/authorization/devices")).status_code == 401

@@ -36,7 +36,7 @@ from tests.factories import PASSWORD, Tenant, add_user
 from tests.workflow.helpers import make_pdf
 
 HELPERS = {"add_bearer", "set_full_url"}
-WORKING = 77
+WORKING = 78
 DEFAULT_GET = copy.deepcopy(utils.GET_HEADERS)
 DEFAULT_POST = copy.deepcopy(utils.POST_HEADERS)
 
@@ -103,7 +103,6 @@ NOT_CALLED: dict[str, str] = {
     **dict.fromkeys(
         [
             "device_registration_for_push_notification",
-            "get_registered_devices",
             "authorization_signing_request_status",
             "otp_login_authentication",
             "add_identity_for_a_user",
@@ -254,6 +253,7 @@ async def test_every_method_for_a_served_endpoint_works(
 
     # Account and profile.
     await owner.call("about_signinghub")
+    assert (await owner.call("get_registered_devices")).json() == []
     profile = (await owner.call("get_general_profile_information")).json()
     classes.User(general_profile_information_json=profile)
     await owner.call("update_general_profile_information", job_title="Notary")

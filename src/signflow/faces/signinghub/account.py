@@ -19,6 +19,7 @@ from signflow.faces.routing import (
 from signflow.faces.signinghub.deps import PrincipalBeforePasswordChangeDep, PrincipalDep
 from signflow.faces.signinghub.schemas import (
     AboutBody,
+    DeviceBody,
     LocaleUpdate,
     PasswordChange,
     ProfileBody,
@@ -111,3 +112,10 @@ async def change_password(
         new=body.user_new_password,
     )
     return empty_ok()
+
+
+@router.get("/authorization/devices", dependencies=[ReadOnly], response_model=list[DeviceBody])
+async def registered_devices(principal: PrincipalDep) -> list[DeviceBody]:
+    """Devices registered for authorized remote signing. Signflow has no mobile app, so
+    no account ever has one: the guide's answer for such an account, an empty list."""
+    return []

@@ -24,6 +24,13 @@ class AboutBody(VendorModel):
     build: str
 
 
+class DeviceBody(VendorModel):
+    device_id: str
+    device_name: str
+    secure_element: bool
+    touch_id: bool
+
+
 class ProfileGeneral(VendorModel):
     user_email: str
     user_name: str
