@@ -13,7 +13,7 @@ from sqlalchemy import select, text
 
 from signflow.context import AppContext
 from signflow.db import Base, transaction
-from signflow.models import Enterprise, HistoryEntry, Recipient
+from signflow.models import Attachment, Enterprise, HistoryEntry, Recipient
 from signflow.packages.links import recipient_link
 from tests.factories import Tenant, bearer, upload_document
 from tests.workflow.helpers import make_pdf
@@ -35,6 +35,7 @@ class World:
     shared_package_id: int = 0
     shared_document_id: int = 0
     log_id: int = 0
+    attachment_id: int = 0
     endpoint_id: int = 0
     delivery_id: int = 0
     key_id: int = 0
@@ -143,6 +144,14 @@ async def build_world(
     world.shared_package_id, world.shared_document_id = await package(
         f"{name} secret package (shared)", share=True
     )
+    await _ok(
+        await client.post(
+            f"/v3/packages/{world.package_id}/documents/{world.document_id}/attachments",
+            content=f"{name} secret attachment".encode(),
+            headers=admin | {"x-file-name": f"{slug}-notes.txt"},
+        ),
+        201,
+    )
     endpoint = await _ok(
         await client.post(
             "/v3/webhooks",
@@ -195,7 +204,13 @@ async def build_world(
         world.signer_link = recipient_link(context.settings, outside).removeprefix(
             "http://testserver"
         )
-    assert world.log_id
+        world.attachment_id = int(
+            await session.scalar(
+                select(Attachment.id).where(Attachment.document_id == world.document_id)
+            )
+            or 0
+        )
+    assert world.log_id and world.attachment_id
     return world
 
 

@@ -78,6 +78,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", D): Case(lambda c, v: {"document_name": "Hijacked"}),
     ("DELETE", D): Case(),
     ("PUT", D + "/reorder"): Case(lambda c, v: {"order": 1}),
+    ("GET", D + "/attachments"): Case(),
+    ("GET", D + "/attachments/{attachment_id}"): Case(),
     ("GET", D + "/certify"): Case(),
     ("PUT", D + "/certify"): Case(
         lambda c, v: {"certify": {"enabled": True}, "lock_form_fields": True}
@@ -117,6 +119,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", W + "/reminders"): Case(lambda c, v: {"enabled": True, "remind_after": 1}),
     ("GET", P + "/log"): Case(),
     ("GET", P + "/log/{log_id}/details"): Case(),
+    ("GET", P + "/log/{page_no}/{records_per_page}"): Case(),
+    ("GET", "/enterprise/packages/{package_id}"): Case(),
+    ("POST", "/enterprise/packages/{package_id}/complete"): Case(),
     # Fields.
     ("GET", D + "/fields"): Case(),
     ("GET", D + "/fields/{page_no}"): Case(),
@@ -242,6 +247,7 @@ def fill(path: str, victim: World) -> str:
         "resolution": "Medium",
         "kind": "digital_signature",
         "log_id": victim.log_id,
+        "attachment_id": victim.attachment_id,
         "endpoint_id": victim.endpoint_id,
         "delivery_id": victim.delivery_id,
         "key_id": victim.key_id,

@@ -43,6 +43,12 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200))
     mobile_number: Mapped[str | None] = mapped_column(String(40))
+    # The profile SigningHub clients read and update (settings/profile).
+    job_title: Mapped[str | None] = mapped_column(String(200), default=None)
+    company_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    country: Mapped[str | None] = mapped_column(String(100), default=None)
+    time_zone: Mapped[str | None] = mapped_column(String(100), default=None)
+    language: Mapped[str | None] = mapped_column(String(20), default=None)
     password_hash: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default=EnterpriseRole.USER.value)
     can_integrate: Mapped[bool] = mapped_column(default=False)

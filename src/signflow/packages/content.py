@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.db import dialect_insert, utcnow
 from signflow.errors import BadRequest, NotFound
-from signflow.models import Document, Package, RenderedPage
+from signflow.models import Attachment, Document, Package, RenderedPage
 from signflow.packages.documents import list_documents
 from signflow.pdf import render_page_png_async
+from signflow.pdf.attachments import embedded_files
 from signflow.retention.policy import require_content, require_document_content
 from signflow.storage import BlobStore
 
@@ -106,3 +110,25 @@ async def page_image(
         )
     )
     return image
+
+
+ATTACHMENT_NOT_FOUND = "Attachment not found"
+
+
+async def attachment_file(
+    session: AsyncSession, blobs: BlobStore, document: Document, attachment_id: int
+) -> tuple[Attachment, bytes]:
+    """An attachment of the document and its bytes, read back from the PDF it travels in
+    (the entry whose content has the attachment's recorded SHA-256)."""
+    attachment = await session.scalar(
+        select(Attachment).where(
+            Attachment.id == attachment_id, Attachment.document_id == document.id
+        )
+    )
+    if attachment is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    pdf = await document_bytes(blobs, document)
+    for _name, data in await asyncio.to_thread(embedded_files, pdf):
+        if hashlib.sha256(data).hexdigest() == attachment.sha256:
+            return attachment, data
+    raise NotFound(ATTACHMENT_NOT_FOUND)

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -89,6 +90,13 @@ _RECEIVED_PROCESS_STATUSES: dict[StatusFilter, tuple[str, ...]] = {
 }
 
 
+class SortKey(StrEnum):
+    NEWEST = "NEWEST"  # the default: newest first, read from the index
+    NAME = "NAME"
+    UPLOADED_ON = "UPLOADED_ON"
+    MODIFIED_ON = "MODIFIED_ON"
+
+
 @dataclass(frozen=True)
 class ListQuery:
     status: StatusFilter
@@ -96,6 +104,16 @@ class ListQuery:
     per_page: int
     folder: Folder = Folder.INBOX
     search: str | None = None
+    sort: SortKey = SortKey.NEWEST
+    descending: bool = True
+    # Only packages created (uploaded) in this period, bounds included.
+    uploaded_from: dt.datetime | None = None
+    uploaded_to: dt.datetime | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Anything that narrows the list beyond status and folder: counted in full."""
+        return bool(self.search) or self.uploaded_from is not None or self.uploaded_to is not None
 
     def __post_init__(self) -> None:
         if self.page_no < 1:
@@ -125,16 +143,31 @@ async def list_packages(
     # Each side stops after the rows up to the end of the page (newest first, walking its
     # index backwards), so only ids leave the index and the page's rows are loaded after.
     end = query.page_no * query.per_page
-    both = union_all(
-        select(owned.order_by(Package.id.desc()).limit(end).subquery()),
-        select(received.order_by(Package.id.desc()).limit(end).subquery()),
-    ).subquery()
+    if query.sort is SortKey.NEWEST:
+        both = union_all(
+            select(owned.order_by(Package.id.desc()).limit(end).subquery()),
+            select(received.order_by(Package.id.desc()).limit(end).subquery()),
+        ).subquery()
+        page = select(both.c.id).order_by(both.c.id.desc())
+    else:
+        key = _SORT_COLUMNS[query.sort]
+        direction = key.desc() if query.descending else key.asc()
+        both = union_all(
+            *(
+                select(
+                    side.add_columns(key.label("sort_key"))
+                    .order_by(direction, Package.id.desc())
+                    .limit(end)
+                    .subquery()
+                )
+                for side in (owned, received)
+            )
+        ).subquery()
+        outer = both.c.sort_key.desc() if query.descending else both.c.sort_key.asc()
+        page = select(both.c.id).order_by(outer, both.c.id.desc())
     page_ids = list(
         await session.scalars(
-            select(both.c.id)
-            .order_by(both.c.id.desc())
-            .limit(query.per_page)
-            .offset((query.page_no - 1) * query.per_page)
+            page.limit(query.per_page).offset((query.page_no - 1) * query.per_page)
         )
     )
     return await _load(session, principal, page_ids, archive_before), total
@@ -151,9 +184,9 @@ async def _total(
     """x-total-records, exact. What was received is counted (it grows with what a user
     was sent). What they own is read from `package_counts` (kept by triggers), corrected
     for the completed packages on the other side of the archive line.
-    A search counts both sides."""
+    A search (or a date filter) counts both sides."""
     received_count = select(func.count()).select_from(received.subquery()).scalar_subquery()
-    if query.search:
+    if query.filtered:
         owned_count = select(func.count()).select_from(owned.subquery()).scalar_subquery()
         return int(await session.scalar(select(owned_count + received_count)) or 0)
     statuses = None if query.status is StatusFilter.ALL else _OWNED_STATUSES.get(query.status, ())
@@ -233,7 +266,18 @@ def _common_conditions(query: ListQuery, archive_before: dt.datetime) -> list[Co
     ]
     if query.search:
         conditions.append(func.lower(Package.name).contains(query.search.lower(), autoescape=True))
+    if query.uploaded_from is not None:
+        conditions.append(Package.created_at >= query.uploaded_from)
+    if query.uploaded_to is not None:
+        conditions.append(Package.created_at <= query.uploaded_to)
     return conditions
+
+
+_SORT_COLUMNS: dict[SortKey, ColumnElement[Any]] = {
+    SortKey.NAME: func.lower(Package.name),
+    SortKey.UPLOADED_ON: Package.created_at.expression,
+    SortKey.MODIFIED_ON: Package.modified_at.expression,
+}
 
 
 def _owned(principal: Principal, query: ListQuery) -> Select[int]:

@@ -36,3 +36,20 @@ def embedded_file_names(pdf: bytes) -> list[str]:
     except KeyError:
         return []
     return [str(names[index]) for index in range(0, len(names), 2)]
+
+
+def embedded_files(pdf: bytes) -> list[tuple[str, bytes]]:
+    """(name, content) of each file in the first level of the EmbeddedFiles tree."""
+    root = PdfFileReader(BytesIO(pdf), strict=False).root
+    try:
+        names = root["/Names"]["/EmbeddedFiles"]["/Names"]
+    except KeyError:
+        return []
+    found = []
+    for index in range(0, len(names) - 1, 2):
+        try:
+            stream = names[index + 1]["/EF"]["/F"]
+            found.append((str(names[index]), stream.data))
+        except (KeyError, TypeError, PdfError):
+            continue  # a malformed entry is not an attachment we can give back
+    return found

@@ -21,6 +21,7 @@ from signflow.errors import BadRequest, Forbidden
 from signflow.identity.checks import Credentials, require_opened, verify_identity
 from signflow.models import Package, ProcessStatus, Recipient, RecipientRole, WorkflowStatus
 from signflow.packages.access import Need, PackageAccess, get_package
+from signflow.packages.enterprise import enterprise_package
 from signflow.workflow.common import (
     DONE_STATUS,
     NOT_ALLOWED,
@@ -148,13 +149,20 @@ async def _role_action(
 ) -> None:
     access, mine = await _access_for_action(session, principal, package_id)
     now = utcnow()
+    done = ProcessStatus(DONE_STATUS[role.value])
+    if _current_turn(mine) is None and any(
+        r.role == role.value and r.process_status == done.value and r.finished_at is not None
+        for r in mine
+    ):
+        return  # approving (submitting) twice is harmless
     recipient = _acting_recipient(access.package, mine, now)
     await require_opened(session, recipient, now)
     if recipient.role != role.value:
         raise Forbidden(NOT_ALLOWED)
-    done = ProcessStatus(DONE_STATUS[role.value])
     if recipient.process_status == done.value:
-        return  # already done: harmless
+        # Approved or submitted before this rule (turn still open): end the turn now.
+        await _end_turn(session, principal, actor, access.package, recipient, now)
+        return
     if not await _set_recipient_status(
         session, recipient, ProcessStatus.IN_PROGRESS, done, processed_on=now, reason=reason
     ):
@@ -166,6 +174,8 @@ async def _role_action(
         actor,
         {"order": recipient.position, "reason": reason, "process_status": done.value},
     )
+    # As in SigningHub, approving or submitting ends the turn: no `finish` is needed.
+    await _end_turn(session, principal, actor, access.package, recipient, now)
 
 
 async def decline_package(
@@ -274,6 +284,20 @@ async def finish_processing(
     if recipient.role not in SIGNING_ROLES and recipient.process_status != done:
         verb = "Approve" if recipient.role == RecipientRole.REVIEWER.value else "Submit"
         raise BadRequest(f"{verb} the document before finishing")
+    await _end_turn(session, principal, actor, package, recipient, now)
+
+
+async def _end_turn(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package: Package,
+    recipient: Recipient,
+    now: dt.datetime,
+) -> None:
+    """The recipient is done: their turn closes and the next step opens (or the package
+    completes). The package row is locked by the caller."""
+    done = DONE_STATUS[recipient.role]
     await require_complete(
         session, recipient, await signer_identity(session, recipient, principal.user)
     )
@@ -302,7 +326,19 @@ async def complete_workflow(
         access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
     except Forbidden as exc:
         raise BadRequest(NOT_AUTHORIZED_TO_VIEW) from exc
-    package = access.package
+    await _terminate(session, actor, access.package)
+
+
+async def complete_enterprise_workflow(
+    session: AsyncSession, principal: Principal, actor: Actor, package_id: int
+) -> None:
+    """Terminate through `enterprise/packages/{pid}/complete`: the owner, or an
+    administrator of the package's enterprise."""
+    package = await enterprise_package(session, principal, package_id, for_update=True)
+    await _terminate(session, actor, package)
+
+
+async def _terminate(session: AsyncSession, actor: Actor, package: Package) -> None:
     if package.status == WorkflowStatus.COMPLETED.value:
         return
     if package.status != WorkflowStatus.SHARED.value:

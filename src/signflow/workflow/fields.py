@@ -32,7 +32,6 @@ from signflow.models import (
     FieldKind,
     Package,
     Recipient,
-    RecipientRole,
     WorkflowStatus,
 )
 from signflow.packages.access import Need, get_package
@@ -108,12 +107,19 @@ class FieldChange:
     renamed_as: str | None = None
     order: int | None = None
     page_no: int | None = None
-    box: Box | None = None
     value: str | None = None
     required: bool | None = None
     options: dict[str, object] = field(default_factory=dict)
-    position: tuple[float, float] | None = None
-    """A new x, y keeping the size (a checkbox's or radio button's size does not change)."""
+    resize: PartialBox | None = None
+    """What of the box changes; the rest stays (a checkbox or radio button stays square)."""
+
+
+@dataclass(frozen=True)
+class PartialBox:
+    x: float | None = None
+    y: float | None = None
+    width: float | None = None
+    height: float | None = None
 
 
 @dataclass(frozen=True)
@@ -180,10 +186,9 @@ def _check_box(document: Document, page_no: int, box: Box) -> None:
 def _check_role(kind: FieldKind, recipient: Recipient | None) -> None:
     if recipient is None or kind.value not in SIGNATURE_KINDS:
         return
-    if kind is FieldKind.IN_PERSON_SIGNATURE:
-        if recipient.role != RecipientRole.INPERSON_HOST.value:
-            raise BadRequest("An in-person signature field belongs to an INPERSON_HOST")
-    elif recipient.role not in SIGNING_ROLES:
+    # In-person fields too: SigningHub gives them to a signer (who facilitates the
+    # signing) as well as to a meeting host.
+    if recipient.role not in SIGNING_ROLES:
         raise BadRequest(f"A {kind.value} field belongs to a SIGNER, not a {recipient.role}")
 
 
@@ -349,8 +354,7 @@ async def update_field(
         _check_role(actual, recipient)
         target.recipient_id = recipient.id
     page_no = change.page_no or target.page_no
-    x, y = change.position or (target.x, target.y)
-    box = change.box or Box(x, y, target.width, target.height)
+    box = _resized(actual, target, change.resize)
     _check_box(document, page_no, box)
     target.page_no = page_no
     target.x, target.y, target.width, target.height = box.x, box.y, box.width, box.height
@@ -383,6 +387,21 @@ async def update_field(
         },
     )
     return target
+
+
+def _resized(kind: FieldKind, target: Field, resize: PartialBox | None) -> Box:
+    if resize is None:
+        return Box(target.x, target.y, target.width, target.height)
+    x = target.x if resize.x is None else resize.x
+    y = target.y if resize.y is None else resize.y
+    if kind.value in TOGGLE_KINDS:
+        # A toggle stays square: a new side (either one) sets both.
+        sides = [side for side in (resize.width, resize.height) if side is not None]
+        side = max(sides) if sides else target.width
+        return Box(x, y, side, side)
+    width = target.width if resize.width is None else resize.width
+    height = target.height if resize.height is None else resize.height
+    return Box(x, y, width, height)
 
 
 def _move_group(fields: Sequence[Field], moved: Field) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
@@ -13,6 +14,7 @@ from signflow.db import utcnow
 from signflow.errors import BadRequest
 from signflow.models import (
     Document,
+    Field,
     Package,
     Recipient,
     User,
@@ -20,8 +22,15 @@ from signflow.models import (
     WorkflowStatus,
     WorkflowType,
 )
-from signflow.packages.access import Need, get_package
-from signflow.workflow.common import owned_draft, package_documents, package_recipients
+from signflow.packages.access import Need, get_package, recipient_email
+from signflow.packages.enterprise import enterprise_package
+from signflow.packages.listing import Folder
+from signflow.workflow.common import (
+    next_to_act,
+    owned_draft,
+    package_documents,
+    package_recipients,
+)
 from signflow.workflow.recipients import renumber_serial
 
 MAX_MESSAGE = 5000
@@ -51,7 +60,18 @@ async def get_workflow(
     session: AsyncSession, principal: Principal, package_id: int
 ) -> WorkflowView:
     access = await get_package(session, principal, package_id, Need.READ)
-    package = access.package
+    return await _view(session, access.package, is_owner=access.is_owner)
+
+
+async def enterprise_workflow(
+    session: AsyncSession, principal: Principal, package_id: int
+) -> WorkflowView:
+    """The same view for an administrator of the package's enterprise (read only)."""
+    package = await enterprise_package(session, principal, package_id)
+    return await _view(session, package, is_owner=package.owner_id == principal.user.id)
+
+
+async def _view(session: AsyncSession, package: Package, *, is_owner: bool) -> WorkflowView:
     owner = await session.get(User, package.owner_id)
     assert owner is not None  # a foreign key
     return WorkflowView(
@@ -59,7 +79,45 @@ async def get_workflow(
         owner=owner,
         documents=await package_documents(session, package.id),
         recipients=await package_recipients(session, package.id),
-        read_only=not access.is_owner or package.status != WorkflowStatus.DRAFT.value,
+        read_only=not is_owner or package.status != WorkflowStatus.DRAFT.value,
+    )
+
+
+@dataclass(frozen=True)
+class WorkflowSummary:
+    """What the details add to the workflow itself: where it is filed for the caller,
+    whether the caller has read it, who acts next, and how many fields each document has."""
+
+    folder: Folder
+    unread: bool
+    next_ids: set[int]
+    field_counts: dict[int, int]
+
+
+async def workflow_summary(
+    session: AsyncSession, principal: Principal, view: WorkflowView, archive_after_days: int
+) -> WorkflowSummary:
+    package = view.package
+    archive_before = utcnow() - dt.timedelta(days=archive_after_days)
+    archived = (
+        package.status == WorkflowStatus.COMPLETED.value
+        and package.completed_at is not None
+        and package.completed_at < archive_before
+    )
+    email = recipient_email(principal, package.enterprise_id)
+    mine = [r for r in view.recipients if email is not None and r.email == email]
+    own = package.owner_id == principal.user.id
+    rows = await session.execute(
+        select(Field.document_id, func.count())
+        .where(Field.document_id.in_([d.id for d in view.documents]))
+        .group_by(Field.document_id)
+    )
+    counts: dict[int, int] = {row[0]: row[1] for row in rows}
+    return WorkflowSummary(
+        folder=Folder.ARCHIVE if archived else Folder.INBOX,
+        unread=not own and any(r.read_at is None for r in mine),
+        next_ids=next_to_act(package.status, view.recipients),
+        field_counts=counts,
     )
 
 

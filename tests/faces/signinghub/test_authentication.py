@@ -146,6 +146,33 @@ async def test_v4_scope_switch(client: httpx.AsyncClient, tenant: Tenant):
     assert profile.json()["general"]["acting_as_scope"] is True
 
 
+async def test_scope_to_oneself_is_a_no_op_for_a_plain_user(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    # A client that always sends its configured scope sends the user's own address.
+    form = password_form(tenant, tenant.user_email) | {"scope": tenant.user_email.upper()}
+    response = await client.post("/authenticate", data=form)
+    assert response.status_code == 200, response.text
+    token = response.json()["access_token"]
+    profile = await client.get("/v4/settings/profile", headers={"Authorization": f"Bearer {token}"})
+    assert profile.json()["general"]["user_email"] == tenant.user_email
+    assert profile.json()["general"]["acting_as_scope"] is False
+    switched = await client.post(
+        "/v4/authenticate/scope",
+        json={"user_email": tenant.user_email},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert switched.status_code == 200, switched.text
+    again = await client.get(
+        "/v4/settings/profile",
+        headers={"Authorization": f"Bearer {switched.json()['access_token']}"},
+    )
+    assert again.json()["general"]["acting_as_scope"] is False
+    # Another user's address is still refused to a plain user.
+    other = form | {"scope": tenant.admin_email}
+    assert (await client.post("/authenticate", data=other)).status_code == 403
+
+
 async def test_v4_scope_switch_refused_to_a_plain_user(client: httpx.AsyncClient, tenant: Tenant):
     headers = await bearer(client, tenant, tenant.user_email)
     response = await client.post(

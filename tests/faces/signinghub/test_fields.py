@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import select
 
 from signflow.context import AppContext
+from signflow.db import transaction
+from signflow.identity.methods import signing_code_channel
+from signflow.models import Field
 from tests.factories import Tenant
 from tests.workflow.helpers import People, add_users, history_actions, new_package, share
 
@@ -149,3 +153,132 @@ async def test_field_preparation(client: httpx.AsyncClient, context: AppContext,
         base, json={"text": [{"field_name": "Rent", "value": "1300"}]}, headers=people["ana"]
     )
     assert mine.status_code == 200, mine.text
+
+
+async def test_lenient_bodies_as_signinghub_takes_them(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana")
+    package_id, (document_id,) = await new_package(people)
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    base = f"/v3/packages/{package_id}/documents/{document_id}/fields"
+    # Checkbox and radio without a size: SigningHub's default square.
+    for kind in ("checkbox", "radio"):
+        response = await client.post(
+            base + f"/{kind}",
+            json={"order": 1, "page_no": 1, "dimensions": {"x": 300, "y": 300}},
+            headers=people.owner,
+        )
+        assert response.status_code == 200, response.text
+    # The guide's own example of an electronic signature field with an SMS code.
+    example = {
+        "order": 1,
+        "page_no": 1,
+        "field_name": "E-Sign field",
+        "display": "VISIBLE",
+        "dimensions": {"x": 200, "y": 200, "width": 100, "height": 100},
+        "authentication": {
+            "enabled": True,
+            "sms_otp": {"enabled": True, "mobile_number": "00445566778899"},
+        },
+    }
+    response = await client.post(base + "/electronic_signature", json=example, headers=people.owner)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"field_name": "E-Sign field"}
+    # An update with only the changed dimension keeps the rest.
+    resized = await client.put(
+        base + "/electronic_signature",
+        json={"field_name": "E-Sign field", "dimensions": {"width": 160}},
+        headers=people.owner,
+    )
+    assert resized.status_code == 200, resized.text
+    moved = await client.put(
+        base + "/checkbox",
+        json={"field_name": "Checkbox1", "dimensions": {"y": 350, "height": 14}},
+        headers=people.owner,
+    )
+    assert moved.status_code == 200, moved.text
+    listing = (await client.get(base, headers=people.owner)).json()
+    [sign] = listing["electronic_signature"]
+    assert sign["dimensions"] == {"x": 200, "y": 200, "width": 160, "height": 100}
+    [box] = listing["checkbox"]
+    assert box["dimensions"] == {"x": 300, "y": 350, "width": 14, "height": 14}
+    [radio] = listing["radio"]
+    assert radio["dimensions"]["width"] == radio["dimensions"]["height"] > 0
+    # Still refused: a text field needs its size, and a width must be positive.
+    no_size = await client.post(
+        base + "/text",
+        json={"order": 1, "page_no": 1, "dimensions": {"x": 10, "y": 10}},
+        headers=people.owner,
+    )
+    assert no_size.status_code == 400
+    negative = await client.put(
+        base + "/electronic_signature",
+        json={"field_name": "E-Sign field", "dimensions": {"width": -5}},
+        headers=people.owner,
+    )
+    assert negative.status_code == 400
+    # The field asks for a signing code by SMS, as the example meant.
+    async with transaction(context.sessions) as session:
+        stored = await session.scalar(select(Field).where(Field.name == "E-Sign field"))
+    assert stored is not None
+    assert stored.options["authentication"] == {
+        "enabled": True,
+        "sms": True,
+        "mobile_number": "00445566778899",
+    }
+    assert signing_code_channel(stored) == "sms"
+    assert "FIELD_UPDATED" in await history_actions(context, package_id)
+
+
+AUTOPLACE_TYPES = [
+    ("NAME", "text", "NAME"),
+    ("EMAIL", "text", "EMAIL"),
+    ("DATE", "text", "DATE"),
+    ("COMPANY", "text", "COMPANY"),
+    ("JOBTITLE", "text", "JOBTITLE"),
+    ("TEXT", "text", "TEXT"),
+    ("RadioBox", "radio", None),
+    ("CheckBox", "checkbox", None),
+    ("INITIALS", "initials", None),
+    ("ELECTRONIC_SIGNATURE", "electronic_signature", None),
+    ("DIGITAL_SIGNATURE", "digital_signature", None),
+    ("IN_PERSON_SIGNATURE", "in_person_signature", None),
+]
+
+
+async def test_autoplace_takes_every_field_type_the_guide_lists(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana")
+    package_id, (document_id,) = await new_package(people, texts=["Sign here:"])
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    base = f"/v4/packages/{package_id}/documents/{document_id}/fields"
+    for index, (field_type, _group, _text_type) in enumerate(AUTOPLACE_TYPES):
+        placed = await client.post(
+            base + "/autoplace",
+            json={
+                "search_text": "Sign here",
+                "order": 1,
+                "field_type": field_type,
+                "placement": "BOTTOM",
+                # Each below the last, so that none overlaps another.
+                "dimensions": {"width": 60, "height": 12 + index},
+            },
+            headers=people.owner,
+        )
+        assert placed.status_code == 200, (field_type, placed.text)
+        assert len(placed.json()) == 1
+    listing = (await client.get(base, headers=people.owner)).json()
+    for _field_type, group, text_type in AUTOPLACE_TYPES:
+        found = listing[group]
+        if text_type is not None:
+            found = [f for f in found if f["type"] == text_type]
+        assert len(found) == 1, (group, text_type, listing[group])
+        assert found[0]["order"] == 1
+    unknown = await client.post(
+        base + "/autoplace",
+        json={"search_text": "Sign here", "order": 1, "field_type": "HOLOGRAM"},
+        headers=people.owner,
+    )
+    assert unknown.status_code == 404

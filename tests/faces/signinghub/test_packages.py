@@ -138,9 +138,10 @@ async def test_download_one_document_is_the_pdf_and_several_a_zip(
         assert opened.read("a (2).pdf") == second
 
     encoded = await client.get(f"/v3/packages/{package_id}/base64", headers=headers)
-    assert encoded.headers["content-type"] == "application/json"
-    assert encoded.json()["file_name"] == "Lease 2026.zip"
-    assert base64.b64decode(encoded.json()["package_base64"]) == archive.content
+    # The guide's answer is the file in base64 itself, not a JSON object.
+    assert encoded.headers["content-type"] == "application/octet-stream"
+    assert "Lease%202026.zip" in encoded.headers["content-disposition"]
+    assert base64.b64decode(encoded.content, validate=True) == archive.content
 
 
 async def test_download_of_an_empty_package_is_a_404(client: httpx.AsyncClient, tenant: Tenant):
@@ -216,8 +217,11 @@ async def test_listing_filters_by_status_search_and_folder(
         ("/v3/packages/NOPE/1/10", {}, "Unknown status"),
         ("/v3/packages/ALL/0/10", {}, "page_no"),
         ("/v3/packages/ALL/1/101", {}, "records_per_page"),
-        ("/v3/packages/ALL/1/10", {"x-search-text": "***"}, "base64"),
+        ("/v4/packages/ALL/1/10?sort-by=SIZE", {}, "sort_by"),
+        ("/v4/packages/ALL/1/10?sort_order=UP", {}, "sort_order"),
+        ("/v4/packages/ALL/1/10?from_date=yesterday", {}, "from_date"),
         ("/v3/packages/ALL/1/10", {"x-folder": b64("TRASH")}, "Unknown folder"),
+        ("/v3/packages/ALL/1/10", {"x-folder": "TRASH"}, "Unknown folder"),
     ],
 )
 async def test_listing_bad_parameters(
@@ -363,3 +367,48 @@ async def test_owned_and_received_packages_page_together_newest_first(
     assert [p["package_id"] for p in page1.json()] == [second, received]
     assert [p["package_id"] for p in page2.json()] == [first]
     assert page1.json()[1]["package_status"] == "PENDING"
+
+
+async def test_listing_headers_as_plain_text_and_v4_filters(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    headers = await bearer(client, tenant, tenant.user_email)
+    zeta = await create_package(client, headers, "Zeta lease")
+    alpha = await create_package(client, headers, "alpha lease")
+    other = await create_package(client, headers, "Invoice")
+
+    async def ids(path: str, **extra: str) -> list[int]:
+        response = await client.get(path, headers=headers | extra)
+        assert response.status_code == 200, response.text
+        return [p["package_id"] for p in response.json()]
+
+    # The guide's base64 headers, and the same words as plain text (as some clients send).
+    assert await ids("/v3/packages/ALL/1/10", **{"x-folder": "INBOX"}) == [other, alpha, zeta]
+    assert await ids("/v3/packages/ALL/1/10", **{"x-folder": "archive"}) == []
+    assert await ids("/v3/packages/ALL/1/10", **{"x-search-text": "lease"}) == [alpha, zeta]
+    assert await ids("/v3/packages/ALL/1/10", **{"x-search-text": b64("lease")}) == [alpha, zeta]
+    # v4 query filters are applied, not ignored: name, sort, order and dates.
+    assert await ids("/v4/packages/ALL/1/10?package-name=LEASE") == [alpha, zeta]
+    assert await ids("/v4/packages/ALL/1/10?sort-by=NAME&sort-order=ASC") == [alpha, other, zeta]
+    assert await ids("/v4/packages/ALL/1/10?sort_by=NAME") == [zeta, other, alpha]
+    assert await ids("/v4/packages/ALL/1/2?sort_by=NAME&sort_order=ASC") == [alpha, other]
+    assert await ids("/v4/packages/ALL/2/2?sort_by=NAME&sort_order=ASC") == [zeta]
+    assert await ids("/v4/packages/DRAFT/1/10?from_date=2000-01-01&to_date=2000-12-31") == []
+    response = await client.get(
+        "/v4/packages/ALL/1/10?from_date=2000-01-01&package_name=lease", headers=headers
+    )
+    assert [p["package_id"] for p in response.json()] == [alpha, zeta]
+    assert response.headers["x-total-records"] == "2"
+
+
+@pytest.mark.parametrize(
+    "path", ["/v4/packages/{pid}/nothing/here", "/v3/packages/{pid}/log/x", "/v4/packages/ALL/a/b"]
+)
+async def test_unknown_routes_under_a_package_answer_404(
+    client: httpx.AsyncClient, tenant: Tenant, path: str
+):
+    headers = await bearer(client, tenant, tenant.user_email)
+    package_id = await create_package(client, headers)
+    response = await client.get(path.format(pid=package_id), headers=headers)
+    assert response.status_code == 404, response.text
+    assert response.json() == {"Message": "The requested resource was not found"}

@@ -52,17 +52,18 @@ async def test_serial_walk_with_every_role(
         await client.get(f"/v3/packages/{package_id}/open", headers=people["sam"])
     ).status_code == 403
 
-    # The reviewer approves, then finishes: the signer's turn opens.
+    # The reviewer approves, which ends her turn: the signer's turn opens at once.
     assert (await act(people, "rita", package_id, "finish")).status_code == 400
     response = await act(people, "rita", package_id, "approve", {"reason": "fine"})
     assert response.status_code == 200, response.text
     assert response.content == b""
     assert await statuses(people, package_id) == (
         "SHARED",
-        ["REVIEWED", "UN_PROCESSED", "UN_PROCESSED", "UN_PROCESSED"],
+        ["REVIEWED", "IN_PROGRESS", "UN_PROCESSED", "UN_PROCESSED"],
     )
+    # A finish (or a second approve) afterwards is harmless and changes nothing.
     assert (await act(people, "rita", package_id, "finish")).status_code == 200
-    assert (await act(people, "rita", package_id, "finish")).status_code == 200  # idempotent
+    assert (await act(people, "rita", package_id, "approve")).status_code == 200
     assert await statuses(people, package_id) == (
         "SHARED",
         ["REVIEWED", "IN_PROGRESS", "UN_PROCESSED", "UN_PROCESSED"],
@@ -75,9 +76,13 @@ async def test_serial_walk_with_every_role(
         "SHARED",
         ["REVIEWED", "SIGNED", "IN_PROGRESS", "UN_PROCESSED"],
     )
-    # An editor submits; finishing opens the carbon copy's step, which completes the package.
+    # An editor submits, which opens the carbon copy's step and so completes the package.
     assert (await act(people, "eddie", package_id, "approve")).status_code == 403
     assert (await act(people, "eddie", package_id, "submit")).status_code == 200
+    assert await statuses(people, package_id) == (
+        "COMPLETED",
+        ["REVIEWED", "SIGNED", "EDITED", "PROCESSED"],
+    )
     assert (await act(people, "eddie", package_id, "finish")).status_code == 200
     assert await statuses(people, package_id) == (
         "COMPLETED",

@@ -37,6 +37,15 @@ async def test_details_recipients_and_log(
         "read_only": False,
         "message": "Please sign",
         "expires_on": None,
+        "post_process": {
+            "enabled": False,
+            "contacts": [],
+            "recipients": [],
+            "workflow_recipients": False,
+            "message": "",
+            "google_drive": False,
+            "dropbox": False,
+        },
     }
     assert details["package_status"] == "DRAFT"
     assert [d["document_id"] for d in details["documents"]] == [document_id]

@@ -9,6 +9,7 @@ from signflow.faces.signinghub import (
     auth,
     documents,
     enterprise,
+    enterprise_packages,
     fields,
     packages,
     processing,
@@ -23,7 +24,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
     """The vendor's routes, and `ours` (our own API), under both version prefixes, as
     (router, prefix) pairs for `app.include_router`. Included directly, not through a
     nested versioned router: every level of nesting is walked again on each request."""
-    routed = (account, auth, enterprise, packages, documents, verification)
+    routed = (account, auth, enterprise, enterprise_packages, packages, documents, verification)
     versioned = [
         *ours,
         *(module.router for module in (*routed, workflow, fields, processing)),

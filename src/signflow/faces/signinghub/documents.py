@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from signflow.db import utcnow
 from signflow.faces.file_names import file_name_from_header
+from signflow.faces.form_upload import file_from_form, is_form
 from signflow.faces.routing import (
     ContextDep,
     SessionDep,
@@ -20,11 +21,11 @@ from signflow.faces.routing import (
 )
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.package_schemas import (
+    AttachmentItem,
     AttachmentSummary,
     CertifyPolicy,
     CertifySettings,
     Dimensions,
-    DocumentBase64,
     DocumentCreated,
     DocumentDetails,
     DocumentFieldSummary,
@@ -37,7 +38,12 @@ from signflow.faces.signinghub.packages import OCTET_STREAM, attachment_headers
 from signflow.identity.checks import require_all_opened
 from signflow.models import Document, Field, Recipient
 from signflow.packages.access import Need, get_package
-from signflow.packages.content import document_bytes, page_image, parse_resolution
+from signflow.packages.content import (
+    attachment_file,
+    document_bytes,
+    page_image,
+    parse_resolution,
+)
 from signflow.packages.documents import (
     DEFAULT_FILE_NAME,
     CertifyPermission,
@@ -86,6 +92,18 @@ async def upload(
     x_source: Annotated[str | None, Header()] = None,
     x_convert_document: Annotated[str | None, Header()] = None,
 ) -> DocumentCreated:
+    content_type = request.headers.get("content-type")
+    source = (x_source or None) and x_source[:100]
+    convert = (x_convert_document or "").strip().lower() in TRUE_WORDS
+    if is_form(content_type):  # a browser's FormData
+        body = await read_raw_body(request, context.settings.max_upload_bytes)
+        form = file_from_form(content_type or "", body)
+        name = file_name_from(x_file_name if x_file_name else form.file_name)
+        upload = Upload(data=form.data, file_name=name, source=source, convert=convert)
+        document = await upload_document(
+            session, context.settings, context.blobs, principal, actor, package_id, upload
+        )
+        return DocumentCreated(documentid=document.id)
     spooled = await spool_raw_body(request, context.settings.max_upload_bytes, context.blobs)
     try:
         document = await upload_document(
@@ -98,8 +116,8 @@ async def upload(
             Upload(
                 data=spooled,
                 file_name=file_name_from(x_file_name),
-                source=(x_source or None) and x_source[:100],
-                convert=(x_convert_document or "").strip().lower() in TRUE_WORDS,
+                source=source,
+                convert=convert,
             ),
         )
     finally:
@@ -123,6 +141,12 @@ async def upload_attachment(
     x_file_name: Annotated[str | None, Header()] = None,
 ) -> Response:
     data = await read_raw_body(request, context.settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", OCTET_STREAM)
+    if is_form(content_type):  # a browser's FormData
+        form = file_from_form(content_type, data)
+        data = form.data
+        x_file_name = x_file_name or form.file_name
+        content_type = OCTET_STREAM
     await add_attachment(
         session,
         context.blobs,
@@ -132,9 +156,47 @@ async def upload_attachment(
         document_id,
         data=data,
         file_name=file_name_from(x_file_name),
-        content_type=request.headers.get("content-type", OCTET_STREAM)[:200],
+        content_type=content_type[:200],
     )
     return Response(status_code=201)
+
+
+@router.get(
+    "/packages/{package_id}/documents/{document_id}/attachments",
+    response_model=list[AttachmentItem],
+)
+async def attachments(
+    package_id: int, document_id: int, principal: PrincipalDep, session: SessionDep
+) -> list[AttachmentItem]:
+    document = await _readable_document(session, principal, package_id, document_id)
+    return [
+        AttachmentItem(
+            attachment_id=a.id,
+            file_name=a.name,
+            size=a.size,
+            content_type=a.content_type,
+            created_on=a.created_at.isoformat(),
+        )
+        for a in await list_attachments(session, document.id)
+    ]
+
+
+@router.get(
+    "/packages/{package_id}/documents/{document_id}/attachments/{attachment_id}",
+    response_class=Response,
+    responses={200: {"content": {OCTET_STREAM: {}}}},
+)
+async def download_attachment(
+    package_id: int,
+    document_id: int,
+    attachment_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    document = await _readable_document(session, principal, package_id, document_id)
+    attachment, data = await attachment_file(session, context.blobs, document, attachment_id)
+    return Response(data, media_type=OCTET_STREAM, headers=attachment_headers(attachment.name))
 
 
 async def _readable_document(
@@ -250,20 +312,25 @@ async def download(
     return Response(data, media_type=OCTET_STREAM, headers=attachment_headers(document.name))
 
 
-@router.get("/packages/{package_id}/documents/{document_id}/base64", response_model=DocumentBase64)
+@router.get(
+    "/packages/{package_id}/documents/{document_id}/base64",
+    response_class=Response,
+    responses={200: {"content": {OCTET_STREAM: {}}}},
+)
 async def download_base64(
     package_id: int,
     document_id: int,
     principal: PrincipalDep,
     session: SessionDep,
     context: ContextDep,
-) -> DocumentBase64:
+) -> Response:
+    """The guide answers the file itself in base64 (not JSON), as an octet stream."""
     document = await _readable_document(session, principal, package_id, document_id)
     data = await document_bytes(context.blobs, document)
-    return DocumentBase64(
-        document_id=document.id,
-        document_name=document.name,
-        document_base64=base64.b64encode(data).decode(),
+    return Response(
+        base64.b64encode(data),
+        media_type=OCTET_STREAM,
+        headers=attachment_headers(document.name),
     )
 
 

@@ -41,6 +41,7 @@ from signflow.workflow.fields import (
     FieldChange,
     FieldSpec,
     FillValue,
+    PartialBox,
     PlacedField,
     add_field,
     assign_fields,
@@ -132,7 +133,10 @@ def field_body(placed: PlacedField) -> FieldBody:
 
 
 def options_of(body: FieldOptions) -> dict[str, object]:
-    return {key: getattr(body, key) for key in OPTION_KEYS if getattr(body, key) is not None}
+    options = {key: getattr(body, key) for key in OPTION_KEYS if getattr(body, key) is not None}
+    if body.authentication is not None:
+        options["authentication"] = body.authentication.as_option()
+    return options
 
 
 def required_of(body: FieldOptions, required: bool | None) -> bool | None:
@@ -257,14 +261,12 @@ async def update(
 ) -> FieldNameBody:
     field_type = field_kind(kind)
     d = body.dimensions
-    sized = d is not None and d.width is not None and d.height is not None
     change = FieldChange(
         name=body.field_name,
         renamed_as=body.renamed_as,
         order=body.order,
         page_no=body.page_no,
-        box=field_box(field_type, d.x, d.y, d.width, d.height) if d and sized else None,
-        position=(d.x, d.y) if d and not sized else None,
+        resize=PartialBox(d.x, d.y, d.width, d.height) if d else None,
         value=initial_value(body),
         required=required_of(body, body.required),
         options=options_of(body),

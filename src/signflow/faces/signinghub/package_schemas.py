@@ -101,6 +101,11 @@ class AttachmentSummary(VendorModel):
     size: int
 
 
+class AttachmentItem(AttachmentSummary):
+    content_type: str
+    created_on: str
+
+
 class DocumentDetails(VendorModel):
     document_id: int
     document_name: str
@@ -118,15 +123,3 @@ class DocumentDetails(VendorModel):
 
 class ImageBase64(VendorModel):
     image_base64: str
-
-
-class DocumentBase64(VendorModel):
-    document_id: int
-    document_name: str
-    document_base64: str
-
-
-class PackageBase64(VendorModel):
-    package_id: int
-    file_name: str
-    package_base64: str

@@ -24,18 +24,71 @@ class AboutBody(VendorModel):
     build: str
 
 
+class DeviceBody(VendorModel):
+    device_id: str
+    device_name: str
+    secure_element: bool
+    touch_id: bool
+
+
 class ProfileGeneral(VendorModel):
     user_email: str
     user_name: str
+    job_title: str | None = None
+    company_name: str | None = None
     mobile_number: str | None
     enterprise_id: int
     enterprise_role: str
     application_integration: bool
     acting_as_scope: bool
+    # Not kept here (no registration authority, no national id check): always null.
+    ra_userid: str | None = None
+    user_national_id: str | None = None
+
+
+class ProfileSecurity(VendorModel):
+    # Signflow has no security questions; named for clients that read the key.
+    question: str | None = None
+
+
+class ProfileLocale(VendorModel):
+    country: str | None = None
+    timezone: str | None = None
+    language: str | None = None
+
+
+class ProfileEnterprise(VendorModel):
+    enterprise_name: str
+    owner: str | None
+    owner_email: str | None
+    mobile_number: str | None
 
 
 class ProfileBody(VendorModel):
     general: ProfileGeneral
+    security: ProfileSecurity = ProfileSecurity()
+    locale: ProfileLocale = ProfileLocale()
+    enterprise: ProfileEnterprise | None = None
+
+
+class ProfileUpdate(VendorModel):
+    """`PUT settings/profile/general`: only what is sent changes."""
+
+    user_name: str | None = Field(default=None, min_length=1, max_length=200)
+    job_title: str | None = Field(default=None, max_length=200)
+    company_name: str | None = Field(default=None, max_length=200)
+    mobile_number: str | None = Field(default=None, max_length=40)
+    country: str | None = Field(default=None, max_length=100)
+    time_zone: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=20)
+
+
+class LocaleUpdate(VendorModel):
+    """`PUT settings/profile/locale`."""
+
+    country: str | None = Field(default=None, max_length=100)
+    timezone: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=20)
 
 
 class PasswordChange(VendorModel):

@@ -8,11 +8,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
+from signflow.accounts.principal import Principal
+from signflow.faces.routing import (
+    ContextDep,
+    ReadOnly,
+    SessionDep,
+    SettingsDep,
+    TransactionalRoute,
+    empty_ok,
+)
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
+from signflow.faces.signinghub.package_schemas import SignerRef
 from signflow.faces.signinghub.workflow_schemas import (
     AuthenticationBody,
+    DocumentCertify,
     LogAction,
     LogBody,
     LogDetail,
@@ -35,10 +46,11 @@ from signflow.identity.checks import Credentials
 from signflow.identity.methods import protect_authentication
 from signflow.identity.opening import ACCESS_GRANTED, open_with_password, send_opening_code
 from signflow.identity.unblock import UnblockAction, unblock_recipient
-from signflow.models import Recipient
+from signflow.models import Document, HistoryEntry, Package, Recipient
+from signflow.packages.documents import CertifyPermission
 from signflow.packages.listing import OWNER_VIEW
 from signflow.workflow.actions import complete_workflow
-from signflow.workflow.history import history_entry, list_history
+from signflow.workflow.history import history_entry, history_page, list_history
 from signflow.workflow.recipients import (
     NewRecipient,
     RecipientChange,
@@ -51,7 +63,13 @@ from signflow.workflow.recipients import (
     update_recipient,
     update_recipient_settings,
 )
-from signflow.workflow.settings import WorkflowChange, get_workflow, update_workflow
+from signflow.workflow.settings import (
+    WorkflowChange,
+    WorkflowView,
+    get_workflow,
+    update_workflow,
+    workflow_summary,
+)
 from signflow.workflow.share import recall_package, share_package
 
 router = APIRouter(route_class=TransactionalRoute, tags=["workflow"])
@@ -80,16 +98,28 @@ def user_body(recipient: Recipient) -> WorkflowUser:
     "/packages/{package_id}/workflow", dependencies=[ReadOnly], response_model=WorkflowDetails
 )
 async def workflow_details(
-    package_id: int, principal: PrincipalDep, session: SessionDep
+    package_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
 ) -> WorkflowDetails:
     view = await get_workflow(session, principal, package_id)
+    return await details_body(session, principal, view, settings.archive_after_days)
+
+
+async def details_body(
+    session: AsyncSession, principal: Principal, view: WorkflowView, archive_after_days: int
+) -> WorkflowDetails:
     package = view.package
+    summary = await workflow_summary(session, principal, view, archive_after_days)
+    nexts = [r for r in view.recipients if r.id in summary.next_ids]
     return WorkflowDetails(
         package_id=package.id,
         package_name=package.name,
         package_owner=view.owner.email,
         owner_name=view.owner.name,
         package_status=OWNER_VIEW.get(package.status, package.status),
+        folder=summary.folder.value,
+        unread=summary.unread,
+        next_signer=nexts[0].name if nexts else None,
+        next_signer_email=[SignerRef(user_email=r.email, user_name=r.name) for r in nexts],
         uploaded_on=package.created_at.isoformat(),
         modified_on=package.modified_at.isoformat(),
         workflow=WorkflowSettings(
@@ -102,15 +132,34 @@ async def workflow_details(
             expires_on=iso(package.expires_at),
         ),
         documents=[
-            WorkflowDocument(
-                document_id=d.id,
-                document_name=d.name,
-                document_order=d.position,
-                page_count=d.page_count,
-            )
+            workflow_document(d, summary.field_counts.get(d.id, 0), view.read_only)
             for d in view.documents
         ],
         users=[user_body(r) for r in view.recipients],
+    )
+
+
+def workflow_document(document: Document, field_count: int, locked: bool) -> WorkflowDocument:
+    width, height = document.pages[0] if document.pages else (0.0, 0.0)
+    return WorkflowDocument(
+        document_id=document.id,
+        document_name=document.name,
+        document_order=document.position,
+        page_count=document.page_count,
+        document_source=document.source,
+        document_width=width,
+        document_height=height,
+        document_pages=document.page_count,
+        created_on=document.created_at.isoformat(),
+        modified_on=document.modified_at.isoformat(),
+        form_fields=field_count > 0,
+        certify=DocumentCertify(
+            enabled=document.certify_enabled,
+            allowed_permissions=[p.value for p in CertifyPermission],
+            default_permission=document.certify_permission,
+        ),
+        lock_form_fields=document.lock_form_fields,
+        locked=locked,
     )
 
 
@@ -401,6 +450,10 @@ async def log(
 ) -> LogBody:
     package, entries = await list_history(session, principal, package_id)
     response.headers["x-total-records"] = str(len(entries))
+    return log_body(package, entries)
+
+
+def log_body(package: Package, entries: list[HistoryEntry]) -> LogBody:
     return LogBody(
         package_id=package.id,
         package_name=package.name,
@@ -446,3 +499,25 @@ async def log_details(
             for key, value in sorted(entry.details.items())
         ],
     )
+
+
+# After log/{log_id}/details: its literal last segment must win over a page size.
+@router.get(
+    "/packages/{package_id}/log/{page_no}/{records_per_page}",
+    dependencies=[ReadOnly],
+    response_model=LogBody,
+)
+async def log_page(
+    package_id: int,
+    page_no: int,
+    records_per_page: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+) -> LogBody:
+    """v4's paginated history, with the total in x-total-records."""
+    package, entries, total = await history_page(
+        session, principal, package_id, page_no, records_per_page
+    )
+    response.headers["x-total-records"] = str(total)
+    return log_body(package, entries)

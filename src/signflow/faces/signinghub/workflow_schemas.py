@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from signflow.faces.signinghub.package_schemas import SignerRef
 from signflow.faces.signinghub.schemas import VendorModel
 from signflow.models import RecipientRole, WorkflowMode, WorkflowType
 from signflow.workflow.fields import Placement
@@ -23,6 +24,23 @@ class WorkflowUpdate(VendorModel):
     expires_on: dt.datetime | None = None
 
 
+class PostProcessRecipient(VendorModel):
+    name: str
+    email: str
+
+
+class PostProcess(VendorModel):
+    """Copies sent when the workflow completes (SigningHub's post-processing)."""
+
+    enabled: bool = False
+    contacts: list[str] = []
+    recipients: list[PostProcessRecipient] = []
+    workflow_recipients: bool = False
+    message: str = ""
+    google_drive: bool = False
+    dropbox: bool = False
+
+
 class WorkflowSettings(VendorModel):
     workflow_type: str
     workflow_mode: str
@@ -31,6 +49,13 @@ class WorkflowSettings(VendorModel):
     read_only: bool
     message: str | None
     expires_on: str | None
+    post_process: PostProcess = PostProcess()
+
+
+class DocumentCertify(VendorModel):
+    enabled: bool
+    allowed_permissions: list[str]
+    default_permission: str
 
 
 class WorkflowDocument(VendorModel):
@@ -38,6 +63,18 @@ class WorkflowDocument(VendorModel):
     document_name: str
     document_order: int
     page_count: int
+    document_type: str = "PDF"
+    document_source: str | None = None
+    document_width: float = 0
+    document_height: float = 0
+    document_pages: int = 0
+    created_on: str | None = None
+    modified_on: str | None = None
+    form_fields: bool = False
+    template: str | None = None
+    certify: DocumentCertify | None = None
+    lock_form_fields: bool = False
+    locked: bool = False
 
 
 class WorkflowUser(VendorModel):
@@ -51,6 +88,10 @@ class WorkflowUser(VendorModel):
     processed_on: str | None
     reason: str | None
     mobile_number: str | None
+    # Groups and placeholders are not recipients here: always empty, named for clients.
+    group_name: str | None = None
+    group_members: list[str] | None = None
+    placeholder: str | None = None
 
 
 class WorkflowDetails(VendorModel):
@@ -59,6 +100,10 @@ class WorkflowDetails(VendorModel):
     package_owner: str
     owner_name: str
     package_status: str
+    folder: str = "INBOX"
+    unread: bool = False
+    next_signer: str | None = None
+    next_signer_email: list[SignerRef] = []
     uploaded_on: str
     modified_on: str
     workflow: WorkflowSettings
@@ -233,6 +278,30 @@ class FieldSize(VendorModel):
     height: float | None = Field(default=None, gt=0)
 
 
+class FieldSmsOtp(VendorModel):
+    enabled: bool = False
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class FieldAuthentication(VendorModel):
+    """The guide's `{enabled, sms_otp: {enabled, mobile_number}}`, or our shorter
+    `{enabled, sms}`; either way the code goes by SMS when asked, else by email."""
+
+    enabled: bool = False
+    sms: bool | None = None
+    sms_otp: FieldSmsOtp | bool | None = None
+
+    def as_option(self) -> dict[str, object]:
+        sms_otp = self.sms_otp
+        by_sms = self.sms
+        if by_sms is None:
+            by_sms = sms_otp.enabled if isinstance(sms_otp, FieldSmsOtp) else bool(sms_otp)
+        option: dict[str, object] = {"enabled": self.enabled, "sms": by_sms}
+        if isinstance(sms_otp, FieldSmsOtp) and sms_otp.mobile_number:
+            option["mobile_number"] = sms_otp.mobile_number
+        return option
+
+
 ValidationRule = Literal["MANDATORY", "OPTIONAL"]
 FieldValueIn = Annotated[str, Field(max_length=10000)] | bool
 
@@ -255,8 +324,8 @@ class FieldOptions(VendorModel):
     radio_group_name: str | None = Field(default=None, max_length=255)
     # Dropdown and list box fields: the options to choose from.
     choices: list[str] | None = Field(default=None, max_length=200)
-    # Electronic signature fields: {enabled, sms} asks for a signing code (documents/{did}/otp).
-    authentication: dict[str, bool] | None = None
+    # Electronic signature fields: a signing code (documents/{did}/otp) before signing.
+    authentication: FieldAuthentication | None = None
 
 
 class FieldAdd(FieldOptions):
@@ -267,12 +336,21 @@ class FieldAdd(FieldOptions):
     required: bool = True
 
 
+class FieldResize(VendorModel):
+    """An update's dimensions: only those that change need be sent."""
+
+    x: float | None = None
+    y: float | None = None
+    width: float | None = Field(default=None, gt=0)
+    height: float | None = Field(default=None, gt=0)
+
+
 class FieldUpdate(FieldOptions):
     field_name: str = Field(min_length=1, max_length=255)
     renamed_as: str | None = Field(default=None, max_length=255)
     order: int | None = Field(default=None, ge=1)
     page_no: int | None = Field(default=None, ge=1)
-    dimensions: FieldPlacement | None = None
+    dimensions: FieldResize | None = None
     required: bool | None = None
 
 
