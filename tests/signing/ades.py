@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from io import BytesIO
 
+from asn1crypto.crl import CertificateList
+from asn1crypto.ocsp import OCSPResponse
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
-from asn1crypto.crl import CertificateList
-from asn1crypto.ocsp import OCSPResponse
 from pyhanko.sign.validation.ades import (
     AdESLTAValidationResult,
     AdESWithTimeValidationResult,
@@ -20,14 +20,14 @@ from pyhanko.sign.validation.ades import (
 )
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
-from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko.sign.validation.policy_decl import (
     LocalKnowledge,
     PdfSignatureValidationSpec,
-    RevocationInfoGatheringSpec,
     RevinfoOnlineFetchingRule,
+    RevocationInfoGatheringSpec,
     SignatureValidationSpec,
 )
+from pyhanko.sign.validation.status import PdfSignatureStatus
 from pyhanko_certvalidator.authority import CertTrustAnchor
 from pyhanko_certvalidator.context import CertValidationPolicySpec
 from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
@@ -68,9 +68,7 @@ def _dss_knowledge(reader: PdfFileReader) -> LocalKnowledge:
             for ref in dss.ocsps
             for c in OCSPContainer.load_multi(OCSPResponse.load(ref.get_object().data))
         ],
-        known_crls=[
-            CRLContainer(CertificateList.load(ref.get_object().data)) for ref in dss.crls
-        ],
+        known_crls=[CRLContainer(CertificateList.load(ref.get_object().data)) for ref in dss.crls],
         known_certs=list(dss.load_certs()),
     )
 
@@ -102,12 +100,20 @@ def ades_with_time(
 
 
 def ades_validate(
-    pdf: bytes, roots: Sequence[x509.Certificate], at: datetime | None = None
+    pdf: bytes,
+    roots: Sequence[x509.Certificate],
+    at: datetime | None = None,
+    current_crls: Sequence[bytes] = (),
 ) -> list[AdESLTAValidationResult]:
     """ETSI EN 319 102-1 5.6.3 (long-term validation, what B-LTA promises) for every
-    signature of `pdf` as of `at` (default now), nothing fetched."""
+    signature of `pdf` as of `at` (default now), nothing fetched. `current_crls` are
+    what the relying party has fetched at `at` beside the document (for the newest
+    archive timestamp, which is checked as of then)."""
     moment = at or datetime.now(UTC)
-    spec = PdfSignatureValidationSpec(_spec(roots))
+    knowledge = LocalKnowledge(
+        known_crls=[CRLContainer(CertificateList.load(c)) for c in current_crls]
+    )
+    spec = PdfSignatureValidationSpec(_spec(roots, knowledge))
     timing = ValidationTimingInfo(moment, moment, point_in_time_validation=at is not None)
     reader = PdfFileReader(BytesIO(pdf), strict=False)
 

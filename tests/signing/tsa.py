@@ -8,7 +8,7 @@ must fetch the CRL and embed it; verification must trust the root only when told
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +30,9 @@ class LoopbackTsa:
     cert: x509.Certificate
     requests: list[str]
     """The paths asked for, in order ("/tsa" for a timestamp, "/root.crl" for the CRL)."""
+    crl_at: Callable[[datetime], bytes]
+    """The CRL the root would publish at a given moment (for validation in the future:
+    what a relying party would fetch from the TSA's PKI then)."""
 
     def root_pem(self) -> bytes:
         return self.root.public_bytes(serialization.Encoding.PEM)
@@ -76,7 +79,11 @@ def _tsa_cert(
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
         .add_extension(
             x509.CRLDistributionPoints(
-                [x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)]
+                [
+                    x509.DistributionPoint(
+                        [x509.UniformResourceIdentifier(crl_url)], None, None, None
+                    )
+                ]
             ),
             critical=False,
         )
@@ -91,7 +98,7 @@ def _crl(root_key: rsa.RSAPrivateKey, root: x509.Certificate, now: datetime) -> 
     crl = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(root.subject)
-        .last_update(now)
+        .last_update(now - timedelta(minutes=1))
         .next_update(now + timedelta(days=7))
         .add_extension(x509.CRLNumber(1), critical=False)
         .add_extension(
@@ -162,7 +169,9 @@ def running_tsa(lifetime: timedelta = timedelta(days=3650)) -> Iterator[Loopback
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LoopbackTsa(f"{base}/tsa", root, cert, requests)
+        yield LoopbackTsa(
+            f"{base}/tsa", root, cert, requests, lambda moment: _crl(root_key, root, moment)
+        )
     finally:
         server.shutdown()
         server.server_close()

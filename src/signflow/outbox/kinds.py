@@ -7,4 +7,5 @@ import signflow.notify.jobs
 import signflow.signature_requests.sendinfo
 import signflow.webhooks.delivery
 import signflow.webhooks.fanout
+import signflow.workflow.archiving
 import signflow.workflow.deadlines  # noqa: F401

@@ -94,19 +94,27 @@ async def _timestamp_data(signed_data: cms.SignedData, known: KnownMaterial) -> 
         ) from exc
     finally:
         await fetchers.close()
-    return ValidationData(
-        certs=tuple(path), crls=tuple(context.crls), ocsps=tuple(context.ocsps)
-    )
+    return ValidationData(certs=tuple(path), crls=tuple(context.crls), ocsps=tuple(context.ocsps))
 
 
 def timestamp_validation_data(token: bytes, known: KnownMaterial) -> ValidationData:
     """The chain and revocation data of the authority that signed this token (DER
     ContentInfo), fetched where the certificates say. Runs its own event loop."""
-    signed_data = cms.ContentInfo.load(token)["content"]
+    return signed_data_validation_data(cms.ContentInfo.load(token)["content"], known)
+
+
+def signed_data_validation_data(
+    signed_data: cms.SignedData, known: KnownMaterial
+) -> ValidationData:
+    """As `timestamp_validation_data`, for a token's SignedData."""
     return asyncio.run(_timestamp_data(signed_data, known))
 
 
-def add_to_dss(pdf: bytes, entries: Iterable[tuple[bytes | None, ValidationData]]) -> bytes:
+VriEntry = tuple[bytes | None, ValidationData]
+"""Validation data and the /Contents bytes of the signature its VRI entry is for."""
+
+
+def add_to_dss(pdf: bytes, entries: Iterable[VriEntry]) -> bytes:
     """One incremental update adding each entry's data to the DSS, under a VRI entry
     for the signature whose /Contents bytes are given (None: no VRI entry)."""
     out = BytesIO(pdf)

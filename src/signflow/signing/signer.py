@@ -51,8 +51,8 @@ from signflow.signing.appearance import build_appearance as _build_appearance
 from signflow.signing.cms import CmsTemplate
 from signflow.signing.forms import ensure_font, fill_fields
 from signflow.signing.keys import PrivateKey
-from signflow.signing.longterm import KnownMaterial, add_to_dss, timestamp_validation_data
 from signflow.signing.lean import LeanAccess, SignatureTarget, signature_update
+from signflow.signing.longterm import KnownMaterial, add_to_dss, timestamp_validation_data
 from signflow.signing.pdfread import LeanReader, NotLean
 from signflow.signing.sink import WriterAccess
 

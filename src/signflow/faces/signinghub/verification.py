@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter, Response
 
 from signflow.audit.evidence import evidence_report
@@ -55,7 +53,7 @@ async def _verification(
         answer.append(
             DocumentVerification(
                 document_id=document.id,
-                fields=[SignatureField(**asdict(report)) for report in reports],
+                fields=[SignatureField(**report.as_dict()) for report in reports],
             )
         )
     return answer
