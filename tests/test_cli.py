@@ -196,3 +196,15 @@ def test_apikey_for_an_unknown_enterprise_names_the_known_ones(data_dir: Path):
     assert output.strip().splitlines() == [
         "error: no enterprise named 'Initrode'; --enterprise takes one of: 'Initech'"
     ]
+
+
+@pytest.mark.parametrize("level", ["B-LT", "B-LTA"])
+def test_a_long_term_level_without_a_tsa_is_a_startup_error_naming_the_setting(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, level: str
+):
+    monkeypatch.setenv("SIGNFLOW_SIGNATURE_LEVEL", level)
+    monkeypatch.delenv("SIGNFLOW_TSA_URL", raising=False)
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 2
+    assert f"SIGNFLOW_SIGNATURE_LEVEL={level} needs SIGNFLOW_TSA_URL" in result.output
+    assert not (data_dir / "signflow.db").exists()
