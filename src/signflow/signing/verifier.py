@@ -54,6 +54,8 @@ class Verifier:
         self._running: dict[CacheKey, asyncio.Task[Reports]] = {}
         self.runs = 0
         """Verifications actually run (not answered from the cache or a running one)."""
+        self.active = 0
+        """Verifications running in their threads now."""
 
     def cached(self, key: CacheKey) -> Reports | None:
         entry = self._cache.get(key)
@@ -99,7 +101,11 @@ class Verifier:
         pdf = await load()
         async with self._slots:
             self.runs += 1
-            return await asyncio.to_thread(verify_pdf, pdf, list(roots))
+            self.active += 1
+            try:
+                return await asyncio.to_thread(verify_pdf, pdf, list(roots))
+            finally:
+                self.active -= 1
 
     def _finished(self, key: CacheKey, task: asyncio.Task[Reports]) -> None:
         self._running.pop(key, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from signflow.audit.evidence import evidence_report
-from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute
+from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.packages import OCTET_STREAM, attachment_headers
 from signflow.faces.signinghub.schemas import VendorModel
@@ -59,7 +59,12 @@ async def _verification(
     return answer
 
 
-@router.get("/packages/{package_id}/verification", response_model=list[DocumentVerification])
+# Read-only: on SQLite a verification must not hold the write lock while it runs.
+@router.get(
+    "/packages/{package_id}/verification",
+    dependencies=[ReadOnly],
+    response_model=list[DocumentVerification],
+)
 async def package_verification(
     package_id: int, principal: PrincipalDep, session: SessionDep, context: ContextDep
 ) -> list[DocumentVerification]:
@@ -70,6 +75,7 @@ async def package_verification(
 
 @router.get(
     "/packages/{package_id}/documents/{document_id}/verification",
+    dependencies=[ReadOnly],
     response_model=list[DocumentVerification],
 )
 async def document_verification(
