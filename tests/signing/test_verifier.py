@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from signflow.context import AppContext
 from signflow.errors import ServiceUnavailable
 from signflow.signing.service import verifier
 from signflow.signing.signer import SignRequest
-from signflow.signing.verifier import Verifier
+from signflow.signing.verifier import Verifier, roots_fingerprint
 from tests.factories import Tenant, bearer, create_package, upload_document
 from tests.signing.pdfs import sized_pdf, text_pdf
 from tests.signing.pki import Pki
@@ -28,7 +29,7 @@ def signed(pki: Pki) -> bytes:
     return pdf
 
 
-def loader(pdf: bytes, loads: list[int]) -> object:
+def loader(pdf: bytes, loads: list[int]) -> Callable[[], Awaitable[bytes]]:
     async def load() -> bytes:
         loads.append(1)
         return pdf
@@ -40,13 +41,13 @@ async def test_a_version_is_verified_once_then_answered_from_the_cache(pki: Pki,
     checker = Verifier(timeout_seconds=60, concurrency=2)
     loads: list[int] = []
     load = loader(signed, loads)
-    first = await checker.verify("v1", [pki.ca.cert], load)  # type: ignore[arg-type]
-    again = await checker.verify("v1", [pki.ca.cert], load)  # type: ignore[arg-type]
+    first = await checker.verify("v1", [pki.ca.cert], load)
+    again = await checker.verify("v1", [pki.ca.cert], load)
     assert [r.signature_status for r in first] == ["VALID", "VALID"]
     assert again == first
     assert (checker.runs, len(loads)) == (1, 1)
     # Other trust is another question: verified again, and answered differently.
-    untrusted = await checker.verify("v1", [], load)  # type: ignore[arg-type]
+    untrusted = await checker.verify("v1", [], load)
     assert [r.signature_status for r in untrusted] == ["UNTRUSTED", "UNTRUSTED"]
     assert checker.runs == 2
 
@@ -57,9 +58,7 @@ async def test_requests_for_a_version_being_verified_share_one_verification(
     checker = Verifier(timeout_seconds=60, concurrency=2)
     loads: list[int] = []
     load = loader(signed, loads)
-    answers = await asyncio.gather(
-        *(checker.verify("v1", [pki.ca.cert], load) for _ in range(5))  # type: ignore[arg-type]
-    )
+    answers = await asyncio.gather(*(checker.verify("v1", [pki.ca.cert], load) for _ in range(5)))
     assert all(answer == answers[0] for answer in answers)
     assert checker.runs == 1
 
@@ -71,33 +70,35 @@ async def test_a_slow_verification_is_a_503_and_its_result_is_kept(pki: Pki, sig
     checker = Verifier(timeout_seconds=0.001, concurrency=1)
     load = loader(big, [])
     with pytest.raises(ServiceUnavailable, match=r"did not finish within 0\.001 s"):
-        await checker.verify("big", [pki.ca.cert], load)  # type: ignore[arg-type]
+        await checker.verify("big", [pki.ca.cert], load)
     deadline = time.monotonic() + 60
     while checker.cached(("big", _fingerprint(pki))) is None:
         assert time.monotonic() < deadline, "the verification never finished"
         await asyncio.sleep(0.05)
-    answer = await checker.verify("big", [pki.ca.cert], load)  # type: ignore[arg-type]
+    answer = await checker.verify("big", [pki.ca.cert], load)
     assert [r.signature_status for r in answer] == ["VALID"]
     assert checker.runs == 1
 
 
 def _fingerprint(pki: Pki) -> str:
-    from signflow.signing.verifier import roots_fingerprint
-
     return roots_fingerprint([pki.ca.cert])
 
 
 @pytest.fixture
-def settings_overrides() -> dict[str, object]:
-    return {"verification_concurrency": 4}
+def timeout_seconds() -> float:
+    return 30.0
 
 
-async def test_healthz_answers_while_four_verifications_run(
-    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
-):
-    owner = await bearer(client, tenant, tenant.admin_email)
+@pytest.fixture
+def settings_overrides(timeout_seconds: float) -> dict[str, object]:
+    return {"verification_concurrency": 4, "verification_timeout_seconds": timeout_seconds}
+
+
+async def signed_packages(
+    client: httpx.AsyncClient, context: AppContext, owner: dict[str, str], count: int
+) -> list[int]:
     packages = []
-    for n in range(4):
+    for n in range(count):
         package_id = await create_package(client, owner, f"Contract {n}")
         document_id = await upload_document(client, owner, package_id, sized_pdf(1_000_000))
         await add_signer_and_fields(
@@ -108,6 +109,34 @@ async def test_healthz_answers_while_four_verifications_run(
         )
         await sign(context, package_id, 1)
         packages.append(package_id)
+    return packages
+
+
+@pytest.mark.parametrize("timeout_seconds", [0.001])
+async def test_a_verification_past_the_time_limit_is_a_503_then_answered(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    owner = await bearer(client, tenant, tenant.admin_email)
+    [package_id] = await signed_packages(client, context, owner, 1)
+    url = f"/v3/packages/{package_id}/verification"
+    slow = await client.get(url, headers=owner)
+    assert slow.status_code == 503
+    assert "did not finish within 0.001 s" in slow.text
+    deadline = time.monotonic() + 60
+    while verifier(context).active or verifier(context).runs == 0:
+        assert time.monotonic() < deadline, "the verification never finished"
+        await asyncio.sleep(0.05)
+    cached = await client.get(url, headers=owner)
+    assert cached.status_code == 200
+    assert cached.json()[0]["fields"][0]["signature_status"] == "VALID"
+    assert verifier(context).runs == 1
+
+
+async def test_healthz_answers_while_four_verifications_run(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    owner = await bearer(client, tenant, tenant.admin_email)
+    packages = await signed_packages(client, context, owner, 4)
 
     checks = [
         asyncio.create_task(client.get(f"/v3/packages/{p}/verification", headers=owner))
