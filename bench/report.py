@@ -29,6 +29,25 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 _goal(r["meets_target"]) + (f" (<= {target:g}x)" if target else ""),
             )
         )
+    verify = results.get("verify", {})
+    if "verify_ms" in verify:
+        out.append(
+            (
+                f"verify 2 x B-LT {verify['bytes'] / 1e6:.1f} MB",
+                f"{verify['verify_ms']:.0f} ms (cached {verify['cached_ms']:.2f} ms)",
+                f"{verify['verify_over_stock']:.2f}x stock pyHanko ({verify['stock_ms']:.0f} ms)",
+                f"{_goal(verify['meets_target'])} (< {verify['target_ms']:.0f} ms)",
+            )
+        )
+        health = verify["healthz"]
+        out.append(
+            (
+                "/healthz during 4 verifications",
+                f"p50 {health['busy_p50_ms']:.1f} ms, max {health['busy_max_ms']:.0f} ms",
+                f"{health['busy_over_idle_p50']:.1f}x idle p50 ({health['idle_p50_ms']:.1f} ms)",
+                f"{_goal(health['meets_goal'])} (max < {health['goal_max_ms']:.0f} ms)",
+            )
+        )
     api = results.get("api_overhead", {})
     if "bare" in api:
         bare = api["bare"]

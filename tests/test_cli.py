@@ -267,3 +267,15 @@ def test_packages_delete_records_the_deletion_and_refuses_what_policy_keeps(
     ran = runner.invoke(app, ["retention", "run"])
     assert ran.exit_code == 0, ran.output
     assert "purged 0 packages, 0 failed" in ran.output
+
+
+@pytest.mark.parametrize("level", ["B-LT", "B-LTA"])
+def test_a_long_term_level_without_a_tsa_is_a_startup_error_naming_the_setting(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, level: str
+):
+    monkeypatch.setenv("SIGNFLOW_SIGNATURE_LEVEL", level)
+    monkeypatch.delenv("SIGNFLOW_TSA_URL", raising=False)
+    result = CliRunner().invoke(app, ["migrate"])
+    assert result.exit_code == 2
+    assert f"SIGNFLOW_SIGNATURE_LEVEL={level} needs SIGNFLOW_TSA_URL" in result.output
+    assert not (data_dir / "signflow.db").exists()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from pydantic import ValidationError
 
 from signflow.config import Settings
@@ -52,3 +53,37 @@ def test_the_database_blob_store_needs_postgresql(tmp_path: Path):
         data_dir=tmp_path, blob_store="database", database_url="postgresql+asyncpg://x@y/z"
     )
     assert settings.blob_store == "database"
+
+
+@pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])
+def test_timestamped_levels_need_a_timestamp_authority(tmp_path: Path, level: str):
+    with pytest.raises(
+        ValidationError, match=f"SIGNFLOW_SIGNATURE_LEVEL={level} needs SIGNFLOW_TSA_URL"
+    ):
+        Settings(data_dir=tmp_path, signature_level=level)
+    settings = Settings(data_dir=tmp_path, signature_level=level, tsa_url="http://tsa.test/")
+    assert settings.signature_level == level
+
+
+def test_trust_roots_are_read_from_pem_files(tmp_path: Path):
+    from tests.signing.pki import make_pki
+
+    first, second = make_pki().ca.cert, make_pki().ca.cert
+    (tmp_path / "one.pem").write_bytes(first.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "two.pem").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (second, first))
+    )
+    settings = Settings(
+        data_dir=tmp_path, trust_roots=f"{tmp_path / 'one.pem'}, {tmp_path / 'two.pem'}"
+    )
+    assert settings.extra_trust_roots == (first, second, first)
+    assert Settings(data_dir=tmp_path).extra_trust_roots == ()
+
+
+@pytest.mark.parametrize("content", [None, b"not a certificate"])
+def test_unreadable_trust_roots_are_refused_at_start(tmp_path: Path, content: bytes | None):
+    path = tmp_path / "roots.pem"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ValidationError, match="SIGNFLOW_TRUST_ROOTS"):
+        Settings(data_dir=tmp_path, trust_roots=str(path))

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
+from cryptography import x509
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -82,9 +83,20 @@ class Settings(BaseSettings):
 
     # Enterprise CAs and signer keys: "rsa2048" or "ec-p256".
     ca_key_type: Literal["rsa2048", "ec-p256"] = "rsa2048"
-    # PAdES level of signatures: B-B; B-T needs tsa_url; B-LT embeds validation data.
-    signature_level: Literal["B-B", "B-T", "B-LT"] = "B-B"
+    # PAdES level of signatures: B-B; B-T, B-LT and B-LTA need tsa_url. B-LT embeds the
+    # certificates and revocation data of each signature and its timestamp; B-LTA adds a
+    # document timestamp when a package completes and renews it before its certificate
+    # expires (archive_timestamp_margin_days before).
+    signature_level: Literal["B-B", "B-T", "B-LT", "B-LTA"] = "B-B"
     tsa_url: str | None = None
+    archive_timestamp_margin_days: int = Field(default=30, ge=1, le=3650)
+    # PEM files (comma separated) of further trusted roots: the timestamp authority's root,
+    # the parent of an imported CA. Each enterprise's own CA is always trusted.
+    trust_roots: str = ""
+    # A verification runs in a thread: at most verification_concurrency at once, each
+    # answered 503 after verification_timeout_seconds.
+    verification_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    verification_concurrency: int = Field(default=2, ge=1, le=64)
     embedded_worker: bool = True
     # A job claimed by a worker that then died is claimed again after this long.
     job_lease_seconds: int = Field(default=60, ge=1)
@@ -136,8 +148,18 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _timestamps_need_an_authority(self) -> Settings:
-        if self.signature_level == "B-T" and not self.tsa_url:
-            raise ValueError("SIGNFLOW_SIGNATURE_LEVEL=B-T needs SIGNFLOW_TSA_URL")
+        if self.signature_level != "B-B" and not self.tsa_url:
+            raise ValueError(
+                f"SIGNFLOW_SIGNATURE_LEVEL={self.signature_level} needs SIGNFLOW_TSA_URL"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _trust_roots_are_readable(self) -> Settings:
+        try:
+            _ = self.extra_trust_roots
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"SIGNFLOW_TRUST_ROOTS: {exc}") from exc
         return self
 
     @model_validator(mode="after")
@@ -161,6 +183,16 @@ class Settings(BaseSettings):
         return "base_url" in self.model_fields_set
 
     @cached_property
+    def extra_trust_roots(self) -> tuple[x509.Certificate, ...]:
+        """The certificates of the PEM files SIGNFLOW_TRUST_ROOTS names."""
+        return tuple(
+            cert
+            for path in self.trust_roots.split(",")
+            if path.strip()
+            for cert in read_pem_certificates(Path(path.strip()))
+        )
+
+    @cached_property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -179,6 +211,13 @@ class Settings(BaseSettings):
         create_private_file(path)
         path.write_text(key)
         return key
+
+
+def read_pem_certificates(path: Path) -> list[x509.Certificate]:
+    certs = x509.load_pem_x509_certificates(path.read_bytes())
+    if not certs:
+        raise ValueError(f"{path} holds no certificate")
+    return certs
 
 
 def is_weak_secret(value: str) -> bool:

@@ -49,7 +49,7 @@ from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
 from signflow.signing.evidence import LevelInputs, sign_evidence_report
 from signflow.signing.service import signer_cache
-from signflow.signing.signer import FastSigner
+from signflow.signing.signer import LONG_TERM_LEVELS, FastSigner
 from signflow.storage import BlobStore
 
 EVIDENCE_JOB = "evidence.generate"
@@ -224,13 +224,14 @@ async def _report_inputs(
     data = await gather_evidence(session, package, context.blobs)
     ca = await ensure_enterprise_ca(session, settings, package.enterprise_id)
     seal = await credential_for(session, settings, package.enterprise_id, CredentialKind.SEAL)
-    long_term = settings.signature_level == "B-LT"
+    long_term = settings.signature_level in LONG_TERM_LEVELS
     # The same level, TSA and validation data as the documents' signatures (sign_field).
     level = LevelInputs(
         level=settings.signature_level,
         timestamp_url=settings.tsa_url,
         validation_certs=(ca.authority.cert,) if long_term else (),
         crls=(build_crl(ca.authority),) if long_term else (),
+        trust_roots=settings.extra_trust_roots,
     )
     signer = signer_from(settings, signer_cache(context), seal, ca.record.cert_der)
     return data, _SealInputs(signer, level)

@@ -15,6 +15,8 @@ class VersionKind(StrEnum):
     ORIGINAL = "ORIGINAL"
     SIGNED = "SIGNED"
     FILLED = "FILLED"
+    TIMESTAMPED = "TIMESTAMPED"
+    """An archive (document) timestamp added over the signed bytes (B-LTA)."""
     ATTACHMENT = "ATTACHMENT"
 
 

@@ -10,4 +10,5 @@ import signflow.retention.sweep
 import signflow.signature_requests.sendinfo
 import signflow.webhooks.delivery
 import signflow.webhooks.fanout
+import signflow.workflow.archiving
 import signflow.workflow.deadlines  # noqa: F401

@@ -21,6 +21,7 @@ class LevelInputs:
     timestamp_url: str | None = None
     validation_certs: Sequence[x509.Certificate] = ()
     crls: Sequence[bytes] = ()
+    trust_roots: Sequence[x509.Certificate] = ()
 
 
 def sign_evidence_report(pdf: bytes, seal: FastSigner, level: LevelInputs | None = None) -> bytes:
@@ -34,5 +35,6 @@ def sign_evidence_report(pdf: bytes, seal: FastSigner, level: LevelInputs | None
         timestamp_url=level.timestamp_url,
         validation_certs=level.validation_certs,
         crls=level.crls,
+        trust_roots=level.trust_roots,
     )
     return seal.sign(pdf, request)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 
+from cryptography import x509
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,8 +37,9 @@ from signflow.signing.enterprise_keys import (
 )
 from signflow.signing.fields import EmptyField
 from signflow.signing.forms import prepare_form
-from signflow.signing.signer import DocMdpLevel, SignRequest
-from signflow.signing.verify import SignatureReport, verify_pdf
+from signflow.signing.signer import LONG_TERM_LEVELS, DocMdpLevel, SignRequest
+from signflow.signing.verifier import Verifier
+from signflow.signing.verify import SignatureReport
 from signflow.storage import BlobStore
 from signflow.workflow.form_values import document_form_specs, document_shared_values
 
@@ -142,7 +144,7 @@ async def sign_field(
         if document.certify_enabled and not earlier_signatures
         else None
     )
-    long_term = settings.signature_level == "B-LT"
+    long_term = settings.signature_level in LONG_TERM_LEVELS
     reason = request.signing_reason
     if request.signing_capacity:
         reason = f"{reason} ({request.signing_capacity})" if reason else request.signing_capacity
@@ -167,6 +169,7 @@ async def sign_field(
         timestamp_url=settings.tsa_url,
         validation_certs=(ca.authority.cert,) if long_term else (),
         crls=(build_crl(ca.authority),) if long_term else (),
+        trust_roots=settings.extra_trust_roots,
     )
     pdf = await context.blobs.get(document.current_sha256)
     if not earlier_signatures:
@@ -228,15 +231,28 @@ async def fill_unsigned_document(
     return await add_version(session, blobs, document, filled, VersionKind.FILLED)
 
 
-async def trust_roots(session: AsyncSession, enterprise_id: int) -> list[bytes]:
+async def trust_roots(
+    session: AsyncSession, context: AppContext, enterprise_id: int
+) -> list[x509.Certificate]:
+    """The enterprise's CA and the roots SIGNFLOW_TRUST_ROOTS names (TSAs, imported CAs)."""
     record = await session.get(EnterpriseCa, enterprise_id)
-    return [record.cert_der] if record else []
+    own = [x509.load_der_x509_certificate(record.cert_der)] if record else []
+    return [*own, *context.settings.extra_trust_roots]
+
+
+def verifier(context: AppContext) -> Verifier:
+    settings = context.settings
+    return context.service(
+        "verifier",
+        lambda: Verifier(settings.verification_timeout_seconds, settings.verification_concurrency),
+    )
 
 
 async def verify_document(
     session: AsyncSession, context: AppContext, enterprise_id: int, document: Document
 ) -> list[SignatureReport]:
-    """Validate the document's current PDF against the enterprise CA (no network)."""
-    roots = await trust_roots(session, enterprise_id)
-    pdf = await context.blobs.get(document.current_sha256)
-    return await asyncio.to_thread(verify_pdf, pdf, roots)
+    """Validate the document's current PDF against the trust roots (no network), in a
+    thread, within the time limit; the answer is cached for this version (`verifier.py`)."""
+    roots = await trust_roots(session, context, enterprise_id)
+    sha256 = document.current_sha256
+    return await verifier(context).verify(sha256, roots, lambda: context.blobs.get(sha256))

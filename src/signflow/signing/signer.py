@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from io import BytesIO
 from typing import Literal
 
-from asn1crypto import crl as asn1_crl
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import generic
@@ -44,20 +43,23 @@ from pyhanko.sign.signers.pdf_byterange import (
 )
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
 
 from signflow.errors import BadRequest, Conflict, InvalidPdf, ServiceUnavailable
 from signflow.signing.appearance import AppearanceSpec, SignatureKind, attach_appearance
 from signflow.signing.appearance import build_appearance as _build_appearance
-from signflow.signing.cms import CmsTemplate, to_asn1_cert
+from signflow.signing.cms import CmsTemplate
 from signflow.signing.forms import ensure_font, fill_fields
 from signflow.signing.keys import PrivateKey
 from signflow.signing.lean import LeanAccess, SignatureTarget, signature_update
+from signflow.signing.longterm import KnownMaterial, add_to_dss, timestamp_validation_data
 from signflow.signing.pdfread import LeanReader, NotLean
 from signflow.signing.sink import WriterAccess
 
-SignatureLevel = Literal["B-B", "B-T", "B-LT"]
+SignatureLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
+LONG_TERM_LEVELS = frozenset({"B-LT", "B-LTA"})
+"""Levels whose signatures carry their validation data (B-LTA adds document timestamps
+when the package completes: `archive.py`)."""
 DocMdpLevel = Literal[1, 2, 3]
 Rect = tuple[float, float, float, float]
 
@@ -91,7 +93,10 @@ class SignRequest:
     timestamp_url: str | None = None
     validation_certs: Sequence[x509.Certificate] = field(default=())
     crls: Sequence[bytes] = field(default=())
-    """DER CRLs embedded in the DSS for B-LT: nothing is fetched, the caller supplies them."""
+    """DER CRLs of Signflow's certificates, embedded in the DSS for B-LT: the caller
+    supplies them. The timestamp authority's revocation data is fetched (`longterm.py`)."""
+    trust_roots: Sequence[x509.Certificate] = field(default=())
+    """Roots the timestamp authority's chain may end in, beside a root its token carries."""
 
 
 def common_name(cert: x509.Certificate) -> str:
@@ -139,10 +144,11 @@ class FastSigner:
             writer, sig_obj = self._prepare(pdf, request)
             update = write_update(writer, len(pdf), sig_obj)
         digest = update.digest(pdf)
-        stamp = _timestamper(request.timestamp_url) if request.level != "B-B" else None
+        tokens: list[bytes] = []
+        stamp = _timestamper(request.timestamp_url, tokens) if request.level != "B-B" else None
         signed = update.signed(pdf, self._template.build(digest, timestamp=stamp))
-        if request.level == "B-LT":
-            signed = self._add_validation_data(signed, request)
+        if request.level in LONG_TERM_LEVELS:
+            signed = self._add_validation_data(signed, update.contents_bytes(), request, tokens)
         return signed
 
     def _lean_update(self, pdf: bytes, request: SignRequest) -> _Update | None:
@@ -230,21 +236,27 @@ class FastSigner:
 
         return writer, sig_obj
 
-    def _add_validation_data(self, signed: bytes, request: SignRequest) -> bytes:
-        certs = [to_asn1_cert(c) for c in (self.cert, *self.chain, *request.validation_certs)]
-        crls = [asn1_crl.CertificateList.load(c) for c in request.crls]
-        output = BytesIO(signed)
-        DocumentSecurityStore.add_dss(
-            output_stream=output, sig_contents=None, certs=certs, crls=crls, force_write=True
+    def _add_validation_data(
+        self, signed: bytes, contents: bytes, request: SignRequest, tokens: Sequence[bytes]
+    ) -> bytes:
+        """The DSS (and the signature's VRI entry) with everything needed to validate the
+        signature and its timestamp offline: both chains and their revocation data."""
+        own = KnownMaterial(
+            trust_roots=request.trust_roots,
+            certs=(self.cert, *self.chain, *request.validation_certs),
+            crls=request.crls,
         )
-        return output.getvalue()
+        data = own.as_validation_data()
+        for token in tokens:
+            data = data + timestamp_validation_data(token, own)
+        return add_to_dss(signed, [(contents, data)])
 
 
 def _check_request(request: SignRequest) -> None:
     if request.level != "B-B" and not request.timestamp_url:
         raise BadRequest(f"A {request.level} signature needs a timestamp authority URL")
-    if request.level == "B-LT" and not request.crls:
-        raise BadRequest("A B-LT signature needs the revocation data (CRLs) to embed")
+    if request.level in LONG_TERM_LEVELS and not request.crls:
+        raise BadRequest(f"A {request.level} signature needs the revocation data (CRLs) to embed")
     if request.rect is not None and (request.rect[2] < 0 or request.rect[3] < 0):
         raise BadRequest("The signature rectangle has a negative size")
 
@@ -334,7 +346,8 @@ def _appearance_spec(request: SignRequest, name: str, signed_at: datetime) -> Ap
     )
 
 
-def _timestamper(url: str | None) -> Callable[[bytes], bytes]:
+def _timestamper(url: str | None, tokens: list[bytes]) -> Callable[[bytes], bytes]:
+    """Asks the TSA for a token over the signature value; keeps each token in `tokens`."""
     assert url is not None
 
     def stamp(signature: bytes) -> bytes:
@@ -343,7 +356,8 @@ def _timestamper(url: str | None) -> Callable[[bytes], bytes]:
             token = asyncio.run(HTTPTimeStamper(url).async_timestamp(digest, _MD))
         except (TimestampRequestError, OSError) as exc:
             raise ServiceUnavailable("The timestamp authority did not answer") from exc
-        return bytes(token.dump())
+        tokens.append(bytes(token.dump()))
+        return tokens[-1]
 
     return stamp
 
@@ -545,6 +559,11 @@ class _Update:
             )
         self.section[start + 1 : start + 1 + len(content_hex)] = content_hex
         return b"".join((pdf, self.section))
+
+    def contents_bytes(self) -> bytes:
+        """The /Contents string's bytes (the CMS and its zero padding), once signed."""
+        start, end = self.contents[0] - self.base, self.contents[1] - self.base
+        return binascii.unhexlify(bytes(self.section[start + 1 : end - 1]))
 
 
 def write_update(writer: IncrementalPdfFileWriter, base: int, sig_obj: SignatureObject) -> _Update:

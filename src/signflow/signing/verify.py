@@ -10,13 +10,23 @@ signature_status is one of:
     UNTRUSTED  intact and valid, but the certificate (or the timestamp's) does not
                chain to a given trust root, or is revoked or expired
     INVALID    the signed bytes or the signature value do not match
+
+signature_type is the level the file really has, never what it was asked to have:
+    PADES_BASELINE_B    no signature timestamp
+    PADES_BASELINE_T    a timestamp that is intact and matches the signature
+    PADES_BASELINE_LT   and the document's DSS alone carries the chains of the signer
+                        and of the timestamp authority up to a trust root, with
+                        revocation data for each certificate, valid at the timestamp's
+                        time (`ltv` is true from this level on)
+    PADES_BASELINE_LTA  and a document timestamp after it that is proven: the newest
+                        valid now, each older one at the time of the next one
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from io import BytesIO
 from typing import Any, Literal, TypeVar
@@ -30,11 +40,16 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
-from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.pdf_embedded import (
+    EmbeddedPdfSignature,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
+)
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathError, ValidationError
 
 from signflow.errors import InvalidPdf
 
@@ -65,6 +80,10 @@ class SignatureReport:
     signature_type: SignatureType
     modified_after_signing: bool
     covers_whole_file: bool
+
+    def as_dict(self) -> dict[str, object]:
+        """A shallow dict of the fields (`dataclasses.asdict` deep-copies every value)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -117,15 +136,24 @@ def _read_validation_data(reader: PdfFileReader) -> _EmbeddedValidationData:
 
 
 def _context(
-    roots: list[asn1_x509.Certificate], data: _EmbeddedValidationData, hard_fail: bool
+    roots: list[asn1_x509.Certificate],
+    data: _EmbeddedValidationData,
+    *,
+    moment: datetime | None = None,
+    strict: bool = False,
 ) -> ValidationContext:
+    """Offline: only the trust roots and what the document embeds. `strict` demands
+    revocation data for every certificate below a root (what B-LT promises); `moment`
+    is when the certificates must have been valid (None: now)."""
     return ValidationContext(
         trust_roots=roots,
         other_certs=data.certs,
         crls=data.crls,
         ocsps=data.ocsps,
         allow_fetching=False,
-        revocation_mode="hard-fail" if hard_fail else "soft-fail",
+        revocation_mode="require" if strict else "soft-fail",
+        moment=moment,
+        retroactive_revinfo=moment is not None,
     )
 
 
@@ -161,27 +189,94 @@ def _cert_fields(cert: asn1_x509.Certificate) -> dict[str, Any]:
     }
 
 
-def _report(
+@dataclass(frozen=True)
+class _ArchiveTimestamp:
+    """A document timestamp proven valid: at now (the newest), or at the time of the
+    next proven one (each older one, with the revocation data the document embeds)."""
+
+    revision: int
+    at: datetime
+
+
+async def _archive_chain(
+    timestamps: Sequence[EmbeddedPdfSignature],
+    roots: list[asn1_x509.Certificate],
+    data: _EmbeddedValidationData,
+) -> list[_ArchiveTimestamp]:
+    proven: list[_ArchiveTimestamp] = []
+    moment: datetime | None = None
+    for timestamp in sorted(timestamps, key=lambda t: t.signed_revision, reverse=True):
+        context = _context(roots, data, moment=moment, strict=moment is not None)
+        try:
+            status = await async_validate_pdf_timestamp(
+                timestamp, validation_context=context, skip_diff=True
+            )
+        except (SignatureValidationError, ValueError):
+            break
+        if not (status.intact and status.valid and status.trusted):
+            break
+        proven.append(_ArchiveTimestamp(timestamp.signed_revision, status.timestamp))
+        moment = status.timestamp
+    return proven
+
+
+def _claimed_timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:
+    """The time the signature's timestamp token states (checked when the token is)."""
+    for token in extract_tst_data_iter(sig.signer_info, signed=False):
+        gen_time: datetime = token["encap_content_info"]["content"].parsed["gen_time"].native
+        return gen_time
+    return None
+
+
+async def _chain_complete(
+    cert: asn1_x509.Certificate,
+    roots: list[asn1_x509.Certificate],
+    data: _EmbeddedValidationData,
+    moment: datetime,
+) -> bool:
+    """Whether the document alone (its DSS) carries the chain of `cert` up to a trust root
+    and revocation data for each certificate of it, valid at `moment`."""
+    context = _context(roots, data, moment=moment, strict=True)
+    try:
+        await CertificateValidator(cert, validation_context=context).async_validate_usage(set())
+    except (PathError, ValidationError):
+        return False
+    return True
+
+
+async def _report(
     sig: EmbeddedPdfSignature,
     roots: list[asn1_x509.Certificate],
     data: _EmbeddedValidationData,
-    archived: bool,
+    archive: list[_ArchiveTimestamp],
 ) -> SignatureReport:
-    context = _context(roots, data, hard_fail=False)
+    # Proven archive timestamps after the signature: the oldest of them is when the
+    # signature's timestamp (and the data to check it) is known to have existed.
+    later = [a.at for a in archive if a.revision > sig.signed_revision]
+    archived_at = min(later) if later else None
     try:
-        status = validate_pdf_signature(
-            sig, signer_validation_context=context, ts_validation_context=context
+        signing_time = _claimed_timestamp_time(sig)
+        status = await async_validate_pdf_signature(
+            sig,
+            signer_validation_context=_context(roots, data, moment=signing_time),
+            ts_validation_context=_context(roots, data, moment=archived_at),
         )
     except (SignatureValidationError, ValueError):
         # A signature container damaged after signing is a broken signature, not an
         # error of the request that asked about it.
         return _broken_report(sig)
     modified = status.docmdp_ok is False
-    ltv = data.has_revocation_info and _validates_with_embedded_revocation(sig, roots, data)
     ts = status.timestamp_validity
+    ltv = (
+        ts is not None
+        and ts.intact
+        and ts.valid
+        and await _chain_complete(status.signing_cert, roots, data, ts.timestamp)
+        and await _chain_complete(ts.signing_cert, roots, data, ts.timestamp)
+    )
     fields = _cert_fields(status.signing_cert)
     return SignatureReport(
-        field_name=sig.field_name,
+        field_name=str(sig.field_name),
         signer_name=fields.pop("signer_name") or _text(sig, "/Name"),
         signature_status=_status_name(status, modified),
         signing_reason=_text(sig, "/Reason"),
@@ -191,19 +286,11 @@ def _report(
         certified=sig.docmdp_level is not None,
         timestamp_at=_iso(ts.timestamp) if ts is not None else None,
         timestamp_authority=ts.signing_cert.subject.human_friendly if ts is not None else None,
-        signature_type=_signature_type(ts is not None, ltv, archived),
+        signature_type=_signature_type(ts is not None, ltv, archived_at is not None),
         modified_after_signing=modified,
         covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
         **fields,
     )
-
-
-def _validates_with_embedded_revocation(
-    sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], data: _EmbeddedValidationData
-) -> bool:
-    context = _context(roots, data, hard_fail=True)
-    status = validate_pdf_signature(sig, signer_validation_context=context, skip_diff=True)
-    return bool(status.intact and status.valid and status.trusted)
 
 
 T = TypeVar("T")
@@ -218,7 +305,7 @@ def _safely(read: Callable[[], T]) -> T | None:
 
 def _broken_report(sig: EmbeddedPdfSignature) -> SignatureReport:
     return _invalid_report(
-        sig.field_name,
+        str(sig.field_name),
         signer_name=_text(sig, "/Name"),
         reason=_text(sig, "/Reason"),
         location=_text(sig, "/Location"),
@@ -258,7 +345,9 @@ def _invalid_report(
 
 
 def verify_pdf(pdf: bytes, trust_roots: Sequence[TrustRoot]) -> list[SignatureReport]:
-    """One report per signature field, in the order the signatures were applied."""
+    """One report per signature field, in the order the signatures were applied.
+
+    Synchronous and CPU-bound: call it in a thread (it runs its own event loop)."""
     roots = [_asn1_root(r) for r in trust_roots]
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
@@ -266,12 +355,22 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[TrustRoot]) -> list[SignatureRe
         raise InvalidPdf(f"The document cannot be read: {exc}") from exc
     try:
         signatures = list(reader.embedded_regular_signatures)
+        timestamps = list(reader.embedded_timestamp_signatures)
         data = _read_validation_data(reader)
-        archived = bool(reader.embedded_timestamp_signatures)
     except (PdfError, ValueError):
         # A signature container damaged after signing: every signed field is broken.
         return _unreadable_reports(reader)
-    return [_report(sig, roots, data, archived) for sig in signatures]
+    return asyncio.run(_verify(signatures, timestamps, roots, data))
+
+
+async def _verify(
+    signatures: Sequence[EmbeddedPdfSignature],
+    timestamps: Sequence[EmbeddedPdfSignature],
+    roots: list[asn1_x509.Certificate],
+    data: _EmbeddedValidationData,
+) -> list[SignatureReport]:
+    archive = await _archive_chain(timestamps, roots, data)
+    return [await _report(sig, roots, data, archive) for sig in signatures]
 
 
 def _unreadable_reports(reader: PdfFileReader) -> list[SignatureReport]:

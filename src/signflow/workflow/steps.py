@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.evidence import EVIDENCE_JOB
 from signflow.audit.history import Actor, record
+from signflow.context import settings_of
 from signflow.db import utcnow
 from signflow.models import (
     Package,
@@ -29,6 +30,7 @@ from signflow.models import (
     WorkflowType,
 )
 from signflow.outbox.enqueue import enqueue
+from signflow.workflow.archiving import schedule_archiving
 from signflow.workflow.common import (
     compare_and_set_status,
     package_documents,
@@ -134,6 +136,8 @@ async def complete_package(
         document_statuses=all_documents(documents, DocumentEvent.FINISH),
     )
     enqueue(session, EVIDENCE_JOB, {"package_id": package.id})
+    if settings_of(session).signature_level == "B-LTA":
+        schedule_archiving(session, package, now)
     email_package_completed(session, package)
     await settle_parent(session, package, actor)
     return True

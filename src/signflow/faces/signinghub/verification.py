@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from fastapi import APIRouter, Response
 
 from signflow.audit.evidence import evidence_report
-from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute
+from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.packages import OCTET_STREAM, attachment_headers
 from signflow.faces.signinghub.schemas import VendorModel
@@ -57,13 +55,18 @@ async def _verification(
         answer.append(
             DocumentVerification(
                 document_id=document.id,
-                fields=[SignatureField(**asdict(report)) for report in reports],
+                fields=[SignatureField(**report.as_dict()) for report in reports],
             )
         )
     return answer
 
 
-@router.get("/packages/{package_id}/verification", response_model=list[DocumentVerification])
+# Read-only: on SQLite a verification must not hold the write lock while it runs.
+@router.get(
+    "/packages/{package_id}/verification",
+    dependencies=[ReadOnly],
+    response_model=list[DocumentVerification],
+)
 async def package_verification(
     package_id: int, principal: PrincipalDep, session: SessionDep, context: ContextDep
 ) -> list[DocumentVerification]:
@@ -74,6 +77,7 @@ async def package_verification(
 
 @router.get(
     "/packages/{package_id}/documents/{document_id}/verification",
+    dependencies=[ReadOnly],
     response_model=list[DocumentVerification],
 )
 async def document_verification(
