@@ -407,3 +407,8 @@ def apikey_revoke(
     """Revoke a key: it stops working at once."""
     for line in _enterprise_action(enterprise, "revoke", key_id):
         typer.echo(line)
+
+
+from signflow.cli_pki import pki_app  # noqa: E402  (the group reuses this module's helpers)
+
+app.add_typer(pki_app, name="pki")

@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     # PAdES level of signatures: B-B; B-T needs tsa_url; B-LT embeds validation data.
     signature_level: Literal["B-B", "B-T", "B-LT"] = "B-B"
     tsa_url: str | None = None
+    # CA and seal keys in a PKCS#11 token (an HSM; SoftHSM2 in tests), for the enterprises
+    # `signflow pki use-token` moved there: the module (shared library) and the token's
+    # user PIN. Each enterprise names its own token and key labels (in the database).
+    pkcs11_module: str | None = None
+    pkcs11_pin: str | None = None
+    # OCSP responses are valid this long; the published CRL is reissued at half its life.
+    ocsp_valid_seconds: int = Field(default=24 * 3600, ge=60)
+    crl_valid_days: int = Field(default=7, ge=1)
     embedded_worker: bool = True
     # A job claimed by a worker that then died is claimed again after this long.
     job_lease_seconds: int = Field(default=60, ge=1)

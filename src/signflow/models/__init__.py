@@ -9,7 +9,13 @@ from signflow.models.history import HistoryEntry
 from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
-from signflow.models.pki import CredentialKind, EnterpriseCa, EvidenceReport, SigningCredential
+from signflow.models.pki import (
+    CredentialKind,
+    EnterpriseCa,
+    EvidenceReport,
+    KeyStore,
+    SigningCredential,
+)
 from signflow.models.recipient import ProcessStatus, Recipient, RecipientRole
 from signflow.models.rendered_page import RenderedPage
 from signflow.models.signature_request import (
@@ -41,6 +47,7 @@ __all__ = [
     "HistoryEntry",
     "Job",
     "JobStatus",
+    "KeyStore",
     "OneTimeCode",
     "Package",
     "ProcessStatus",

@@ -27,7 +27,6 @@ from signflow.models import (
     VersionKind,
 )
 from signflow.packages.documents import add_version
-from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import (
     SignerCache,
     credential_for,
@@ -36,6 +35,7 @@ from signflow.signing.enterprise_keys import (
 )
 from signflow.signing.fields import EmptyField
 from signflow.signing.forms import prepare_form
+from signflow.signing.revocation import current_crl
 from signflow.signing.signer import DocMdpLevel, SignRequest
 from signflow.signing.verify import SignatureReport, verify_pdf
 from signflow.workflow.form_values import document_form_specs, document_shared_values
@@ -165,7 +165,9 @@ async def sign_field(
         level=settings.signature_level,
         timestamp_url=settings.tsa_url,
         validation_certs=(ca.authority.cert,) if long_term else (),
-        crls=(build_crl(ca.authority),) if long_term else (),
+        crls=(await current_crl(session, settings, package.enterprise_id, fresh=True),)
+        if long_term
+        else (),
     )
     pdf = await context.blobs.get(document.current_sha256)
     if not earlier_signatures:

@@ -56,6 +56,7 @@ from signflow.signing.keys import PrivateKey
 from signflow.signing.lean import LeanAccess, SignatureTarget, signature_update
 from signflow.signing.pdfread import LeanReader, NotLean
 from signflow.signing.sink import WriterAccess
+from signflow.signing.token import TokenKey
 
 SignatureLevel = Literal["B-B", "B-T", "B-LT"]
 DocMdpLevel = Literal[1, 2, 3]
@@ -110,7 +111,7 @@ class FastSigner:
 
     def __init__(
         self,
-        key: PrivateKey,
+        key: PrivateKey | TokenKey,
         cert: x509.Certificate,
         chain: Sequence[x509.Certificate] = (),
     ) -> None:

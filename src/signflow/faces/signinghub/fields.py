@@ -30,6 +30,7 @@ from signflow.faces.signinghub.workflow_schemas import (
     TextFieldBody,
 )
 from signflow.models import Field, FieldKind
+from signflow.signing.assurance import accepted_levels
 from signflow.workflow.field_values import (
     CHOICE_KINDS,
     TEXT_KINDS,
@@ -128,11 +129,18 @@ def field_body(placed: PlacedField) -> FieldBody:
         )
     if field.kind in CHOICE_KINDS:
         return ChoiceFieldBody(**common, choices=choices_of(field))
+    levels = options.get("level_of_assurance")
+    if isinstance(levels, list):
+        return FieldBody(**common, level_of_assurance=[str(level) for level in levels])
     return FieldBody(**common)
 
 
 def options_of(body: FieldOptions) -> dict[str, object]:
-    return {key: getattr(body, key) for key in OPTION_KEYS if getattr(body, key) is not None}
+    """The field's options; a level of assurance Signflow cannot provide is refused (400)."""
+    options = {key: getattr(body, key) for key in OPTION_KEYS if getattr(body, key) is not None}
+    if "level_of_assurance" in options:
+        options["level_of_assurance"] = accepted_levels(body.level_of_assurance)
+    return options
 
 
 def required_of(body: FieldOptions, required: bool | None) -> bool | None:

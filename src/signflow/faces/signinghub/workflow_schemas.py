@@ -329,6 +329,8 @@ class FieldBody(VendorModel):
     value: str | None
     required: bool
     signed: bool
+    # Signature fields: the levels of assurance asked for (and accepted) when placed.
+    level_of_assurance: list[str] | None = None
 
 
 class TextFieldBody(FieldBody):
