@@ -45,8 +45,7 @@ def make_token(directory: Path) -> SoftHsm:
     )
     os.environ["SOFTHSM2_CONF"] = str(conf)
     subprocess.run(
-        [tool, "--init-token", "--free", "--label", TOKEN_LABEL, "--so-pin", "87654321"]
-        + ["--pin", PIN],
+        [tool, "--init-token", "--free", "--label", TOKEN_LABEL, "--so-pin", "8765", "--pin", PIN],
         check=True,
         capture_output=True,
     )
