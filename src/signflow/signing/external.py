@@ -8,6 +8,7 @@ signature is replaced by the token's signature over the very same bytes.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from asn1crypto import core
@@ -57,12 +58,41 @@ def revocation_list(
     return x509.load_der_x509_crl(der)
 
 
-def ocsp_response(builder: ocsp.OCSPResponseBuilder, key: TokenKey) -> bytes:
-    """A successful OCSP response (DER) signed by the token; it carries no certificates."""
-    draft = builder.sign(_stand_in(key.algorithm), hashes.SHA256())
+@cache
+def _stand_in_certificate(algorithm: str) -> x509.Certificate:
+    key = _stand_in(algorithm)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "stand-in")])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+def ocsp_response(
+    builder: ocsp.OCSPResponseBuilder, key: TokenKey, responder: x509.Certificate
+) -> bytes:
+    """A successful OCSP response (DER) signed by the token, naming `responder` by its key
+    hash; it carries no certificates. (`cryptography` checks that the responder's
+    certificate holds the signing key, so the draft names the stand-in, then the real
+    responder's key hash replaces it.)"""
+    stand_in = _stand_in_certificate(key.algorithm)
+    draft = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, stand_in).sign(
+        _stand_in(key.algorithm), hashes.SHA256()
+    )
     parsed = asn1_ocsp.OCSPResponse.load(draft.public_bytes(Encoding.DER))
-    algorithm = parsed["response_bytes"]["response"].parsed["signature_algorithm"]
-    basic = _signed(draft.tbs_response_bytes, algorithm.dump(), key)
+    basic_draft = parsed["response_bytes"]["response"].parsed
+    tbs = basic_draft["tbs_response_data"]
+    real = asn1_x509.Certificate.load(responder.public_bytes(Encoding.DER))
+    tbs["responder_id"] = asn1_ocsp.ResponderId({"by_key": real.public_key.sha1})
+    algorithm = basic_draft["signature_algorithm"]
+    basic = _signed(tbs.dump(force=True), algorithm.dump(), key)
     response_bytes = tlv(
         0x30, core.ObjectIdentifier(_BASIC_OCSP_RESPONSE).dump() + tlv(0x04, basic)
     )

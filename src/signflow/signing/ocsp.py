@@ -70,26 +70,23 @@ def respond(
         cert_status, revoked_at = ocsp.OCSPCertStatus.REVOKED, status.revoked_at
     else:
         cert_status, revoked_at = ocsp.OCSPCertStatus.GOOD, None
-    builder = (
-        ocsp.OCSPResponseBuilder()
-        .add_response_by_hash(
-            issuer_name_hash=request.issuer_name_hash,
-            issuer_key_hash=request.issuer_key_hash,
-            serial_number=request.serial_number,
-            algorithm=request.hash_algorithm,
-            cert_status=cert_status,
-            this_update=now,
-            next_update=now + valid_for,
-            revocation_time=revoked_at,
-            revocation_reason=None,
-        )
-        .responder_id(ocsp.OCSPResponderEncoding.HASH, ca.cert)
+    builder = ocsp.OCSPResponseBuilder().add_response_by_hash(
+        issuer_name_hash=request.issuer_name_hash,
+        issuer_key_hash=request.issuer_key_hash,
+        serial_number=request.serial_number,
+        algorithm=request.hash_algorithm,
+        cert_status=cert_status,
+        this_update=now,
+        next_update=now + valid_for,
+        revocation_time=revoked_at,
+        revocation_reason=None,
     )
     nonce = next((e.value for e in request.extensions if isinstance(e.value, x509.OCSPNonce)), None)
     if nonce is not None:
         builder = builder.add_extension(nonce, critical=False)
     if isinstance(ca.key, TokenKey):
-        return external.ocsp_response(builder, ca.key)
+        return external.ocsp_response(builder, ca.key, ca.cert)
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, ca.cert)
     return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
