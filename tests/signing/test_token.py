@@ -75,7 +75,7 @@ def test_a_ca_and_a_seal_in_the_token_make_valid_signatures(
     signer = FastSigner(seal_key, seal.cert, [ca.cert])
     pdf = signer.sign(text_pdf(), SignRequest(field_name="Seal", rect=(72, 600, 200, 60)))
     assert_everywhere_valid(pdf, ca.cert)
-    signed_twice = FastSigner(person.key, person.cert, [ca.cert]).sign(  # type: ignore[arg-type]
+    signed_twice = FastSigner(person.key, person.cert, [ca.cert]).sign(
         pdf, SignRequest(field_name="Ana", rect=(72, 400, 200, 60))
     )
     assert_everywhere_valid(signed_twice, ca.cert, count=2)
