@@ -83,13 +83,21 @@ async def revocation_list(pki_key: str, session: SessionDep, settings: SettingsD
 
 OCSP_RESPONSE = "application/ocsp-response"
 _OCSP_DOC: dict[str, object] = {"content": {OCSP_RESPONSE: {}}}
+# A malformed OCSP request is answered 400 with an OCSP `malformedRequest` response.
+_OCSP_400: dict[str, object] = {
+    "description": "The request is not a readable OCSP request",
+    "content": {
+        OCSP_RESPONSE: {},
+        "application/json": {"schema": {"$ref": "#/components/schemas/SigningHubError"}},
+    },
+}
 
 
 @router.post(
     "/pki/{pki_key}/ocsp",
     response_class=Response,
     dependencies=[ReadOnly],
-    responses={200: _OCSP_DOC, 400: _OCSP_DOC},
+    responses={200: _OCSP_DOC, 400: _OCSP_400},
     openapi_extra={"requestBody": {"content": {"application/ocsp-request": {}}, "required": True}},
 )
 async def ocsp_post(
@@ -105,7 +113,7 @@ async def ocsp_post(
     "/pki/{pki_key}/ocsp/{encoded:path}",
     response_class=Response,
     dependencies=[ReadOnly],
-    responses={200: _OCSP_DOC, 400: _OCSP_DOC},
+    responses={200: _OCSP_DOC, 400: _OCSP_400},
 )
 async def ocsp_get(
     pki_key: str, encoded: str, session: SessionDep, settings: SettingsDep

@@ -27,6 +27,7 @@ from signflow.faces.signinghub.workflow_schemas import (
     FieldUpdate,
     FillBody,
     RadioFieldBody,
+    SignatureFieldBody,
     TextFieldBody,
 )
 from signflow.models import Field, FieldKind
@@ -71,6 +72,16 @@ OPTION_KEYS = (
 # SigningHub's autoplace field types that are not a kind's own name.
 FIELD_TYPE_ALIASES = {"radiobox": FieldKind.RADIO, "jobtitle": FieldKind.JOB_TITLE}
 TYPE_OF_KIND = {kind.value: name for name, kind in TEXT_TYPES.items()}
+# Fields that carry SigningHub's level_of_assurance in the listing.
+LEVELLED_KINDS = frozenset(
+    kind.value
+    for kind in (
+        FieldKind.SIGNATURE,
+        FieldKind.DIGITAL_SIGNATURE,
+        FieldKind.ELECTRONIC_SIGNATURE,
+        FieldKind.IN_PERSON_SIGNATURE,
+    )
+)
 
 
 def field_kind(value: str) -> FieldKind:
@@ -129,9 +140,12 @@ def field_body(placed: PlacedField) -> FieldBody:
         )
     if field.kind in CHOICE_KINDS:
         return ChoiceFieldBody(**common, choices=choices_of(field))
-    levels = options.get("level_of_assurance")
-    if isinstance(levels, list):
-        return FieldBody(**common, level_of_assurance=[str(level) for level in levels])
+    if field.kind in LEVELLED_KINDS:
+        levels = options.get("level_of_assurance")
+        return SignatureFieldBody(
+            **common,
+            level_of_assurance=[str(v) for v in levels] if isinstance(levels, list) else None,
+        )
     return FieldBody(**common)
 
 

@@ -329,7 +329,10 @@ class FieldBody(VendorModel):
     value: str | None
     required: bool
     signed: bool
-    # Signature fields: the levels of assurance asked for (and accepted) when placed.
+
+
+class SignatureFieldBody(FieldBody):
+    # The levels of assurance asked for (and accepted) when the field was placed.
     level_of_assurance: list[str] | None = None
 
 
@@ -351,10 +354,10 @@ class ChoiceFieldBody(FieldBody):
 
 
 class DocumentFields(VendorModel):
-    signature: list[FieldBody] = []
-    digital_signature: list[FieldBody] = []
-    electronic_signature: list[FieldBody] = []
-    in_person_signature: list[FieldBody] = []
+    signature: list[SignatureFieldBody] = []
+    digital_signature: list[SignatureFieldBody] = []
+    electronic_signature: list[SignatureFieldBody] = []
+    in_person_signature: list[SignatureFieldBody] = []
     initials: list[FieldBody] = []
     text: list[TextFieldBody] = []
     checkbox: list[FieldBody] = []
