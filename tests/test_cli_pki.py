@@ -114,3 +114,15 @@ def test_use_token_moves_the_ca_and_seal_keys_into_softhsm(
     after = seal_serials(run("pki", "list", "--enterprise", "Initech"))
     assert len(after) == len(before) + 1  # a new seal certificate, for the token's key
     assert "pkcs11" in run("pki", "list", "--enterprise", "Initech")
+
+    # Importing a CA afterwards keeps the seal key in the token, under the new CA.
+    imported = create_ca(
+        "Later Root", "Initech", PkiUrls.for_enterprise("https://x.test", "k"), KeyType.RSA2048
+    )
+    (data_dir / "later.p12").write_bytes(export_ca(imported, "pfx-password"))
+    monkeypatch.setenv("SIGNFLOW_PKCS12_PASSWORD", "pfx-password")
+    run("pki", "import-ca", "--enterprise", "Initech", str(data_dir / "later.p12"))
+    pdf, ca_cert, token_label = asyncio.run(_seal_a_pdf(settings))
+    assert token_label == seal_label
+    assert ca_cert.subject.rfc4514_string() == "O=Initech,CN=Later Root"
+    assert_everywhere_valid(pdf, ca_cert)

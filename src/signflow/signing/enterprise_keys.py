@@ -160,13 +160,19 @@ async def _replace_ca(
     record = await session.get(EnterpriseCa, enterprise.id)
     # CRL numbers keep growing across CAs of one enterprise: a validator may hold both.
     crl_number = record.crl_number if record is not None else 0
+    # A seal key kept in a token stays there whoever the new CA is.
+    seal_key_label = record.seal_key_label if record is not None else None
+    seal_token = record.token_label if record is not None and seal_key_label else None
     if record is not None:
         await session.delete(record)
         await session.flush()
     await _store_ca(session, settings, enterprise.id, authority, key_type, imported=imported)
     record = await session.get_one(EnterpriseCa, enterprise.id, populate_existing=True)
     record.crl_number = crl_number
+    record.seal_key_label, record.token_label = seal_key_label, seal_token
     if token is not None:
+        if seal_token is not None and seal_token != token[0]:
+            raise BadRequest("The CA key and the seal key must be in the same token")
         record.key_store = KeyStore.PKCS11.value
         record.token_label = token[0]
         record.key_label = token[1].label
