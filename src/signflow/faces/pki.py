@@ -98,7 +98,14 @@ _OCSP_400: dict[str, object] = {
     response_class=Response,
     dependencies=[ReadOnly],
     responses={200: _OCSP_DOC, 400: _OCSP_400},
-    openapi_extra={"requestBody": {"content": {"application/ocsp-request": {}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}
+            },
+            "required": True,
+        }
+    },
 )
 async def ocsp_post(
     pki_key: str, request: Request, session: SessionDep, settings: SettingsDep
