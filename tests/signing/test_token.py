@@ -99,3 +99,16 @@ async def test_token_signing_runs_beside_other_signatures(softhsm: SoftHsm) -> N
     signatures = await asyncio.gather(*(asyncio.to_thread(key.sign, m) for m in messages))
     for message, signature in zip(messages, signatures, strict=True):
         _verifies(key, signature, message)
+
+
+def test_a_lost_session_is_opened_again(softhsm: SoftHsm) -> None:  # noqa: F811
+    """An HSM restart or a closed session: the next signature opens a new session and
+    finds the key again, instead of failing until the server restarts."""
+    from signflow.signing import token
+
+    key = generate_token_key(softhsm.config, softhsm.new_label("lost"), "ec-p256")
+    _verifies(key, key.sign(b"before"), b"before")
+    lost = token._session(softhsm.config)
+    lost.close()
+    _verifies(key, key.sign(b"after"), b"after")
+    assert token._session(softhsm.config) is not lost

@@ -19,17 +19,26 @@ from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass, PKCS11Error, Sess
 from pkcs11 import PrivateKey as Pkcs11PrivateKey
 from pkcs11 import PublicKey as Pkcs11PublicKey
 from pkcs11 import lib as pkcs11_library
+from pkcs11.exceptions import (
+    DeviceRemoved,
+    ObjectHandleInvalid,
+    SessionClosed,
+    SessionHandleInvalid,
+    TokenNotPresent,
+    UserAlreadyLoggedIn,
+    UserNotLoggedIn,
+)
 from pkcs11.util.ec import encode_ec_public_key, encode_named_curve_parameters
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign.pkcs11 import find_token, open_pkcs11_session, select_pkcs11_signing_params
 
-from signflow.errors import SignflowError
+from signflow.errors import ServiceUnavailable
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 TokenKeyType = Literal["rsa2048", "ec-p256"]
 
 
-class TokenError(SignflowError):
+class TokenError(ServiceUnavailable):
     default_message = "The PKCS#11 token cannot be used"
 
 
@@ -45,29 +54,21 @@ class TokenConfig:
 class TokenKey:
     """A private key in a token; `sign` makes a SHA-256 signature over `data`."""
 
-    def __init__(self, session: Session, key_label: str) -> None:
+    def __init__(self, config: TokenConfig, key_label: str) -> None:
         self.label = key_label
+        self._config = config
         self._lock = threading.Lock()
-        try:
-            self._private = cast(
-                Pkcs11PrivateKey, session.get_key(ObjectClass.PRIVATE_KEY, label=key_label)
-            )
-            self._signing = cast(SignMixin, self._private)
-            public = cast(Pkcs11PublicKey, session.get_key(ObjectClass.PUBLIC_KEY, label=key_label))
-        except PKCS11Error as exc:
-            raise TokenError(
-                f"The token has no key pair labelled {key_label!r} ({type(exc).__name__})"
-            ) from exc
+        self._find(_session(config))
         if self._private.key_type == KeyType.RSA:
             self.algorithm: Literal["rsa", "ec"] = "rsa"
             self._public: PublicKey = rsa.RSAPublicNumbers(
-                int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
-                int.from_bytes(public[Attribute.MODULUS], "big"),
+                int.from_bytes(self._public_object[Attribute.PUBLIC_EXPONENT], "big"),
+                int.from_bytes(self._public_object[Attribute.MODULUS], "big"),
             ).public_key()
             mechanism = "sha256_rsa"
         elif self._private.key_type == KeyType.EC:
             self.algorithm = "ec"
-            loaded = load_der_public_key(encode_ec_public_key(public))
+            loaded = load_der_public_key(encode_ec_public_key(self._public_object))
             assert isinstance(loaded, ec.EllipticCurvePublicKey)
             self._public = loaded
             mechanism = "sha256_ecdsa"
@@ -84,6 +85,21 @@ class TokenKey:
         self._pre = spec.pre_sign_transform
         self._post = spec.post_sign_transform
 
+    def _find(self, session: Session) -> None:
+        label = self.label
+        try:
+            self._private = cast(
+                Pkcs11PrivateKey, session.get_key(ObjectClass.PRIVATE_KEY, label=label)
+            )
+            self._public_object = cast(
+                Pkcs11PublicKey, session.get_key(ObjectClass.PUBLIC_KEY, label=label)
+            )
+        except PKCS11Error as exc:
+            raise TokenError(
+                f"The token has no key pair labelled {label!r} ({type(exc).__name__})"
+            ) from exc
+        self._signing = cast(SignMixin, self._private)
+
     def public_key(self) -> PublicKey:
         return self._public
 
@@ -93,9 +109,31 @@ class TokenKey:
         with self._lock:
             try:
                 signature: bytes = self._signing.sign(data, **self._sign_kwargs)
+            except _SESSION_LOST:
+                # The HSM restarted, the session was closed or logged out: open a new one
+                # and find the key again, once.
+                self._find(_session(self._config, stale=True))
+                signature = self._sign_once_more(data)
             except PKCS11Error as exc:
                 raise TokenError(f"The token refused to sign ({type(exc).__name__})") from exc
         return self._post(signature) if self._post is not None else signature
+
+    def _sign_once_more(self, data: bytes) -> bytes:
+        try:
+            signature: bytes = self._signing.sign(data, **self._sign_kwargs)
+        except PKCS11Error as exc:
+            raise TokenError(f"The token refused to sign ({type(exc).__name__})") from exc
+        return signature
+
+
+_SESSION_LOST = (
+    SessionClosed,
+    SessionHandleInvalid,
+    UserNotLoggedIn,
+    DeviceRemoved,
+    TokenNotPresent,
+    ObjectHandleInvalid,
+)
 
 
 _sessions: dict[tuple[str, str], Session] = {}
@@ -103,16 +141,21 @@ _keys: dict[tuple[str, str, str], TokenKey] = {}
 _open_lock = threading.Lock()
 
 
-def _session(config: TokenConfig) -> Session:
+def _session(config: TokenConfig, *, stale: bool = False) -> Session:
+    """The process's session with the token; `stale` drops a session that stopped working."""
     with _open_lock:
+        if stale:
+            _sessions.pop((config.module, config.token_label), None)
         session = _sessions.get((config.module, config.token_label))
         if session is None:
+            criteria = TokenCriteria(label=config.token_label)
             try:
-                session = open_pkcs11_session(
-                    config.module,
-                    token_criteria=TokenCriteria(label=config.token_label),
-                    user_pin=config.pin,
-                )
+                try:
+                    session = open_pkcs11_session(
+                        config.module, token_criteria=criteria, user_pin=config.pin
+                    )
+                except UserAlreadyLoggedIn:  # another session of this process is logged in
+                    session = open_pkcs11_session(config.module, token_criteria=criteria)
             except (PKCS11Error, OSError, RuntimeError) as exc:
                 raise TokenError(
                     f"The PKCS#11 token {config.token_label!r} cannot be opened with module "
@@ -127,7 +170,7 @@ def token_key(config: TokenConfig, key_label: str) -> TokenKey:
     cache_key = (config.module, config.token_label, key_label)
     key = _keys.get(cache_key)
     if key is None:
-        key = TokenKey(_session(config), key_label)
+        key = TokenKey(config, key_label)
         _keys[cache_key] = key
     return key
 
