@@ -15,12 +15,24 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from bench import api_overhead, memory, notify, report, scale, servers, sign, verify, workflow
+from bench import (
+    api_overhead,
+    memory,
+    notify,
+    report,
+    scale,
+    servers,
+    sign,
+    token_sign,
+    verify,
+    workflow,
+)
 
 # Order matters: the scale benchmark seeds a million rows, so it runs last.
 BENCHMARKS: list[tuple[str, Callable[[bool], dict[str, Any]]]] = [
     ("sign", sign.run),
     ("verify", verify.run),
+    ("token_sign", token_sign.run),
     ("api_overhead", api_overhead.run),
     ("memory", memory.run),
     ("workflow", workflow.run),

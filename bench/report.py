@@ -48,6 +48,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{_goal(health['meets_goal'])} (max < {health['goal_max_ms']:.0f} ms)",
             )
         )
+    for r in results.get("token_sign", {}).get("results", []):
+        out.append(
+            (
+                f"signing, key in PKCS#11 token (SoftHSM2), {r['key']} {r['size']}",
+                f"{r['pkcs11_ms']:.2f} ms (in-process key {r['in_process_ms']:.2f} ms;"
+                f" C_Sign {r['pkcs11_sign_call_ms']:.2f} ms)",
+                f"{r['pkcs11_over_in_process']:.2f}x the in-process key",
+                "-",
+            )
+        )
     api = results.get("api_overhead", {})
     if "bare" in api:
         bare = api["bare"]

@@ -96,13 +96,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {"base_url": "http://testserver", **overrides}
     return Settings(
         env="test",
         database_url=database_url,
         data_dir=data_dir,
         secret_key=TEST_SECRET,
-        base_url="http://testserver",
-        **overrides,  # type: ignore[arg-type]
+        **values,  # type: ignore[arg-type]
     )
 
 

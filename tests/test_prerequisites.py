@@ -56,10 +56,15 @@ def test_a_bare_machine_is_told_each_missing_tool_and_the_command(tmp_path: Path
         "soffice",
         "certutil",
         "axe-core",
+        "softhsm2-util",
+        "openssl",
         "PostgreSQL",
     ):
         assert tool in told, told
-    packages = "poppler-utils qpdf chromium libreoffice-writer-nogui libnss3-tools curl jq npm"
+    packages = (
+        "poppler-utils qpdf chromium libreoffice-writer-nogui libnss3-tools curl jq"
+        " softhsm2 openssl npm"
+    )
     sudo = "" if os.geteuid() == 0 else "sudo "
     assert f"install with: {sudo}apt-get install -y --no-install-recommends {packages}" in told
     assert "npm install --no-save --no-package-lock" in told

@@ -560,3 +560,8 @@ def retention_run() -> None:
         f"destroyed {report.keys_destroyed} expired keys"
         + ("; more are due: run again" if report.more_due else "")
     )
+
+
+from signflow.cli_pki import pki_app  # noqa: E402  (the group reuses this module's helpers)
+
+app.add_typer(pki_app, name="pki")

@@ -97,6 +97,14 @@ class Settings(BaseSettings):
     # answered 503 after verification_timeout_seconds.
     verification_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     verification_concurrency: int = Field(default=2, ge=1, le=64)
+    # CA and seal keys in a PKCS#11 token (an HSM; SoftHSM2 in tests), for the enterprises
+    # `signflow pki use-token` moved there: the module (shared library) and the token's
+    # user PIN. Each enterprise names its own token and key labels (in the database).
+    pkcs11_module: str | None = None
+    pkcs11_pin: str | None = None
+    # OCSP responses are valid this long; the published CRL is reissued at half its life.
+    ocsp_valid_seconds: int = Field(default=24 * 3600, ge=60)
+    crl_valid_days: int = Field(default=7, ge=1)
     embedded_worker: bool = True
     # A job claimed by a worker that then died is claimed again after this long.
     job_lease_seconds: int = Field(default=60, ge=1)

@@ -13,8 +13,9 @@ from sqlalchemy import select, text
 
 from signflow.context import AppContext
 from signflow.db import Base, transaction
-from signflow.models import Attachment, Enterprise, HistoryEntry, Recipient
+from signflow.models import Attachment, CredentialKind, Enterprise, HistoryEntry, Recipient
 from signflow.packages.links import recipient_link
+from signflow.signing.enterprise_keys import credential_for
 from tests.factories import Tenant, bearer, upload_document
 from tests.workflow.helpers import make_pdf
 
@@ -43,6 +44,7 @@ class World:
     request_document_id: int = 0
     signer_link: str = ""
     pki_key: str = ""
+    certificate_serial: str = ""
     # Strings that only this enterprise's data contains: none may appear in an answer
     # to the other enterprise.
     secrets: list[str] = field(default_factory=list)
@@ -84,6 +86,10 @@ async def build_world(
     )
     async with transaction(context.sessions) as session:
         world.pki_key = (await session.get_one(Enterprise, tenant.enterprise_id)).pki_key
+        seal = await credential_for(
+            session, context.settings, tenant.enterprise_id, CredentialKind.SEAL
+        )
+        world.certificate_serial = seal.serial_number
     name, slug = tenant.name, world.slug
     signer_email, signer_name = f"signer@{slug}.test", f"{name} Outside Signer"
     world.secrets += [

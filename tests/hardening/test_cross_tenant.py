@@ -161,6 +161,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): Case(),
     ("POST", "/webhooks/{endpoint_id}/test"): Case(),
     ("DELETE", "/enterprise/apikeys/{key_id}"): Case(),
+    ("POST", "/enterprise/certificates/{serial_number}/revoke"): Case(),
     # OKdokument (x-api-key).
     ("DELETE", "/JSON/signatureRequest/{signature_request_id}"): Case(),
     ("GET", "/JSON/document/metadata/{document_id}"): Case(),
@@ -196,6 +197,10 @@ NOT_TENANT_DATA = {
     # from the URL written in every signature. Checked below: nothing else is answered.
     "/pki/{pki_key}/ca.crt",
     "/pki/{pki_key}/crl",
+    # The OCSP responder is public for the same reason; it answers only for its own CA
+    # (tests/faces/test_pki.py: another CA's question is "unauthorized").
+    "/pki/{pki_key}/ocsp",
+    "/pki/{pki_key}/ocsp/{encoded:path}",
 }
 # The path value is itself the permission (a signed, purpose-bound token or an unguessable
 # request UUID): checked below with tokens of another purpose and forged ones.
@@ -251,6 +256,7 @@ def fill(path: str, victim: World) -> str:
         "endpoint_id": victim.endpoint_id,
         "delivery_id": victim.delivery_id,
         "key_id": victim.key_id,
+        "serial_number": victim.certificate_serial,
         "signature_request_id": victim.request_id,
         "status": "ALL",
         "records_per_page": 100,
@@ -374,6 +380,9 @@ async def test_public_and_capability_routes_give_nothing_else(
     client: httpx.AsyncClient, context: AppContext, worlds: tuple[World, World]
 ) -> None:
     _, globex = worlds
+    # Issuing a CRL stores it (and its number) with the CA: the first request issues it,
+    # later ones serve it unchanged until it is due.
+    assert (await client.get(f"/pki/{globex.pki_key}/crl")).status_code == 200
     before = await database_rows(context)
     # The CA certificate and CRL are public; they name the enterprise (that is their job)
     # but carry nothing else: DER, not JSON, no package or user data.

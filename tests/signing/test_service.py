@@ -9,6 +9,7 @@ import io
 import httpx
 import pytest
 from cryptography import x509
+from cryptography.x509.oid import AuthorityInformationAccessOID
 from PIL import Image
 from sqlalchemy import select
 
@@ -272,7 +273,9 @@ def _pki_urls_of(certificate: x509.Certificate) -> tuple[str, str]:
     [point] = list(crl_points)
     [crl_url] = point.full_name or []
     access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess)
-    [issuers] = list(access.value)
+    [issuers] = [
+        a for a in access.value if a.access_method == AuthorityInformationAccessOID.CA_ISSUERS
+    ]
     return str(crl_url.value), str(issuers.access_location.value)
 
 

@@ -45,9 +45,9 @@ from signflow.pdf.evidence_report import (
     ValueEvidence,
     render_evidence_report,
 )
-from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
 from signflow.signing.evidence import LevelInputs, sign_evidence_report
+from signflow.signing.revocation import current_crl
 from signflow.signing.service import signer_cache
 from signflow.signing.signer import LONG_TERM_LEVELS, FastSigner
 from signflow.storage import BlobStore
@@ -230,7 +230,9 @@ async def _report_inputs(
         level=settings.signature_level,
         timestamp_url=settings.tsa_url,
         validation_certs=(ca.authority.cert,) if long_term else (),
-        crls=(build_crl(ca.authority),) if long_term else (),
+        crls=(await current_crl(session, settings, package.enterprise_id, fresh=True),)
+        if long_term
+        else (),
         trust_roots=settings.extra_trust_roots,
     )
     signer = signer_from(settings, signer_cache(context), seal, ca.record.cert_der)

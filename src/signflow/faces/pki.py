@@ -1,4 +1,5 @@
-"""Public PKI files: each enterprise CA's certificate and CRL, for validators to fetch.
+"""Public PKI services: each enterprise CA's certificate, CRL and OCSP responder, for
+validators to fetch.
 
 The path names the enterprise by its random `pki_key`, not its sequential id: a CA
 certificate names its enterprise, and counting ids would list every tenant.
@@ -6,16 +7,38 @@ certificate names its enterprise, and counting ids would list every tenant.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime as dt
 import re
+from urllib.parse import unquote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.config import Settings
 from signflow.errors import NotFound
-from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute
+from signflow.faces.routing import (
+    ReadOnly,
+    SessionDep,
+    SettingsDep,
+    TransactionalRoute,
+    read_raw_body,
+)
 from signflow.models import Enterprise, EnterpriseCa, SigningCredential
-from signflow.signing.ca import RevokedEntry, build_crl
 from signflow.signing.enterprise_keys import load_ca
+from signflow.signing.ocsp import (
+    MAX_OCSP_REQUEST_BYTES,
+    CertificateStatus,
+    MalformedOcspRequest,
+    OCSPResponseStatus,
+    asks_this_ca,
+    parse_request,
+    respond,
+    unsuccessful,
+)
+from signflow.signing.revocation import current_crl
 
 router = APIRouter(route_class=TransactionalRoute, tags=["pki"])
 
@@ -52,14 +75,96 @@ async def ca_certificate(pki_key: str, session: SessionDep) -> Response:
     response_class=Response,
     responses={200: {"content": {"application/pkix-crl": {}}}},
 )
-async def revocation_list(pki_key: str, session: SessionDep, context: ContextDep) -> Response:
+async def revocation_list(pki_key: str, session: SessionDep, settings: SettingsDep) -> Response:
     record = await _ca_record(session, pki_key)
-    revoked = await session.execute(
-        select(SigningCredential.serial_number, SigningCredential.revoked_at).where(
+    crl = await current_crl(session, settings, record.enterprise_id)
+    return Response(crl, media_type="application/pkix-crl")
+
+
+OCSP_RESPONSE = "application/ocsp-response"
+_OCSP_DOC: dict[str, object] = {"content": {OCSP_RESPONSE: {}}}
+# A malformed OCSP request is answered 400 with an OCSP `malformedRequest` response.
+_OCSP_400: dict[str, object] = {
+    "description": "The request is not a readable OCSP request",
+    "content": {
+        OCSP_RESPONSE: {},
+        "application/json": {"schema": {"$ref": "#/components/schemas/SigningHubError"}},
+    },
+}
+
+
+@router.post(
+    "/pki/{pki_key}/ocsp",
+    response_class=Response,
+    dependencies=[ReadOnly],
+    responses={200: _OCSP_DOC, 400: _OCSP_400},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/ocsp-request": {"schema": {"type": "string", "format": "binary"}}
+            },
+            "required": True,
+        }
+    },
+)
+async def ocsp_post(
+    pki_key: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """RFC 6960 over POST: the DER OCSPRequest is the body."""
+    record = await _ca_record(session, pki_key)
+    der = await read_raw_body(request, MAX_OCSP_REQUEST_BYTES)
+    return await _ocsp_answer(session, settings, record, pki_key, der)
+
+
+@router.get(
+    "/pki/{pki_key}/ocsp/{encoded:path}",
+    response_class=Response,
+    dependencies=[ReadOnly],
+    responses={200: _OCSP_DOC, 400: _OCSP_400},
+)
+async def ocsp_get(
+    pki_key: str, encoded: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """RFC 6960 over GET: the DER OCSPRequest, base64 then URL-encoded, ends the path."""
+    record = await _ca_record(session, pki_key)
+    if len(encoded) > MAX_OCSP_REQUEST_BYTES:
+        return _malformed()
+    try:
+        der = base64.b64decode(unquote(encoded), validate=True)
+    except (binascii.Error, ValueError):
+        return _malformed()
+    return await _ocsp_answer(session, settings, record, pki_key, der)
+
+
+def _malformed() -> Response:
+    # An OCSP client reads the status inside the body; the HTTP status says the same.
+    return Response(
+        unsuccessful(OCSPResponseStatus.MALFORMED_REQUEST),
+        status_code=400,
+        media_type=OCSP_RESPONSE,
+    )
+
+
+async def _ocsp_answer(
+    session: AsyncSession, settings: Settings, record: EnterpriseCa, pki_key: str, der: bytes
+) -> Response:
+    try:
+        question = parse_request(der)
+    except MalformedOcspRequest:
+        return _malformed()
+    ca = load_ca(settings, record, pki_key).authority
+    if not asks_this_ca(question, ca.cert):
+        # RFC 6960 2.3: a responder answers only for the CA it serves.
+        body = unsuccessful(OCSPResponseStatus.UNAUTHORIZED)
+        return Response(body, media_type=OCSP_RESPONSE)
+    row = await session.execute(
+        select(SigningCredential.revoked_at).where(
             SigningCredential.enterprise_id == record.enterprise_id,
-            SigningCredential.revoked_at.is_not(None),
+            SigningCredential.serial_number == format(question.serial_number, "x"),
         )
     )
-    entries = [RevokedEntry(int(serial, 16), when) for serial, when in revoked if when]
-    crl = build_crl(load_ca(context.settings, record, pki_key).authority, entries)
-    return Response(crl, media_type="application/pkix-crl")
+    found = row.first()
+    status = CertificateStatus(revoked_at=found[0]) if found is not None else None
+    valid_for = dt.timedelta(seconds=settings.ocsp_valid_seconds)
+    body = respond(ca, question, status, valid_for)
+    return Response(body, media_type=OCSP_RESPONSE, headers={"cache-control": "no-store"})

@@ -10,7 +10,13 @@ from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
 from signflow.models.package_deletion import PackageDeletion
-from signflow.models.pki import CredentialKind, EnterpriseCa, EvidenceReport, SigningCredential
+from signflow.models.pki import (
+    CredentialKind,
+    EnterpriseCa,
+    EvidenceReport,
+    KeyStore,
+    SigningCredential,
+)
 from signflow.models.recipient import ProcessStatus, Recipient, RecipientRole
 from signflow.models.rendered_page import RenderedPage
 from signflow.models.signature_request import (
@@ -44,6 +50,7 @@ __all__ = [
     "HistoryEntry",
     "Job",
     "JobStatus",
+    "KeyStore",
     "OneTimeCode",
     "Package",
     "PackageDeletion",

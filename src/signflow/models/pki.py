@@ -16,16 +16,32 @@ class CredentialKind(StrEnum):
     SEAL = "seal"
 
 
+class KeyStore(StrEnum):
+    DATABASE = "database"
+    PKCS11 = "pkcs11"
+
+
 class EnterpriseCa(Base):
     __tablename__ = "enterprise_cas"
 
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), primary_key=True)
     key_type: Mapped[str] = mapped_column(String(20))
     cert_der: Mapped[bytes] = mapped_column(LargeBinary)
-    # PKCS#8 encrypted with a key derived from SECRET_KEY (signing/keys.py).
+    # PKCS#8 encrypted with a key derived from SECRET_KEY (signing/keys.py); empty when the
+    # key stays in a PKCS#11 token (key_store "pkcs11", token_label, key_label).
     encrypted_key: Mapped[bytes] = mapped_column(LargeBinary)
     imported: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The number of the last CRL issued (they only grow) and that CRL, until it is stale.
+    crl_number: Mapped[int] = mapped_column(default=0, server_default="0")
+    crl_der: Mapped[bytes | None] = mapped_column(LargeBinary)
+    key_store: Mapped[str] = mapped_column(
+        String(20), default=KeyStore.DATABASE.value, server_default=KeyStore.DATABASE.value
+    )
+    token_label: Mapped[str | None] = mapped_column(String(64))
+    key_label: Mapped[str | None] = mapped_column(String(64))
+    # The enterprise seal's key in the same token, when it lives there.
+    seal_key_label: Mapped[str | None] = mapped_column(String(64))
 
 
 class SigningCredential(Base):
@@ -48,6 +64,9 @@ class SigningCredential(Base):
     # Set when the retention sweep destroyed the key of this expired certificate
     # (encrypted_key is then empty); the certificate stays, to verify old signatures.
     key_destroyed_at: Mapped[dt.datetime | None] = mapped_column()
+    # A key in a PKCS#11 token (encrypted_key is then empty).
+    token_label: Mapped[str | None] = mapped_column(String(64))
+    token_key_label: Mapped[str | None] = mapped_column(String(64))
 
 
 class EvidenceReport(Base):

@@ -14,7 +14,12 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from signflow.errors import BadRequest
+from signflow.signing import external
 from signflow.signing.keys import PrivateKey
+from signflow.signing.token import TokenKey
+
+SigningKey = PrivateKey | TokenKey
+"""A key in memory (decrypted from the database) or one that stays in a PKCS#11 token."""
 
 _BACKDATE = timedelta(minutes=5)
 
@@ -28,24 +33,25 @@ class KeyType(enum.StrEnum):
 class PkiUrls:
     crl: str
     ca_issuers: str
+    ocsp: str
 
     @classmethod
     def for_enterprise(cls, base_url: str, pki_key: str) -> PkiUrls:
         """`pki_key` is the enterprise's random public key, never its sequential id."""
         root = f"{base_url.rstrip('/')}/pki/{pki_key}"
-        return cls(crl=f"{root}/crl", ca_issuers=f"{root}/ca.crt")
+        return cls(crl=f"{root}/crl", ca_issuers=f"{root}/ca.crt", ocsp=f"{root}/ocsp")
 
 
 @dataclass(frozen=True)
 class CertificateAuthority:
-    key: PrivateKey
+    key: SigningKey
     cert: x509.Certificate
     urls: PkiUrls
 
 
 @dataclass(frozen=True)
 class IssuedCredential:
-    key: PrivateKey
+    key: SigningKey
     cert: x509.Certificate
 
 
@@ -65,9 +71,26 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def authority_key_identifier(ca_cert: x509.Certificate) -> x509.AuthorityKeyIdentifier:
+    """What the CA's certificate calls its key (an imported CA may compute it its own way)."""
+    try:
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        ski = x509.SubjectKeyIdentifier.from_public_key(ca_cert.public_key())
+    return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
+def sign_with(key: SigningKey, builder: x509.CertificateBuilder) -> x509.Certificate:
+    if isinstance(key, TokenKey):
+        return external.certificate(builder, key)
+    return builder.sign(key, hashes.SHA256())
+
+
 def _distribution_extensions(
-    builder: x509.CertificateBuilder, urls: PkiUrls
+    builder: x509.CertificateBuilder, urls: PkiUrls, *, ocsp: bool
 ) -> x509.CertificateBuilder:
+    """Where validators find the CRL and the issuer; end-entity certificates also name the
+    OCSP responder (the CA's own status is not served by itself)."""
     crl_dp = x509.CRLDistributionPoints(
         [
             x509.DistributionPoint(
@@ -78,14 +101,19 @@ def _distribution_extensions(
             )
         ]
     )
-    aia = x509.AuthorityInformationAccess(
-        [
+    access = [
+        x509.AccessDescription(
+            AuthorityInformationAccessOID.CA_ISSUERS,
+            x509.UniformResourceIdentifier(urls.ca_issuers),
+        )
+    ]
+    if ocsp:
+        access.append(
             x509.AccessDescription(
-                AuthorityInformationAccessOID.CA_ISSUERS,
-                x509.UniformResourceIdentifier(urls.ca_issuers),
+                AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(urls.ocsp)
             )
-        ]
-    )
+        )
+    aia = x509.AuthorityInformationAccess(access)
     return builder.add_extension(crl_dp, critical=False).add_extension(aia, critical=False)
 
 
@@ -95,8 +123,11 @@ def create_ca(
     urls: PkiUrls,
     key_type: KeyType = KeyType.RSA2048,
     valid_days: int = 3650,
+    key: SigningKey | None = None,
 ) -> CertificateAuthority:
-    key = generate_key(key_type)
+    """A self-signed CA for `key` (a token key), or for a key made here."""
+    if key is None:
+        key = generate_key(key_type)
     name = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, common_name),
@@ -131,7 +162,7 @@ def create_ca(
         .add_extension(ski, critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), False)
     )
-    cert = _distribution_extensions(builder, urls).sign(key, hashes.SHA256())
+    cert = sign_with(key, _distribution_extensions(builder, urls, ocsp=False))
     return CertificateAuthority(key=key, cert=cert, urls=urls)
 
 
@@ -150,10 +181,14 @@ def import_ca(p12: bytes, password: str | None, urls: PkiUrls) -> CertificateAut
         is_ca = False
     if not is_ca:
         raise BadRequest("The imported certificate is not a CA certificate")
+    if key.public_key() != cert.public_key():
+        raise BadRequest("The PKCS#12 file's key does not belong to its certificate")
     return CertificateAuthority(key=key, cert=cert, urls=urls)
 
 
 def export_ca(ca: CertificateAuthority, password: str) -> bytes:
+    if isinstance(ca.key, TokenKey):
+        raise BadRequest("The CA key stays in its PKCS#11 token and cannot be exported")
     return pkcs12.serialize_key_and_certificates(
         b"signflow-ca",
         ca.key,
@@ -169,8 +204,10 @@ def _issue(
     key_type: KeyType,
     valid_days: int,
     extra: Sequence[x509.ExtensionType] = (),
+    key: SigningKey | None = None,
 ) -> IssuedCredential:
-    key = generate_key(key_type)
+    if key is None:
+        key = generate_key(key_type)
     now = _now()
     builder = (
         x509.CertificateBuilder()
@@ -196,13 +233,11 @@ def _issue(
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), False
-        )
+        .add_extension(authority_key_identifier(ca.cert), False)
     )
     for ext in extra:
         builder = builder.add_extension(ext, critical=False)
-    cert = _distribution_extensions(builder, ca.urls).sign(ca.key, hashes.SHA256())
+    cert = sign_with(ca.key, _distribution_extensions(builder, ca.urls, ocsp=True))
     return IssuedCredential(key=key, cert=cert)
 
 
@@ -228,14 +263,16 @@ def issue_seal_certificate(
     organization: str,
     key_type: KeyType = KeyType.RSA2048,
     valid_days: int = 1825,
+    key: SigningKey | None = None,
 ) -> IssuedCredential:
+    """The enterprise seal; `key` is a token key when the seal lives in one."""
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, f"{organization} electronic seal"),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
         ]
     )
-    return _issue(ca, subject, key_type, valid_days)
+    return _issue(ca, subject, key_type, valid_days, key=key)
 
 
 def build_crl(
@@ -243,8 +280,11 @@ def build_crl(
     revoked: Sequence[RevokedEntry] = (),
     crl_number: int = 1,
     valid_for: timedelta = timedelta(days=7),
+    issued_at: datetime | None = None,
 ) -> bytes:
-    now = _now()
+    """A CRL issued now: thisUpdate is the moment of issue, never earlier (a validator
+    checks that revocation data is newer than the signature it covers)."""
+    now = issued_at or _now()
     idp = x509.IssuingDistributionPoint(
         full_name=[x509.UniformResourceIdentifier(ca.urls.crl)],
         relative_name=None,
@@ -257,12 +297,10 @@ def build_crl(
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.cert.subject)
-        .last_update(now - _BACKDATE)
+        .last_update(now)
         .next_update(now + valid_for)
         .add_extension(x509.CRLNumber(crl_number), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()), False
-        )
+        .add_extension(authority_key_identifier(ca.cert), False)
         .add_extension(idp, critical=True)
     )
     for entry in revoked:
@@ -272,5 +310,8 @@ def build_crl(
             .revocation_date(entry.revoked_at)
             .build()
         )
-    crl = builder.sign(ca.key, hashes.SHA256())
+    if isinstance(ca.key, TokenKey):
+        crl = external.revocation_list(builder, ca.key)
+    else:
+        crl = builder.sign(ca.key, hashes.SHA256())
     return crl.public_bytes(serialization.Encoding.DER)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from signflow.signing.keys import PrivateKey
+from signflow.signing.token import TokenKey
 
 _SIGNATURE_TIMESTAMP_OID = "1.2.840.113549.1.9.16.2.14"
 
@@ -53,14 +54,19 @@ class CmsTemplate:
     """Produces the DER of a detached PAdES-compatible CMS for one key and chain."""
 
     def __init__(
-        self, key: PrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate]
+        self,
+        key: PrivateKey | TokenKey,
+        cert: x509.Certificate,
+        chain: Sequence[x509.Certificate],
     ) -> None:
         self._sign_raw = _raw_signer(key)
         signer = to_asn1_cert(cert)
         others = [to_asn1_cert(c) for c in chain if c != cert]
 
         digest_alg = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
-        if isinstance(key, rsa.RSAPrivateKey):
+        if isinstance(key, rsa.RSAPrivateKey) or (
+            isinstance(key, TokenKey) and key.algorithm == "rsa"
+        ):
             sig_alg = algos.SignedDigestAlgorithm({"algorithm": "sha256_rsa"}).dump()
         else:
             sig_alg = algos.SignedDigestAlgorithm({"algorithm": "sha256_ecdsa"}).dump()
@@ -140,7 +146,9 @@ class CmsTemplate:
         )
 
 
-def _raw_signer(key: PrivateKey) -> Callable[[bytes], bytes]:
+def _raw_signer(key: PrivateKey | TokenKey) -> Callable[[bytes], bytes]:
+    if isinstance(key, TokenKey):
+        return key.sign
     if isinstance(key, rsa.RSAPrivateKey):
         rsa_key = key
 

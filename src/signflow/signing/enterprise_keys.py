@@ -18,12 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.config import Settings
 from signflow.db import dialect_insert, utcnow
-from signflow.models import CredentialKind, Enterprise, EnterpriseCa, SigningCredential
+from signflow.errors import BadRequest
+from signflow.models import CredentialKind, Enterprise, EnterpriseCa, KeyStore, SigningCredential
 from signflow.signing.ca import (
     CertificateAuthority,
     IssuedCredential,
     KeyType,
     PkiUrls,
+    SigningKey,
+    authority_key_identifier,
     create_ca,
     import_ca,
     issue_seal_certificate,
@@ -31,6 +34,7 @@ from signflow.signing.ca import (
 )
 from signflow.signing.keys import decrypt_private_key, encrypt_private_key
 from signflow.signing.signer import FastSigner
+from signflow.signing.token import TokenConfig, TokenKey, token_key
 
 # A certificate this close to expiry is replaced rather than used.
 RENEW_BEFORE = dt.timedelta(days=1)
@@ -90,23 +94,96 @@ async def ensure_enterprise_ca(
 async def import_enterprise_ca(
     session: AsyncSession, settings: Settings, enterprise_id: int, p12: bytes, password: str | None
 ) -> LoadedCa:
+    """Replace the enterprise's CA by one from a PKCS#12 file. Certificates the old CA
+    issued are no longer used (see `credential_for`); new ones come from the new CA."""
     enterprise = await session.get_one(Enterprise, enterprise_id)
     authority = import_ca(p12, password, pki_urls(settings, enterprise.pki_key))
-    key_type = KeyType.RSA2048 if isinstance(authority.key, rsa.RSAPrivateKey) else KeyType.EC_P256
-    record = await session.get(EnterpriseCa, enterprise_id)
+    return await _replace_ca(session, settings, enterprise, authority, imported=True)
+
+
+async def use_token_keys(
+    session: AsyncSession,
+    settings: Settings,
+    enterprise_id: int,
+    *,
+    token_label: str,
+    ca_key_label: str | None,
+    seal_key_label: str | None,
+) -> LoadedCa:
+    """Move the enterprise's CA key (a new CA certificate for the token key) and/or its
+    seal key into a PKCS#11 token; the keys must exist there already."""
+    if not ca_key_label and not seal_key_label:
+        raise BadRequest("Name the CA key label, the seal key label, or both")
+    enterprise = await session.get_one(Enterprise, enterprise_id)
+    config = token_config(settings, token_label)
+    if ca_key_label:
+        key = token_key(config, ca_key_label)
+        authority = create_ca(
+            common_name=f"{enterprise.name} Signflow CA",
+            organization=enterprise.name,
+            urls=pki_urls(settings, enterprise.pki_key),
+            key=key,
+        )
+        await _replace_ca(
+            session, settings, enterprise, authority, imported=False, token=(token_label, key)
+        )
+    loaded = await ensure_enterprise_ca(session, settings, enterprise_id)
+    if seal_key_label:
+        token_key(config, seal_key_label)  # fails now, naming the label, when it is absent
+        loaded.record.seal_key_label = seal_key_label
+        if loaded.record.token_label is None:
+            loaded.record.token_label = token_label
+        elif loaded.record.token_label != token_label:
+            raise BadRequest("The CA key and the seal key must be in the same token")
+        await session.flush()
+    return loaded
+
+
+def token_config(settings: Settings, token_label: str) -> TokenConfig:
+    if not settings.pkcs11_module:
+        raise BadRequest("Keys in a PKCS#11 token need SIGNFLOW_PKCS11_MODULE")
+    if settings.pkcs11_pin is None:
+        raise BadRequest("Keys in a PKCS#11 token need SIGNFLOW_PKCS11_PIN")
+    return TokenConfig(settings.pkcs11_module, token_label, settings.pkcs11_pin)
+
+
+async def _replace_ca(
+    session: AsyncSession,
+    settings: Settings,
+    enterprise: Enterprise,
+    authority: CertificateAuthority,
+    *,
+    imported: bool,
+    token: tuple[str, TokenKey] | None = None,
+) -> LoadedCa:
+    key_type = KeyType.EC_P256 if _is_ec(authority.key) else KeyType.RSA2048
+    record = await session.get(EnterpriseCa, enterprise.id)
+    # CRL numbers keep growing across CAs of one enterprise: a validator may hold both.
+    crl_number = record.crl_number if record is not None else 0
+    # A seal key kept in a token stays there whoever the new CA is.
+    seal_key_label = record.seal_key_label if record is not None else None
+    seal_token = record.token_label if record is not None and seal_key_label else None
     if record is not None:
         await session.delete(record)
         await session.flush()
-    await _store_ca(
-        session,
-        settings,
-        enterprise_id,
-        authority,
-        key_type,
-        imported=True,
-    )
-    record = await session.get_one(EnterpriseCa, enterprise_id, populate_existing=True)
+    await _store_ca(session, settings, enterprise.id, authority, key_type, imported=imported)
+    record = await session.get_one(EnterpriseCa, enterprise.id, populate_existing=True)
+    record.crl_number = crl_number
+    record.seal_key_label, record.token_label = seal_key_label, seal_token
+    if token is not None:
+        if seal_token is not None and seal_token != token[0]:
+            raise BadRequest("The CA key and the seal key must be in the same token")
+        record.key_store = KeyStore.PKCS11.value
+        record.token_label = token[0]
+        record.key_label = token[1].label
+    await session.flush()
     return load_ca(settings, record, enterprise.pki_key)
+
+
+def _is_ec(key: SigningKey) -> bool:
+    if isinstance(key, TokenKey):
+        return key.algorithm == "ec"
+    return not isinstance(key, rsa.RSAPrivateKey)
 
 
 async def _store_ca(
@@ -125,7 +202,7 @@ async def _store_ca(
             enterprise_id=enterprise_id,
             key_type=key_type.value,
             cert_der=authority.cert.public_bytes(Encoding.DER),
-            encrypted_key=encrypt_private_key(authority.key, settings.effective_secret_key),
+            encrypted_key=_sealed(authority.key, settings),
             imported=imported,
             created_at=utcnow(),
         )
@@ -133,9 +210,22 @@ async def _store_ca(
     )
 
 
+def _sealed(key: SigningKey, settings: Settings) -> bytes:
+    """The key encrypted for the database; nothing for a key that stays in its token."""
+    if isinstance(key, TokenKey):
+        return b""
+    return encrypt_private_key(key, settings.effective_secret_key)
+
+
 def load_ca(settings: Settings, record: EnterpriseCa, pki_key: str) -> LoadedCa:
+    key: SigningKey
+    if record.key_store == KeyStore.PKCS11.value:
+        assert record.token_label is not None and record.key_label is not None
+        key = token_key(token_config(settings, record.token_label), record.key_label)
+    else:
+        key = decrypt_private_key(record.encrypted_key, settings.effective_secret_key)
     authority = CertificateAuthority(
-        key=decrypt_private_key(record.encrypted_key, settings.effective_secret_key),
+        key=key,
         cert=x509.load_der_x509_certificate(record.cert_der),
         urls=pki_urls(settings, pki_key),
     )
@@ -151,11 +241,14 @@ async def credential_for(
     email: str = "",
     name: str = "",
 ) -> SigningCredential:
-    """The live credential of a signer (by email) or of the seal, issued when missing, old,
-    or carrying other PKI URLs than today's (issued before the enterprise's /pki key
-    existed, or under another base URL): a certificate must name where its CRL is."""
+    """The live credential of a signer (by email) or of the seal, issued when missing,
+    revoked, old, issued by another CA than today's (an imported one, one in a token), held
+    elsewhere than the enterprise keeps its seal key now, or carrying other PKI URLs than
+    today's (issued before the enterprise's /pki key existed, before the OCSP responder,
+    or under another base URL): a certificate must name where its status is published."""
     email = email.strip().lower()
     enterprise = await session.get_one(Enterprise, enterprise_id)
+    record = await session.get(EnterpriseCa, enterprise_id)
     existing = await session.scalar(
         select(SigningCredential)
         .where(
@@ -168,13 +261,26 @@ async def credential_for(
         .order_by(SigningCredential.id.desc())
         .limit(1)
     )
-    if existing is not None and _names_crl(existing, pki_urls(settings, enterprise.pki_key)):
+    seal_label = record.seal_key_label if record is not None else None
+    if (
+        existing is not None
+        and record is not None
+        and _names_status_urls(existing, pki_urls(settings, enterprise.pki_key))
+        and _issued_by(existing, record)
+        and (kind is not CredentialKind.SEAL or existing.token_key_label == seal_label)
+    ):
         return existing
     ca = await ensure_enterprise_ca(session, settings, enterprise_id)
     key_type = KeyType(settings.ca_key_type)
     issued: IssuedCredential
+    token_label = None
     if kind is CredentialKind.SEAL:
-        issued = issue_seal_certificate(ca.authority, enterprise.name, key_type)
+        seal_key = None
+        if ca.record.seal_key_label:
+            token_label = ca.record.token_label
+            assert token_label is not None
+            seal_key = token_key(token_config(settings, token_label), ca.record.seal_key_label)
+        issued = issue_seal_certificate(ca.authority, enterprise.name, key_type, key=seal_key)
     else:
         issued = issue_signer_certificate(ca.authority, name or email, email, key_type)
     credential = SigningCredential(
@@ -183,17 +289,32 @@ async def credential_for(
         email=email,
         serial_number=format(issued.cert.serial_number, "x"),
         cert_der=issued.cert.public_bytes(Encoding.DER),
-        encrypted_key=encrypt_private_key(issued.key, settings.effective_secret_key),
+        encrypted_key=_sealed(issued.key, settings),
         not_after=issued.cert.not_valid_after_utc,
+        token_label=token_label,
+        token_key_label=issued.key.label if isinstance(issued.key, TokenKey) else None,
     )
     session.add(credential)
     await session.flush()
     return credential
 
 
-def _names_crl(credential: SigningCredential, urls: PkiUrls) -> bool:
-    # The URL is an IA5String inside the DER: present verbatim when the certificate names it.
-    return urls.crl.encode("ascii") in credential.cert_der
+def _names_status_urls(credential: SigningCredential, urls: PkiUrls) -> bool:
+    # The URLs are IA5Strings inside the DER: present verbatim when the certificate names them.
+    der = credential.cert_der
+    return urls.crl.encode("ascii") in der and urls.ocsp.encode("ascii") in der
+
+
+def _issued_by(credential: SigningCredential, record: EnterpriseCa) -> bool:
+    cert = x509.load_der_x509_certificate(credential.cert_der)
+    ca_cert = x509.load_der_x509_certificate(record.cert_der)
+    if cert.issuer != ca_cert.subject:
+        return False
+    try:
+        authority = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return False
+    return authority.key_identifier == authority_key_identifier(ca_cert).key_identifier
 
 
 async def provision_enterprise_keys(
@@ -209,8 +330,16 @@ def signer_from(
 ) -> FastSigner:
     signer = cache.get(credential.id)
     if signer is None:
+        key: SigningKey
+        if credential.token_key_label is not None:
+            assert credential.token_label is not None
+            key = token_key(
+                token_config(settings, credential.token_label), credential.token_key_label
+            )
+        else:
+            key = decrypt_private_key(credential.encrypted_key, settings.effective_secret_key)
         signer = FastSigner(
-            decrypt_private_key(credential.encrypted_key, settings.effective_secret_key),
+            key,
             x509.load_der_x509_certificate(credential.cert_der),
             chain=(x509.load_der_x509_certificate(ca_cert_der),),
         )

@@ -28,7 +28,6 @@ from signflow.models import (
     VersionKind,
 )
 from signflow.packages.documents import add_version
-from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import (
     SignerCache,
     credential_for,
@@ -37,6 +36,7 @@ from signflow.signing.enterprise_keys import (
 )
 from signflow.signing.fields import EmptyField
 from signflow.signing.forms import prepare_form
+from signflow.signing.revocation import current_crl
 from signflow.signing.signer import LONG_TERM_LEVELS, DocMdpLevel, SignRequest
 from signflow.signing.verifier import Verifier
 from signflow.signing.verify import SignatureReport
@@ -168,7 +168,9 @@ async def sign_field(
         level=settings.signature_level,
         timestamp_url=settings.tsa_url,
         validation_certs=(ca.authority.cert,) if long_term else (),
-        crls=(build_crl(ca.authority),) if long_term else (),
+        crls=(await current_crl(session, settings, package.enterprise_id, fresh=True),)
+        if long_term
+        else (),
         trust_roots=settings.extra_trust_roots,
     )
     pdf = await context.blobs.get(document.current_sha256)

@@ -55,6 +55,7 @@ from signflow.signing.lean import LeanAccess, SignatureTarget, signature_update
 from signflow.signing.longterm import KnownMaterial, add_to_dss, timestamp_validation_data
 from signflow.signing.pdfread import LeanReader, NotLean
 from signflow.signing.sink import WriterAccess
+from signflow.signing.token import TokenKey
 
 SignatureLevel = Literal["B-B", "B-T", "B-LT", "B-LTA"]
 LONG_TERM_LEVELS = frozenset({"B-LT", "B-LTA"})
@@ -115,7 +116,7 @@ class FastSigner:
 
     def __init__(
         self,
-        key: PrivateKey,
+        key: PrivateKey | TokenKey,
         cert: x509.Certificate,
         chain: Sequence[x509.Certificate] = (),
     ) -> None:

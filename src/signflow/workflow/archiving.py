@@ -27,9 +27,9 @@ from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, job_handler
 from signflow.packages.documents import add_version
 from signflow.signing.archive import add_archive_timestamp, archive_state
-from signflow.signing.ca import build_crl
 from signflow.signing.enterprise_keys import ensure_enterprise_ca
 from signflow.signing.longterm import KnownMaterial
+from signflow.signing.revocation import current_crl
 from signflow.workflow.common import package_documents
 
 ARCHIVE_JOB = "signing.archive_timestamp"
@@ -78,7 +78,7 @@ async def run_archiving(context: AppContext, job: Job) -> Result:
         known = KnownMaterial(
             trust_roots=settings.extra_trust_roots,
             certs=(ca.authority.cert,),
-            crls=(build_crl(ca.authority),),
+            crls=(await current_crl(session, settings, package.enterprise_id, fresh=True),),
         )
     stamped: list[_Stamped] = []
     kept: list[dt.datetime] = []

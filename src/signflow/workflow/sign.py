@@ -74,7 +74,10 @@ async def apply_signature(
     form_values: Mapping[str, str] | None = None,
 ) -> DocumentVersion:
     """The signing library, imported here so that only signing depends on it."""
+    from signflow.signing.assurance import require_providable
     from signflow.signing.service import SignatureInput, sign_field
+
+    require_providable(field.options.get("level_of_assurance"))
 
     signing = sign_field(
         session,

@@ -27,9 +27,11 @@ from signflow.faces.signinghub.workflow_schemas import (
     FieldUpdate,
     FillBody,
     RadioFieldBody,
+    SignatureFieldBody,
     TextFieldBody,
 )
 from signflow.models import Field, FieldKind
+from signflow.signing.assurance import accepted_levels
 from signflow.workflow.field_values import (
     CHOICE_KINDS,
     TEXT_KINDS,
@@ -71,6 +73,16 @@ OPTION_KEYS = (
 # SigningHub's autoplace field types that are not a kind's own name.
 FIELD_TYPE_ALIASES = {"radiobox": FieldKind.RADIO, "jobtitle": FieldKind.JOB_TITLE}
 TYPE_OF_KIND = {kind.value: name for name, kind in TEXT_TYPES.items()}
+# Fields that carry SigningHub's level_of_assurance in the listing.
+LEVELLED_KINDS = frozenset(
+    kind.value
+    for kind in (
+        FieldKind.SIGNATURE,
+        FieldKind.DIGITAL_SIGNATURE,
+        FieldKind.ELECTRONIC_SIGNATURE,
+        FieldKind.IN_PERSON_SIGNATURE,
+    )
+)
 
 
 def field_kind(value: str) -> FieldKind:
@@ -129,13 +141,22 @@ def field_body(placed: PlacedField) -> FieldBody:
         )
     if field.kind in CHOICE_KINDS:
         return ChoiceFieldBody(**common, choices=choices_of(field))
+    if field.kind in LEVELLED_KINDS:
+        levels = options.get("level_of_assurance")
+        return SignatureFieldBody(
+            **common,
+            level_of_assurance=[str(v) for v in levels] if isinstance(levels, list) else None,
+        )
     return FieldBody(**common)
 
 
 def options_of(body: FieldOptions) -> dict[str, object]:
+    """The field's options; a level of assurance Signflow cannot provide is refused (400)."""
     options = {key: getattr(body, key) for key in OPTION_KEYS if getattr(body, key) is not None}
     if body.authentication is not None:
         options["authentication"] = body.authentication.as_option()
+    if "level_of_assurance" in options:
+        options["level_of_assurance"] = accepted_levels(body.level_of_assurance)
     return options
 
 

@@ -409,6 +409,11 @@ class FieldBody(VendorModel):
     signed: bool
 
 
+class SignatureFieldBody(FieldBody):
+    # The levels of assurance asked for (and accepted) when the field was placed.
+    level_of_assurance: list[str] | None = None
+
+
 class TextFieldBody(FieldBody):
     type: str
     format: str | None = None
@@ -427,10 +432,10 @@ class ChoiceFieldBody(FieldBody):
 
 
 class DocumentFields(VendorModel):
-    signature: list[FieldBody] = []
-    digital_signature: list[FieldBody] = []
-    electronic_signature: list[FieldBody] = []
-    in_person_signature: list[FieldBody] = []
+    signature: list[SignatureFieldBody] = []
+    digital_signature: list[SignatureFieldBody] = []
+    electronic_signature: list[SignatureFieldBody] = []
+    in_person_signature: list[SignatureFieldBody] = []
     initials: list[FieldBody] = []
     text: list[TextFieldBody] = []
     checkbox: list[FieldBody] = []
