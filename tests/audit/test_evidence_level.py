@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-from cryptography import x509
 
 from signflow.context import AppContext
 from signflow.db import transaction
@@ -16,13 +16,12 @@ from signflow.outbox.worker import Worker
 from signflow.signing.verify import verify_pdf
 from tests.audit.test_evidence import signed_and_completed
 from tests.factories import Tenant
-from tests.signing.pki import make_pki
-from tests.signing.tsa import running_tsa
+from tests.signing.tsa import LoopbackTsa, running_tsa
 
 
 @pytest.fixture(scope="module")
-def tsa() -> Iterator[tuple[str, x509.Certificate]]:
-    with running_tsa(make_pki().ca) as served:
+def tsa() -> Iterator[LoopbackTsa]:
+    with running_tsa() as served:
         yield served
 
 
@@ -35,12 +34,14 @@ def level(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings_overrides(tsa: tuple[str, x509.Certificate], level: str) -> dict[str, object]:
-    return {"signature_level": level, "tsa_url": tsa[0]}
+def settings_overrides(tsa: LoopbackTsa, level: str, tmp_path: Path) -> dict[str, object]:
+    root = tmp_path / "tsa-root.pem"
+    root.write_bytes(tsa.root_pem())
+    return {"signature_level": level, "tsa_url": tsa.url, "trust_roots": str(root)}
 
 
 async def test_the_report_is_sealed_at_the_servers_level(
-    client: httpx.AsyncClient, tenant: Tenant, context: AppContext, level: str
+    client: httpx.AsyncClient, tenant: Tenant, context: AppContext, level: str, tsa: LoopbackTsa
 ):
     _, package_id, _ = await signed_and_completed(client, tenant)
     await Worker(context).run_until_idle()
@@ -48,7 +49,7 @@ async def test_the_report_is_sealed_at_the_servers_level(
         stored = await session.get_one(EvidenceReport, package_id)
         ca = await session.get_one(EnterpriseCa, tenant.enterprise_id)
     report = await context.blobs.get(stored.sha256)
-    [seal] = await asyncio.to_thread(verify_pdf, report, [ca.cert_der])
+    [seal] = await asyncio.to_thread(verify_pdf, report, [ca.cert_der, tsa.root])
     assert seal.signature_type == LEVELS[level]
     assert seal.ltv is (level == "B-LT")
     assert seal.timestamp_at is not None
