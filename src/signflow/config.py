@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     secret_key: str = ""
     installation_name: str = "Signflow"
+    # The sentence the signer pages show beside Sign, recorded with each signature given
+    # there (history and evidence report); empty: each language's own wording.
+    signing_consent_text: str = ""
 
     access_token_ttl_seconds: int = Field(default=3600, ge=60)
     refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=300)

@@ -13,6 +13,8 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
+from signflow.outbox.worker import Worker
+from tests.audit.test_evidence import pdf_text
 from tests.signing.checks import assert_the_signed_pdf_carries
 from tests.signing.forms_pdfs import save_png
 from tests.web.conftest import Web
@@ -79,6 +81,10 @@ FIELDS: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+CONSENT = (
+    "By selecting Sign, I agree that my electronic signature is the legal equivalent of my "
+    "handwritten signature on this document."
+)
 FIELD_NAMES = [body.get("radio_group_name") or body["field_name"] for _kind, body in FIELDS]
 
 
@@ -141,7 +147,9 @@ async def test_a_signer_fills_every_kind_on_the_page_and_finishes(web: Web) -> N
     sign_button = page.get_by_role("button", name="Sign here “AnaSigns”, page 1")
     await expect(sign_button).to_be_focused()
     await sign_button.click()
+    await expect(page.locator("#sign-consent")).to_have_text(CONSENT)
     await draw_signature(page)
+    await web.shot_and_check_axe(page, "field-kinds-035-sign-dialog", "sign dialog with consent")
     await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_have_text("The field “AnaSigns” is signed.")
     await expect(todo).to_have_text(
@@ -163,7 +171,9 @@ async def test_a_signer_fills_every_kind_on_the_page_and_finishes(web: Web) -> N
     details = await api.get(
         f"/v4/packages/{prepared.package_id}/log/{signed_id}/details", headers=prepared.owner
     )
-    carried = {d["key"]: d["value"] for d in details.json()["details"]}["form_values"]
+    recorded = {d["key"]: d["value"] for d in details.json()["details"]}
+    assert recorded["consent"] == CONSENT  # what she was shown beside Sign
+    carried = recorded["form_values"]
     for shown in ("+34 600 100 200", "01/04/2026", "Ruiz & Hijos", "Yearly", "Premium", "First"):
         assert shown in carried, carried
     assert web.tenant.name.lower() in carried  # her email, from the recipient entry
@@ -175,6 +185,10 @@ async def test_a_signer_fills_every_kind_on_the_page_and_finishes(web: Web) -> N
     )
     assert final.status_code == 200
     save_png(final.content, web.artifacts / "field-kinds-05-signed-pdf.png")
+    await Worker(web.live_server.context).run_until_idle()
+    report = await api.get(f"/v4/packages/{prepared.package_id}/report", headers=prepared.owner)
+    assert report.status_code == 200
+    assert CONSENT in " ".join(pdf_text(report.content).split())
     await asyncio.to_thread(
         assert_the_signed_pdf_carries,
         final.content,

@@ -124,6 +124,18 @@ def _first_view(history: list[HistoryEntry], email: str) -> dt.datetime | None:
     return None
 
 
+def _consent(history: list[HistoryEntry], order: int) -> str | None:
+    """The consent sentence the recipient at `order` was shown beside Sign (the signer
+    pages record it with the signature); None when they signed where none is shown."""
+    for entry in history:
+        details = entry.details or {}
+        if entry.action == "DOCUMENT_SIGNED" and details.get("order") == order:
+            consent = details.get("consent")
+            if isinstance(consent, str) and consent:
+                return consent
+    return None
+
+
 async def gather_evidence(
     session: AsyncSession, package: Package, blobs: BlobStore
 ) -> EvidenceData:
@@ -172,8 +184,7 @@ async def gather_evidence(
                 user_agent=last_by_email[r.email].user_agent if r.email in last_by_email else None,
                 sent_at=r.turn_started_at,
                 viewed_at=r.read_at or _first_view(history, r.email),
-                # Signflow records no consent text a recipient accepts: the report says so.
-                consent_text=None,
+                consent_text=_consent(history, r.position),
                 signatures=signatures.get(r.id, ()),
             )
             for r in recipients

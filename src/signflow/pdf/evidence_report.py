@@ -185,7 +185,7 @@ def _recipients_section(recipients: Sequence[RecipientEvidence]) -> list[Flowabl
     return [_table(header, rows, [0.05, 0.25, 0.12, 0.14, 0.2, 0.24])]
 
 
-NO_CONSENT = "No consent text is recorded for this recipient."
+NO_CONSENT = "No consent sentence was shown (the signature was given through the API)."
 _IMAGE_MAX = (70 * mm, 24 * mm)
 
 

@@ -508,6 +508,7 @@ async def submit_signature_request(
         contact_information=signature.contact_information,
         user_name=signature.user_name,
         signing_capacity=signature.signing_capacity,
+        consent_text=signature.consent_text,
     )
     package_id = found.package.id
     # Before the signature, so that a refusal lists every missing field and signs nothing.

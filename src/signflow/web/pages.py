@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow import __version__
 from signflow.accounts.principal import Principal
+from signflow.faces.routing import get_context
 from signflow.identity.checks import MAX_FAILURES
 from signflow.identity.methods import signing_code_channel
 from signflow.models import (
@@ -131,6 +132,13 @@ def security_headers(
     return response
 
 
+def consent_text(request: Request, web: WebSession | None) -> str:
+    """The consent sentence shown beside Sign, in the page's language (or the installation's
+    own wording, SIGNFLOW_SIGNING_CONSENT_TEXT); recorded with each signature given here."""
+    configured: str = get_context(request).settings.signing_consent_text.strip()
+    return configured or Translator(choose_language(request, web))("sign.consent")
+
+
 def render(
     request: Request,
     template: str,
@@ -147,6 +155,7 @@ def render(
         language_names={code: Translator(code)("lang.name") for code in languages()},
         static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
         csrf=web.csrf if web is not None else "",
+        consent=consent_text(request, web),
         **values,
     )
     return security_headers(HTMLResponse(html, status_code=status_code), web, return_url)

@@ -9,6 +9,7 @@ Every page of a package first passes the recipient's identity check
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -47,6 +48,7 @@ from signflow.web.pages import (
     PAGE_DPI,
     FieldView,
     choose_language,
+    consent_text,
     package_view,
     render,
     security_headers,
@@ -382,7 +384,7 @@ async def sign(request: Request) -> Response:
         _actor(request, rs),
         rs.package.id,
         document_id,
-        signature_from(form),
+        replace(signature_from(form), consent_text=consent_text(request, web)),
         otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)

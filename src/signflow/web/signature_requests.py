@@ -12,6 +12,7 @@ its own query, or to the done page when it has none.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from uuid import UUID
 
 from fastapi import APIRouter, Request, Response
@@ -27,7 +28,7 @@ from signflow.signature_requests.service import (
     submit_signature_request,
 )
 from signflow.web.i18n import supported
-from signflow.web.pages import choose_language, security_headers
+from signflow.web.pages import choose_language, consent_text, security_headers
 from signflow.web.routes import (
     DONE_PAGE,
     SessionExpired,
@@ -107,7 +108,7 @@ async def sign_request(request: Request) -> Response:
         get_session(request),
         get_context(request),
         request_id,
-        signature_from(form),
+        replace(signature_from(form), consent_text=consent_text(request, web)),
         signer_actor(client_address(request), _user_agent(request)),
         choose_language(request, web),
     )

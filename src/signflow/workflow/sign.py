@@ -59,6 +59,8 @@ class SignatureRequest:
     contact_information: str | None = None
     user_name: str | None = None
     signing_capacity: str | None = None
+    # The consent sentence the signer was shown beside Sign (the signer pages), if any.
+    consent_text: str | None = None
 
 
 async def apply_signature(
@@ -311,6 +313,7 @@ async def sign_document(
             # What the client sent as a display name: recorded, never stamped.
             "user_name": request.user_name,
             "form_values": form_values,
+            "consent": request.consent_text,
         },
     )
     unsigned = await session.scalar(
