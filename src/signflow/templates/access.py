@@ -1,7 +1,7 @@
 """Who may see and change a template.
 
 A personal template is its owner's; a shared one is every enterprise user's to read
-and apply, and its owner's or an enterprise admin's to change. Anything else, and
+and apply. Its owner, or an enterprise admin, may change either. Anything else, and
 every template of another enterprise, is "Template not found".
 """
 
@@ -42,11 +42,25 @@ async def readable_template(
 async def managed_template(
     session: AsyncSession, principal: Principal, template_id: int
 ) -> Template:
-    """A template the caller may change: their own, or a shared one when they are an
-    enterprise admin. Locked for this transaction."""
-    template = await readable_template(session, principal, template_id, for_update=True)
-    if template.owner_id != principal.user.id and not principal.user.is_admin:
-        raise Forbidden(NOT_YOURS)
+    """A template the caller may change: their own, or any of the enterprise's when they
+    are an enterprise admin (who shares personal templates with the enterprise). Locked
+    for this transaction."""
+    if not principal.user.is_admin:
+        template = await readable_template(session, principal, template_id, for_update=True)
+        if template.owner_id != principal.user.id:
+            raise Forbidden(NOT_YOURS)
+        return template
+    template = await session.scalar(
+        select(Template)
+        .where(
+            Template.id == template_id,
+            Template.enterprise_id == principal.enterprise_id,
+            Template.deleted_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if template is None:
+        raise NotFound(TEMPLATE_NOT_FOUND)
     return template
 
 

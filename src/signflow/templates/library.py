@@ -214,7 +214,7 @@ async def update_template(
     *,
     name: str | None,
     shared: bool | None,
-) -> Template:
+) -> TemplateView:
     """Rename, or share with the enterprise / make personal (an enterprise admin's call)."""
     template = await managed_template(session, principal, template_id)
     if shared is not None and shared != template.shared and not principal.user.is_admin:
@@ -224,7 +224,9 @@ async def update_template(
     await _require_unique_name(session, principal, new_name, new_shared, template.id)
     template.name, template.shared = new_name, new_shared
     template.modified_at = utcnow()
-    return template
+    return await _view(
+        session, template, await version_of(session, template, template.current_version)
+    )
 
 
 async def delete_template(session: AsyncSession, principal: Principal, template_id: int) -> None:
@@ -238,7 +240,7 @@ async def owner_emails(session: AsyncSession, templates: list[Template]) -> dict
     if not ids:
         return {}
     rows = await session.execute(select(User.id, User.email).where(User.id.in_(ids)))
-    return dict(rows.tuples())
+    return {user_id: email for user_id, email in rows}  # noqa: C416
 
 
 async def library_documents(
@@ -281,4 +283,4 @@ async def library_documents(
         .limit(per_page)
         .offset((page_no - 1) * per_page)
     )
-    return [(document, template) for document, template in rows.tuples()], int(total or 0)
+    return [(document, template) for document, template in rows], int(total or 0)

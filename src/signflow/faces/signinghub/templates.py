@@ -329,10 +329,10 @@ async def update(
     template_id: int, body: TemplateUpdate, principal: PrincipalDep, session: SessionDep
 ) -> TemplateDetails:
     """Rename, or share with the enterprise / make personal (an enterprise admin's call)."""
-    await update_template(
+    view = await update_template(
         session, principal, template_id, name=body.template_name, shared=body.enterprise
     )
-    return await details_of(session, await read_template(session, principal, template_id))
+    return await details_of(session, view)
 
 
 @router.delete("/settings/templates/{template_id}")
