@@ -252,10 +252,5 @@ async def _fill(
         },
     )
     if package.status == WorkflowStatus.SHARED.value:
-        await write_package_event(
-            session,
-            package,
-            PackageEvent.NOTIFICATION,
-            recipient=slot,
-            message=f"Placeholder '{slot.placeholder}' filled by {actor.email}",
-        )
+        # Auco's NOTIFICATION, naming the person who now holds the slot.
+        await write_package_event(session, package, PackageEvent.NOTIFICATION, recipient=slot)

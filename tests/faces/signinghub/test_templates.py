@@ -132,7 +132,7 @@ async def test_a_template_with_two_placeholders_makes_a_package_that_completes(
     row = await package_row(context, package_id)
     assert (row.template_id, row.template_version) == (template_id, 1)
     assert row.message == "Please sign the lease"
-    users = (await client.get(f"/v4/packages/{package_id}/workflow/users", headers=people.owner))
+    users = await client.get(f"/v4/packages/{package_id}/workflow/users", headers=people.owner)
     assert [(u["user_email"], u["user_name"]) for u in users.json()] == [
         (people.email("cy"), "Cy"),
         (people.email("dee"), "dee"),
