@@ -39,6 +39,7 @@ class World:
     endpoint_id: int = 0
     delivery_id: int = 0
     key_id: int = 0
+    template_id: int = 0
     request_id: str = ""
     request_document_id: int = 0
     signer_link: str = ""
@@ -144,6 +145,20 @@ async def build_world(
     world.shared_package_id, world.shared_document_id = await package(
         f"{name} secret package (shared)", share=True
     )
+    saved = await _ok(
+        await client.post(
+            "/v3/settings/templates",
+            json={
+                "package_id": world.package_id,
+                "template_name": f"{name} secret template",
+                "enterprise": True,
+                "placeholders": [{"order": 2, "placeholder": f"{name} Placeholder"}],
+            },
+            headers=admin,
+        )
+    )
+    assert isinstance(saved, dict)
+    world.template_id = int(str(saved["template_id"]))
     await _ok(
         await client.post(
             f"/v3/packages/{world.package_id}/documents/{world.document_id}/attachments",
