@@ -40,6 +40,7 @@ class World:
     delivery_id: int = 0
     key_id: int = 0
     template_id: int = 0
+    library_id: int = 0
     request_id: str = ""
     request_document_id: int = 0
     signer_link: str = ""
@@ -159,6 +160,9 @@ async def build_world(
     )
     assert isinstance(saved, dict)
     world.template_id = int(str(saved["template_id"]))
+    library = await _ok(await client.get("/v3/settings/library/10/1", headers=admin))
+    assert isinstance(library, list)
+    world.library_id = int(str(library[0]["library_id"]))
     await _ok(
         await client.post(
             f"/v3/packages/{world.package_id}/documents/{world.document_id}/attachments",

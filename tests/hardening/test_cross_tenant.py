@@ -159,6 +159,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", D + "/template"): Case(
         lambda c, v: {"template_name": f"{c.tenant.name} secret template"}
     ),
+    ("POST", P + "/documents/library/{library_id}"): Case(),
     ("GET", "/settings/templates/{template_id}"): Case(),
     ("PUT", "/settings/templates/{template_id}"): Case(lambda c, v: {"template_name": "Hijacked"}),
     ("DELETE", "/settings/templates/{template_id}"): Case(),
@@ -278,6 +279,7 @@ def fill(path: str, victim: World) -> str:
         "delivery_id": victim.delivery_id,
         "key_id": victim.key_id,
         "template_id": victim.template_id,
+        "library_id": victim.library_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",
         "records_per_page": 100,

@@ -50,7 +50,7 @@ async def managed_template(
         if template.owner_id != principal.user.id:
             raise Forbidden(NOT_YOURS)
         return template
-    template = await session.scalar(
+    any_of_enterprise = await session.scalar(
         select(Template)
         .where(
             Template.id == template_id,
@@ -59,9 +59,9 @@ async def managed_template(
         )
         .with_for_update()
     )
-    if template is None:
+    if any_of_enterprise is None:
         raise NotFound(TEMPLATE_NOT_FOUND)
-    return template
+    return any_of_enterprise
 
 
 async def template_by_name(session: AsyncSession, principal: Principal, name: str) -> Template:

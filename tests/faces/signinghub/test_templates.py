@@ -381,3 +381,29 @@ async def test_list_read_rename_share_and_delete(
     async with transaction(context.sessions) as session:
         kept = await session.get_one(Template, template_id)
         assert kept.deleted_at is not None  # its versions stay: packages name them
+
+
+async def test_a_library_document_joins_a_draft(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana", "ben")
+    source_id, _ = await source_package(people)
+    await save(people, source_id)
+    (item,) = (await client.get("/v3/settings/library/10/1", headers=people.owner)).json()
+    package_id, _ = await new_package(people, name="Two documents")
+    added = await client.post(
+        f"/v3/packages/{package_id}/documents/library/{item['library_id']}",
+        headers=people.owner,
+    )
+    assert added.status_code == 201, added.text
+    details = await client.get(
+        f"/v3/packages/{package_id}/documents/{added.json()['documentid']}/details",
+        headers=people.owner,
+    )
+    assert (details.json()["document_name"], details.json()["document_order"]) == ("doc1.pdf", 2)
+    stranger = await bearer(client, other_tenant, other_tenant.user_email)
+    theirs = (await client.post("/v3/packages", json={}, headers=stranger)).json()["package_id"]
+    refused = await client.post(
+        f"/v3/packages/{theirs}/documents/library/{item['library_id']}", headers=stranger
+    )
+    assert (refused.status_code, refused.json()) == (404, {"Message": "Library document not found"})

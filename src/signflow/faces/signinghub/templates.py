@@ -12,6 +12,7 @@ from signflow.accounts.users import require_admin
 from signflow.errors import BadRequest
 from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
+from signflow.faces.signinghub.package_schemas import DocumentCreated
 from signflow.faces.signinghub.packages import decode_header
 from signflow.faces.signinghub.template_schemas import (
     AppliedCertify,
@@ -49,6 +50,7 @@ from signflow.templates.library import (
     save_template,
     update_template,
 )
+from signflow.templates.library_documents import add_library_document
 from signflow.workflow.common import package_documents
 
 router = APIRouter(route_class=TransactionalRoute, tags=["templates"])
@@ -218,6 +220,26 @@ async def enterprise_templates_page(
         decode_header(x_search_text, "x-search-text"),
         True,
     )
+
+
+@router.post(
+    "/packages/{package_id}/documents/library/{library_id}",
+    status_code=201,
+    response_model=DocumentCreated,
+)
+async def add_from_library(
+    package_id: int,
+    library_id: int,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> DocumentCreated:
+    """A library document (of a template the caller may apply) joins a draft package."""
+    document = await add_library_document(
+        session, principal, actor, context.blobs, package_id, library_id
+    )
+    return DocumentCreated(documentid=document.id)
 
 
 @router.get(
