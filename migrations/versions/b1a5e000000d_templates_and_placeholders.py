@@ -77,29 +77,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("version_id", "position"),
     )
     op.create_index("ix_template_documents_sha256", "template_documents", ["sha256"])
-    with op.batch_alter_table("packages") as batch:
-        batch.add_column(sa.Column("template_id", BIG_ID, nullable=True))
-        batch.add_column(sa.Column("template_version", sa.Integer(), nullable=True))
-        batch.create_foreign_key(
-            "fk_packages_template_id_templates",
-            "templates",
-            ["template_id"],
-            ["id"],
-            ondelete="SET NULL",
-        )
-        batch.create_index("ix_packages_template_id", ["template_id"])
-    with op.batch_alter_table("recipients") as batch:
-        batch.add_column(sa.Column("placeholder", sa.String(200), nullable=True))
+    # Plain ADD COLUMN, no batch rebuild: rebuilding `packages` on SQLite would drop the
+    # triggers that keep `package_counts`. Templates are never deleted for good (a
+    # deleted one keeps its row), so `template_id` needs no foreign key.
+    op.add_column("packages", sa.Column("template_id", BIG_ID, nullable=True))
+    op.add_column("packages", sa.Column("template_version", sa.Integer(), nullable=True))
+    op.create_index("ix_packages_template_id", "packages", ["template_id"])
+    op.add_column("recipients", sa.Column("placeholder", sa.String(200), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("recipients") as batch:
-        batch.drop_column("placeholder")
-    with op.batch_alter_table("packages") as batch:
-        batch.drop_index("ix_packages_template_id")
-        batch.drop_constraint("fk_packages_template_id_templates", type_="foreignkey")
-        batch.drop_column("template_version")
-        batch.drop_column("template_id")
+    op.drop_column("recipients", "placeholder")
+    op.drop_index("ix_packages_template_id", table_name="packages")
+    op.drop_column("packages", "template_version")
+    op.drop_column("packages", "template_id")
     op.drop_table("template_documents")
     op.drop_table("template_versions")
     op.drop_index("ix_templates_owner_id", table_name="templates")
