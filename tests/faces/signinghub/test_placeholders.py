@@ -52,9 +52,9 @@ async def test_the_owner_adds_changes_and_fills_a_placeholder_before_sharing(
     package_id, (document_id,) = await new_package(people)
     await add_placeholder(people, package_id, "Customer")
     users = await client.get(f"/v3/packages/{package_id}/workflow/users", headers=people.owner)
-    assert [(u["user_email"], u["user_name"], u["role"]) for u in users.json()] == [
-        ("", "Customer", "SIGNER")
-    ]
+    assert [
+        (u["user_email"], u["user_name"], u["role"], u["placeholder"]) for u in users.json()
+    ] == [("", "Customer", "SIGNER", "Customer")]
     changed = await client.put(
         f"/v3/packages/{package_id}/workflow/1/placeholder",
         json={"placeholder": "Buyer", "role": "REVIEWER"},
