@@ -40,6 +40,8 @@ class World:
     endpoint_id: int = 0
     delivery_id: int = 0
     key_id: int = 0
+    template_id: int = 0
+    library_id: int = 0
     request_id: str = ""
     request_document_id: int = 0
     signer_link: str = ""
@@ -150,6 +152,23 @@ async def build_world(
     world.shared_package_id, world.shared_document_id = await package(
         f"{name} secret package (shared)", share=True
     )
+    saved = await _ok(
+        await client.post(
+            "/v3/settings/templates",
+            json={
+                "package_id": world.package_id,
+                "template_name": f"{name} secret template",
+                "enterprise": True,
+                "placeholders": [{"order": 2, "placeholder": f"{name} Placeholder"}],
+            },
+            headers=admin,
+        )
+    )
+    assert isinstance(saved, dict)
+    world.template_id = int(str(saved["template_id"]))
+    library = await _ok(await client.get("/v3/settings/library/10/1", headers=admin))
+    assert isinstance(library, list)
+    world.library_id = int(str(library[0]["library_id"]))
     await _ok(
         await client.post(
             f"/v3/packages/{world.package_id}/documents/{world.document_id}/attachments",

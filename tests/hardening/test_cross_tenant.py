@@ -152,6 +152,26 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", P + "/finish"): Case(),
     # Lists: the path holds no id; the caller's list must hold nothing of the other side.
     ("GET", "/packages/{status}/{page_no}/{records_per_page}"): Case(),
+    ("GET", "/settings/templates/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/settings/library/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/enterprise/templates/{records_per_page}/{page_no}"): Case(),
+    # Templates and placeholders: the caller's own template name, the other's objects.
+    ("POST", D + "/template"): Case(
+        lambda c, v: {"template_name": f"{c.tenant.name} secret template"}
+    ),
+    ("POST", P + "/documents/library/{library_id}"): Case(),
+    ("GET", "/settings/templates/{template_id}"): Case(),
+    ("PUT", "/settings/templates/{template_id}"): Case(lambda c, v: {"template_name": "Hijacked"}),
+    ("DELETE", "/settings/templates/{template_id}"): Case(),
+    ("POST", "/settings/templates/{template_id}/versions"): Case(
+        lambda c, v: {"package_id": c.package_id}
+    ),
+    ("POST", "/settings/templates/{template_id}/packages"): Case(lambda c, v: {}),
+    ("POST", P + "/workflow/placeholder"): Case(lambda c, v: [{"placeholder": "Intruder"}]),
+    ("PUT", W + "/placeholder"): Case(lambda c, v: {"user_email": c.tenant.user_email}),
+    ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/placeholder"): Case(
+        lambda c, v: {"user_email": c.tenant.user_email}
+    ),
     # Webhooks and API keys (ours).
     ("GET", "/webhooks/{endpoint_id}"): Case(),
     ("PUT", "/webhooks/{endpoint_id}"): Case(lambda c, v: {"description": "Hijacked"}),
@@ -219,12 +239,19 @@ WEB_SESSION = {
     "/web/package/documents/{document_id}/file",
 }
 
+# A list of the caller's own objects: its path holds no id.
+LIST_SUFFIXES = ("/{page_no}/{records_per_page}", "/{records_per_page}/{page_no}")
+
 ERROR_KEYS = (
     {"Message"},
     {"Message", "Error"},
     {"message", "value"},
     {"error", "error_description"},
 )
+
+
+def is_own_list(path: str) -> bool:
+    return "{package_id}" not in path and path.endswith(LIST_SUFFIXES)
 
 
 def has_path_parameter(path: str) -> bool:
@@ -257,6 +284,8 @@ def fill(path: str, victim: World) -> str:
         "delivery_id": victim.delivery_id,
         "key_id": victim.key_id,
         "serial_number": victim.certificate_serial,
+        "template_id": victim.template_id,
+        "library_id": victim.library_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",
         "records_per_page": 100,
@@ -342,8 +371,10 @@ async def test_one_enterprise_cannot_reach_the_others_objects(
                         json=payload,
                     )
                     checked += 1
-                    if "{status}" in path:  # a list of the caller's own: nothing of the other
-                        assert response.status_code == 200, response.text
+                    if is_own_list(path):  # the caller's own list: nothing of the other
+                        # (the enterprise's template list is an enterprise admin's call)
+                        refused = response.status_code == 403 and "/enterprise/" in path
+                        assert response.status_code == 200 or refused, response.text
                         assert_reveals_nothing(response, victim, url)
                         continue
                     # OKdokument answers an id that does not exist with 400 (its spec).

@@ -25,6 +25,7 @@ from signflow.models.signature_request import (
     SendInfoDelivery,
     SignatureRequest,
 )
+from signflow.models.template import Template, TemplateDocument, TemplateVersion
 from signflow.models.token import AuthFailure, SpentRefreshToken, TokenGrant
 from signflow.models.user import EnterpriseRole, User
 from signflow.models.webhook import WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -65,6 +66,9 @@ __all__ = [
     "SignatureRequest",
     "SigningCredential",
     "SpentRefreshToken",
+    "Template",
+    "TemplateDocument",
+    "TemplateVersion",
     "TokenGrant",
     "User",
     "VersionKind",

@@ -94,6 +94,10 @@ class Package(Base):
     history_head: Mapped[str | None] = mapped_column(String(64))
     # Keyed seal of (package, newest sequence, head): moving the head back is seen.
     history_head_mac: Mapped[str | None] = mapped_column(String(64))
+    # The template (and its version) the package's workflow was applied from, if any.
+    # No foreign key: templates are never deleted for good (see migration b1a5e000000d).
+    template_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    template_version: Mapped[int | None] = mapped_column()
 
 
 # The columns of PackageCount, one per status (statuses not listed count under n_other).

@@ -64,4 +64,12 @@ class Recipient(Base):
     authentication: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     access_duration: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     reminders: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    # A placeholder's title (SigningHub's `placeholder`): a slot whose person is not known
+    # yet. Unfilled while `email` is empty; filled at apply time, by the owner, or by the
+    # recipient just before it in the workflow. The title stays once filled.
+    placeholder: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    @property
+    def is_unfilled_placeholder(self) -> bool:
+        return self.placeholder is not None and not self.email

@@ -17,7 +17,14 @@ from collections.abc import Collection, Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signflow.models import Attachment, Document, DocumentVersion, EvidenceReport, RenderedPage
+from signflow.models import (
+    Attachment,
+    Document,
+    DocumentVersion,
+    EvidenceReport,
+    RenderedPage,
+    TemplateDocument,
+)
 
 # Longer than any request: a blob stored again within this is left for a later check.
 BLOB_REUSE_GRACE = dt.timedelta(hours=1)
@@ -67,6 +74,7 @@ async def referenced(session: AsyncSession, shas: Iterable[str]) -> set[str]:
             select(Attachment.sha256).where(Attachment.sha256.in_(part)),
             select(RenderedPage.image_sha256).where(RenderedPage.image_sha256.in_(part)),
             select(EvidenceReport.sha256).where(EvidenceReport.sha256.in_(part)),
+            select(TemplateDocument.sha256).where(TemplateDocument.sha256.in_(part)),
         ):
             found.update(await session.scalars(query))
     return found

@@ -21,6 +21,7 @@ from signflow.audit.evidence import EVIDENCE_JOB
 from signflow.audit.history import Actor, record
 from signflow.context import settings_of
 from signflow.db import utcnow
+from signflow.errors import BadRequest
 from signflow.models import (
     Package,
     ProcessStatus,
@@ -69,6 +70,7 @@ async def advance(session: AsyncSession, package: Package, actor: Actor) -> bool
             return await complete_package(session, package, actor, terminated=False)
         step = min(step_of(package, r) for r in waiting)
         opened = [r for r in waiting if step_of(package, r) == step]
+        require_filled_placeholders(package, opened)
         now = utcnow()
         for recipient in opened:
             open_turn(session, package, recipient, now)
@@ -79,6 +81,19 @@ async def advance(session: AsyncSession, package: Package, actor: Actor) -> bool
             actor,
             {"orders": [r.position for r in opened], "users": [r.email for r in opened]},
         )
+
+
+def require_filled_placeholders(package: Package, opening: list[Recipient]) -> None:
+    """A step does not open while it holds a placeholder nobody filled: the share or the
+    finish that would open it is refused (workflow/placeholders.py fills them)."""
+    for recipient in opening:
+        if recipient.is_unfilled_placeholder:
+            raise BadRequest(
+                f"The placeholder '{recipient.placeholder}' at order {recipient.position} has "
+                f"no recipient yet: fill it (PUT packages/{package.id}/workflow/"
+                f"{recipient.position}/placeholder) before its turn comes",
+                code="placeholder_unfilled",
+            )
 
 
 def open_turn(

@@ -12,7 +12,9 @@ from signflow.faces.signinghub import (
     enterprise_packages,
     fields,
     packages,
+    placeholders,
     processing,
+    templates,
     verification,
     workflow,
 )
@@ -28,6 +30,8 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
     versioned = [
         *ours,
         *(module.router for module in (*routed, workflow, fields, processing)),
+        templates.router,
+        placeholders.router,
         # Last: its free path segments would shadow more specific /packages/... routes.
         packages.listing_router,
     ]

@@ -91,6 +91,7 @@ def user_body(recipient: Recipient) -> WorkflowUser:
         processed_on=iso(recipient.processed_on),
         reason=recipient.reason,
         mobile_number=recipient.mobile_number,
+        placeholder=recipient.placeholder,
     )
 
 

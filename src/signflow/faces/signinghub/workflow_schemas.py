@@ -88,9 +88,10 @@ class WorkflowUser(VendorModel):
     processed_on: str | None
     reason: str | None
     mobile_number: str | None
-    # Groups and placeholders are not recipients here: always empty, named for clients.
+    # Groups are not recipients here: always empty, named for clients.
     group_name: str | None = None
     group_members: list[str] | None = None
+    # A placeholder's title (docs/templates.md); `user_email` is empty until it is filled.
     placeholder: str | None = None
 
 
