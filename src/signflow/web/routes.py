@@ -61,8 +61,8 @@ from signflow.web.pages import (
     security_headers,
 )
 from signflow.web.session import (
-    FLASH_COOKIE,
     WebSession,
+    clear_flash,
     new_session,
     read_flash,
     read_session,
@@ -166,7 +166,7 @@ async def _error_page(request: Request, exc: SignflowError) -> Response:
     if request.method == "POST" and web is not None and not isinstance(exc, SessionExpired):
         back = IDENTITY_PAGE if isinstance(exc, Blocked) else _back(request)
         response = RedirectResponse(back, status_code=303)
-        write_flash(response, settings, key, **values)
+        write_flash(response, settings, key, framed=bool(web.frame_ancestors), **values)
         return security_headers(response, web)
     callback = web.callback_url if web is not None else None
     leave = with_query(callback, {"status": "ERROR", "code": key}) if callback else None
@@ -322,7 +322,7 @@ async def package_page(request: Request, lang: str | None = None) -> Response:
         embed=embed_event(web, flash_event(flash, rs)),
     )
     if flash:
-        response.delete_cookie(FLASH_COOKIE, path="/")
+        clear_flash(response, framed=bool(web.frame_ancestors))
     if changed:
         write_session(response, get_context(request).settings, web)
     return response
@@ -370,8 +370,12 @@ async def document_file(document_id: int, request: Request) -> Response:
     if rs.recipient.permissions.get("download", True) is False:
         raise Forbidden(NOT_ALLOWED)
     document = await get_document(get_session(request), access, document_id)
-    data = await document_bytes(get_context(request).blobs, document)
-    name = document.name if document.name.lower().endswith(".pdf") else f"{document.name}.pdf"
+    return pdf_attachment(await document_bytes(get_context(request).blobs, document), document.name)
+
+
+def pdf_attachment(data: bytes, document_name: str) -> Response:
+    """A document's PDF as a download, never cached."""
+    name = document_name if document_name.lower().endswith(".pdf") else f"{document_name}.pdf"
     safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in name)
     response = Response(data, media_type="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
@@ -428,7 +432,13 @@ async def sign(request: Request) -> Response:
         otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
-    write_flash(response, get_context(request).settings, "sign.done", name=form["field_name"])
+    write_flash(
+        response,
+        get_context(request).settings,
+        "sign.done",
+        framed=bool(web.frame_ancestors),
+        name=form["field_name"],
+    )
     return security_headers(response, web)
 
 
@@ -470,7 +480,9 @@ async def fill(request: Request) -> Response:
     for document_id, values in by_document.items():
         await fill_fields(session, rs.principal, actor, rs.package.id, document_id, values)
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
-    write_flash(response, get_context(request).settings, "fill.saved")
+    write_flash(
+        response, get_context(request).settings, "fill.saved", framed=bool(web.frame_ancestors)
+    )
     return security_headers(response, web)
 
 
