@@ -124,9 +124,7 @@ async def test_a_parent_frames_the_signing_and_hears_each_outcome(web: Web) -> N
     assert f"frame-ancestors {allowed}" in link_responses[-1]["content-security-policy"]
     # Chromium shows its own error page in the frame instead.
     (child,) = page.main_frame.child_frames
-    await expect(page.frame_locator("iframe").locator("body")).not_to_contain_text(
-        "Your documents"
-    )
+    await expect(page.frame_locator("iframe").locator("body")).not_to_contain_text("Your documents")
     assert child.url.startswith("chrome-error://"), child.url
     assert await page.evaluate("window.received.length") == 0
     await web.shot(page, "embed-01-refused-origin")
