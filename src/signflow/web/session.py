@@ -127,8 +127,7 @@ def _framed_cookie(response: Response, name: str, value: str, max_age: int) -> N
     write_session)."""
     response.headers.append(
         "set-cookie",
-        f"{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; Secure; SameSite=None; "
-        "Partitioned",
+        f"{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned",
     )
 
 
