@@ -156,6 +156,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): Case(),
     ("POST", "/webhooks/{endpoint_id}/test"): Case(),
     ("DELETE", "/enterprise/apikeys/{key_id}"): Case(),
+    ("PUT", "/enterprise/applications/{application_id}/embedding"): Case(
+        lambda c, v: {"allowed_origins": ["https://intruder.test"]}
+    ),
     # OKdokument (x-api-key).
     ("DELETE", "/JSON/signatureRequest/{signature_request_id}"): Case(),
     ("GET", "/JSON/document/metadata/{document_id}"): Case(),
@@ -199,6 +202,9 @@ CAPABILITIES = {
     "/sign/{token}",
     "/web/integration/{token}",
     "/web/progress/{token}",
+    # The token names the package; a document of another package is 404
+    # (tests/web/test_messages_pages.py).
+    "/web/progress/{token}/documents/{document_id}/file",
     "/web/activate/{token}",
     "/openDocument/{request_id}",
     "/{request_id:uuid}",
@@ -245,6 +251,7 @@ def fill(path: str, victim: World) -> str:
         "endpoint_id": victim.endpoint_id,
         "delivery_id": victim.delivery_id,
         "key_id": victim.key_id,
+        "application_id": victim.application_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",
         "records_per_page": 100,

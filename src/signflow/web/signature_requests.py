@@ -41,7 +41,7 @@ from signflow.web.routes import (
     request_of,
     signature_from,
 )
-from signflow.web.session import WebSession, new_session
+from signflow.web.session import WebSession, new_session, read_session
 from signflow.workflow.recipient_session import RecipientSession
 
 OPEN_PATH = "/openDocument/{request_id}"
@@ -68,7 +68,8 @@ async def open_document(request_id: str, request: Request, lang: str | None = No
         return render(
             request,
             "request_closed.html",
-            None,
+            # The signer's session, when this browser had one: its language.
+            read_session(request, get_context(request).settings),
             status_code=410,
             title="request.signed_title" if signed else "request.closed_title",
             text="request.signed" if signed else "request.closed",
