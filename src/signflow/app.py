@@ -16,6 +16,7 @@ from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.faces import files, pki, signinghub
 from signflow.faces.admin import api_keys as admin_api_keys
+from signflow.faces.admin import applications as admin_applications
 from signflow.faces.admin import erasure as admin_erasure
 from signflow.faces.admin import pki as admin_pki
 from signflow.faces.admin import webhooks as admin_webhooks
@@ -97,7 +98,11 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(pki.router)
     app.include_router(files.router)
     for router, prefix in signinghub.build_routers(
-        admin_webhooks.router, admin_api_keys.router, admin_erasure.router, admin_pki.router
+        admin_webhooks.router,
+        admin_api_keys.router,
+        admin_erasure.router,
+        admin_applications.router,
+        admin_pki.router,
     ):
         app.include_router(router, prefix=prefix)
     app.include_router(okdokument.router)

@@ -1,5 +1,5 @@
-"""The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey, packages,
-retention."""
+"""The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey, application,
+packages, retention."""
 
 from __future__ import annotations
 
@@ -487,6 +487,81 @@ def apikey_revoke(
 ) -> None:
     """Revoke a key: it stops working at once."""
     for line in _enterprise_action(enterprise, "revoke", key_id):
+        typer.echo(line)
+
+
+application_app = typer.Typer(
+    help="Integration applications: where their signing pages may be framed, and return.",
+    no_args_is_help=True,
+)
+app.add_typer(application_app, name="application")
+
+
+async def _applications(
+    context: AppContext,
+    enterprise_name: str,
+    client_id: str | None,
+    origins: list[str],
+    callback: str | None,
+) -> list[str]:
+    from sqlalchemy import select
+
+    from signflow.accounts.embedding import (
+        check_embedding,
+        enterprise_application,
+        list_applications,
+        set_embedding,
+    )
+    from signflow.errors import SignflowError
+    from signflow.models import Enterprise
+
+    async with transaction(context.sessions) as session:
+        enterprise = await session.scalar(
+            select(Enterprise).where(Enterprise.name == enterprise_name)
+        )
+        if enterprise is None:
+            raise SetupError(f"no enterprise named {enterprise_name!r}")
+        applications = await list_applications(session, enterprise.id)
+        if client_id is not None:
+            chosen = [a for a in applications if a.name == client_id]
+            if not chosen:
+                raise SetupError(f"no application {client_id!r} in {enterprise_name!r}")
+            try:
+                application = await enterprise_application(session, enterprise.id, chosen[0].id)
+                set_embedding(application, check_embedding(origins, callback, context.settings))
+            except SignflowError as exc:
+                raise SetupError(exc.message) from exc
+            applications = [application]
+        return [
+            f"{a.id}\t{a.name}\torigins: {' '.join(a.allowed_domains or []) or '-'}\t"
+            f"callback: {a.callback_url or '-'}"
+            for a in applications
+        ]
+
+
+@application_app.command("list")
+def application_list(enterprise: EnterpriseOption) -> None:
+    """List the enterprise's applications: id, client id, allowed origins, callback."""
+    for line in _run_with_context(lambda c: _applications(c, enterprise, None, [], None)):
+        typer.echo(line)
+
+
+@application_app.command("embedding")
+def application_embedding(
+    enterprise: EnterpriseOption,
+    client_id: Annotated[str, typer.Option("--client-id", help="the application's client id")],
+    origin: Annotated[
+        list[str] | None,
+        typer.Option(help="an origin allowed to frame the pages (repeat; none: no framing)"),
+    ] = None,
+    callback: Annotated[
+        str | None, typer.Option(help="where a finished signing returns (omit: none)")
+    ] = None,
+) -> None:
+    """Set the application's allowed framing origins and callback URL (replacing both)."""
+    for line in _run_with_context(
+        lambda c: _applications(c, enterprise, client_id, list(origin or []), callback)
+    ):
         typer.echo(line)
 
 

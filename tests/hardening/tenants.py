@@ -42,6 +42,7 @@ class World:
     key_id: int = 0
     template_id: int = 0
     library_id: int = 0
+    application_id: int = 0
     request_id: str = ""
     request_document_id: int = 0
     signer_link: str = ""
@@ -196,6 +197,9 @@ async def build_world(
     )
     assert isinstance(key, dict)
     world.key_id = int(str(key["id"]))
+    applications = await _ok(await client.get("/v3/enterprise/applications", headers=admin))
+    assert isinstance(applications, list)
+    world.application_id = int(str(applications[0]["id"]))
     request = await _ok(
         await client.post(
             "/JSON/signatureRequest",

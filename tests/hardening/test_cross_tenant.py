@@ -182,6 +182,9 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/webhooks/{endpoint_id}/test"): Case(),
     ("DELETE", "/enterprise/apikeys/{key_id}"): Case(),
     ("POST", "/enterprise/certificates/{serial_number}/revoke"): Case(),
+    ("PUT", "/enterprise/applications/{application_id}/embedding"): Case(
+        lambda c, v: {"allowed_origins": ["https://intruder.test"]}
+    ),
     # OKdokument (x-api-key).
     ("DELETE", "/JSON/signatureRequest/{signature_request_id}"): Case(),
     ("GET", "/JSON/document/metadata/{document_id}"): Case(),
@@ -229,6 +232,9 @@ CAPABILITIES = {
     "/sign/{token}",
     "/web/integration/{token}",
     "/web/progress/{token}",
+    # The token names the package; a document of another package is 404
+    # (tests/web/test_messages_pages.py).
+    "/web/progress/{token}/documents/{document_id}/file",
     "/web/activate/{token}",
     "/openDocument/{request_id}",
     "/{request_id:uuid}",
@@ -286,6 +292,7 @@ def fill(path: str, victim: World) -> str:
         "serial_number": victim.certificate_serial,
         "template_id": victim.template_id,
         "library_id": victim.library_id,
+        "application_id": victim.application_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",
         "records_per_page": 100,

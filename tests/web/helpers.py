@@ -26,6 +26,9 @@ if TYPE_CHECKING:  # conftest builds its fixtures from these helpers
 
 PHONE = {"width": 375, "height": 667}
 DESKTOP = {"width": 1280, "height": 900}
+# The sizes issue 17 is judged at.
+WIDE_DESKTOP = {"width": 1366, "height": 900}
+TALL_PHONE = {"width": 390, "height": 844}
 
 Person = tuple[str, str]  # (name, role)
 Field = tuple[str, int, str, dict[str, float]]  # (kind, order, field_name, dimensions)

@@ -1,16 +1,12 @@
-"""A decline on a phone, and an integration link that ends at the application's callback."""
+"""A decline on a phone (integration links: test_embedding_pages.py)."""
 
 from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 from playwright.async_api import expect
-from sqlalchemy import update
 
-from signflow.db import transaction
-from signflow.models import Application
 from tests.web.conftest import Web
 from tests.web.helpers import ANA, ANA_SIGNS, BEN, BEN_SIGNS, PHONE, history, workflow
 
@@ -88,90 +84,3 @@ async def test_a_signer_declines_on_a_phone(web: Web) -> None:
     )
     assert users.json()[0]["reason"] == "The rent is wrong."
     assert "DOCUMENT_DECLINED" in await history(api, prepared)
-
-
-async def test_an_integration_link_signs_in_a_frame_and_returns_to_the_callback(web: Web) -> None:
-    api, live_server, tenant = web.api, web.live_server, web.tenant
-    # The application: another site (localhost, not 127.0.0.1) on a server of its own.
-    app = application_server()
-    app_origin = f"http://localhost:{app.server_port}"
-    async with transaction(live_server.context.sessions) as session:
-        await session.execute(
-            update(Application)
-            .where(Application.name == tenant.client_id)
-            .values(allowed_domains=[app_origin])
-        )
-    prepared = await web.prepare([ANA], [ANA_SIGNS])
-    ana = f"ana@{tenant.name.lower()}.test"
-    refused = await api.post(
-        "/v4/links/integration",
-        json={
-            "package_id": prepared.package_id,
-            "user_email": ana,
-            "callback_url": "https://evil.test/x",
-        },
-        headers=prepared.owner,
-    )
-    assert refused.status_code == 400, refused.text
-    nobody = await api.post(
-        "/v4/links/integration",
-        json={"package_id": prepared.package_id, "user_email": "nobody@web.test"},
-        headers=prepared.owner,
-    )
-    assert nobody.status_code == 404
-    unauthenticated = await api.post(
-        "/v4/links/integration", json={"package_id": prepared.package_id, "user_email": ana}
-    )
-    assert unauthenticated.status_code == 401
-    response = await api.post(
-        "/v4/links/integration",
-        json={
-            "package_id": prepared.package_id,
-            "user_email": ana.upper(),
-            "language": "en",
-            "callback_url": f"{app_origin}/signed?ticket=42",
-        },
-        headers=prepared.owner,
-    )
-    assert response.status_code == 200, response.text
-    url = response.json()["url"]
-    assert url.startswith(live_server.url + "/web/integration/")
-
-    # The application's page frames the link.
-    page = await web.new_page({"width": 1024, "height": 800})
-    app.embed_url = url  # type: ignore[attr-defined]
-    package_responses: list[dict[str, str]] = []
-    page.on(
-        "response",
-        lambda r: package_responses.append(r.headers) if r.url.endswith("/web/package") else None,
-    )
-    await page.goto(f"{app_origin}/embed")
-    frame = page.frame_locator("iframe")
-    await expect(frame.locator("h1")).to_have_text("Lease 2026")
-    csp = package_responses[-1]["content-security-policy"]
-    assert f"frame-ancestors {app_origin}" in csp
-    assert "x-frame-options" not in package_responses[-1]
-    await frame.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
-    await frame.get_by_label("Type").check()
-    await frame.locator("#sign-apply").click()
-    await expect(frame.locator("#finish")).to_be_visible()
-    await web.shot(page, "integration-01-framed")
-    await frame.locator("#finish").click()
-    await expect(frame.get_by_text("Back in the app", exact=True)).to_be_visible()
-    query = parse_qs(urlsplit(app.callbacks[-1]).query)  # type: ignore[attr-defined]
-    assert query == {
-        "ticket": ["42"],
-        "package_id": [str(prepared.package_id)],
-        "status": ["SIGNED"],
-        "workflow_status": ["COMPLETED"],
-        "lang": ["en"],
-    }
-    await page.context.close()
-    app.shutdown()
-    app.server_close()
-    assert await workflow(api, prepared) == ("COMPLETED", ["SIGNED"])
-
-    # The link works once.
-    again = await api.get(url.removeprefix(live_server.url))
-    assert again.status_code == 404
-    assert "not valid any more" in again.text

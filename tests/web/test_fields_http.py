@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import Field, FieldKind, SignatureRequest
+from signflow.models import Field, FieldKind, Recipient, SignatureRequest
 from tests.factories import Tenant
 from tests.web.test_web_http import _csrf, _links, _path
 from tests.workflow.helpers import People, add_users, make_pdf, new_package, share, statuses
@@ -196,6 +196,11 @@ async def test_a_signature_request_is_not_signed_with_a_required_field_empty(
         "field_name": "Signature",
         "typed_name": "Ana",
     }
+    # The signer gives their name first: without it, nothing is signed.
+    nameless = await client.post("/web/request/sign", data=sign)
+    assert nameless.headers["location"] == "/web/package"
+    assert "Write your full name before you sign." in (await client.get("/web/package")).text
+    sign["signer_name"] = "  Ana   Pérez "
     refused = await client.post("/web/request/sign", data=sign)
     assert refused.headers["location"] == "/web/package"
     assert "Complete these fields first: Iban." in (await client.get("/web/package")).text
@@ -215,4 +220,6 @@ async def test_a_signature_request_is_not_signed_with_a_required_field_empty(
     assert signed.status_code == 303 and signed.headers["location"] == "/web/done"
     async with transaction(context.sessions) as session:
         request = await session.get_one(SignatureRequest, request_id)
+        signer = await session.get_one(Recipient, request.recipient_id)
     assert request.state == "signed"
+    assert signer.name == "Ana Pérez"  # no longer the placeholder "Signer"

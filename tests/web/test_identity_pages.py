@@ -5,11 +5,14 @@ a signing code asked for in the sign dialog, and a signature request opened thro
 from __future__ import annotations
 
 import base64
+import io
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from playwright.async_api import expect
+from pyhanko.pdf_utils.reader import PdfFileReader
 
+from tests.signing.checks import run_pdfsig
 from tests.web.conftest import Web
 from tests.web.helpers import (
     ANA,
@@ -216,7 +219,12 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     await web.shot_and_check_axe(page, "request-01-open-document", "signature request page")
     await sign.click()
     await draw_signature(page)
-    await web.shot(page, "request-02-sign")
+    # Drawn without a name: the browser asks for it first; nothing is signed.
+    await page.locator("#sign-apply").click()
+    assert await page.locator("#signer-name").evaluate("el => !el.validity.valid")
+    await expect(page.locator("#sign-dialog")).to_be_visible()
+    await page.get_by_label("Your full name").fill("Carla Núñez")
+    await web.shot_and_check_axe(page, "request-02-sign", "signature request's sign dialog")
     await page.locator("#sign-apply").click()
     await expect(page.get_by_text("Back in the app", exact=True)).to_be_visible()
     final = urlsplit(page.url)
@@ -239,6 +247,19 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     assert metadata.json()["state"] == "signed"
     signed = await api.get(f"/JSON/document/{document_id}", headers=key)
     assert signed.status_code == 200 and b"/ByteRange" in signed.content
-    # The link has nothing left to do, and says so.
-    again = await api.get(f"/openDocument/{request_id}")
-    assert again.status_code == 410 and "already been signed" in again.text
+    # The enterprise seal signed for the person: the signature's /Name (and its stamp)
+    # carry the name they gave, never the placeholder "Signer".
+    assert "Signature Validation: Signature is Valid." in run_pdfsig(signed.content)
+    (signature,) = PdfFileReader(io.BytesIO(signed.content)).embedded_signatures
+    assert str(signature.sig_object["/Name"]) == "Carla Núñez"
+    # The link has nothing left to do, and a page of its own says so (not an error).
+    page = await web.new_page(DESKTOP, locale="en-US")
+    response = await page.goto(created.json()["url"])
+    assert response is not None and response.status == 410
+    await expect(page.locator("h1")).to_have_text("Already signed")
+    await expect(page.locator("#request-state")).to_have_text(
+        "This document has already been signed. There is nothing left to do."
+    )
+    assert "Something went wrong" not in await page.content()
+    await web.shot_and_check_axe(page, "request-03-already-signed", "signed request's link")
+    await page.context.close()

@@ -32,9 +32,9 @@ from signflow.db import dialect_insert, utcnow
 from signflow.errors import BadRequest, Forbidden, KeepsChanges
 from signflow.identity.codes import OPEN_PURPOSE, CodeCheck, check_code, is_code_shaped
 from signflow.identity.methods import opening_methods, stored_password_hash
-from signflow.models import Package, ProcessStatus, Recipient, RecipientIdentity
+from signflow.models import Package, ProcessStatus, Recipient, RecipientIdentity, User
 from signflow.workflow.common import parse_datetime
-from signflow.workflow.events import PackageEvent, write_package_event
+from signflow.workflow.events import PackageEvent, email_blocked, write_package_event
 
 MAX_FAILURES = 3
 OTP_CODE_INVALID = "OTP_CODE_INVALID"
@@ -243,12 +243,22 @@ async def block_recipient(
         .execution_options(synchronize_session=False)
     )
     await session.refresh(recipient)
+    owner = await session.get(User, package.owner_id)
+    owner_told = owner is not None and owner.is_active
+    if owner_told:
+        email_blocked(session, package, recipient)
     await record(
         session,
         package.id,
         "RECIPIENT_BLOCKED",
         actor,
-        {"order": recipient.position, "reason": reason, "process_status_before": previous},
+        {
+            "order": recipient.position,
+            "reason": reason,
+            "process_status_before": previous,
+            # What the blocked page may say: "the sender has been told" only when true.
+            "owner_told": owner_told,
+        },
     )
     await write_package_event(
         session, package, PackageEvent.BLOCKED, recipient=recipient, message=reason

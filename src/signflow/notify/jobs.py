@@ -137,6 +137,26 @@ async def email_declined(context: AppContext, job: Job) -> Outcome:
     return Done()
 
 
+@job_handler("email.blocked")
+async def email_blocked(context: AppContext, job: Job) -> Outcome:
+    async with transaction(context.sessions) as session:
+        found = await _recipient_and_package(session, _id(job, "recipient_id"))
+        if found is None:
+            return Failed("the recipient no longer exists")
+        recipient, package, owner = found
+        message = messages.recipient_blocked(
+            mail_from=context.settings.mail_from,
+            to=Address(display_name=owner.name, addr_spec=owner.email),
+            owner_name=owner.name,
+            package_name=package.name,
+            blocked_name=recipient.name or recipient.email,
+            blocked_email=recipient.email,
+            order=recipient.position,
+        )
+    await mailer(context).send(message)
+    return Done()
+
+
 @job_handler("email.endpoint_disabled")
 async def email_endpoint_disabled(context: AppContext, job: Job) -> Outcome:
     async with transaction(context.sessions) as session:

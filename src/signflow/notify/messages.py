@@ -140,6 +140,32 @@ def package_declined(
     )
 
 
+def recipient_blocked(
+    *,
+    mail_from: str,
+    to: Recipient,
+    owner_name: str,
+    package_name: str,
+    blocked_name: str,
+    blocked_email: str,
+    order: int,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "blocked",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        owner_name=owner_name,
+        package_name=package_name,
+        blocked_name=blocked_name,
+        blocked_email=blocked_email,
+        order=order,
+    )
+
+
 def one_time_code(
     *,
     mail_from: str,

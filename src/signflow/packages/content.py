@@ -82,13 +82,21 @@ async def page_image(
     session: AsyncSession, blobs: BlobStore, document: Document, page_no: int, resolution: int
 ) -> bytes:
     """A page as PNG, rendered once per document version, page and resolution."""
+    return await blobs.get(await page_image_sha256(session, blobs, document, page_no, resolution))
+
+
+async def page_image_sha256(
+    session: AsyncSession, blobs: BlobStore, document: Document, page_no: int, resolution: int
+) -> str:
+    """The SHA-256 of a page's PNG (rendered now if it was not yet): it names what the page
+    looks like in this version, so it changes only when the page does."""
     require_document_content(document)
     if not 1 <= page_no <= document.page_count:
         raise NotFound("Page not found", value=str(page_no))
     key = (document.current_sha256, page_no, resolution)
     cached = await session.get(RenderedPage, key)
     if cached is not None and await blobs.exists(cached.image_sha256):
-        return await blobs.get(cached.image_sha256)
+        return cached.image_sha256
     image = await render_page_png_async(
         await document_bytes(blobs, document), page_no - 1, resolution
     )
@@ -109,7 +117,7 @@ async def page_image(
             set_={"image_sha256": image_sha256},
         )
     )
-    return image
+    return image_sha256
 
 
 ATTACHMENT_NOT_FOUND = "Attachment not found"

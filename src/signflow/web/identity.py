@@ -35,7 +35,7 @@ from signflow.web.routes import (
     _recipient,
     _web,
 )
-from signflow.web.session import FLASH_COOKIE, read_flash, write_flash, write_session
+from signflow.web.session import clear_flash, read_flash, write_flash, write_session
 from signflow.workflow.actions import open_package
 from signflow.workflow.recipient_session import RecipientSession
 
@@ -90,7 +90,7 @@ async def identity_page(request: Request, lang: str | None = None) -> Response:
             flash=flash,
         )
         if flash:
-            response.delete_cookie(FLASH_COOKIE, path="/")
+            clear_flash(response, framed=bool(web.frame_ancestors))
     if changed:
         write_session(response, settings, web)
     return security_headers(response, web)
@@ -135,5 +135,5 @@ async def send_code(request: Request) -> Response:
         rs.recipient.position,
     )
     response = RedirectResponse(IDENTITY_PAGE, status_code=303)
-    write_flash(response, context.settings, "code.sent")
+    write_flash(response, context.settings, "code.sent", framed=bool(web.frame_ancestors))
     return security_headers(response, web)

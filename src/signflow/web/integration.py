@@ -2,9 +2,12 @@
 
 `POST /v4/links/integration {package_id, user_email, language?, callback_url?}` by
 the package's owner answers `{url}`: a link valid for a few minutes and for one
-use. Opening it starts a signer session for that recipient whose pages may be
-framed only by the calling application's allowed domains (CSP frame-ancestors),
-and whose finish or decline sends the browser to `callback_url`.
+use. Loading it shows a page that opens it (a POST, sent at once by the page's
+script): a frame the browser refuses never opens it. Opening it starts a signer
+session for that recipient whose pages may be framed only by the calling
+application's allowed origins (CSP frame-ancestors), whose outcomes are posted to
+the parent page (`signflow.web.embedding`), and whose finish or decline sends the
+top window to `callback_url`.
 
 Single use is kept in the package's history: opening writes an
 INTEGRATION_LINK_OPENED entry naming the link's nonce, under the package row
@@ -14,7 +17,7 @@ lock, and a nonce already there is refused.
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,14 +25,16 @@ from sqlalchemy import select
 
 from signflow.accounts.principal import Principal
 from signflow.audit.history import record
-from signflow.errors import BadRequest, NotFound
+from signflow.errors import BadRequest, NotFound, PayloadTooLarge
+from signflow.faces.bodies import read_limited
 from signflow.faces.routing import SessionDep, SettingsDep, TransactionalRoute, get_context
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.models import Application, HistoryEntry, Package, TokenGrant
 from signflow.packages.access import Need, get_package
 from signflow.sealing import InvalidToken, read_token, sign_token
 from signflow.web.i18n import supported
-from signflow.web.routes import WebRoute, _actor, _landing
+from signflow.web.pages import render
+from signflow.web.routes import FORM_TOO_LARGE, WebRoute, _actor, _landing
 from signflow.web.session import new_session
 from signflow.workflow.recipient_session import recipient_in_package, recipient_session
 
@@ -37,6 +42,9 @@ INTEGRATION_LINK_PURPOSE = "signflow/integration-link/v1"
 INTEGRATION_LINK_TTL_SECONDS = 300
 OPENED_ACTION = "INTEGRATION_LINK_OPENED"
 NO_SUCH_RECIPIENT = "No user found with the given email in this package"
+INTEGRATION_PATH = "/web/integration/{token}"
+OPEN_PATH = "/web/integration"
+MAX_OPEN_FORM_BYTES = 8 * 1024
 
 api_router = APIRouter(route_class=TransactionalRoute, tags=["integration"])
 page_router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -119,13 +127,42 @@ async def create_integration_link(
     return IntegrationLink(url=f"{settings.base_url.rstrip('/')}/web/integration/{token}")
 
 
-@page_router.get("/web/integration/{token}")
-async def open_integration_link(token: str, request: Request) -> Response:
+def _payload(request: Request, token: str) -> dict[str, object]:
     settings = get_context(request).settings
     try:
-        payload = read_token(settings.effective_secret_key, INTEGRATION_LINK_PURPOSE, token)
+        return read_token(settings.effective_secret_key, INTEGRATION_LINK_PURPOSE, token)
     except InvalidToken as exc:
         raise NotFound("error.link") from exc
+
+
+async def _frame_ancestors(request: Request, payload: dict[str, object]) -> tuple[str, ...]:
+    application = await request.state.session.get(Application, int(str(payload.get("a", 0))))
+    return tuple(str(d) for d in (application.allowed_domains if application else []) or [])
+
+
+@page_router.get(INTEGRATION_PATH)
+async def integration_link_page(token: str, request: Request) -> Response:
+    """The link's first page, under the application's frame-ancestors: a browser that
+    refuses to frame it never runs its script nor shows its button, so a refused load
+    leaves the link unused. Opening is the page's POST (sent at once by app.js)."""
+    payload = _payload(request, token)
+    await recipient_session(request.state.session, str(payload.get("r", "")))
+    nonce = str(payload.get("n", ""))
+    if not nonce:
+        raise NotFound("error.link")
+    # A session-shaped value only for the headers (frame-ancestors): no cookie is written.
+    headers_only = new_session("", frame_ancestors=await _frame_ancestors(request, payload))
+    language = payload.get("l")
+    if isinstance(language, str):
+        headers_only = headers_only.with_language(language)
+    return render(request, "integration_open.html", headers_only, token=token)
+
+
+@page_router.post(OPEN_PATH)
+async def open_integration_link(request: Request) -> Response:
+    raw = await read_limited(request, MAX_OPEN_FORM_BYTES, lambda: PayloadTooLarge(FORM_TOO_LARGE))
+    form = dict(parse_qsl(raw.decode("utf-8", errors="replace")))
+    payload = _payload(request, form.get("token", ""))
     session = request.state.session
     rs = await recipient_session(session, str(payload.get("r", "")))
     # The package row lock orders concurrent opens of one link: the second sees the first.
@@ -145,8 +182,7 @@ async def open_integration_link(token: str, request: Request) -> Response:
         _actor(request, rs),
         {"nonce": nonce, "order": rs.recipient.position, "application_id": payload.get("a")},
     )
-    application = await session.get(Application, int(str(payload.get("a", 0))))
-    domains = tuple(str(d) for d in (application.allowed_domains if application else []) or [])
+    domains = await _frame_ancestors(request, payload)
     callback = payload.get("cb")
     language = payload.get("l")
     web = new_session(

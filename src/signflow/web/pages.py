@@ -339,7 +339,13 @@ async def package_view(
     everyone = await package_recipients(session, package.id)
     next_ids = next_to_act(package.status, list(everyone))
     people = [
-        PersonView(r.name or r.email, r.role, r.process_status, r.id == me.id, r.id in next_ids)
+        PersonView(
+            r.name or r.email,
+            r.role,
+            r.process_status,
+            r.id == me.id,
+            r.id in next_ids and r.process_status != ProcessStatus.BLOCKED.value,
+        )
         for r in everyone
     ]
     shared = package.status == WorkflowStatus.SHARED.value

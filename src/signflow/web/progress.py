@@ -38,16 +38,18 @@ from signflow.models import (
     ProcessStatus,
     Recipient,
     User,
+    WorkflowStatus,
 )
 from signflow.packages.access import Need, get_package
+from signflow.packages.content import document_bytes
 from signflow.sealing import ExpiredToken, InvalidToken, read_token, sign_token
 from signflow.web.i18n import DEFAULT_LANGUAGE, catalogs
 from signflow.web.pages import render
-from signflow.web.routes import WebRoute
+from signflow.web.routes import WebRoute, pdf_attachment
 from signflow.web.signature_requests import Gone
 from signflow.workflow.common import next_to_act
 from signflow.workflow.history import list_history
-from signflow.workflow.settings import get_workflow
+from signflow.workflow.settings import WorkflowView, get_workflow
 
 PROGRESS_LINK_PURPOSE = "signflow/progress-link/v1"
 PROGRESS_LINK_TTL_SECONDS = 3600
@@ -95,6 +97,7 @@ class PersonRow:
     when: dt.datetime | None
     reason: str | None
     is_next: bool
+    is_blocked: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +126,9 @@ def people_rows(recipients: list[Recipient], package_status: str) -> list[Person
             status=_status_key(r),
             when=r.processed_on or r.finished_at,
             reason=r.reason if r.process_status == ProcessStatus.DECLINED.value else None,
-            is_next=r.id in next_ids,
+            # A blocked recipient cannot act until the owner unblocks them: not "next".
+            is_next=r.id in next_ids and r.process_status != ProcessStatus.BLOCKED.value,
+            is_blocked=r.process_status == ProcessStatus.BLOCKED.value,
         )
         for r in recipients
     ]
@@ -169,8 +174,8 @@ async def _owner(request: Request, payload: dict[str, object]) -> tuple[int, Pri
     return package_id, Principal(user=owner, enterprise=enterprise, grant_id=0)
 
 
-@page_router.get(PROGRESS_PATH)
-async def progress_page(token: str, request: Request) -> Response:
+async def _owners_view(request: Request, token: str) -> tuple[Principal, WorkflowView]:
+    """The package the link names, read as its owner (still its owner)."""
     await read_only_transaction(request)
     settings = get_context(request).settings
     try:
@@ -180,13 +185,33 @@ async def progress_page(token: str, request: Request) -> Response:
     except InvalidToken as exc:
         raise Forbidden("error.link") from exc
     package_id, principal = await _owner(request, payload)
-    session = get_session(request)
     try:
-        view = await get_workflow(session, principal, package_id)
+        view = await get_workflow(get_session(request), principal, package_id)
     except NotFound as exc:
         raise NotFound("owner.gone") from exc
     if view.package.owner_id != principal.user.id:  # given away since the link was made
         raise Forbidden("error.link")
+    return principal, view
+
+
+@page_router.get(PROGRESS_PATH + "/documents/{document_id}/file")
+async def completed_document(token: str, document_id: int, request: Request) -> Response:
+    """A signed document of a completed package, for its owner."""
+    _, view = await _owners_view(request, token)
+    if view.package.status != WorkflowStatus.COMPLETED.value:
+        raise Forbidden("owner.not_completed")
+    document = next((d for d in view.documents if d.id == document_id), None)
+    if document is None:
+        raise NotFound("error.link")
+    data = await document_bytes(get_context(request).blobs, document)
+    return pdf_attachment(data, document.name)
+
+
+@page_router.get(PROGRESS_PATH)
+async def progress_page(token: str, request: Request) -> Response:
+    principal, view = await _owners_view(request, token)
+    package_id = view.package.id
+    session = get_session(request)
     _, entries = await list_history(session, principal, package_id)
     people = people_rows(view.recipients, view.package.status)
     return render(
@@ -197,6 +222,9 @@ async def progress_page(token: str, request: Request) -> Response:
         documents=view.documents,
         people=people,
         next_people=[p for p in people if p.is_next],
+        blocked_people=[p for p in people if p.is_blocked],
+        downloads=view.package.status == WorkflowStatus.COMPLETED.value,
+        token=token,
         history=history_rows(entries),
         when=when,
         iso=iso,

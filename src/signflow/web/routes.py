@@ -35,17 +35,26 @@ from signflow.faces.routing import (
     in_request_transaction,
 )
 from signflow.identity.checks import Blocked, require_opened
-from signflow.models import FieldKind, RecipientRole, WorkflowStatus
+from signflow.models import FieldKind, ProcessStatus, RecipientRole, WorkflowStatus
 from signflow.models import SignatureRequest as SignatureRequestRow
 from signflow.packages.access import PackageAccess, get_package
-from signflow.packages.content import document_bytes, page_image
+from signflow.packages.content import document_bytes, page_image_sha256
 from signflow.packages.documents import get_document
 from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
+from signflow.web.blocked import owner_told_of_block
+from signflow.web.embedding import (
+    SUCCESS_FLASHES,
+    embed_event,
+    error_outcome,
+    outcome,
+    turn_outcome,
+)
 from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, catalogs, supported
 from signflow.web.pages import (
     PAGE_DPI,
+    DocumentView,
     FieldView,
     choose_language,
     consent_text,
@@ -54,8 +63,8 @@ from signflow.web.pages import (
     security_headers,
 )
 from signflow.web.session import (
-    FLASH_COOKIE,
     WebSession,
+    clear_flash,
     new_session,
     read_flash,
     read_session,
@@ -95,6 +104,9 @@ CODE_KEYS = {
     FIELDS_MISSING: "error.fields_missing",
 }
 CODE_SHAPE = "x-otp must be the 6-digit code"
+# A page image's URL names its content (`?v=`): the browser may keep it for a year.
+IMMUTABLE = "private, max-age=31536000, immutable"
+VERSION_CHARS = 20
 
 
 class SessionExpired(SignflowError):
@@ -131,7 +143,7 @@ class WebRoute(APIRoute):
             try:
                 return await in_request_transaction(request, handler)
             except SignflowError as exc:  # a KeepsChanges error has committed its try
-                return _error_page(request, exc)
+                return await _error_page(request, exc)
 
         return run
 
@@ -139,7 +151,7 @@ class WebRoute(APIRoute):
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
-def _error_page(request: Request, exc: SignflowError) -> Response:
+async def _error_page(request: Request, exc: SignflowError) -> Response:
     settings = get_context(request).settings
     web = read_session(request, settings)
     key = _message_key(exc)
@@ -156,11 +168,17 @@ def _error_page(request: Request, exc: SignflowError) -> Response:
     if request.method == "POST" and web is not None and not isinstance(exc, SessionExpired):
         back = IDENTITY_PAGE if isinstance(exc, Blocked) else _back(request)
         response = RedirectResponse(back, status_code=303)
-        write_flash(response, settings, key, **values)
+        write_flash(response, settings, key, framed=bool(web.frame_ancestors), **values)
         return security_headers(response, web)
+    callback = web.callback_url if web is not None else None
+    leave = with_query(callback, {"status": "ERROR", "code": key}) if callback else None
+    embed = embed_event(web, error_outcome(key), leave)
     if isinstance(exc, Blocked):
-        return render(request, "blocked.html", web, status_code=403)
-    page = render(request, "error.html", web, status_code=status, key=key, values=values)
+        told = web is not None and await owner_told_of_block(get_context(request), web.recipient)
+        return render(request, "blocked.html", web, status_code=403, told=told, embed=embed)
+    page = render(
+        request, "error.html", web, status_code=status, key=key, values=values, embed=embed
+    )
     page.headers.update(exc.headers)
     return page
 
@@ -302,23 +320,47 @@ async def package_page(request: Request, lang: str | None = None) -> Response:
         view=view,
         flash=flash,
         signature_request=signature_request,
+        page_versions=await page_versions(request, access, view.documents),
+        embed=embed_event(web, flash_event(flash, rs)),
     )
     if flash:
-        response.delete_cookie(FLASH_COOKIE, path="/")
+        clear_flash(response, framed=bool(web.frame_ancestors))
     if changed:
         write_session(response, get_context(request).settings, web)
     return response
 
 
+async def page_versions(
+    request: Request, access: PackageAccess, documents: list[DocumentView]
+) -> dict[str, str]:
+    """Each page image's `v`: the start of its PNG's SHA-256 ("document:page" -> v)."""
+    session, blobs = get_session(request), get_context(request).blobs
+    versions: dict[str, str] = {}
+    for view in documents:
+        document = await get_document(session, access, view.id)
+        for page in view.pages:
+            sha = await page_image_sha256(session, blobs, document, page.number, PAGE_DPI)
+            versions[f"{view.id}:{page.number}"] = sha[:VERSION_CHARS]
+    return versions
+
+
 @router.get("/web/package/documents/{document_id}/pages/{page_no}.png")
-async def page_png(document_id: int, page_no: int, request: Request) -> Response:
+async def page_png(
+    document_id: int, page_no: int, request: Request, v: str | None = None
+) -> Response:
     web = _web(request)
     _, access = await _open(request, web)
     session = get_session(request)
     document = await get_document(session, access, document_id)
-    png = await page_image(session, get_context(request).blobs, document, page_no, PAGE_DPI)
+    blobs = get_context(request).blobs
+    current = await page_image_sha256(session, blobs, document, page_no, PAGE_DPI)
+    png = await blobs.get(current)
     response = Response(png, media_type="image/png")
-    response.headers["Cache-Control"] = "private, no-store"
+    # Only the URL that names this very image may be kept: an old `v` gets today's page,
+    # which must not be cached under the old name.
+    response.headers["Cache-Control"] = (
+        IMMUTABLE if v is not None and v == current[:VERSION_CHARS] else "private, no-store"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -330,8 +372,12 @@ async def document_file(document_id: int, request: Request) -> Response:
     if rs.recipient.permissions.get("download", True) is False:
         raise Forbidden(NOT_ALLOWED)
     document = await get_document(get_session(request), access, document_id)
-    data = await document_bytes(get_context(request).blobs, document)
-    name = document.name if document.name.lower().endswith(".pdf") else f"{document.name}.pdf"
+    return pdf_attachment(await document_bytes(get_context(request).blobs, document), document.name)
+
+
+def pdf_attachment(data: bytes, document_name: str) -> Response:
+    """A document's PDF as a download, never cached."""
+    name = document_name if document_name.lower().endswith(".pdf") else f"{document_name}.pdf"
     safe = "".join(c if c.isalnum() or c in "._- " else "_" for c in name)
     response = Response(data, media_type="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
@@ -388,7 +434,13 @@ async def sign(request: Request) -> Response:
         otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
-    write_flash(response, get_context(request).settings, "sign.done", name=form["field_name"])
+    write_flash(
+        response,
+        get_context(request).settings,
+        "sign.done",
+        framed=bool(web.frame_ancestors),
+        name=form["field_name"],
+    )
     return security_headers(response, web)
 
 
@@ -430,7 +482,9 @@ async def fill(request: Request) -> Response:
     for document_id, values in by_document.items():
         await fill_fields(session, rs.principal, actor, rs.package.id, document_id, values)
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
-    write_flash(response, get_context(request).settings, "fill.saved")
+    write_flash(
+        response, get_context(request).settings, "fill.saved", framed=bool(web.frame_ancestors)
+    )
     return security_headers(response, web)
 
 
@@ -452,19 +506,39 @@ def form_value(field: FieldView, form: dict[str, str]) -> FillValue | None:
 
 
 def _after_turn(request: Request, web: WebSession, rs: RecipientSession) -> Response:
-    """The done page, or back to the integrating application with the outcome."""
-    if web.callback_url:
-        target = with_query(
-            web.callback_url,
-            {
-                "package_id": str(rs.package.id),
-                "status": rs.recipient.process_status,
-                "workflow_status": rs.package.status,
-                "lang": choose_language(request, web),
-            },
-        )
+    """Back to the integrating application with the outcome when the page is the top window;
+    else (framed, or no callback) the done page, which tells a parent page by postMessage."""
+    target = callback_target(request, web, rs)
+    if target is not None and request.headers.get("sec-fetch-dest") != "iframe":
         return security_headers(RedirectResponse(target, status_code=303), web)
     return security_headers(RedirectResponse(DONE_PAGE, status_code=303), web)
+
+
+def callback_target(request: Request, web: WebSession, rs: RecipientSession) -> str | None:
+    """The integration callback with the outcome added to its query."""
+    if not web.callback_url:
+        return None
+    return with_query(
+        web.callback_url,
+        {
+            "package_id": str(rs.package.id),
+            "status": rs.recipient.process_status,
+            "workflow_status": rs.package.status,
+            "lang": choose_language(request, web),
+        },
+    )
+
+
+def flash_event(
+    flash: tuple[str, dict[str, str]] | None, rs: RecipientSession
+) -> dict[str, Any] | None:
+    """The postMessage a package page sends after an action: a signature, or a refusal."""
+    if flash is None or flash[0] in SUCCESS_FLASHES:
+        return None
+    key, values = flash
+    if key == "sign.done":
+        return outcome("signed", rs.package, rs.recipient, field_name=values.get("name", ""))
+    return outcome("error", rs.package, rs.recipient, code=key)
 
 
 def with_query(url: str, values: dict[str, str]) -> str:
@@ -544,4 +618,7 @@ async def done(request: Request) -> Response:
     web = _web(request)
     rs, access = await _open(request, web)
     view = await package_view(get_session(request), access, rs.recipient, rs.principal)
-    return render(request, "done.html", web, view=view)
+    declined = rs.recipient.process_status == ProcessStatus.DECLINED.value
+    turn = turn_outcome(rs.package, rs.recipient) if rs.recipient.finished_at or declined else None
+    embed = embed_event(web, turn, callback_target(request, web, rs))
+    return render(request, "done.html", web, view=view, embed=embed)

@@ -122,9 +122,24 @@ def read_session(request: Request, settings: Settings) -> WebSession | None:
     )
 
 
-def write_flash(response: Response, settings: Settings, key: str, **values: str) -> None:
-    """A one-time message for the next page (a refused action, a saved form)."""
+def _framed_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    """A cookie a framed page can read back: SameSite=None, Secure, Partitioned (see
+    write_session)."""
+    response.headers.append(
+        "set-cookie",
+        f"{name}={value}; Max-Age={max_age}; Path=/; HttpOnly; Secure; SameSite=None; Partitioned",
+    )
+
+
+def write_flash(
+    response: Response, settings: Settings, key: str, *, framed: bool = False, **values: str
+) -> None:
+    """A one-time message for the next page (a refused action, a saved form); `framed`
+    for an integration session's pages, whose Lax cookies a cross-site frame never sends."""
     token = sign_token(settings.effective_secret_key, FLASH_PURPOSE, {"k": key, "v": values}, 120)
+    if framed:
+        _framed_cookie(response, FLASH_COOKIE, token, 120)
+        return
     response.set_cookie(
         FLASH_COOKIE,
         token,
@@ -148,3 +163,11 @@ def read_flash(request: Request, settings: Settings) -> tuple[str, dict[str, str
     if not isinstance(key, str) or not isinstance(values, dict):
         return None
     return key, {str(k): str(v) for k, v in values.items()}
+
+
+def clear_flash(response: Response, framed: bool = False) -> None:
+    """The flash is read: remove it (a partitioned cookie only by a partitioned removal)."""
+    if framed:
+        _framed_cookie(response, FLASH_COOKIE, "", 0)
+    else:
+        response.delete_cookie(FLASH_COOKIE, path="/")

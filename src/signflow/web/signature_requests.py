@@ -18,7 +18,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from signflow.errors import SignflowError
+from signflow.errors import BadRequest, SignflowError
 from signflow.faces.routing import client_address, get_context, get_session
 from signflow.signature_requests.service import (
     RedirectTarget,
@@ -28,7 +28,7 @@ from signflow.signature_requests.service import (
     submit_signature_request,
 )
 from signflow.web.i18n import supported
-from signflow.web.pages import choose_language, consent_text, security_headers
+from signflow.web.pages import choose_language, consent_text, render, security_headers
 from signflow.web.routes import (
     DONE_PAGE,
     SessionExpired,
@@ -41,11 +41,13 @@ from signflow.web.routes import (
     request_of,
     signature_from,
 )
-from signflow.web.session import WebSession, new_session
+from signflow.web.session import WebSession, new_session, read_session
+from signflow.workflow.recipient_session import RecipientSession
 
 OPEN_PATH = "/openDocument/{request_id}"
 SIGN_PATH = "/web/request/sign"
 CANCEL_PATH = "/web/request/cancel"
+MAX_NAME_CHARS = 200
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -60,10 +62,18 @@ class Gone(SignflowError):
 async def open_document(request_id: str, request: Request, lang: str | None = None) -> Response:
     """The link the integrator hands to the signer."""
     found = await resolve_signature_request(get_session(request), request_id)
-    if found.signed:
-        raise Gone("request.signed")
-    if not found.open_to_sign:
-        raise Gone("request.closed")
+    if found.signed or not found.open_to_sign:
+        # Nothing went wrong: the request is over. Its own page says how it ended.
+        signed = found.signed
+        return render(
+            request,
+            "request_closed.html",
+            # The signer's session, when this browser had one: its language.
+            read_session(request, get_context(request).settings),
+            status_code=410,
+            title="request.signed_title" if signed else "request.closed_title",
+            text="request.signed" if signed else "request.closed",
+        )
     language = supported(lang) or choose_language(request, None)
     web = new_session(found.recipient.public_id, language, request_id=found.request.id)
     return _landing(request, web)
@@ -89,26 +99,45 @@ def _leave(web: WebSession, target: RedirectTarget) -> Response:
     return security_headers(RedirectResponse(target.url or DONE_PAGE, status_code=303), web)
 
 
-async def _checked_post(request: Request) -> tuple[WebSession, dict[str, str], str]:
-    """A signer's form post: its session, its fields (CSRF-checked), its request's id,
-    after checking that the signer may still act on that request."""
+async def _checked_post(
+    request: Request,
+) -> tuple[WebSession, dict[str, str], str, RecipientSession]:
+    """A signer's form post: its session, its fields (CSRF-checked), its request's id and
+    recipient, after checking that the signer may still act on that request."""
     web = _web(request)
     form = await _form(request, web)
     request_id = _request_id(web)
     rs, _ = await _open(request, web)
     await request_of(request, web, rs)
-    return web, form, request_id
+    return web, form, request_id, rs
+
+
+def signer_name(form: dict[str, str]) -> str:
+    """The name the signer gives in the dialog: their certificate and stamp carry it."""
+    name = " ".join((form.get("signer_name") or "").split())[:MAX_NAME_CHARS]
+    if not name:
+        raise BadRequest("request.name_missing")
+    return name
 
 
 @router.post(SIGN_PATH)
 async def sign_request(request: Request) -> Response:
-    """Sign the request's signature field, finish, close the request, go to resulturl."""
-    web, form, request_id = await _checked_post(request)
+    """Sign the request's signature field, finish, close the request, go to resulturl.
+    The recipient stood for "the person who opens the link": it takes the name they give."""
+    web, form, request_id, rs = await _checked_post(request)
+    name = signer_name(form)
+    signature = signature_from(form)
+    rs.recipient.name = name
+    await get_session(request).flush()
     target = await submit_signature_request(
         get_session(request),
         get_context(request),
         request_id,
-        replace(signature_from(form), consent_text=consent_text(request, web)),
+        replace(
+            signature,
+            user_name=signature.user_name or name,
+            consent_text=consent_text(request, web),
+        ),
         signer_actor(client_address(request), _user_agent(request)),
         choose_language(request, web),
     )
@@ -118,7 +147,7 @@ async def sign_request(request: Request) -> Response:
 @router.post(CANCEL_PATH)
 async def cancel_request(request: Request) -> Response:
     """The signer cancels: the package is declined, the request closed, resulturl `close`."""
-    web, _, request_id = await _checked_post(request)
+    web, _, request_id, _ = await _checked_post(request)
     target = await cancel_signature_request(
         get_session(request),
         get_context(request),

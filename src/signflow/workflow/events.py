@@ -22,6 +22,7 @@ EMAIL_TURN_OPENED = "email.turn_opened"
 EMAIL_PACKAGE_COMPLETED = "email.package_completed"
 EMAIL_DECLINED = "email.declined"
 EMAIL_REMINDER = "email.reminder"
+EMAIL_BLOCKED = "email.blocked"
 
 
 class PackageEvent(StrEnum):
@@ -107,5 +108,15 @@ def email_reminder(session: AsyncSession, package: Package, recipient: Recipient
         session,
         EMAIL_REMINDER,
         {"recipient_id": recipient.id},
+        enterprise_id=package.enterprise_id,
+    )
+
+
+def email_blocked(session: AsyncSession, package: Package, recipient: Recipient) -> None:
+    """The owner hears that a recipient is blocked (three wrong identity checks)."""
+    enqueue(
+        session,
+        EMAIL_BLOCKED,
+        {"package_id": package.id, "recipient_id": recipient.id},
         enterprise_id=package.enterprise_id,
     )

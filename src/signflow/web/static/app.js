@@ -267,7 +267,31 @@
     });
   }
 
+  // An embedded signing's outcome (see docs/web.md): framed, a postMessage to the parent,
+  // addressed to each allowed origin (only the parent's own receives it); the top window
+  // goes to the application's callback instead when the outcome ends the signing.
+  function reportOutcome() {
+    var block = document.getElementById("signflow-event");
+    if (!block) { return; }
+    var info = JSON.parse(block.textContent);
+    if (window.parent !== window) {
+      for (var i = 0; i < info.origins.length; i++) {
+        window.parent.postMessage(info.message, info.origins[i]);
+      }
+    } else if (info.callback) {
+      window.location.replace(info.callback);
+    }
+  }
+
+  // An integration link's first page: open it at once (without script, by its button).
+  function openIntegration() {
+    var form = document.getElementById("open-form");
+    if (form) { form.submit(); }
+  }
+
   ready(function () {
+    reportOutcome();
+    openIntegration();
     placeFields();
     setupZoom();
     setupNext();
