@@ -6,10 +6,9 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signflow.pdf.render import render_page_png
+from signflow.pdf.render import render_page_image
 
 # Enough to read a hand-drawn signature, small enough to keep the report light.
 IMAGE_DPI = 110
@@ -44,7 +43,7 @@ def certificates_by_field(pdf: bytes) -> dict[str, CertificateFact]:
 
 def field_image(pdf: bytes, box: FieldBox) -> bytes:
     """The field's area of its page as drawn (the stamp and hand signature), as PNG."""
-    page = Image.open(io.BytesIO(render_page_png(pdf, box.page_index, IMAGE_DPI)))
+    page = render_page_image(pdf, box.page_index, IMAGE_DPI)
     scale = IMAGE_DPI / 72
     top = page.height - (box.y + box.height) * scale
     area = (
