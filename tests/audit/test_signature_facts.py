@@ -7,7 +7,13 @@ import io
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from signflow.audit.signature_facts import IMAGE_DPI, FieldBox, field_image
+from signflow.audit.signature_facts import (
+    IMAGE_DPI,
+    FieldBox,
+    field_image,
+    field_image_of_page,
+    page_image,
+)
 
 
 def _page_with_a_red_square() -> bytes:
@@ -43,3 +49,10 @@ def test_a_field_beside_the_square_shows_the_white_page() -> None:
     png = field_image(_page_with_a_red_square(), FieldBox(0, 180, 120, 60, 40))
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert _colours(image) == {(255, 255, 255)}
+
+
+def test_fields_cut_from_one_drawn_page_are_the_fields_images() -> None:
+    pdf = _page_with_a_red_square()
+    page = page_image(pdf, 0)
+    for box in (FieldBox(0, 50, 40, 100, 50), FieldBox(0, 180, 120, 60, 40)):
+        assert field_image_of_page(page, box) == field_image(pdf, box)
