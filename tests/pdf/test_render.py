@@ -8,7 +8,12 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
 from signflow.errors import BadRequest, InvalidPdf, NotFound
-from signflow.pdf.render import page_image_cache_key, render_page_png, render_page_png_async
+from signflow.pdf.render import (
+    page_image_cache_key,
+    render_page_image,
+    render_page_png,
+    render_page_png_async,
+)
 from tests.pdf import builders
 
 
@@ -60,6 +65,22 @@ def test_rendering_draws_the_page_content_in_the_right_place() -> None:
 async def test_async_variant_renders_off_the_event_loop() -> None:
     image = _png(await render_page_png_async(builders.make_pdf(), 0, 50))
     assert image.size == (round(595.276 * 50 / 72), round(841.89 * 50 / 72))
+
+
+def test_the_page_image_has_the_pixels_of_the_png() -> None:
+    data = _red_square_pdf()
+    image = render_page_image(data, 1, 72)
+    assert image.mode == "RGB"
+    assert image.tobytes() == _png(render_page_png(data, 1, 72)).convert("RGB").tobytes()
+    assert image.getpixel((10, 190)) == (255, 0, 0)
+    assert image.getpixel((200, 10)) == (255, 255, 255)
+
+
+def test_the_page_image_refuses_as_the_png_does() -> None:
+    with pytest.raises(NotFound):
+        render_page_image(_red_square_pdf(), 2, 72)
+    with pytest.raises(BadRequest):
+        render_page_image(_red_square_pdf(), 0, 401)
 
 
 @pytest.mark.parametrize("page", [-1, 2, 99])

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
+from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +18,8 @@ from signflow.audit.signature_facts import (
     CertificateFact,
     FieldBox,
     certificates_by_field,
-    field_image,
+    field_image_of_page,
+    page_image,
 )
 from signflow.context import AppContext
 from signflow.db import dialect_insert, transaction, utcnow
@@ -75,13 +78,20 @@ def _signature_facts(
     """For each signed field: the certificate behind its signature and its image."""
     certificates = {doc_id: certificates_by_field(pdf) for doc_id, pdf in pdfs.items()}
     facts: dict[int, tuple[CertificateFact | None, bytes | None]] = {}
+    # Each page is drawn once for all its fields (signers' fields often share a page),
+    # and only one page is held at a time.
+    by_page: dict[tuple[int, int], list[Field]] = defaultdict(list)
     for field in fields:
-        box = FieldBox(field.page_no - 1, field.x, field.y, field.width, field.height)
+        by_page[(field.document_id, field.page_no - 1)].append(field)
+    for (document_id, page_index), on_page in by_page.items():
         try:
-            image: bytes | None = field_image(pdfs[field.document_id], box)
+            page: Image.Image | None = page_image(pdfs[document_id], page_index)
         except SignflowError:
-            image = None  # a page outside the document: the report says "no image"
-        facts[field.id] = (certificates[field.document_id].get(field.name), image)
+            page = None  # a page outside the document: the report says "no image"
+        for field in on_page:
+            box = FieldBox(page_index, field.x, field.y, field.width, field.height)
+            image = field_image_of_page(page, box) if page is not None else None
+            facts[field.id] = (certificates[document_id].get(field.name), image)
     return facts
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from signflow.pdf.render import render_page_png
+from signflow.pdf.render import render_page_image
 
 # Enough to read a hand-drawn signature, small enough to keep the report light.
 IMAGE_DPI = 110
@@ -44,7 +44,16 @@ def certificates_by_field(pdf: bytes) -> dict[str, CertificateFact]:
 
 def field_image(pdf: bytes, box: FieldBox) -> bytes:
     """The field's area of its page as drawn (the stamp and hand signature), as PNG."""
-    page = Image.open(io.BytesIO(render_page_png(pdf, box.page_index, IMAGE_DPI)))
+    return field_image_of_page(page_image(pdf, box.page_index), box)
+
+
+def page_image(pdf: bytes, page_index: int) -> Image.Image:
+    """A page drawn at the resolution of field images, for `field_image_of_page`."""
+    return render_page_image(pdf, page_index, IMAGE_DPI)
+
+
+def field_image_of_page(page: Image.Image, box: FieldBox) -> bytes:
+    """As `field_image`, from its page already drawn by `page_image`."""
     scale = IMAGE_DPI / 72
     top = page.height - (box.y + box.height) * scale
     area = (

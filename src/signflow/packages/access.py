@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
@@ -75,6 +75,13 @@ async def visible_recipients(
     return tuple(rows)
 
 
+# Every request about a package starts here: built once (no construction, cached compilation).
+_LIVE_PACKAGE = select(Package).where(
+    Package.id == bindparam("package_id"), Package.deleted_at.is_(None)
+)
+_LIVE_PACKAGE_FOR_UPDATE = _LIVE_PACKAGE.with_for_update()
+
+
 async def get_package(
     session: AsyncSession,
     principal: Principal,
@@ -83,10 +90,8 @@ async def get_package(
     *,
     for_update: bool = False,
 ) -> PackageAccess:
-    query = select(Package).where(Package.id == package_id, Package.deleted_at.is_(None))
-    if for_update:
-        query = query.with_for_update()
-    package = await session.scalar(query)
+    query = _LIVE_PACKAGE_FOR_UPDATE if for_update else _LIVE_PACKAGE
+    package = await session.scalar(query, {"package_id": package_id})
     if package is None:
         raise NotFound(DOCUMENT_NOT_FOUND)
     if package.owner_id == principal.user.id:

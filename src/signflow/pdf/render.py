@@ -7,6 +7,7 @@ import io
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from signflow.errors import BadRequest, InvalidPdf, NotFound
 
@@ -35,6 +36,14 @@ def render_page_png(data: bytes, page_index: int, dpi: int) -> bytes:
     MAX_PIXELS, NotFound("Page not found") for a page outside the document, and
     InvalidPdf when PDFium cannot open the document.
     """
+    out = io.BytesIO()
+    render_page_image(data, page_index, dpi).save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
+
+
+def render_page_image(data: bytes, page_index: int, dpi: int) -> Image.Image:
+    """The page as `render_page_png` draws it, as an RGB image of its own (no PNG round
+    trip for a caller that only needs part of the page); raises as `render_page_png`."""
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise BadRequest(f"The resolution must be between {MIN_DPI} and {MAX_DPI} dpi, not {dpi}")
     try:
@@ -58,7 +67,7 @@ async def render_page_png_async(data: bytes, page_index: int, dpi: int) -> bytes
     return await asyncio.to_thread(render_page_png, data, page_index, dpi)
 
 
-def _render(page: pdfium.PdfPage, dpi: int) -> bytes:
+def _render(page: pdfium.PdfPage, dpi: int) -> Image.Image:
     width, height = page_pixel_size(page.get_width(), page.get_height(), dpi)
     if width * height > MAX_PIXELS:
         raise BadRequest(
@@ -72,7 +81,6 @@ def _render(page: pdfium.PdfPage, dpi: int) -> bytes:
     pdfium_c.FPDF_RenderPageBitmap(*args)
     if page.formenv:
         pdfium_c.FPDF_FFLDraw(page.formenv, *args)
-    image = bitmap.to_pil()
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
+    # A BGR bitmap converts to an RGB image that owns its pixels (PIL copies them).
+    image: Image.Image = bitmap.to_pil()
+    return image

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -104,18 +104,25 @@ async def my_recipients(
     )
 
 
+# Read on most requests about a package: built once (no construction, cached compilation).
+_PACKAGE_RECIPIENTS = (
+    select(Recipient)
+    .where(Recipient.package_id == bindparam("package_id"))
+    .order_by(Recipient.position)
+)
+_PACKAGE_DOCUMENTS = (
+    select(Document)
+    .where(Document.package_id == bindparam("package_id"))
+    .order_by(Document.position)
+)
+
+
 async def package_recipients(session: AsyncSession, package_id: int) -> list[Recipient]:
-    rows = await session.scalars(
-        select(Recipient).where(Recipient.package_id == package_id).order_by(Recipient.position)
-    )
-    return list(rows)
+    return list(await session.scalars(_PACKAGE_RECIPIENTS, {"package_id": package_id}))
 
 
 async def package_documents(session: AsyncSession, package_id: int) -> list[Document]:
-    rows = await session.scalars(
-        select(Document).where(Document.package_id == package_id).order_by(Document.position)
-    )
-    return list(rows)
+    return list(await session.scalars(_PACKAGE_DOCUMENTS, {"package_id": package_id}))
 
 
 def recipient_at(recipients: list[Recipient], order: int) -> Recipient:
