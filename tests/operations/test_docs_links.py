@@ -23,11 +23,13 @@ REPO_DIRS = ("src/", "tests/", "docs/", "scripts/", "migrations/", "bench/", ".c
 # Where the rest of the world keeps files a clone does not have.
 OUTSIDE = ("shared/", "decisions/", "spec/", "../")
 PLACEHOLDER = re.compile(r"[<>{}*…$]|\.\.\.")
-# Directories a run creates (they are in .gitignore): a page may name them, a clone lacks them.
+# What a run creates (named in a .gitignore): a page may name it, a fresh clone lacks it.
 GENERATED = tuple(
-    line.strip()
-    for line in (REPO / ".gitignore").read_text().splitlines()
-    if line.strip().endswith("/") and not line.startswith("#")
+    str((ignore.parent / line.strip().rstrip("/")).relative_to(REPO))
+    for ignore in [REPO / ".gitignore", *(REPO / "tests").rglob(".gitignore")]
+    if "node_modules" not in ignore.parts
+    for line in ignore.read_text().splitlines()
+    if line.strip() and not line.startswith("#") and "*" not in line
 )
 
 
@@ -51,7 +53,7 @@ def exists(page: Path, kind: str, target: str) -> bool:
         return (page.parent / target.split("#", 1)[0]).exists()
     if target.startswith(OUTSIDE):
         return False
-    if target.startswith(GENERATED):
+    if any(target.rstrip("/") == made or target.startswith(made + "/") for made in GENERATED):
         return True
     bases = [page.parent, REPO, PACKAGE, REPO / "tests"]
     if any((base / target).exists() for base in bases):
