@@ -455,6 +455,10 @@ class OtpFieldBody(VendorModel):
     field_name: str = Field(min_length=1, max_length=255)
 
 
+class FieldStatusReply(VendorModel):
+    status: str
+
+
 class SignBody(VendorModel):
     field_name: str = Field(min_length=1, max_length=255)
     hand_signature_image: str | None = None
