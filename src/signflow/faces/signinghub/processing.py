@@ -1,4 +1,4 @@
-"""The recipient's actions: open, close, sign, decline, approve, submit, finish; and the
+"""The recipient's actions: open, close, sign, fill initials, decline, approve, submit, finish; and the
 status of a signature field."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from signflow.faces.signinghub.workflow_schemas import (
     ApproveBody,
     DeclineBody,
     FieldStatusReply,
+    InitialsBody,
     OtpFieldBody,
     SignBody,
 )
@@ -26,6 +27,7 @@ from signflow.workflow.actions import (
     submit_package,
 )
 from signflow.workflow.field_status import signature_field_status
+from signflow.workflow.initials import fill_initials
 from signflow.workflow.sign import SignatureRequest, request_signing_code, sign_document
 
 router = APIRouter(route_class=TransactionalRoute, tags=["processing"])
@@ -84,6 +86,30 @@ async def sign(
     request = SignatureRequest(**body.model_dump())
     await sign_document(
         session, context, principal, actor, package_id, document_id, request, otp=x_otp
+    )
+    return empty_ok()
+
+
+@router.post("/packages/{package_id}/documents/{document_id}/initial")
+async def initials(
+    package_id: int,
+    document_id: int,
+    body: InitialsBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    await fill_initials(
+        session,
+        context,
+        principal,
+        actor,
+        package_id,
+        document_id,
+        field_name=body.field_name,
+        image=body.image,
+        apply_to_all=body.apply_to_all,
     )
     return empty_ok()
 
