@@ -80,6 +80,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", D + "/reorder"): Case(lambda c, v: {"order": 1}),
     ("GET", D + "/attachments"): Case(),
     ("GET", D + "/attachments/{attachment_id}"): Case(),
+    ("DELETE", D + "/attachments/{attachment_id}"): Case(),
     ("GET", D + "/certify"): Case(),
     ("PUT", D + "/certify"): Case(
         lambda c, v: {"certify": {"enabled": True}, "lock_form_fields": True}
@@ -146,6 +147,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", D + "/otp"): Case(lambda c, v: {"field_name": "UserSigns"}),
     ("GET", P + "/close"): Case(),
     ("POST", D + "/sign"): Case(lambda c, v: {"field_name": "UserSigns"}),
+    ("POST", D + "/initial"): Case(lambda c, v: {"field_name": "UserSigns"}),
+    ("POST", D + "/field/status"): Case(lambda c, v: {"field_name": "UserSigns"}),
     ("POST", P + "/decline"): Case(lambda c, v: {"reason": "Intruder"}),
     ("POST", P + "/approve"): Case(lambda c, v: {"reason": "Intruder"}),
     ("POST", P + "/submit"): Case(),
