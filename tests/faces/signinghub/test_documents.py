@@ -217,9 +217,7 @@ async def test_deleting_an_attachment_takes_it_out_of_the_pdf(
     deleted = await client.delete(f"{base}/{annex_id}", headers=owner)
 
     assert deleted.status_code == 200, deleted.text
-    assert [a["file_name"] for a in (await client.get(base, headers=owner)).json()] == [
-        "notes.txt"
-    ]
+    assert [a["file_name"] for a in (await client.get(base, headers=owner)).json()] == ["notes.txt"]
     pdf = await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=owner)
     assert embedded_file_names(pdf.content) == ["notes.txt"]
     assert (await client.get(f"{base}/{annex_id}", headers=owner)).status_code == 404

@@ -120,9 +120,7 @@ async def test_fill_initials_signs_one_or_all_of_the_callers_initials(
     assert "not an initials field" in wrong_kind.json()["Message"]
     missing = await client.post(initial, json={"field_name": "Nope"}, headers=people["ana"])
     assert (missing.status_code, missing.json()["Message"]) == (404, "Field not found")
-    not_hers = await client.post(
-        initial, json={"field_name": "AnaInitials1"}, headers=people.owner
-    )
+    not_hers = await client.post(initial, json={"field_name": "AnaInitials1"}, headers=people.owner)
     assert not_hers.status_code == 403
 
     one = await client.post(

@@ -1,5 +1,5 @@
-"""The recipient's actions: open, close, sign, fill initials, decline, approve, submit, finish; and the
-status of a signature field."""
+"""The recipient's actions: open, close, sign, fill initials, decline, approve, submit,
+finish; and the status of a signature field."""
 
 from __future__ import annotations
 

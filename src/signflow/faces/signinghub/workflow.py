@@ -497,7 +497,8 @@ async def log_details(
 ) -> LogDetailsBody:
     entry = await history_entry(session, principal, package_id, log_id)
     details = [
-        LogDetail(key=key, value=detail_value(value)) for key, value in sorted(entry.details.items())
+        LogDetail(key=key, value=detail_value(value))
+        for key, value in sorted(entry.details.items())
     ]
     der = await entry_certificate(context.blobs, entry)
     if der is not None:  # the guide's activity log gives the certificate's own URL
