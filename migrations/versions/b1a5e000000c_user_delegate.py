@@ -21,27 +21,34 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+FOREIGN_KEY = "fk_users_delegate_user_id_users"
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(
-            sa.Column("delegate_enabled", sa.Boolean(), nullable=False, server_default=sa.false())
+    # Plain ADD COLUMN (no table rebuild on SQLite, which other tables' keys would refuse).
+    op.add_column(
+        "users",
+        sa.Column("delegate_enabled", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with a REFERENCES clause (default NULL) in place.
+        op.execute(
+            "ALTER TABLE users ADD COLUMN delegate_user_id INTEGER "
+            "REFERENCES users (id) ON DELETE SET NULL"
         )
-        batch.add_column(sa.Column("delegate_user_id", signflow.db.BigId, nullable=True))
-        batch.add_column(sa.Column("delegate_from", signflow.db.UTCDateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("delegate_to", signflow.db.UTCDateTime(timezone=True), nullable=True))
-        batch.create_foreign_key(
-            "fk_users_delegate_user_id_users",
-            "users",
-            ["delegate_user_id"],
-            ["id"],
-            ondelete="SET NULL",
+    else:
+        op.add_column("users", sa.Column("delegate_user_id", signflow.db.BigId, nullable=True))
+        op.create_foreign_key(
+            FOREIGN_KEY, "users", "users", ["delegate_user_id"], ["id"], ondelete="SET NULL"
+        )
+    for name in ("delegate_from", "delegate_to"):
+        op.add_column(
+            "users", sa.Column(name, signflow.db.UTCDateTime(timezone=True), nullable=True)
         )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_constraint("fk_users_delegate_user_id_users", type_="foreignkey")
-        batch.drop_column("delegate_to")
-        batch.drop_column("delegate_from")
-        batch.drop_column("delegate_user_id")
-        batch.drop_column("delegate_enabled")
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint(FOREIGN_KEY, "users", type_="foreignkey")
+    for name in ("delegate_to", "delegate_from", "delegate_user_id", "delegate_enabled"):
+        op.drop_column("users", name)

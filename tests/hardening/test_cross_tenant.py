@@ -138,6 +138,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ),
     ("PUT", D + "/fields/assign"): Case(lambda c, v: [{"field_name": "UserSigns", "order": 2}]),
     ("POST", D + "/fields/{kind}"): Case(field_spec("Intruder")),
+    ("POST", D + "/fields/qrcode"): Case(lambda c, v: {"page_no": 1, "dimensions": BOX}),
     ("PUT", D + "/fields/{kind}"): Case(field_spec("UserSigns")),
     ("DELETE", D + "/fields"): Case(lambda c, v: {"field_name": "UserSigns"}),
     ("PUT", D + "/fields"): Case(

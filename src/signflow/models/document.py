@@ -16,6 +16,7 @@ class VersionKind(StrEnum):
     SIGNED = "SIGNED"
     FILLED = "FILLED"
     ATTACHMENT = "ATTACHMENT"
+    QR_CODE = "QR_CODE"
 
 
 class Document(Base):

@@ -14,6 +14,7 @@ from signflow.faces.signinghub import (
     fields,
     packages,
     processing,
+    qr_codes,
     verification,
     workflow,
 )
@@ -33,6 +34,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         enterprise_packages,
         packages,
         documents,
+        qr_codes,  # before fields: its path would match fields/{kind}
         verification,
     )
     versioned = [
