@@ -36,7 +36,7 @@ from tests.factories import PASSWORD, Tenant, add_user
 from tests.workflow.helpers import make_pdf
 
 HELPERS = {"add_bearer", "set_full_url"}
-WORKING = 78
+WORKING = 82
 DEFAULT_GET = copy.deepcopy(utils.GET_HEADERS)
 DEFAULT_POST = copy.deepcopy(utils.POST_HEADERS)
 
@@ -103,7 +103,6 @@ NOT_CALLED: dict[str, str] = {
     **dict.fromkeys(
         [
             "device_registration_for_push_notification",
-            "authorization_signing_request_status",
             "otp_login_authentication",
             "add_identity_for_a_user",
             "account_usage_statistics",
@@ -144,9 +143,6 @@ NOT_CALLED: dict[str, str] = {
             "get_user_activity_logs",
             "get_user_activity_logs_details",
             "get_enterprise_branding",
-            "get_signature_delegation_settings",
-            "update_signature_delegation_settings",
-            "get_certificate_saved_in_workflow_history",
         ],
         NOT_YET,
     ),
@@ -428,6 +424,20 @@ async def test_every_method_for_a_served_endpoint_works(
     history = (await owner.call("get_workflow_history", package_id)).json()
     log_id = history["actions"][0]["log_id"]
     await owner.call("get_workflow_history_details", package_id, log_id, "true")
+    status = await owner.call("authorization_signing_request_status", package_id, did, "D")
+    assert status.json() == {"status": "SIGNED"}
+    signed_id = next(
+        a["log_id"] for a in history["actions"] if a["action_type"] == "DOCUMENT_SIGNED"
+    )
+    signed = (
+        await owner.call("get_workflow_history_details", package_id, signed_id, "true")
+    ).json()
+    certificate_url = {d["key"]: d["value"] for d in signed["details"]}["certificate"]
+    key = certificate_url.rsplit("/", 1)[1]
+    certificate = await owner.call(
+        "get_certificate_saved_in_workflow_history", package_id, signed_id, key
+    )
+    assert certificate.content.startswith(b"\x30")  # a DER SEQUENCE
     await owner.call("get_package_verification", package_id, "true")
     await owner.call("get_document_verification", package_id, did, "true")
     await owner.call("download_document", package_id, did)
@@ -500,6 +510,18 @@ async def test_every_method_for_a_served_endpoint_works(
     await owner.call("recall_document", fourth)
     await owner.call("change_document_package_owner", fourth, tenant.admin_email)
     await admin.call("delete_package", fourth)
+
+    # Delegation of signing, as the client shapes it.
+    period = {"from": "2026-01-01T00:00:00Z", "to": "2026-01-31T00:00:00Z"}
+    await owner.call(
+        "update_signature_delegation_settings",
+        enabled=True,
+        user_email=ben_email,
+        user_name="Ben",
+        **period,
+    )
+    delegation = (await owner.call("get_signature_delegation_settings")).json()
+    assert delegation["delegate"]["user_email"] == ben_email
 
     # Last: a password change ends the owner's other sessions.
     await owner.call("change_password", PASSWORD, "a brand new passphrase")
