@@ -46,7 +46,9 @@ CLIENT_BUG = "the client builds a broken URL (v{full_url}/...) and never reaches
 GROUPS = "groups are another issue (templates, groups, placeholders, contacts, bulk send)"
 TEMPLATES = "templates, placeholders, contacts and the library are another issue"
 INVITATIONS = "not served yet: enterprise invitations and self-registration"
-NO_SERVICE = "no such service here (mobile app, push, remote authorization, billing)"
+NO_SERVICE = (
+    "no such service here (mobile app, push, SMS sign-in: 403 as the guide answers, statistics)"
+)
 APPEARANCE = "not served yet: personal signature appearance and security settings"
 CERTIFICATES = "not served yet: enterprise signing certificates (the long-term trust issue)"
 NOT_YET = "not served yet"
