@@ -368,10 +368,17 @@ async def test_one_enterprise_cannot_reach_the_others_objects(
             assert not changed, f"{caller.tenant.name}'s calls changed the tables {changed}"
     assert checked > 500
 
-    # The ids were real: the owners themselves reach them.
+    # The ids were real: the owners themselves reach them. (A history certificate needs a
+    # signature's entry and its fingerprint, which these worlds do not make; the owner
+    # reaching one is tested in tests/faces/signinghub/test_workflow.py.)
     for world in worlds:
         for method, path in routes:
-            if method == "GET" and "{package_id}" in path and "report" not in path:
+            if (
+                method == "GET"
+                and "{package_id}" in path
+                and "report" not in path
+                and "{key}" not in path
+            ):
                 response = await client.get(fill(path, world), headers=world.admin)
                 assert response.status_code == 200, f"{path}: {response.text}"
 
