@@ -42,6 +42,16 @@ def certificates_by_field(pdf: bytes) -> dict[str, CertificateFact]:
     return facts
 
 
+def certificate_der(pdf: bytes, field_name: str) -> bytes | None:
+    """The DER of the certificate that signed `field_name`, or None when it is unsigned."""
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    for signature in reader.embedded_signatures:
+        if signature.field_name == field_name:
+            der: bytes = signature.signer_cert.dump()
+            return der
+    return None
+
+
 def field_image(pdf: bytes, box: FieldBox) -> bytes:
     """The field's area of its page as drawn (the stamp and hand signature), as PNG."""
     return field_image_of_page(page_image(pdf, box.page_index), box)

@@ -18,6 +18,7 @@ class VersionKind(StrEnum):
     TIMESTAMPED = "TIMESTAMPED"
     """An archive (document) timestamp added over the signed bytes (B-LTA)."""
     ATTACHMENT = "ATTACHMENT"
+    QR_CODE = "QR_CODE"
 
 
 class Document(Base):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signflow.db import Base, BigId, utcnow
@@ -63,6 +63,14 @@ class User(Base):
         String(64), index=True, unique=True, default=None
     )
     activation_expires_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    # Personal delegation (settings/delegate): while enabled and within [from, to], a turn
+    # opening for this user goes to the delegate, another user of the same enterprise.
+    delegate_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
+    delegate_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    delegate_from: Mapped[dt.datetime | None] = mapped_column(default=None)
+    delegate_to: Mapped[dt.datetime | None] = mapped_column(default=None)
 
     @property
     def is_admin(self) -> bool:

@@ -25,7 +25,7 @@ from signflow.models import (
 from signflow.packages.access import DOCUMENT_NOT_FOUND, Need, PackageAccess, get_package
 from signflow.packages.active_content import apply_active_content_policy
 from signflow.pdf import convert_to_pdf, inspect_pdf
-from signflow.pdf.attachments import embed_attachment
+from signflow.pdf.attachments import embed_attachment, remove_attachment
 from signflow.pdf.intake import inspect_pdf_file
 from signflow.storage import BlobStore
 from signflow.storage.spool import SpooledFile
@@ -315,6 +315,44 @@ async def add_attachment(
         {"document_id": document.id, "attachment_name": file_name, "sha256": sha256},
     )
     return attachment
+
+
+ATTACHMENT_NOT_FOUND = "Attachment not found"
+
+
+async def delete_attachment(
+    session: AsyncSession,
+    blobs: BlobStore,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    document_id: int,
+    attachment_id: int,
+) -> None:
+    """Take the file out of the document's PDF (a new version) and forget it."""
+    access = await get_package(session, principal, package_id, Need.OWN, for_update=True)
+    require_draft(access.package)
+    document = await get_document(session, access, document_id)
+    attachment = await session.scalar(
+        select(Attachment).where(
+            Attachment.id == attachment_id, Attachment.document_id == document.id
+        )
+    )
+    if attachment is None:
+        raise NotFound(ATTACHMENT_NOT_FOUND)
+    pdf = await blobs.get(document.current_sha256)
+    without = await asyncio.to_thread(remove_attachment, pdf, attachment.sha256)
+    if without is not None:
+        await add_version(session, blobs, document, without, VersionKind.ATTACHMENT)
+    await session.delete(attachment)
+    await session.flush()
+    await record(
+        session,
+        package_id,
+        "ATTACHMENT_DELETED",
+        actor,
+        {"document_id": document.id, "attachment_name": attachment.name},
+    )
 
 
 async def add_version(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from io import BytesIO
 
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
@@ -26,6 +27,29 @@ def embed_attachment(pdf: bytes, *, file_name: str, data: bytes, mime_type: str)
     except PdfError as exc:
         raise InvalidPdf(f"The attachment cannot be added to the document: {exc}") from exc
     return out.getvalue()
+
+
+def remove_attachment(pdf: bytes, sha256: str) -> bytes | None:
+    """The PDF without the first embedded file whose content has `sha256`, in an
+    incremental update (earlier revisions are kept, as every version of a document
+    is), or None when no embedded file has that content."""
+    try:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        names = writer.root["/Names"]["/EmbeddedFiles"]["/Names"]
+    except (KeyError, PdfError):
+        return None
+    for index in range(0, len(names) - 1, 2):
+        try:
+            content = names[index + 1]["/EF"]["/F"].data
+        except (KeyError, TypeError, PdfError):
+            continue
+        if hashlib.sha256(content).hexdigest() == sha256:
+            del names[index : index + 2]
+            writer.update_container(names)
+            out = BytesIO()
+            writer.write(out)  # type: ignore[no-untyped-call]
+            return out.getvalue()
+    return None
 
 
 def embedded_file_names(pdf: bytes) -> list[str]:

@@ -39,6 +39,7 @@ from signflow.workflow.common import (
     turn_is_open,
 )
 from signflow.workflow.deadlines import schedule_reminder
+from signflow.workflow.delegation import hand_over_if_delegated
 from signflow.workflow.events import (
     DocumentEvent,
     PackageEvent,
@@ -73,6 +74,7 @@ async def advance(session: AsyncSession, package: Package, actor: Actor) -> bool
         require_filled_placeholders(package, opened)
         now = utcnow()
         for recipient in opened:
+            await hand_over_if_delegated(session, package, recipient, now, actor)
             open_turn(session, package, recipient, now)
         await record(
             session,

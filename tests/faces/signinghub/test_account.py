@@ -80,3 +80,16 @@ async def test_no_device_is_registered_for_remote_signing(
     assert response.status_code == 200
     assert response.json() == []
     assert (await client.get("/v4/authorization/devices")).status_code == 401
+
+
+async def test_login_otp_is_refused_as_for_an_account_without_it(
+    client: httpx.AsyncClient, tenant: Tenant
+):
+    headers = await bearer(client, tenant, tenant.user_email)
+    for body in ({"mobile_number": "+32470123456"}, {}):
+        response = await client.post("/v4/authentication/otp", json=body, headers=headers)
+        assert (response.status_code, response.json()) == (
+            403,
+            {"Message": "You are not authorized to perform the requested operation"},
+        )
+    assert (await client.post("/v3/authentication/otp", json={})).status_code == 401

@@ -200,6 +200,34 @@ async def test_attachments_travel_with_the_document(
     assert details.json()["file_size"] == len(pdf.content)
 
 
+async def test_deleting_an_attachment_takes_it_out_of_the_pdf(
+    client: httpx.AsyncClient, owner: dict[str, str]
+):
+    package_id = await create_package(client, owner)
+    document_id = await upload_document(client, owner, package_id, builders.make_pdf())
+    base = f"/v3/packages/{package_id}/documents/{document_id}/attachments"
+    for name, data in (("annex.csv", b"a,b\n1,2\n"), ("notes.txt", b"some notes")):
+        added = await client.post(
+            base, content=data, headers=owner | {"x-file-name": name, "Content-Type": "text/plain"}
+        )
+        assert added.status_code == 201, added.text
+    listed = (await client.get(base, headers=owner)).json()
+    annex_id = next(a["attachment_id"] for a in listed if a["file_name"] == "annex.csv")
+
+    deleted = await client.delete(f"{base}/{annex_id}", headers=owner)
+
+    assert deleted.status_code == 200, deleted.text
+    assert [a["file_name"] for a in (await client.get(base, headers=owner)).json()] == ["notes.txt"]
+    pdf = await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=owner)
+    assert embedded_file_names(pdf.content) == ["notes.txt"]
+    assert (await client.get(f"{base}/{annex_id}", headers=owner)).status_code == 404
+    again = await client.delete(f"{base}/{annex_id}", headers=owner)
+    assert again.status_code == 404
+    assert again.json() == {"Message": "Attachment not found"}
+    log = (await client.get(f"/v3/packages/{package_id}/log", headers=owner)).json()["actions"]
+    assert "ATTACHMENT_DELETED" in {entry["action_type"] for entry in log}
+
+
 async def test_a_document_keeps_its_original_version(
     client: httpx.AsyncClient, owner: dict[str, str], context: AppContext
 ):

@@ -4,9 +4,10 @@ per-document metadata), as the erwinmintiens client's Package class reads it."""
 from __future__ import annotations
 
 import httpx
+from cryptography import x509
 
 from signflow.context import AppContext
-from tests.factories import Tenant
+from tests.factories import Tenant, bearer
 from tests.workflow.helpers import People, act, add_users, new_package, share
 
 
@@ -74,3 +75,56 @@ async def test_paginated_history(client: httpx.AsyncClient, context: AppContext,
     assert (
         await client.get(f"/v4/packages/{package_id}/log/1/2", headers=people["ana"])
     ).status_code == 403
+
+
+async def test_the_certificate_behind_a_signature_in_the_history(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana")
+    package_id, (document_id,) = await new_package(people)
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    placed = await client.post(
+        f"/v3/packages/{package_id}/documents/{document_id}/fields/digital_signature",
+        json={
+            "order": 1,
+            "page_no": 1,
+            "field_name": "AnaSigns",
+            "dimensions": {"x": 72, "y": 72, "width": 150, "height": 50},
+        },
+        headers=people.owner,
+    )
+    assert placed.status_code == 200, placed.text
+    await share(people, package_id)
+    signed = await client.post(
+        f"/v3/packages/{package_id}/documents/{document_id}/sign",
+        json={"field_name": "AnaSigns"},
+        headers=people["ana"],
+    )
+    assert signed.status_code == 200, signed.text
+    base = f"/v4/packages/{package_id}/log"
+    actions = (await client.get(base, headers=people.owner)).json()["actions"]
+    signing = next(a["log_id"] for a in actions if a["action_type"] == "DOCUMENT_SIGNED")
+    other = next(a["log_id"] for a in actions if a["action_type"] != "DOCUMENT_SIGNED")
+
+    details = (await client.get(f"{base}/{signing}/details", headers=people.owner)).json()
+    url = {d["key"]: d["value"] for d in details["details"]}["certificate"]
+    assert url.startswith(f"{base}/{signing}/details/")
+    response = await client.get(url, headers=people.owner)
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/octet-stream"
+    certificate = x509.load_der_x509_certificate(response.content)
+    assert people.email("ana") in certificate.subject.rfc4514_string()
+    # The very certificate inside the signature (the PDF holds the CMS in hex).
+    pdf = (
+        await client.get(f"/v3/packages/{package_id}/documents/{document_id}", headers=people.owner)
+    ).content
+    assert response.content.hex().encode() in pdf.lower()
+    other_details = (await client.get(f"{base}/{other}/details", headers=people.owner)).json()
+    assert "certificate" not in {d["key"] for d in other_details["details"]}
+    for wrong in (f"{base}/{signing}/details/{'0' * 64}", f"{base}/{other}/details/abc"):
+        refused = await client.get(wrong, headers=people.owner)
+        assert (refused.status_code, refused.json()) == (404, {"Message": "Certificate not found"})
+    stranger = await bearer(client, other_tenant, other_tenant.user_email)
+    hidden = await client.get(url, headers=stranger)
+    assert hidden.status_code == 404

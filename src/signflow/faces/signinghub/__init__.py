@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from signflow.faces.signinghub import (
     account,
     auth,
+    delegation,
     documents,
     enterprise,
     enterprise_packages,
@@ -14,6 +15,7 @@ from signflow.faces.signinghub import (
     packages,
     placeholders,
     processing,
+    qr_codes,
     templates,
     verification,
     workflow,
@@ -26,7 +28,17 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
     """The vendor's routes, and `ours` (our own API), under both version prefixes, as
     (router, prefix) pairs for `app.include_router`. Included directly, not through a
     nested versioned router: every level of nesting is walked again on each request."""
-    routed = (account, auth, enterprise, enterprise_packages, packages, documents, verification)
+    routed = (
+        account,
+        auth,
+        delegation,
+        enterprise,
+        enterprise_packages,
+        packages,
+        documents,
+        qr_codes,  # before fields: its path would match fields/{kind}
+        verification,
+    )
     versioned = [
         *ours,
         *(module.router for module in (*routed, workflow, fields, processing)),

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from signflow import __version__
 from signflow.accounts.passwords import change_own_password
 from signflow.accounts.profile import ProfileChange, enterprise_owner, update_profile
+from signflow.errors import Forbidden
 from signflow.faces.routing import (
     ContextDep,
     ReadOnly,
@@ -119,3 +120,14 @@ async def registered_devices(principal: PrincipalDep) -> list[DeviceBody]:
     """Devices registered for authorized remote signing. Signflow has no mobile app, so
     no account ever has one: the guide's answer for such an account, an empty list."""
     return []
+
+
+NO_LOGIN_OTP = "You are not authorized to perform the requested operation"
+
+
+@router.post("/authentication/otp")
+async def login_otp(principal: PrincipalDep) -> Response:
+    """A second factor by SMS at sign-in to SigningHub's own web app: Signflow has no such
+    sign-in, so every account is one whose role does not allow it, and the guide answers
+    such an account 403 with this message."""
+    raise Forbidden(NO_LOGIN_OTP)

@@ -49,6 +49,7 @@ from signflow.packages.documents import (
     CertifyPermission,
     Upload,
     add_attachment,
+    delete_attachment,
     delete_document,
     get_document,
     list_attachments,
@@ -197,6 +198,22 @@ async def download_attachment(
     document = await _readable_document(session, principal, package_id, document_id)
     attachment, data = await attachment_file(session, context.blobs, document, attachment_id)
     return Response(data, media_type=OCTET_STREAM, headers=attachment_headers(attachment.name))
+
+
+@router.delete("/packages/{package_id}/documents/{document_id}/attachments/{attachment_id}")
+async def remove_attachment(
+    package_id: int,
+    document_id: int,
+    attachment_id: int,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    await delete_attachment(
+        session, context.blobs, principal, actor, package_id, document_id, attachment_id
+    )
+    return empty_ok()
 
 
 async def _readable_document(

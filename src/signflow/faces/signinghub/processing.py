@@ -1,4 +1,5 @@
-"""The recipient's actions: open, close, sign, decline, approve, submit, finish."""
+"""The recipient's actions: open, close, sign, fill initials, decline, approve, submit,
+finish; and the status of a signature field."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
-from signflow.faces.routing import ContextDep, SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.workflow_schemas import (
     ApproveBody,
     DeclineBody,
+    FieldStatusReply,
+    InitialsBody,
     OtpFieldBody,
     SignBody,
 )
@@ -23,6 +26,8 @@ from signflow.workflow.actions import (
     open_package,
     submit_package,
 )
+from signflow.workflow.field_status import signature_field_status
+from signflow.workflow.initials import fill_initials
 from signflow.workflow.sign import SignatureRequest, request_signing_code, sign_document
 
 router = APIRouter(route_class=TransactionalRoute, tags=["processing"])
@@ -85,6 +90,30 @@ async def sign(
     return empty_ok()
 
 
+@router.post("/packages/{package_id}/documents/{document_id}/initial")
+async def initials(
+    package_id: int,
+    document_id: int,
+    body: InitialsBody,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    await fill_initials(
+        session,
+        context,
+        principal,
+        actor,
+        package_id,
+        document_id,
+        field_name=body.field_name,
+        image=body.image,
+        apply_to_all=body.apply_to_all,
+    )
+    return empty_ok()
+
+
 @router.post("/packages/{package_id}/decline")
 async def decline(
     package_id: int,
@@ -123,3 +152,21 @@ async def finish(
 ) -> Response:
     await finish_processing(session, principal, actor, package_id)
     return empty_ok()
+
+
+@router.post(
+    "/packages/{package_id}/documents/{document_id}/field/status",
+    dependencies=[ReadOnly],
+    response_model=FieldStatusReply,
+)
+async def field_status(
+    package_id: int,
+    document_id: int,
+    body: OtpFieldBody,
+    principal: PrincipalDep,
+    session: SessionDep,
+) -> FieldStatusReply:
+    status = await signature_field_status(
+        session, principal, package_id, document_id, body.field_name
+    )
+    return FieldStatusReply(status=status.value)

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -51,6 +51,11 @@ from signflow.packages.documents import CertifyPermission
 from signflow.packages.listing import OWNER_VIEW
 from signflow.workflow.actions import complete_workflow
 from signflow.workflow.history import history_entry, history_page, list_history
+from signflow.workflow.history_certificate import (
+    certificate_key,
+    entry_certificate,
+    history_certificate,
+)
 from signflow.workflow.recipients import (
     NewRecipient,
     RecipientChange,
@@ -484,9 +489,22 @@ def detail_value(value: object) -> str | None:
     response_model=LogDetailsBody,
 )
 async def log_details(
-    package_id: int, log_id: int, principal: PrincipalDep, session: SessionDep
+    package_id: int,
+    log_id: int,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    context: ContextDep,
 ) -> LogDetailsBody:
     entry = await history_entry(session, principal, package_id, log_id)
+    details = [
+        LogDetail(key=key, value=detail_value(value))
+        for key, value in sorted(entry.details.items())
+    ]
+    der = await entry_certificate(context.blobs, entry)
+    if der is not None:  # the guide's activity log gives the certificate's own URL
+        url = f"{request.url.path}/{certificate_key(der)}"
+        details.append(LogDetail(key="certificate", value=url))
     return LogDetailsBody(
         log_id=entry.id,
         action_type=entry.action,
@@ -495,10 +513,30 @@ async def log_details(
         user_name=entry.user_name,
         ip_address=entry.ip_address,
         user_agent=entry.user_agent,
-        details=[
-            LogDetail(key=key, value=detail_value(value))
-            for key, value in sorted(entry.details.items())
-        ],
+        details=details,
+    )
+
+
+@router.get(
+    "/packages/{package_id}/log/{log_id}/details/{key}",
+    dependencies=[ReadOnly],
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+async def log_certificate(
+    package_id: int,
+    log_id: int,
+    key: str,
+    principal: PrincipalDep,
+    session: SessionDep,
+    context: ContextDep,
+) -> Response:
+    """The certificate behind a signature in the history, as the DER file."""
+    der = await history_certificate(session, context.blobs, principal, package_id, log_id, key)
+    return Response(
+        der,
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{log_id}.cer"'},
     )
 
 

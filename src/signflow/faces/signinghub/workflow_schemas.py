@@ -461,6 +461,17 @@ class OtpFieldBody(VendorModel):
     field_name: str = Field(min_length=1, max_length=255)
 
 
+class InitialsBody(VendorModel):
+    field_name: str = Field(min_length=1, max_length=255)
+    image: str | None = None
+    """The initials as a base64 image (drawn in the stamp as a hand signature is)."""
+    apply_to_all: bool = False
+
+
+class FieldStatusReply(VendorModel):
+    status: str
+
+
 class SignBody(VendorModel):
     field_name: str = Field(min_length=1, max_length=255)
     hand_signature_image: str | None = None
