@@ -37,13 +37,15 @@ def pdf_text(pdf: bytes) -> str:
         document.close()
 
 
-async def signed_and_completed(
-    client: httpx.AsyncClient, tenant: Tenant
-) -> tuple[dict[str, str], int, int]:
-    owner = await bearer(client, tenant, tenant.admin_email)
-    signer = await bearer(client, tenant, tenant.user_email)
-    package_id = await create_package(client, owner)
-    document_id = await upload_document(client, owner, package_id, make_pdf(texts=["Lease"]))
+async def shared_with_ana(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    owner: dict[str, str],
+    package_id: int,
+    document_id: int,
+) -> dict[str, str]:
+    """The draft shared with one signer (the tenant's user, "Ana Ruiz", field "Ana");
+    answers her headers."""
     added = await client.post(
         f"/v3/packages/{package_id}/workflow/users",
         json=[{"user_email": tenant.user_email, "user_name": "Ana Ruiz", "role": "SIGNER"}],
@@ -63,14 +65,34 @@ async def signed_and_completed(
     assert field.status_code == 200, field.text
     shared = await client.post(f"/v3/packages/{package_id}/workflow", headers=owner)
     assert shared.status_code == 200, shared.text
+    return await bearer(client, tenant, tenant.user_email)
+
+
+async def sign_and_finish(
+    client: httpx.AsyncClient,
+    signer: dict[str, str],
+    package_id: int,
+    document_id: int,
+    **signature: str,
+) -> None:
     signed = await client.post(
         f"/v3/packages/{package_id}/documents/{document_id}/sign",
-        json={"field_name": "Ana", "signing_reason": "I agree"},
+        json={"field_name": "Ana", **(signature or {"signing_reason": "I agree"})},
         headers=signer,
     )
     assert signed.status_code == 200, signed.text
     finished = await client.post(f"/v3/packages/{package_id}/finish", headers=signer)
     assert finished.status_code == 200, finished.text
+
+
+async def signed_and_completed(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> tuple[dict[str, str], int, int]:
+    owner = await bearer(client, tenant, tenant.admin_email)
+    package_id = await create_package(client, owner)
+    document_id = await upload_document(client, owner, package_id, make_pdf(texts=["Lease"]))
+    signer = await shared_with_ana(client, tenant, owner, package_id, document_id)
+    await sign_and_finish(client, signer, package_id, document_id)
     return owner, package_id, document_id
 
 

@@ -19,7 +19,7 @@ from signflow.db import transaction
 from signflow.models import CredentialKind, EvidenceReport, Recipient, SigningCredential
 from signflow.outbox.worker import Worker
 from signflow.pdf.evidence_report import NO_CONSENT
-from tests.audit.test_evidence import pdf_text
+from tests.audit.test_evidence import pdf_text, shared_with_ana, sign_and_finish
 from tests.factories import Tenant, bearer, create_package, upload_document
 from tests.pdf.builders import make_pdf
 from tests.prerequisites import require_command
@@ -51,36 +51,14 @@ async def test_each_recipient_has_times_consent_image_and_certificate(
     client: httpx.AsyncClient, tenant: Tenant, context: AppContext
 ):
     owner = await bearer(client, tenant, tenant.admin_email)
-    signer = await bearer(client, tenant, tenant.user_email)
     package_id = await create_package(client, owner)
     document_id = await upload_document(client, owner, package_id, make_pdf(texts=["Lease"]))
-    added = await client.post(
-        f"/v3/packages/{package_id}/workflow/users",
-        json=[{"user_email": tenant.user_email, "user_name": "Ana Ruiz", "role": "SIGNER"}],
-        headers=owner,
-    )
-    assert added.status_code == 200, added.text
-    field = await client.post(
-        f"/v3/packages/{package_id}/documents/{document_id}/fields/digital_signature",
-        json={
-            "order": 1,
-            "page_no": 1,
-            "field_name": "Ana",
-            "dimensions": {"x": 72, "y": 120, "width": 200, "height": 60},
-        },
-        headers=owner,
-    )
-    assert field.status_code == 200, field.text
-    assert (await client.post(f"/v3/packages/{package_id}/workflow", headers=owner)).is_success
+    signer = await shared_with_ana(client, tenant, owner, package_id, document_id)
     opened = await client.get(f"/v3/packages/{package_id}/open", headers=signer)
     assert opened.status_code == 200, opened.text
-    signed = await client.post(
-        f"/v3/packages/{package_id}/documents/{document_id}/sign",
-        json={"field_name": "Ana", "hand_signature_image": hand_signature()},
-        headers=signer,
+    await sign_and_finish(
+        client, signer, package_id, document_id, hand_signature_image=hand_signature()
     )
-    assert signed.status_code == 200, signed.text
-    assert (await client.post(f"/v3/packages/{package_id}/finish", headers=signer)).is_success
     await Worker(context).run_until_idle()
 
     async with transaction(context.sessions) as session:

@@ -14,6 +14,7 @@ from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.models import Document, DocumentVersion, Package
 from signflow.storage import FilesystemBlobStore
+from tests.audit.test_evidence import shared_with_ana, sign_and_finish
 from tests.factories import Tenant, bearer, create_package, upload_document
 
 RETENTION_DAYS = 30
@@ -33,34 +34,8 @@ async def completed(
 ) -> tuple[dict[str, str], int, int]:
     """A package its one signer signed and finished: COMPLETED, with a signed version."""
     owner, package_id, document_id = await draft(client, tenant, pdf, name)
-    signer = await bearer(client, tenant, tenant.user_email)
-    added = await client.post(
-        f"/v3/packages/{package_id}/workflow/users",
-        json=[{"user_email": tenant.user_email, "user_name": "Ana Ruiz", "role": "SIGNER"}],
-        headers=owner,
-    )
-    assert added.status_code == 200, added.text
-    field = await client.post(
-        f"/v3/packages/{package_id}/documents/{document_id}/fields/digital_signature",
-        json={
-            "order": 1,
-            "page_no": 1,
-            "field_name": "Ana",
-            "dimensions": {"x": 72, "y": 120, "width": 200, "height": 60},
-        },
-        headers=owner,
-    )
-    assert field.status_code == 200, field.text
-    shared = await client.post(f"/v3/packages/{package_id}/workflow", headers=owner)
-    assert shared.status_code == 200, shared.text
-    signed = await client.post(
-        f"/v3/packages/{package_id}/documents/{document_id}/sign",
-        json={"field_name": "Ana", "signing_reason": "I agree"},
-        headers=signer,
-    )
-    assert signed.status_code == 200, signed.text
-    finished = await client.post(f"/v3/packages/{package_id}/finish", headers=signer)
-    assert finished.status_code == 200, finished.text
+    signer = await shared_with_ana(client, tenant, owner, package_id, document_id)
+    await sign_and_finish(client, signer, package_id, document_id)
     return owner, package_id, document_id
 
 
