@@ -10,6 +10,7 @@ import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 from signflow.errors import BadRequest, InvalidPdf, NotFound
+from signflow.pdf.pdfium_lock import PDFIUM
 
 MIN_DPI = 10
 MAX_DPI = 400
@@ -46,6 +47,11 @@ def render_page_image(data: bytes, page_index: int, dpi: int) -> Image.Image:
     trip for a caller that only needs part of the page); raises as `render_page_png`."""
     if not MIN_DPI <= dpi <= MAX_DPI:
         raise BadRequest(f"The resolution must be between {MIN_DPI} and {MAX_DPI} dpi, not {dpi}")
+    with PDFIUM:
+        return _render_locked(data, page_index, dpi)
+
+
+def _render_locked(data: bytes, page_index: int, dpi: int) -> Image.Image:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:

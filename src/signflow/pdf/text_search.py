@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 
 from signflow.errors import BadRequest, InvalidPdf
+from signflow.pdf.pdfium_lock import PDFIUM
 
 MAX_QUERY_LENGTH = 200
 
@@ -30,6 +31,11 @@ def find_text(data: bytes, text: str) -> list[TextHit]:
         raise BadRequest("The text to search for is empty")
     if len(needle) > MAX_QUERY_LENGTH:
         raise BadRequest(f"The text to search for is longer than {MAX_QUERY_LENGTH} characters")
+    with PDFIUM:
+        return _find_locked(data, needle)
+
+
+def _find_locked(data: bytes, needle: str) -> list[TextHit]:
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
