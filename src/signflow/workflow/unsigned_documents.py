@@ -28,17 +28,16 @@ async def write_values_of_unsigned_documents(
             )
         )
     )
+    documents = await package_documents(session, package.id)
     signed = set(
         await session.scalars(
             select(DocumentVersion.document_id).where(
                 DocumentVersion.kind == VersionKind.SIGNED.value,
-                DocumentVersion.document_id.in_(
-                    [d.id for d in await package_documents(session, package.id)]
-                ),
+                DocumentVersion.document_id.in_([d.id for d in documents]),
             )
         )
     )
-    for document in await package_documents(session, package.id):
+    for document in documents:
         if document.id in signed:
             continue
         values = given_values(await document_form_fields(session, document.id), finished)
