@@ -10,6 +10,12 @@ from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
 from signflow.models.package_deletion import PackageDeletion
+from signflow.models.personal_settings import (
+    ProfilePhoto,
+    SecurityQuestion,
+    SignatureSettings,
+    SigningCapacity,
+)
 from signflow.models.pki import (
     CredentialKind,
     EnterpriseCa,
@@ -56,14 +62,18 @@ __all__ = [
     "Package",
     "PackageDeletion",
     "ProcessStatus",
+    "ProfilePhoto",
     "Recipient",
     "RecipientIdentity",
     "RecipientRole",
     "RenderedPage",
     "RequestState",
+    "SecurityQuestion",
     "SendInfoAttempt",
     "SendInfoDelivery",
     "SignatureRequest",
+    "SignatureSettings",
+    "SigningCapacity",
     "SigningCredential",
     "SpentRefreshToken",
     "Template",

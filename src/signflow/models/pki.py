@@ -14,6 +14,8 @@ from signflow.db import Base, BigId, utcnow
 class CredentialKind(StrEnum):
     SIGNER = "signer"
     SEAL = "seal"
+    # A user's named signing capacity (enterprise/signingcertificates), chosen at signing.
+    CAPACITY = "capacity"
 
 
 class KeyStore(StrEnum):

@@ -20,6 +20,15 @@ from signflow.signing.sink import ObjectSink
 from signflow.signing.textfit import TextLine, fill_box, text_operators
 
 SignatureKind = Literal["signature", "initials"]
+SignatureDesign = Literal["HAND_SIGNATURE_WITH_DETAILS", "HAND_SIGNATURE_ONLY", "DETAILS_ONLY"]
+"""What a signature stamp shows: the hand signature beside the signer's name, the date and
+the reason (the default); the hand signature alone (the name in its place when there is no
+image); or the name, date and reason without the image."""
+DESIGNS: tuple[SignatureDesign, ...] = (
+    "HAND_SIGNATURE_WITH_DETAILS",
+    "HAND_SIGNATURE_ONLY",
+    "DETAILS_ONLY",
+)
 
 _PAD = 2.0
 _MAX_IMAGE_SIDE = 1200
@@ -38,6 +47,7 @@ class AppearanceSpec:
     """Typed initials for an initials stamp; derived from the name when absent."""
     opaque: bool = False
     """No transparency (PDF/A-1 forbids it): a hand signature's alpha is laid on white."""
+    design: SignatureDesign = "HAND_SIGNATURE_WITH_DETAILS"
 
 
 def _initials(name: str) -> str:
@@ -130,6 +140,15 @@ def _initials_ops(
     return text_operators(font, [line], _PAD, _PAD)
 
 
+def _hand_signature_only_ops(
+    font: EmbeddedFont, spec: AppearanceSpec, img: Image.Image | None, w: float, h: float
+) -> bytes:
+    if img is not None:
+        return _image_ops(img, _PAD, _PAD, w - 2 * _PAD, h - 2 * _PAD)
+    lines = _name_lines(font, spec.signer_name, w - 2 * _PAD, (h - 2 * _PAD) * 0.85)
+    return text_operators(font, lines, _PAD, _PAD)
+
+
 def font_resources(font_ref: generic.IndirectObject) -> generic.DictionaryObject:
     """An appearance's /Resources holding the embedded font under its resource name."""
     return generic.DictionaryObject(
@@ -184,8 +203,12 @@ def build_appearance(
         white = Image.new("RGB", img.size, (255, 255, 255))
         white.paste(img, mask=img.getchannel("A"))
         img = white
+    if spec.kind == "signature" and spec.design == "DETAILS_ONLY":
+        img = None
     if spec.kind == "initials":
         ops = _initials_ops(font, spec, img, width, height)
+    elif spec.design == "HAND_SIGNATURE_ONLY":
+        ops = _hand_signature_only_ops(font, spec, img, width, height)
     else:
         ops = _signature_ops(font, spec, img, width, height)
     resources = font_resources(font_ref)

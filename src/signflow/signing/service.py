@@ -13,6 +13,7 @@ from cryptography import x509
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.accounts.signature_settings import SigningDefaults, signing_defaults
 from signflow.context import AppContext
 from signflow.errors import BadRequest
 from signflow.models import (
@@ -28,6 +29,7 @@ from signflow.models import (
     VersionKind,
 )
 from signflow.packages.documents import add_version
+from signflow.signing.capacities import capacity_credential
 from signflow.signing.enterprise_keys import (
     SignerCache,
     credential_for,
@@ -115,13 +117,28 @@ async def sign_field(
     assert locked is not None
     document = locked
     hand_signature = decode_hand_signature(request.hand_signature_image)
+    # What the request leaves out comes from the signer's own signature settings.
+    defaults = (
+        await signing_defaults(session, signer_user)
+        if signer_user is not None
+        else SigningDefaults()
+    )
+    initials = field.kind == FieldKind.INITIALS.value
+    if hand_signature is None:
+        hand_signature = defaults.initials_png if initials else defaults.hand_signature_png
     verified_name = verified_signer_name(recipient, signer_user)
     kind = (
         CredentialKind.SEAL
         if field.kind == FieldKind.ELECTRONIC_SIGNATURE.value
         else CredentialKind.SIGNER
     )
-    credential = await credential_for(
+    # A personal signature uses the signer's signing capacity they name (or their default
+    # one) when their enterprise gave them any: `signing/capacities.py`.
+    credential = (
+        await capacity_credential(session, signer_user, request.signing_capacity)
+        if kind is CredentialKind.SIGNER and signer_user is not None
+        else None
+    ) or await credential_for(
         session,
         settings,
         package.enterprise_id,
@@ -145,7 +162,7 @@ async def sign_field(
         else None
     )
     long_term = settings.signature_level in LONG_TERM_LEVELS
-    reason = request.signing_reason
+    reason = request.signing_reason or defaults.signing_reason
     if request.signing_capacity:
         reason = f"{reason} ({request.signing_capacity})" if reason else request.signing_capacity
     later = await _later_signature_fields(session, document.id, field.id)
@@ -154,13 +171,15 @@ async def sign_field(
         page=field.page_no - 1,
         rect=(field.x, field.y, field.width, field.height),
         reason=reason,
-        location=request.signing_location,
-        contact_info=request.contact_information,
+        location=request.signing_location or defaults.signing_location,
+        contact_info=request.contact_information or defaults.contact_information,
         # A personal certificate names its holder: the stamp and /Name take its name (None).
         # The enterprise seal names the enterprise: they take the person it signed for.
         signer_name=verified_name if kind is CredentialKind.SEAL else None,
         hand_signature_png=hand_signature,
-        kind="initials" if field.kind == FieldKind.INITIALS.value else "signature",
+        kind="initials" if initials else "signature",
+        initials=defaults.initials_text if initials else None,
+        design=defaults.design,
         certify=certify,
         # After the document's last signature nothing filled may change: every field locks.
         lock_form_fields=not later,

@@ -46,7 +46,12 @@ from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation.pdf_embedded import read_certification_data
 
 from signflow.errors import BadRequest, Conflict, InvalidPdf, ServiceUnavailable
-from signflow.signing.appearance import AppearanceSpec, SignatureKind, attach_appearance
+from signflow.signing.appearance import (
+    AppearanceSpec,
+    SignatureDesign,
+    SignatureKind,
+    attach_appearance,
+)
 from signflow.signing.appearance import build_appearance as _build_appearance
 from signflow.signing.cms import CmsTemplate
 from signflow.signing.forms import ensure_font, fill_fields
@@ -83,6 +88,8 @@ class SignRequest:
     kind: SignatureKind = "signature"
     initials: str | None = None
     """Typed initials for an initials stamp; derived from the signer's name when absent."""
+    design: SignatureDesign = "HAND_SIGNATURE_WITH_DETAILS"
+    """What the stamp shows (`appearance.SignatureDesign`)."""
     certify: DocMdpLevel | None = None
     lock_form_fields: bool = False
     """Lock every form field (FieldMDP All): for the document's last signature, after which
@@ -344,6 +351,7 @@ def _appearance_spec(request: SignRequest, name: str, signed_at: datetime) -> Ap
         reason=request.reason,
         hand_signature_png=request.hand_signature_png,
         initials=request.initials,
+        design=request.design,
     )
 
 

@@ -13,9 +13,12 @@ from signflow.faces.signinghub import (
     enterprise_packages,
     fields,
     packages,
+    personal,
     placeholders,
     processing,
     qr_codes,
+    signature_settings,
+    signing_certificates,
     templates,
     verification,
     workflow,
@@ -38,6 +41,9 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         documents,
         qr_codes,  # before fields: its path would match fields/{kind}
         verification,
+        personal,
+        signature_settings,
+        signing_certificates,
     )
     versioned = [
         *ours,
