@@ -48,6 +48,7 @@ class World:
     signer_link: str = ""
     pki_key: str = ""
     certificate_serial: str = ""
+    signing_certificate_id: int = 0
     # Strings that only this enterprise's data contains: none may appear in an answer
     # to the other enterprise.
     secrets: list[str] = field(default_factory=list)
@@ -200,6 +201,22 @@ async def build_world(
     applications = await _ok(await client.get("/v3/enterprise/applications", headers=admin))
     assert isinstance(applications, list)
     world.application_id = int(str(applications[0]["id"]))
+    capacity = await _ok(
+        await client.post(
+            "/v3/enterprise/signingcertificates",
+            json={
+                "user_email": tenant.user_email,
+                "capacity_name": f"{name} capacity",
+                "certificate_alias": f"{slug}-alias",
+                "level_of_assurance": "ADVANCED_ELECTRONIC_SIGNATURE",
+                "key_protection_option": "USER_PASSWORD",
+                "isDefault": False,
+            },
+            headers=admin,
+        )
+    )
+    assert isinstance(capacity, dict)
+    world.signing_certificate_id = int(str(capacity["certificate_id"]))
     request = await _ok(
         await client.post(
             "/JSON/signatureRequest",

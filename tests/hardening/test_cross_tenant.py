@@ -187,6 +187,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/webhooks/{endpoint_id}/test"): Case(),
     ("DELETE", "/enterprise/apikeys/{key_id}"): Case(),
     ("POST", "/enterprise/certificates/{serial_number}/revoke"): Case(),
+    ("PUT", "/enterprise/signingcertificates/{certificate_id}"): Case(
+        lambda c, v: {
+            "user_email": v.tenant.user_email,
+            "capacity_name": "Hijacked",
+            "certificate_alias": "hijacked",
+            "level_of_assurance": "ADVANCED_ELECTRONIC_SIGNATURE",
+            "isDefault": True,
+        }
+    ),
+    ("DELETE", "/enterprise/signingcertificates/{certificate_id}"): Case(
+        lambda c, v: {"user_email": v.tenant.user_email}
+    ),
     ("PUT", "/enterprise/applications/{application_id}/embedding"): Case(
         lambda c, v: {"allowed_origins": ["https://intruder.test"]}
     ),
@@ -216,6 +228,17 @@ BODY_IDS: list[tuple[str, str, Body]] = [
         lambda c, v: {"user_email": v.tenant.user_email, "user_name": "Hijacked"},
     ),
     ("DELETE", "/v3/enterprise/users", lambda c, v: {"user_email": v.tenant.user_email}),
+    (
+        "POST",
+        "/v3/enterprise/signingcertificates",
+        lambda c, v: {
+            "user_email": v.tenant.user_email,
+            "capacity_name": "Intruder",
+            "certificate_alias": "intruder",
+            "level_of_assurance": "ADVANCED_ELECTRONIC_SIGNATURE",
+            "isDefault": True,
+        },
+    ),
     ("PUT", "/v3/packages/{package_id}/owner", lambda c, v: {"owner": v.tenant.user_email}),
 ]
 
@@ -229,6 +252,8 @@ NOT_TENANT_DATA = {
     # (tests/faces/test_pki.py: another CA's question is "unauthorized").
     "/pki/{pki_key}/ocsp",
     "/pki/{pki_key}/ocsp/{encoded:path}",
+    # A design's name (HAND_SIGNATURE_ONLY...): the preview draws the caller's own stamp.
+    *(f"/{v}/settings/signatures/appearance/design/{{design}}/preview" for v in ("v3", "v4")),
 }
 # The path value is itself the permission (a signed, purpose-bound token or an unguessable
 # request UUID): checked below with tokens of another purpose and forged ones.
@@ -296,6 +321,7 @@ def fill(path: str, victim: World) -> str:
         "delivery_id": victim.delivery_id,
         "key_id": victim.key_id,
         "serial_number": victim.certificate_serial,
+        "certificate_id": victim.signing_certificate_id,
         "template_id": victim.template_id,
         "library_id": victim.library_id,
         "application_id": victim.application_id,
