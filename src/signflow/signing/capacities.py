@@ -31,7 +31,7 @@ from signflow.models import (
 )
 from signflow.signing.assurance import accepted_levels
 from signflow.signing.ca import KeyType, issue_signer_certificate
-from signflow.signing.enterprise_keys import RENEW_BEFORE, ensure_enterprise_ca
+from signflow.signing.enterprise_keys import RENEW_BEFORE, ensure_enterprise_ca, issued_by
 from signflow.signing.keys import encrypt_private_key
 from signflow.signing.token import TokenKey
 
@@ -241,7 +241,8 @@ async def capacity_credential(
 ) -> SigningCredential | None:
     """The credential a signature of `user` uses: the capacity named `requested`, else
     their default capacity; None for the usual per-signer certificate. A capacity named
-    but unusable (revoked, expired) is refused, never silently replaced."""
+    but unusable (revoked, expired, of a CA since replaced) is refused, never silently
+    replaced."""
     query = select(SigningCapacity, SigningCredential).join(
         SigningCredential, SigningCredential.id == SigningCapacity.credential_id
     )
@@ -254,7 +255,14 @@ async def capacity_credential(
     if row is None:
         return None
     capacity, credential = row[0], row[1]
-    if credential.revoked_at is not None or credential.not_after <= utcnow() + RENEW_BEFORE:
+    record = await session.get(EnterpriseCa, capacity.enterprise_id)
+    if (
+        credential.revoked_at is not None
+        or credential.not_after <= utcnow() + RENEW_BEFORE
+        # Issued by a CA the enterprise has since replaced: its chain is gone.
+        or record is None
+        or not issued_by(credential, record)
+    ):
         if requested:
             raise BadRequest(
                 f"The signing certificate of capacity '{capacity.capacity_name}' is no "

@@ -266,7 +266,7 @@ async def credential_for(
         existing is not None
         and record is not None
         and _names_status_urls(existing, pki_urls(settings, enterprise.pki_key))
-        and _issued_by(existing, record)
+        and issued_by(existing, record)
         and (kind is not CredentialKind.SEAL or existing.token_key_label == seal_label)
     ):
         return existing
@@ -305,7 +305,8 @@ def _names_status_urls(credential: SigningCredential, urls: PkiUrls) -> bool:
     return urls.crl.encode("ascii") in der and urls.ocsp.encode("ascii") in der
 
 
-def _issued_by(credential: SigningCredential, record: EnterpriseCa) -> bool:
+def issued_by(credential: SigningCredential, record: EnterpriseCa) -> bool:
+    """Whether the enterprise's CA of today (`record`) issued the credential's certificate."""
     cert = x509.load_der_x509_certificate(credential.cert_der)
     ca_cert = x509.load_der_x509_certificate(record.cert_der)
     if cert.issuer != ca_cert.subject:

@@ -14,8 +14,10 @@ fresh copy of those defaults, as a fresh process would.
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import inspect
+import io
 import json
 import socket
 import warnings
@@ -27,6 +29,7 @@ from typing import Any
 import pytest
 import requests
 import uvicorn
+from PIL import Image
 from signinghubapi import classes, utils
 from signinghubapi.signinghubapi import Connection
 
@@ -36,7 +39,7 @@ from tests.factories import PASSWORD, Tenant, add_user
 from tests.workflow.helpers import make_pdf
 
 HELPERS = {"add_bearer", "set_full_url"}
-WORKING = 87
+WORKING = 107
 DEFAULT_GET = copy.deepcopy(utils.GET_HEADERS)
 DEFAULT_POST = copy.deepcopy(utils.POST_HEADERS)
 
@@ -49,8 +52,6 @@ INVITATIONS = "not served yet: enterprise invitations and self-registration"
 NO_SERVICE = (
     "no such service here (mobile app, push, SMS sign-in: 403 as the guide answers, statistics)"
 )
-APPEARANCE = "not served yet: personal signature appearance and security settings"
-CERTIFICATES = "not served yet: enterprise signing certificates (the long-term trust issue)"
 NOT_YET = "not served yet"
 NOT_CALLED: dict[str, str] = {
     "open_document_package": CLIENT_BUG,
@@ -109,34 +110,11 @@ NOT_CALLED: dict[str, str] = {
     ),
     **dict.fromkeys(
         [
-            "get_signature_settings",
-            "get_signature_appearance",
-            "get_hand_signature_text_for_web",
-            "get_hand_signature_text_for_mobile",
-            "get_hand_signature_upload_for_web",
-            "get_hand_signature_upload_for_mobile",
-            "update_hand_signature_browser",
-            "update_hand_signature_mobile",
-            "get_initials_for_upload_option",
-            "get_initials_for_text_option",
-            "update_initial_appearance",
-            "update_signature_appearance_design",
-            "update_signature_settings_metadata",
-            "get_profile_picture",
-            "update_profile_picture",
-            "update_security_settings",
-        ],
-        APPEARANCE,
-    ),
-    **dict.fromkeys(["add_certificate", "update_certificate", "delete_certificate"], CERTIFICATES),
-    **dict.fromkeys(
-        [
             "get_service_agreements",
             "get_account",
             "get_account_password_policy",
             "get_user_role",
             "get_notifications",
-            "reset_email_notifications",
             "get_user_activity_logs",
             "get_user_activity_logs_details",
             "get_enterprise_branding",
@@ -144,6 +122,12 @@ NOT_CALLED: dict[str, str] = {
         NOT_YET,
     ),
 }
+
+
+def png_image(size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 30, 120)).save(out, "PNG")
+    return out.getvalue()
 
 
 def free_port() -> int:
@@ -251,6 +235,32 @@ async def test_every_method_for_a_served_endpoint_works(
     classes.User(general_profile_information_json=profile)
     await owner.call("update_general_profile_information", job_title="Notary")
     await owner.call("update_locale_settings", "Belgium", "Europe/Brussels", "nl-BE")
+    # Personal settings: picture, security question, signature appearance, notifications.
+    picture = base64.b64encode(png_image((60, 40))).decode()
+    await owner.call("update_profile_picture", picture)
+    assert base64.b64decode((await owner.call("get_profile_picture")).content)
+    assert (await owner.call("get_profile_picture", False)).content.startswith(b"\x89PNG")
+    await owner.call("update_security_settings", PASSWORD, "First pet?", "Rex")
+    await owner.call("update_signature_appearance_design", "HAND_SIGNATURE_WITH_DETAILS")
+    await owner.call("update_signature_settings_metadata", "Agreed", "Gent", "+32 9")
+    hand = base64.b64encode(png_image((200, 80))).decode()
+    await owner.call("update_hand_signature_browser", "UPLOAD", hand, "Owner")
+    await owner.call("update_hand_signature_mobile", "UPLOAD", hand, "Owner")
+    await owner.call("update_initial_appearance", "UPLOAD", hand, "OW")
+    signature_settings = (await owner.call("get_signature_settings", "true")).json()
+    assert signature_settings["signing_reason"] == "Agreed"
+    preview = await owner.call("get_signature_appearance", "HAND_SIGNATURE_WITH_DETAILS")
+    assert preview.content.startswith(b"\x89PNG")
+    for name in (
+        "get_hand_signature_text_for_web",
+        "get_hand_signature_text_for_mobile",
+        "get_hand_signature_upload_for_web",
+        "get_hand_signature_upload_for_mobile",
+        "get_initials_for_upload_option",
+        "get_initials_for_text_option",
+    ):
+        assert (await owner.call(name)).content.startswith(b"\x89PNG"), name
+    await owner.call("reset_email_notifications")
     owner.connection.refresh_token = owner.connection.refresh_token
     await owner.call("authenticate_with_refresh_token")
 
@@ -259,6 +269,27 @@ async def test_every_method_for_a_served_endpoint_works(
     await admin.call("get_enterprise_users")
     await admin.call("update_enterprise_user", "new@acme.test", user_name="Newer")
     await admin.call("delete_enterprise_user", "new@acme.test")
+    # Enterprise signing certificates of a user (an administrator).
+    added = await admin.call(
+        "add_certificate",
+        ana_email,
+        "Notary",
+        "notary-key",
+        "ADVANCED_ELECTRONIC_SIGNATURE",
+        "USER_PASSWORD",
+        False,
+    )
+    certificate_id = added.json()["certificate_id"]
+    await admin.call(
+        "update_certificate",
+        certificate_id,
+        ana_email,
+        "Notary public",
+        "notary-key",
+        "ADVANCED_ELECTRONIC_SIGNATURE",
+        False,
+    )
+    await admin.call("delete_certificate", certificate_id, ana_email)
 
     # A package with two documents.
     pdf = tmp_path / "lease.pdf"
