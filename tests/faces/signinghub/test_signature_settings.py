@@ -15,7 +15,7 @@ from PIL import Image, ImageChops
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from signflow.context import AppContext
-from tests.factories import Tenant, bearer
+from tests.factories import Tenant, bearer, sign_in
 from tests.signing.checks import assert_pdfsig_valid
 from tests.workflow.helpers import People, add_users, new_package, share
 
@@ -117,6 +117,20 @@ async def test_settings_are_saved_checked_and_private(
         png_size(typed.content)
     for path in ("hand_signature/mobile/upload", "initials/upload"):
         assert (await client.get(f"{APPEARANCE}/{path}", headers=ana)).status_code == 404
+
+    # A token acting for Ana (which may not sign for her) may not change what she signs with.
+    scoped = await sign_in(client, tenant, tenant.admin_email, scope=people.email("ana"))
+    acting = {"Authorization": f"Bearer {scoped['access_token']}"}
+    planted = await client.put(
+        APPEARANCE + "/browser",
+        json={"default_method": "UPLOAD", "upload_image": b64(image_bytes(color=(0, 200, 0)))},
+        headers=acting,
+    )
+    assert (planted.status_code, planted.json()) == (
+        403,
+        {"Message": "A token acting for another user cannot change their signature settings"},
+    )
+    assert (await client.get(SETTINGS, headers=acting)).json() == saved
 
     # Another user of the same enterprise sees only their own (empty) settings.
     theirs = (await client.get(SETTINGS, headers=ben)).json()

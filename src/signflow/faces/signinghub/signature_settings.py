@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Response
 from pydantic import Field
 
+from signflow.accounts.principal import Principal
 from signflow.accounts.signature_settings import (
     DEFAULT_DESIGN,
     DEFAULT_METHOD,
@@ -26,7 +27,7 @@ from signflow.accounts.signature_settings import (
     update_hand_signature,
     update_metadata,
 )
-from signflow.errors import NotFound
+from signflow.errors import Forbidden, NotFound
 from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import VendorModel
@@ -42,6 +43,17 @@ NO_IMAGE = {
     "mobile": "No hand signature image was uploaded for mobile apps",
     "initials": "No initials image was uploaded",
 }
+
+
+SCOPED_CHANGE = "A token acting for another user cannot change their signature settings"
+
+
+def own_user_id(principal: Principal) -> int:
+    """The caller's user id for a change. What is saved here goes on that user's own
+    signatures, so a token acting for them (which may not sign) may not change it either."""
+    if principal.is_scoped:
+        raise Forbidden(SCOPED_CHANGE)
+    return principal.user.id
 
 
 class HandSignatureSettings(VendorModel):
@@ -214,7 +226,7 @@ async def initials_text(principal: PrincipalDep, session: SessionDep) -> Respons
 
 @router.put("/settings/signatures/appearance/design")
 async def put_design(body: DesignUpdate, principal: PrincipalDep, session: SessionDep) -> Response:
-    await update_design(session, principal.user.id, body.default_design)
+    await update_design(session, own_user_id(principal), body.default_design)
     return empty_ok()
 
 
@@ -227,7 +239,7 @@ async def put_metadata(
         signing_location=body.signing_location,
         contact_information=body.contact_information,
     )
-    await update_metadata(session, principal.user.id, change)
+    await update_metadata(session, own_user_id(principal), change)
     return empty_ok()
 
 
@@ -243,7 +255,7 @@ def _change(body: HandSignatureUpdate) -> HandSignatureChange:
 async def put_browser(
     body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
 ) -> Response:
-    await update_hand_signature(session, principal.user.id, "browser", _change(body))
+    await update_hand_signature(session, own_user_id(principal), "browser", _change(body))
     return empty_ok()
 
 
@@ -251,7 +263,7 @@ async def put_browser(
 async def put_mobile(
     body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
 ) -> Response:
-    await update_hand_signature(session, principal.user.id, "mobile", _change(body))
+    await update_hand_signature(session, own_user_id(principal), "mobile", _change(body))
     return empty_ok()
 
 
@@ -259,5 +271,5 @@ async def put_mobile(
 async def put_initials(
     body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
 ) -> Response:
-    await update_hand_signature(session, principal.user.id, "initials", _change(body))
+    await update_hand_signature(session, own_user_id(principal), "initials", _change(body))
     return empty_ok()
