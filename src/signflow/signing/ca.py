@@ -247,7 +247,9 @@ def issue_signer_certificate(
     email: str,
     key_type: KeyType = KeyType.RSA2048,
     valid_days: int = 730,
+    key: SigningKey | None = None,
 ) -> IssuedCredential:
+    """A certificate naming one person; for `key` (one in a token, say), or a new key."""
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, name),
@@ -255,7 +257,7 @@ def issue_signer_certificate(
         ]
     )
     san = x509.SubjectAlternativeName([x509.RFC822Name(email)])
-    return _issue(ca, subject, key_type, valid_days, extra=[san])
+    return _issue(ca, subject, key_type, valid_days, extra=[san], key=key)
 
 
 def issue_seal_certificate(

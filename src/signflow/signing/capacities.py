@@ -3,9 +3,11 @@ signing capacities of one user, each with its own key and certificate, which tha
 signatures use when they name the capacity (`signing_capacity`) or when it is the default.
 
 SigningHub refers to a key already made in its signing server by `certificate_alias`.
-Signflow is its own signing server: adding a capacity makes a key pair (the enterprise
-CA's key type), stores it sealed like every other key, and has the enterprise CA issue
-the certificate in the user's name and e-mail; the alias is recorded as the key's name.
+Signflow is its own signing server. When the enterprise keeps its keys in a PKCS#11
+token, the alias is the label of a key pair in that token (made beforehand, as in
+SigningHub); otherwise adding a capacity makes a key pair (the enterprise CA's key type),
+stored sealed like every other key, and the alias is recorded as its name. Either way
+the enterprise CA issues the certificate in the user's name and e-mail.
 Only an enterprise's administrators manage them, and only for its own users.
 """
 
@@ -31,9 +33,14 @@ from signflow.models import (
 )
 from signflow.signing.assurance import accepted_levels
 from signflow.signing.ca import KeyType, issue_signer_certificate
-from signflow.signing.enterprise_keys import RENEW_BEFORE, ensure_enterprise_ca, issued_by
+from signflow.signing.enterprise_keys import (
+    RENEW_BEFORE,
+    ensure_enterprise_ca,
+    issued_by,
+    token_config,
+)
 from signflow.signing.keys import encrypt_private_key
-from signflow.signing.token import TokenKey
+from signflow.signing.token import TokenError, TokenKey, token_key
 
 NO_CERTIFICATE = "Signing certificate not found"
 NO_USER = "User not found in this enterprise"
@@ -77,6 +84,35 @@ def _name(value: str, field: str) -> str:
     if not cleaned:
         raise BadRequest(f"{field} cannot be empty")
     return cleaned
+
+
+async def _token_key(
+    session: AsyncSession, settings: Settings, record: EnterpriseCa, alias: str
+) -> TokenKey:
+    """The key pair labelled `alias` in the enterprise's token, for one capacity only:
+    never the CA's or the seal's key, nor one another live capacity signs with."""
+    assert record.token_label is not None
+    if alias in (record.key_label, record.seal_key_label):
+        raise BadRequest(
+            f"certificate_alias '{alias}' is the enterprise's CA or seal key; name a key "
+            "pair made for this user"
+        )
+    in_use = await session.scalar(
+        select(SigningCredential.id)
+        .where(
+            SigningCredential.enterprise_id == record.enterprise_id,
+            SigningCredential.token_label == record.token_label,
+            SigningCredential.token_key_label == alias,
+            SigningCredential.revoked_at.is_(None),
+        )
+        .limit(1)
+    )
+    if in_use is not None:
+        raise Conflict(f"certificate_alias '{alias}' is the key of another signing certificate")
+    try:
+        return token_key(token_config(settings, record.token_label), alias)
+    except TokenError as exc:
+        raise BadRequest(f"certificate_alias '{alias}': {exc}") from exc
 
 
 async def _enterprise_user(session: AsyncSession, enterprise_id: int, email: str) -> User:
@@ -123,18 +159,23 @@ async def add_capacity(
     if await _name_taken(session, user.id, name):
         raise Conflict(f"The user already has a signing certificate named '{name}'")
     ca = await ensure_enterprise_ca(session, settings, enterprise_id)
+    token_label = ca.record.token_label
+    key = await _token_key(session, settings, ca.record, alias) if token_label else None
     issued = issue_signer_certificate(
-        ca.authority, user.name, user.email, KeyType(settings.ca_key_type)
+        ca.authority, user.name, user.email, KeyType(settings.ca_key_type), key=key
     )
-    assert not isinstance(issued.key, TokenKey)  # made here, never in a token
     credential = SigningCredential(
         enterprise_id=enterprise_id,
         kind=CredentialKind.CAPACITY.value,
         email=user.email,
         serial_number=format(issued.cert.serial_number, "x"),
         cert_der=issued.cert.public_bytes(Encoding.DER),
-        encrypted_key=encrypt_private_key(issued.key, settings.effective_secret_key),
+        encrypted_key=b""
+        if isinstance(issued.key, TokenKey)
+        else encrypt_private_key(issued.key, settings.effective_secret_key),
         not_after=issued.cert.not_valid_after_utc,
+        token_label=token_label if key is not None else None,
+        token_key_label=alias if key is not None else None,
     )
     session.add(credential)
     await session.flush()

@@ -6,17 +6,34 @@ from __future__ import annotations
 import io
 
 import httpx
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import select
 
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import SigningCapacity, SigningCredential
+from signflow.signing.enterprise_keys import use_token_keys
+from signflow.signing.keys import decrypt_private_key
+from signflow.signing.token import generate_token_key
 from tests.factories import Tenant, bearer
 from tests.signing.checks import assert_pdfsig_valid
+from tests.softhsm import MODULE, PIN, TOKEN_LABEL, SoftHsm, softhsm  # noqa: F401
 from tests.workflow.helpers import People, add_users, new_package, share
 
 URL = "/v4/enterprise/signingcertificates"
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"pkcs11_module": MODULE, "pkcs11_pin": PIN}
 
 
 def capacity(email: str, name: str = "Notary", **changes: object) -> dict[str, object]:
@@ -116,6 +133,16 @@ async def test_an_administrator_manages_capacities_that_signatures_use(
     assert gone.status_code == 404
     async with transaction(context.sessions) as session:
         assert len((await session.scalars(select(SigningCapacity))).all()) == 1
+        # Kept without a token, the key is sealed in the database.
+        row = await session.scalar(
+            select(SigningCredential).where(SigningCredential.serial_number == serial)
+        )
+        assert row is not None and row.token_label is None
+        key = decrypt_private_key(row.encrypted_key, context.settings.effective_secret_key)
+        certificate = x509.load_der_x509_certificate(row.cert_der)
+        assert key.public_key() == certificate.public_key()
+        plain = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        assert plain not in row.encrypted_key
 
     # Named at signing, the capacity's certificate signs; unnamed, the usual one does.
     named = await sign_once(people, "Notary")
@@ -149,3 +176,58 @@ async def test_an_administrator_manages_capacities_that_signatures_use(
         "DELETE", f"{URL}/{certificate_id}", json={"user_email": ana_email}, headers=admin
     )
     assert again.status_code == 404
+
+
+async def test_with_keys_in_a_token_the_alias_names_a_key_pair_there(
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    softhsm: SoftHsm,  # noqa: F811
+):
+    seal_label, ana_label = softhsm.new_label("seal"), softhsm.new_label("ana")
+    generate_token_key(softhsm.config, seal_label, "ec-p256")
+    ana_key = generate_token_key(softhsm.config, ana_label, "ec-p256")
+    async with transaction(context.sessions) as session:
+        await use_token_keys(
+            session,
+            context.settings,
+            tenant.enterprise_id,
+            token_label=TOKEN_LABEL,
+            ca_key_label=None,
+            seal_key_label=seal_label,
+        )
+    people = await People(client, context, tenant).start("ana")
+    admin = await bearer(client, tenant, tenant.admin_email)
+    ana_email = people.email("ana")
+    for case, alias, status in (
+        ("a label the token lacks", "no-such-key", 400),
+        ("the seal's key", seal_label, 400),
+    ):
+        response = await client.post(
+            URL, json=capacity(ana_email, certificate_alias=alias), headers=admin
+        )
+        assert response.status_code == status, (case, response.text)
+        assert alias in response.json()["Message"], case
+    added = await client.post(
+        URL, json=capacity(ana_email, certificate_alias=ana_label, isDefault=True), headers=admin
+    )
+    assert added.status_code == 200, added.text
+    taken = await client.post(
+        URL, json=capacity(ana_email, "Second", certificate_alias=ana_label), headers=admin
+    )
+    assert taken.status_code == 409
+
+    async with transaction(context.sessions) as session:
+        credential = await session.scalar(
+            select(SigningCredential).where(SigningCredential.token_key_label == ana_label)
+        )
+        assert credential is not None
+        assert (credential.encrypted_key, credential.token_label) == (b"", TOKEN_LABEL)
+    signed = await sign_once(people, None)
+    assert_pdfsig_valid(signed, 1)
+    (sig,) = PdfFileReader(io.BytesIO(signed)).embedded_regular_signatures
+    assert format(sig.signer_cert.serial_number, "x") == credential.serial_number
+    token_public = ana_key.public_key().public_bytes(
+        Encoding.DER, PublicFormat.SubjectPublicKeyInfo
+    )
+    assert sig.signer_cert.public_key.dump() == token_public
