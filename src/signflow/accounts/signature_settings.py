@@ -8,6 +8,7 @@ saved ones (`signing_defaults`, read by `signing/service.py`).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -120,6 +121,8 @@ async def update_hand_signature(
     text = change.text_value.strip() if change.text_value is not None else None
     if text is not None and len(text) > MAX_TEXT[slot]:
         raise BadRequest(f"text_value must be at most {MAX_TEXT[slot]} characters")
+    if text is not None and any(unicodedata.category(c).startswith("C") for c in text):
+        raise BadRequest("text_value must be one line of text, without control characters")
     row = await _own_row(session, user_id)
     if image is not None:
         setattr(row, f"{slot}_image", image)

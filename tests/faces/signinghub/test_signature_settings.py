@@ -168,6 +168,10 @@ async def test_settings_are_saved_checked_and_private(
             APPEARANCE + "/initials",
             {"default_method": "TEXT", "text_value": "ABCDEFGHIJKL"},
         ),
+        "a text of two lines": (
+            APPEARANCE + "/browser",
+            {"default_method": "TEXT", "text_value": "Ana\nPeeters"},
+        ),
         "reason too long": (SETTINGS + "/metadata", {"signing_reason": "x" * 201}),
         "no method": (APPEARANCE + "/browser", {"text_value": "x"}),
     }
