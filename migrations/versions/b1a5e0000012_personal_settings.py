@@ -65,17 +65,13 @@ def upgrade() -> None:
         "signing_capacities",
         sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
         sa.Column("enterprise_id", BIG_ID, sa.ForeignKey("enterprises.id"), nullable=False),
-        sa.Column(
-            "user_id", BIG_ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False
-        ),
+        sa.Column("user_id", BIG_ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
         sa.Column("capacity_name", sa.String(100), nullable=False),
         sa.Column("certificate_alias", sa.String(100), nullable=False),
         sa.Column("level_of_assurance", sa.String(60), nullable=False),
         sa.Column("key_protection_option", sa.String(40), nullable=False),
         sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column(
-            "credential_id", BIG_ID, sa.ForeignKey("signing_credentials.id"), nullable=False
-        ),
+        sa.Column("credential_id", BIG_ID, sa.ForeignKey("signing_credentials.id"), nullable=False),
         sa.Column("created_at", WHEN, nullable=False),
         sa.UniqueConstraint("user_id", "capacity_name", name="uq_signing_capacities_user_name"),
     )
