@@ -177,6 +177,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/placeholder"): Case(
         lambda c, v: {"user_email": c.tenant.user_email}
     ),
+    # Contacts: the caller's own (personal) list, the other's contact ids.
+    ("GET", "/settings/contacts/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/enterprise/contacts/{records_per_page}/{page_no}"): Case(),
+    ("PUT", "/settings/contacts/{contact_id}"): Case(lambda c, v: {"user_name": "Hijacked"}),
+    ("DELETE", "/settings/contacts/{contact_id}"): Case(),
+    ("PUT", "/enterprise/contacts/{contact_id}"): Case(lambda c, v: {"user_name": "Hijacked"}),
+    ("DELETE", "/enterprise/contacts/{contact_id}"): Case(),
     # Webhooks and API keys (ours).
     ("GET", "/webhooks/{endpoint_id}"): Case(),
     ("PUT", "/webhooks/{endpoint_id}"): Case(lambda c, v: {"description": "Hijacked"}),
@@ -217,6 +224,11 @@ BODY_IDS: list[tuple[str, str, Body]] = [
     ),
     ("DELETE", "/v3/enterprise/users", lambda c, v: {"user_email": v.tenant.user_email}),
     ("PUT", "/v3/packages/{package_id}/owner", lambda c, v: {"owner": v.tenant.user_email}),
+    (
+        "POST",
+        "/v3/packages/{package_id}/workflow/users",
+        lambda c, v: [{"contact_id": v.contact_id}],
+    ),
 ]
 
 # Path parameters that are not ids of the other enterprise's objects, and why.
@@ -298,6 +310,7 @@ def fill(path: str, victim: World) -> str:
         "serial_number": victim.certificate_serial,
         "template_id": victim.template_id,
         "library_id": victim.library_id,
+        "contact_id": victim.contact_id,
         "application_id": victim.application_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",
