@@ -60,7 +60,7 @@ async def notifications(
         .limit(per_page)
         .offset((page_no - 1) * per_page)
     )
-    found = [Notification(r, p, name) for r, p, name in rows.tuples()]
+    found = [Notification(r, p, name) for r, p, name in rows]
     return found, int(total or 0)
 
 
@@ -89,14 +89,14 @@ async def activity_log(
         .limit(per_page)
         .offset((page_no - 1) * per_page)
     )
-    return [Activity(entry, name) for entry, name in rows.tuples()], int(total or 0)
+    return [Activity(entry, name) for entry, name in rows], int(total or 0)
 
 
 async def activity(session: AsyncSession, principal: Principal, log_id: int) -> Activity:
     row = (await session.execute(_own_entries(principal).where(HistoryEntry.id == log_id))).first()
     if row is None:
         raise NotFound(LOG_NOT_FOUND)
-    entry, name = row.tuple()
+    entry, name = row
     return Activity(entry, name)
 
 

@@ -139,7 +139,7 @@ async def pending_for(
         )
         .order_by(Invitation.id)
     )
-    return [(invitation, enterprise) for invitation, enterprise in rows.tuples()]
+    return [(invitation, enterprise) for invitation, enterprise in rows]
 
 
 async def decline_all(session: AsyncSession, principal: Principal) -> None:
@@ -196,7 +196,7 @@ async def accept(session: AsyncSession, principal: Principal, enterprise_name: s
     row = found.first()
     if row is None:
         raise NotFound(INVITATION_NOT_FOUND)
-    invitation, enterprise = row.tuple()
+    invitation, enterprise = row
     user = await session.get_one(User, principal.user.id, with_for_update=True)
     await _refuse_if_tied(session, user)
     # A pending account of the address in the inviting enterprise can never be activated

@@ -56,7 +56,7 @@ async def _target(
         )
         row = found.first()
         if row is not None:
-            invitation, enterprise = row.tuple()
+            invitation, enterprise = row
             return enterprise, EnterpriseRole(invitation.role), invitation
     if settings.self_registration_enterprise:
         configured = await session.scalar(
