@@ -214,7 +214,18 @@ async def build_world(
             headers=world.user,
         )
     )
-    world.secrets += [f"{slug}-legal@contacts.test", f"{slug}-friend@contacts.test"]
+    await _ok(
+        await client.post(
+            "/v3/enterprise/invitations",
+            json={"user_email": f"{slug}-invitee@contacts.test", "user_name": f"{name} Invitee"},
+            headers=admin,
+        )
+    )
+    world.secrets += [
+        f"{slug}-legal@contacts.test",
+        f"{slug}-friend@contacts.test",
+        f"{slug}-invitee@contacts.test",
+    ]
     applications = await _ok(await client.get("/v3/enterprise/applications", headers=admin))
     assert isinstance(applications, list)
     world.application_id = int(str(applications[0]["id"]))

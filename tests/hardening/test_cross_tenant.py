@@ -184,6 +184,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("DELETE", "/settings/contacts/{contact_id}"): Case(),
     ("PUT", "/enterprise/contacts/{contact_id}"): Case(lambda c, v: {"user_name": "Hijacked"}),
     ("DELETE", "/enterprise/contacts/{contact_id}"): Case(),
+    # The account's own lists and the details of one of its activity log entries.
+    ("GET", "/account/notifications/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/account/log/{page_no}/{records_per_page}"): Case(),
+    ("GET", "/account/log/{log_id}/details"): Case(),
+    ("GET", "/enterprise/invitations/{page_no}/{records_per_page}"): Case(),
     # Webhooks and API keys (ours).
     ("GET", "/webhooks/{endpoint_id}"): Case(),
     ("PUT", "/webhooks/{endpoint_id}"): Case(lambda c, v: {"description": "Hijacked"}),
@@ -229,6 +234,12 @@ BODY_IDS: list[tuple[str, str, Body]] = [
         "/v3/packages/{package_id}/workflow/users",
         lambda c, v: [{"contact_id": v.contact_id}],
     ),
+    (
+        "DELETE",
+        "/v3/enterprise/invitations",
+        lambda c, v: {"user_email": f"{v.slug}-invitee@contacts.test"},
+    ),
+    ("PUT", "/v4/account/invitations", lambda c, v: {"enterprise_name": v.tenant.name}),
 ]
 
 # Path parameters that are not ids of the other enterprise's objects, and why.
@@ -253,6 +264,7 @@ CAPABILITIES = {
     # (tests/web/test_messages_pages.py).
     "/web/progress/{token}/documents/{document_id}/file",
     "/web/activate/{token}",
+    "/web/password/{token}",
     "/openDocument/{request_id}",
     "/{request_id:uuid}",
 }
@@ -466,6 +478,7 @@ async def test_public_and_capability_routes_give_nothing_else(
         "/web/integration/{}",
         "/web/progress/{}",
         "/web/activate/{}",
+        "/web/password/{}",
         "/sign/{}",
         "/openDocument/{}",
         "/{}",
