@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.errors import BadRequest, NotFound
-from signflow.models import HistoryEntry, Package, Recipient, User
+from signflow.models import HistoryEntry, Package, ProcessStatus, Recipient, User
+from signflow.packages.access import proven_email
 
 MAX_PER_PAGE = 100
 LOG_NOT_FOUND = "Log not found"
@@ -31,6 +32,19 @@ def check_page(page_no: int, per_page: int) -> None:
         raise BadRequest("page_no must be 1 or more")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadRequest(f"records_per_page must be between 1 and {MAX_PER_PAGE}")
+
+
+def _own_address(principal: Principal) -> str:
+    # An account that has not proven its address matches nobody's entries.
+    return proven_email(principal) or ""
+
+
+def _reach(principal: Principal) -> list[ColumnElement[bool]]:
+    """An admin acting for a member through `scope` sees only their own enterprise's
+    packages, as everywhere (`packages/access.py: recipient_email`)."""
+    if principal.is_scoped:
+        return [Package.enterprise_id == principal.enterprise_id]
+    return []
 
 
 @dataclass(frozen=True)
@@ -49,9 +63,11 @@ async def notifications(
         .join(Package, Package.id == Recipient.package_id)
         .join(User, User.id == Package.owner_id)
         .where(
-            Recipient.email == principal.user.email,
+            Recipient.email == _own_address(principal),
             Recipient.turn_started_at.is_not(None),
+            Recipient.process_status != ProcessStatus.SKIPPED.value,
             Package.deleted_at.is_(None),
+            *_reach(principal),
         )
     )
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
@@ -74,7 +90,7 @@ def _own_entries(principal: Principal) -> Select[HistoryEntry, str]:
     return (
         select(HistoryEntry, Package.name)
         .join(Package, Package.id == HistoryEntry.package_id)
-        .where(HistoryEntry.user_email == principal.user.email)
+        .where(HistoryEntry.user_email == _own_address(principal), *_reach(principal))
     )
 
 

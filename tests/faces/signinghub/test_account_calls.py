@@ -12,7 +12,7 @@ from sqlalchemy import select
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import User
-from tests.factories import Tenant, bearer
+from tests.factories import Tenant, bearer, sign_in
 from tests.workflow.helpers import People, add_users, new_package, share
 
 NO_SERVICE = {
@@ -154,3 +154,25 @@ async def test_registration_is_refused_unless_the_operator_enables_it(
         assert (
             await session.scalar(select(User.id).where(User.email == "self@example.test")) is None
         )
+
+
+async def test_an_admin_acting_for_a_member_sees_only_their_own_enterprises_packages(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+):
+    """Globex shares a package with Acme's user: the user sees the notification; Acme's
+    admin acting for the user through `scope` does not (no recipient rights elsewhere)."""
+    globex = await People(client, context, other_tenant).start()
+    package_id, _ = await new_package(globex, name="Globex deal")
+    added = await client.post(
+        f"/v3/packages/{package_id}/workflow/users",
+        json=[{"user_email": tenant.user_email, "user_name": "Acme user", "role": "SIGNER"}],
+        headers=globex.owner,
+    )
+    assert added.status_code == 200
+    await share(globex, package_id)
+    own = await bearer(client, tenant, tenant.user_email)
+    listed = (await client.get("/v4/account/notifications/10/1", headers=own)).json()
+    assert [n["package_name"] for n in listed] == ["Globex deal"]
+    tokens = await sign_in(client, tenant, tenant.admin_email, scope=tenant.user_email)
+    scoped = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await client.get("/v4/account/notifications/10/1", headers=scoped)).json() == []
