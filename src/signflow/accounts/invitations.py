@@ -5,10 +5,11 @@ the address has an account anywhere, so an admin cannot probe another enterprise
 the mail, decided when it is sent, tells the person what to do (`notify/account_mail.py`).
 
 An invitation proves nothing and gives nothing by itself: only the account that proved
-the address, signed in, may see (`pending_for`), accept (`accept`) or decline (`decline_all`)
-it. So an admin cannot take over an address that belongs to another enterprise's user by
-inviting it. Accepting moves that account into the inviting enterprise with the invited
-role, when nothing ties it to its current one (packages or templates it owns, being an
+the address, signed in (not an admin acting for it through `scope`), may see
+(`pending_for`), accept (`accept`) or decline (`decline_all`) it. So an admin cannot
+take over an address that belongs to another enterprise's user by inviting it.
+Accepting moves that account into the inviting enterprise with the invited role, when
+nothing ties it to its current one (packages or templates it owns, being an
 integration's API user or its enterprise's only admin); every token it held is revoked,
 since each was issued through the old enterprise's application.
 """
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signflow.accounts.principal import Principal
 from signflow.accounts.tokens import revoke_user_grants
 from signflow.accounts.users import normalise_email, require_admin
-from signflow.errors import BadRequest, Conflict, NotFound
+from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
 from signflow.models import (
     Application,
     Contact,
@@ -41,6 +42,7 @@ from signflow.outbox.enqueue import enqueue
 INVITATION_MAIL_JOB = "email.enterprise_invitation"
 INVITATION_NOT_FOUND = "Invitation not found"
 OWN_ENTERPRISE = "This user is already a user of your enterprise"
+SCOPED = "A token acting for another user cannot see or answer their invitations"
 MAX_PER_PAGE = 100
 
 
@@ -129,6 +131,7 @@ async def pending_for(
     session: AsyncSession, principal: Principal
 ) -> list[tuple[Invitation, Enterprise]]:
     """The caller's own pending invitations, with the inviting enterprises."""
+    _refuse_scope(principal)
     rows = await session.execute(
         select(Invitation, Enterprise)
         .join(Enterprise, Enterprise.id == Invitation.enterprise_id)
@@ -142,7 +145,15 @@ async def pending_for(
     return [(invitation, enterprise) for invitation, enterprise in rows]
 
 
+def _refuse_scope(principal: Principal) -> None:
+    """Invitations are the person's own business: an admin acting for them through
+    `scope` may not answer them (nor see other enterprises' invitations)."""
+    if principal.is_scoped:
+        raise Forbidden(SCOPED)
+
+
 async def decline_all(session: AsyncSession, principal: Principal) -> None:
+    _refuse_scope(principal)
     await session.execute(
         update(Invitation)
         .where(_addressed_to(principal), Invitation.status == InvitationStatus.PENDING.value)
@@ -180,8 +191,7 @@ async def accept(session: AsyncSession, principal: Principal, enterprise_name: s
     """The caller accepts the pending invitation of the enterprise named: their account
     moves there with the invited role. A token acting through `scope` cannot accept for
     the user it acts for."""
-    if principal.is_scoped:
-        raise Conflict("A token acting for another user cannot accept invitations for them")
+    _refuse_scope(principal)
     found = await session.execute(
         select(Invitation, Enterprise)
         .join(Enterprise, Enterprise.id == Invitation.enterprise_id)

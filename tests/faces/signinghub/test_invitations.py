@@ -219,3 +219,27 @@ async def test_an_address_without_an_account_is_told_how_to_join(
     text = " ".join(text_of(mail).split())
     assert "does not let people register themselves" in text
     assert "/web/" not in text  # no link: an invitation is no credential
+
+
+async def test_an_admin_acting_for_a_member_cannot_see_or_answer_their_invitations(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+):
+    globex_admin = await bearer(client, other_tenant, other_tenant.admin_email)
+    await invite(client, globex_admin, tenant.user_email)
+    tokens = await sign_in(client, tenant, tenant.admin_email, scope=tenant.user_email)
+    scoped = {"Authorization": f"Bearer {tokens['access_token']}"}
+    scoped_text = {
+        "Message": "A token acting for another user cannot see or answer their invitations"
+    }
+    for response in (
+        await client.post("/v4/account/invitations", headers=scoped),
+        await client.put(
+            "/v4/account/invitations", json={"enterprise_name": "Globex"}, headers=scoped
+        ),
+        await client.delete("/v4/account/invitations", headers=scoped),
+    ):
+        assert response.status_code == 403
+        assert response.json() == scoped_text
+    listed = (await client.get("/v4/enterprise/invitations/1/10", headers=globex_admin)).json()
+    assert [i["status"] for i in listed] == ["PENDING"]
+    assert (await user_row(context, tenant.user_email)).enterprise_id == tenant.enterprise_id
