@@ -168,6 +168,10 @@ async def test_the_reset_page_shows_a_form_and_sets_the_password(
     page = await client.get(path)
     assert page.status_code == 200
     assert tenant.user_email in page.text
+    foreign = await client.post(
+        path, data={"password": NEW, "confirm": NEW}, headers={"Origin": "https://evil.test"}
+    )
+    assert foreign.status_code == 403
     mismatch = await client.post(path, data={"password": NEW, "confirm": NEW + "x"})
     assert mismatch.status_code == 400
     done = await client.post(path, data={"password": NEW, "confirm": NEW})
