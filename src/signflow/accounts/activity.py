@@ -7,6 +7,8 @@ Both are read from what the workflow already records, so nothing is written twic
 - the activity log is the history entries the user made themselves (their address is
   the entry's actor), newest first; its details are the entry's details.
 
+Deleted packages vanish from both, as from every read.
+
 A user only ever reads their own: an entry another person made is "not found".
 """
 
@@ -90,7 +92,11 @@ def _own_entries(principal: Principal) -> Select[HistoryEntry, str]:
     return (
         select(HistoryEntry, Package.name)
         .join(Package, Package.id == HistoryEntry.package_id)
-        .where(HistoryEntry.user_email == _own_address(principal), *_reach(principal))
+        .where(
+            HistoryEntry.user_email == _own_address(principal),
+            Package.deleted_at.is_(None),
+            *_reach(principal),
+        )
     )
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import Contact
-from tests.factories import Tenant, bearer, create_package, sign_in
+from signflow.models import Contact, PasswordReset
+from tests.accounts.helpers import send_mail
+from tests.factories import Tenant, add_user, bearer, create_package, sign_in
 
 NOT_ALLOWED = {"Message": "You are not allowed to perform the requested operation"}
 NOT_FOUND = {"Message": "Contact not found"}
@@ -279,3 +280,23 @@ async def test_contacts_need_a_token(client: httpx.AsyncClient, tenant: Tenant):
     assert tokens["access_token"]
     response = await client.get("/v4/settings/contacts/10/1")
     assert response.status_code == 401
+
+
+async def test_deleting_a_user_deletes_their_personal_contacts_only(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    email = await add_user(context, tenant, "leaving@acme.test", "Leaving")
+    leaving = await bearer(client, tenant, email)
+    admin = await bearer(client, tenant, tenant.admin_email)
+    await add(client, leaving, "zoe@example.test", "Zoe", "/v4/settings/contacts")
+    await add(client, admin, "legal@acme.test", "Legal", "/v4/enterprise/contacts")
+    # A password reset link of theirs goes with them too.
+    await client.post("/v4/account/password/reset", json={"user_email": email}, headers=admin)
+    await send_mail(context)
+    deleted = await client.request(
+        "DELETE", "/v4/enterprise/users", json={"user_email": email}, headers=admin
+    )
+    assert deleted.status_code == 200, deleted.text
+    async with transaction(context.sessions) as session:
+        assert list(await session.scalars(select(Contact.email))) == ["legal@acme.test"]
+        assert await session.scalar(select(func.count()).select_from(PasswordReset)) == 0
