@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     signin_account_max_failures: int = Field(default=50, ge=1)
     signin_window_seconds: int = Field(default=900, ge=1)
 
+    # Self-registration (SigningHub's POST account): off on a self-hosted server. When on,
+    # a person registers into the enterprise that invited their address, or else into
+    # self_registration_enterprise (its name; none: only invited people may register).
+    self_registration: bool = False
+    self_registration_enterprise: str = ""
+    # A forgot-password link works once, for this long.
+    password_reset_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
+    # Service agreements (GET terms): where the installation's terms and privacy policy are.
+    terms_of_service_url: str = ""
+    privacy_policy_url: str = ""
+
     blob_store: Literal["filesystem", "database"] = "filesystem"
 
     # Enterprise CAs and signer keys: "rsa2048" or "ec-p256".

@@ -42,6 +42,7 @@ class World:
     key_id: int = 0
     template_id: int = 0
     library_id: int = 0
+    contact_id: int = 0
     application_id: int = 0
     request_id: str = ""
     request_document_id: int = 0
@@ -198,6 +199,34 @@ async def build_world(
     )
     assert isinstance(key, dict)
     world.key_id = int(str(key["id"]))
+    contact = await _ok(
+        await client.post(
+            "/v3/enterprise/contacts",
+            json={"user_email": f"{slug}-legal@contacts.test", "user_name": f"{name} Legal"},
+            headers=admin,
+        )
+    )
+    assert isinstance(contact, dict)
+    world.contact_id = int(str(contact["contact_id"]))
+    await _ok(
+        await client.post(
+            "/v3/settings/contacts",
+            json={"user_email": f"{slug}-friend@contacts.test", "user_name": f"{name} Friend"},
+            headers=world.user,
+        )
+    )
+    await _ok(
+        await client.post(
+            "/v3/enterprise/invitations",
+            json={"user_email": f"{slug}-invitee@contacts.test", "user_name": f"{name} Invitee"},
+            headers=admin,
+        )
+    )
+    world.secrets += [
+        f"{slug}-legal@contacts.test",
+        f"{slug}-friend@contacts.test",
+        f"{slug}-invitee@contacts.test",
+    ]
     applications = await _ok(await client.get("/v3/enterprise/applications", headers=admin))
     assert isinstance(applications, list)
     world.application_id = int(str(applications[0]["id"]))

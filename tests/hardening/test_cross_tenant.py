@@ -177,6 +177,18 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/placeholder"): Case(
         lambda c, v: {"user_email": c.tenant.user_email}
     ),
+    # Contacts: the caller's own (personal) list, the other's contact ids.
+    ("GET", "/settings/contacts/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/enterprise/contacts/{records_per_page}/{page_no}"): Case(),
+    ("PUT", "/settings/contacts/{contact_id}"): Case(lambda c, v: {"user_name": "Hijacked"}),
+    ("DELETE", "/settings/contacts/{contact_id}"): Case(),
+    ("PUT", "/enterprise/contacts/{contact_id}"): Case(lambda c, v: {"user_name": "Hijacked"}),
+    ("DELETE", "/enterprise/contacts/{contact_id}"): Case(),
+    # The account's own lists and the details of one of its activity log entries.
+    ("GET", "/account/notifications/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/account/log/{page_no}/{records_per_page}"): Case(),
+    ("GET", "/account/log/{log_id}/details"): Case(),
+    ("GET", "/enterprise/invitations/{page_no}/{records_per_page}"): Case(),
     # Webhooks and API keys (ours).
     ("GET", "/webhooks/{endpoint_id}"): Case(),
     ("PUT", "/webhooks/{endpoint_id}"): Case(lambda c, v: {"description": "Hijacked"}),
@@ -240,6 +252,17 @@ BODY_IDS: list[tuple[str, str, Body]] = [
         },
     ),
     ("PUT", "/v3/packages/{package_id}/owner", lambda c, v: {"owner": v.tenant.user_email}),
+    (
+        "POST",
+        "/v3/packages/{package_id}/workflow/users",
+        lambda c, v: [{"contact_id": v.contact_id}],
+    ),
+    (
+        "DELETE",
+        "/v3/enterprise/invitations",
+        lambda c, v: {"user_email": f"{v.slug}-invitee@contacts.test"},
+    ),
+    ("PUT", "/v4/account/invitations", lambda c, v: {"enterprise_name": v.tenant.name}),
 ]
 
 # Path parameters that are not ids of the other enterprise's objects, and why.
@@ -266,6 +289,7 @@ CAPABILITIES = {
     # (tests/web/test_messages_pages.py).
     "/web/progress/{token}/documents/{document_id}/file",
     "/web/activate/{token}",
+    "/web/password/{token}",
     "/openDocument/{request_id}",
     "/{request_id:uuid}",
 }
@@ -324,6 +348,7 @@ def fill(path: str, victim: World) -> str:
         "certificate_id": victim.signing_certificate_id,
         "template_id": victim.template_id,
         "library_id": victim.library_id,
+        "contact_id": victim.contact_id,
         "application_id": victim.application_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",
@@ -479,6 +504,7 @@ async def test_public_and_capability_routes_give_nothing_else(
         "/web/integration/{}",
         "/web/progress/{}",
         "/web/activate/{}",
+        "/web/password/{}",
         "/sign/{}",
         "/openDocument/{}",
         "/{}",

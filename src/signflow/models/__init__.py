@@ -2,11 +2,13 @@
 
 from signflow.models.application import ApiKey, Application
 from signflow.models.blob import Blob
+from signflow.models.contact import Contact
 from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
 from signflow.models.enterprise import Enterprise
 from signflow.models.field import Field, FieldKind
 from signflow.models.history import HistoryCheckpoint, HistoryCheckpointHead, HistoryEntry
 from signflow.models.identity import OneTimeCode, RecipientIdentity
+from signflow.models.invitation import Invitation, InvitationStatus, PasswordReset
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
 from signflow.models.package_deletion import PackageDeletion
@@ -43,6 +45,7 @@ __all__ = [
     "Attachment",
     "AuthFailure",
     "Blob",
+    "Contact",
     "CredentialKind",
     "Document",
     "DocumentVersion",
@@ -55,12 +58,15 @@ __all__ = [
     "HistoryCheckpoint",
     "HistoryCheckpointHead",
     "HistoryEntry",
+    "Invitation",
+    "InvitationStatus",
     "Job",
     "JobStatus",
     "KeyStore",
     "OneTimeCode",
     "Package",
     "PackageDeletion",
+    "PasswordReset",
     "ProcessStatus",
     "ProfilePhoto",
     "Recipient",

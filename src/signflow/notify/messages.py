@@ -254,6 +254,56 @@ def address_has_an_account(
     )
 
 
+def password_reset(
+    *,
+    mail_from: str,
+    to: Recipient,
+    person_name: str,
+    enterprise_name: str,
+    reset_link: str,
+    valid_minutes: int,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "password_reset",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        person_name=person_name,
+        enterprise_name=enterprise_name,
+        reset_link=reset_link,
+        valid_minutes=valid_minutes,
+    )
+
+
+def enterprise_invitation(
+    *,
+    mail_from: str,
+    to: Recipient,
+    person_name: str,
+    enterprise_name: str,
+    inviter_name: str,
+    has_account: bool,
+    can_register: bool,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    return _build(
+        "enterprise_invitation",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        person_name=person_name,
+        enterprise_name=enterprise_name,
+        inviter_name=inviter_name,
+        has_account=has_account,
+        can_register=can_register,
+    )
+
+
 def _render(language: str, name: str, context: Mapping[str, Any]) -> str:
     candidates = [f"{DEFAULT_LANGUAGE}/{name}"]
     if language != DEFAULT_LANGUAGE and _LANGUAGE.fullmatch(language):

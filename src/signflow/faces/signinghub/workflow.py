@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
+from signflow.contacts.recipients import person_of
 from signflow.faces.routing import (
     ContextDep,
     ReadOnly,
@@ -221,17 +222,26 @@ async def add_users(
     actor: ActorDep,
     session: SessionDep,
 ) -> Response:
-    items = [
-        NewRecipient(
+    items = []
+    for item in body:
+        person = await person_of(
+            session,
+            principal,
             email=item.user_email,
             name=item.user_name,
-            role=item.role,
-            email_notification=item.email_notification,
-            signing_order=item.signing_order,
             mobile_number=item.mobile_number,
+            contact_id=item.contact_id,
         )
-        for item in body
-    ]
+        items.append(
+            NewRecipient(
+                email=person.email,
+                name=person.name,
+                role=item.role,
+                email_notification=item.email_notification,
+                signing_order=item.signing_order,
+                mobile_number=person.mobile_number,
+            )
+        )
     await add_recipients(session, principal, actor, package_id, items)
     return empty_ok()
 

@@ -121,7 +121,9 @@ class SharedPackageBody(VendorModel):
 
 
 class UserAdd(VendorModel):
-    user_email: str = Field(min_length=3, max_length=320)
+    # Either an address or (ours) one of the caller's contacts: docs/templates.md, "Contacts".
+    user_email: str | None = Field(default=None, min_length=3, max_length=320)
+    contact_id: int | None = None
     user_name: str | None = Field(default=None, max_length=200)
     role: RecipientRole = RecipientRole.SIGNER
     email_notification: bool = True

@@ -1,0 +1,1 @@
+"""Personal and enterprise contacts, and adding a recipient by contact."""

@@ -1,0 +1,185 @@
+"""Contacts: the caller's personal contacts (`settings/contacts`) and, for an enterprise
+admin, the enterprise's (`enterprise/contacts`), which every user of the enterprise sees."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from pydantic import Field
+
+from signflow.contacts.book import (
+    ContactChange,
+    NewContact,
+    add_contact,
+    delete_contact,
+    list_contacts,
+    update_contact,
+)
+from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.signinghub.deps import PrincipalDep
+from signflow.faces.signinghub.packages import decode_header
+from signflow.faces.signinghub.schemas import VendorModel
+from signflow.faces.signinghub.templates import enterprise_flag
+from signflow.models import Contact
+
+router = APIRouter(route_class=TransactionalRoute, tags=["contacts"])
+
+
+class ContactCreate(VendorModel):
+    user_email: str = Field(min_length=3, max_length=320)
+    user_name: str | None = Field(default=None, max_length=200)
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class ContactUpdate(VendorModel):
+    user_name: str | None = Field(default=None, max_length=200)
+    mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class ContactBody(VendorModel):
+    contact_id: int
+    user_email: str
+    user_name: str
+    mobile_number: str | None
+    enterprise: bool
+    created_on: str
+    modified_on: str
+
+
+def contact_body(contact: Contact) -> ContactBody:
+    return ContactBody(
+        contact_id=contact.id,
+        user_email=contact.email,
+        user_name=contact.name,
+        mobile_number=contact.mobile_number,
+        enterprise=contact.owner_id is None,
+        created_on=contact.created_at.isoformat(),
+        modified_on=contact.modified_at.isoformat(),
+    )
+
+
+async def _add(
+    body: ContactCreate, principal: PrincipalDep, session: SessionDep, *, enterprise: bool
+) -> ContactBody:
+    new = NewContact(email=body.user_email, name=body.user_name, mobile_number=body.mobile_number)
+    return contact_body(await add_contact(session, principal, new, enterprise=enterprise))
+
+
+async def _page(
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    records_per_page: int,
+    page_no: int,
+    search: str | None,
+    enterprise: bool | None,
+) -> list[ContactBody]:
+    contacts, total = await list_contacts(
+        session, principal, page_no, records_per_page, search=search, enterprise=enterprise
+    )
+    response.headers["x-total-records"] = str(total)
+    return [contact_body(c) for c in contacts]
+
+
+def _change(body: ContactUpdate) -> ContactChange:
+    return ContactChange(name=body.user_name, mobile_number=body.mobile_number)
+
+
+@router.post("/settings/contacts", response_model=ContactBody)
+async def add_personal_contact(
+    body: ContactCreate, principal: PrincipalDep, session: SessionDep
+) -> ContactBody:
+    return await _add(body, principal, session, enterprise=False)
+
+
+@router.get(
+    "/settings/contacts/{records_per_page}/{page_no}",
+    dependencies=[ReadOnly],
+    response_model=list[ContactBody],
+)
+async def contacts_page(
+    records_per_page: int,
+    page_no: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    x_search_text: Annotated[str | None, Header()] = None,
+    x_enterprise: Annotated[str | None, Header()] = None,
+) -> list[ContactBody]:
+    """The caller's personal contacts and their enterprise's (`x-enterprise`: only the
+    enterprise's when true, only personal ones when false)."""
+    return await _page(
+        principal,
+        session,
+        response,
+        records_per_page,
+        page_no,
+        decode_header(x_search_text, "x-search-text"),
+        enterprise_flag(x_enterprise),
+    )
+
+
+@router.put("/settings/contacts/{contact_id}", response_model=ContactBody)
+async def update_personal_contact(
+    contact_id: int, body: ContactUpdate, principal: PrincipalDep, session: SessionDep
+) -> ContactBody:
+    return contact_body(await update_contact(session, principal, contact_id, _change(body)))
+
+
+@router.delete("/settings/contacts/{contact_id}")
+async def delete_personal_contact(
+    contact_id: int, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    await delete_contact(session, principal, contact_id)
+    return empty_ok()
+
+
+@router.post("/enterprise/contacts", response_model=ContactBody)
+async def add_enterprise_contact(
+    body: ContactCreate, principal: PrincipalDep, session: SessionDep
+) -> ContactBody:
+    return await _add(body, principal, session, enterprise=True)
+
+
+@router.get(
+    "/enterprise/contacts/{records_per_page}/{page_no}",
+    dependencies=[ReadOnly],
+    response_model=list[ContactBody],
+)
+async def enterprise_contacts_page(
+    records_per_page: int,
+    page_no: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    x_search_text: Annotated[str | None, Header()] = None,
+) -> list[ContactBody]:
+    """The enterprise's contacts (every user may read them; only admins change them)."""
+    return await _page(
+        principal,
+        session,
+        response,
+        records_per_page,
+        page_no,
+        decode_header(x_search_text, "x-search-text"),
+        True,
+    )
+
+
+@router.put("/enterprise/contacts/{contact_id}", response_model=ContactBody)
+async def update_enterprise_contact(
+    contact_id: int, body: ContactUpdate, principal: PrincipalDep, session: SessionDep
+) -> ContactBody:
+    change = _change(body)
+    return contact_body(
+        await update_contact(session, principal, contact_id, change, enterprise=True)
+    )
+
+
+@router.delete("/enterprise/contacts/{contact_id}")
+async def delete_enterprise_contact(
+    contact_id: int, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    await delete_contact(session, principal, contact_id, enterprise=True)
+    return empty_ok()
