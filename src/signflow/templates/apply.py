@@ -295,11 +295,14 @@ async def create_from_template(
     *,
     package_name: str | None,
     fills: Sequence[PlaceholderFill],
+    version_number: int | None = None,
 ) -> Package:
     """A new draft package with the template's documents (by reference: no bytes are
-    copied), recipients, fields and settings; placeholders filled with `fills`."""
+    copied), recipients, fields and settings; placeholders filled with `fills`. From the
+    template's current version, or from `version_number` (a bulk run keeps the version
+    it started with)."""
     template = await readable_template(session, principal, template_id)
-    version = await version_of(session, template, template.current_version)
+    version = await version_of(session, template, version_number or template.current_version)
     by_title = check_fills(version, fills)
     template_documents = await version_documents(session, version)
     if not template_documents:

@@ -1,0 +1,298 @@
+"""Bulk send: one template version applied to many rows, one shared package per row.
+
+Asking for a run checks the template and the columns and stores the rows (a bad row
+is recorded as that row's error at once); the worker then sends the rows in batches of
+`BATCH_ROWS`, one job per batch. Each row is made and shared in one transaction
+together with its outcome, and only while it is still pending: a worker killed midway
+leaves every row either sent (with its package) or pending, the batch's job is claimed
+again when its lease runs out, and no row is sent twice or skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.principal import Principal
+from signflow.audit.history import Actor, record
+from signflow.context import AppContext
+from signflow.db import transaction, utcnow
+from signflow.errors import BadRequest, Gone, NotFound, SignflowError
+from signflow.models import (
+    BulkRow,
+    BulkRowStatus,
+    BulkRun,
+    BulkRunStatus,
+    Document,
+    Enterprise,
+    Field,
+    Job,
+    User,
+)
+from signflow.outbox.enqueue import enqueue
+from signflow.outbox.handlers import Done, Finish, Outcome, Result, job_handler
+from signflow.storage.base import BlobStore
+from signflow.templates.access import readable_template
+from signflow.templates.apply import PlaceholderFill, create_from_template
+from signflow.templates.bulk_input import CheckedRow, check_rows, fills_of, parse_body
+from signflow.templates.library import version_documents, version_of
+from signflow.workflow.share import share_package
+
+SEND_BATCH = "bulk.send_batch"
+BATCH_ROWS = 25
+RUN_NOT_FOUND = "Bulk run not found"
+
+
+async def start_run(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    blobs: BlobStore,
+    template_id: int,
+    raw: bytes,
+    content_type: str | None,
+) -> BulkRun:
+    """Check everything that would fail every row (the template, its documents, the
+    body and its columns), store the rows, and queue their batches. Nothing is made on
+    a 4xx."""
+    template = await readable_template(session, principal, template_id)
+    version = await version_of(session, template, template.current_version)
+    documents = await version_documents(session, version)
+    if not documents:
+        raise BadRequest("The template has no document")
+    for stored in documents:
+        if not await blobs.exists(stored.sha256):
+            raise Gone(
+                f"The template's document '{stored.name}' is no longer stored; "
+                "save the template again from a package",
+                code="template_document_gone",
+            )
+    header, rows = await asyncio.to_thread(parse_body, raw, content_type)
+    checked = check_rows(version, header, rows)
+    run = BulkRun(
+        enterprise_id=principal.enterprise_id,
+        owner_id=principal.user.id,
+        template_id=template.id,
+        template_version=version.number,
+        status=BulkRunStatus.QUEUED.value,
+        total_rows=len(checked),
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent,
+    )
+    session.add(run)
+    await session.flush()
+    await session.execute(insert(BulkRow), [_row_values(run.id, row) for row in checked])
+    pending = [row.number for row in checked if row.error is None]
+    for first in range(0, len(pending), BATCH_ROWS):
+        batch = pending[first : first + BATCH_ROWS]
+        enqueue(
+            session,
+            SEND_BATCH,
+            {"run_id": run.id, "first_row": batch[0], "last_row": batch[-1]},
+            enterprise_id=principal.enterprise_id,
+        )
+    if not pending:
+        run.status, run.finished_at = BulkRunStatus.COMPLETED.value, utcnow()
+    return run
+
+
+def _row_values(run_id: int, row: CheckedRow) -> dict[str, object]:
+    failed = row.error is not None
+    return {
+        "run_id": run_id,
+        "row_no": row.number,
+        "data": row.data,
+        "status": BulkRowStatus.FAILED.value if failed else BulkRowStatus.PENDING.value,
+        "error": row.error,
+        "finished_at": utcnow() if failed else None,
+    }
+
+
+@dataclass(frozen=True)
+class RunOwner:
+    run_id: int
+    template_id: int
+    version: int
+    user_id: int
+    enterprise_id: int
+    actor_ip: str | None
+    actor_agent: str | None
+
+
+@job_handler(SEND_BATCH)
+async def send_batch(context: AppContext, job: Job) -> Result:
+    run_id = int(cast(int, job.payload["run_id"]))
+    first, last = int(cast(int, job.payload["first_row"])), int(cast(int, job.payload["last_row"]))
+    async with transaction(context.sessions) as session:
+        run = await session.get(BulkRun, run_id)
+        if run is None:  # its enterprise was removed
+            return Done()
+        owner = RunOwner(
+            run.id,
+            run.template_id,
+            run.template_version,
+            run.owner_id,
+            run.enterprise_id,
+            run.ip_address,
+            run.user_agent,
+        )
+        await session.execute(
+            update(BulkRun)
+            .where(BulkRun.id == run_id, BulkRun.status == BulkRunStatus.QUEUED.value)
+            .values(status=BulkRunStatus.RUNNING.value)
+        )
+        numbers = list(
+            await session.scalars(
+                select(BulkRow.row_no)
+                .where(
+                    BulkRow.run_id == run_id,
+                    BulkRow.status == BulkRowStatus.PENDING.value,
+                    BulkRow.row_no.between(first, last),
+                )
+                .order_by(BulkRow.row_no)
+            )
+        )
+    for number in numbers:
+        async with transaction(context.sessions) as session:
+            await send_row(session, context.blobs, owner, number)
+    return Finish(lambda session: _complete_if_done(session, run_id))
+
+
+async def send_row(session: AsyncSession, blobs: BlobStore, owner: RunOwner, number: int) -> None:
+    """Make and share row `number`'s package, and record it, in the caller's transaction;
+    nothing when the row is no longer pending (another worker sent it). A 4xx of the
+    making or sharing becomes the row's error, with nothing of its package left."""
+    row = await session.scalar(
+        select(BulkRow)
+        .where(
+            BulkRow.run_id == owner.run_id,
+            BulkRow.row_no == number,
+            BulkRow.status == BulkRowStatus.PENDING.value,
+        )
+        .with_for_update()
+    )
+    if row is None:
+        return
+    user = await session.get_one(User, owner.user_id)
+    enterprise = await session.get_one(Enterprise, owner.enterprise_id)
+    principal = Principal(user=user, enterprise=enterprise, grant_id=0)
+    actor = Actor(
+        email=user.email, name=user.name, ip_address=owner.actor_ip, user_agent=owner.actor_agent
+    )
+    try:
+        async with session.begin_nested():
+            row.package_id = await _make_and_share(session, principal, actor, blobs, owner, row)
+        row.status = BulkRowStatus.SENT.value
+    except SignflowError as error:
+        row.status, row.error = BulkRowStatus.FAILED.value, f"Row {number}: {error.message}"
+    row.finished_at = utcnow()
+
+
+async def _make_and_share(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    blobs: BlobStore,
+    owner: RunOwner,
+    row: BulkRow,
+) -> int:
+    fills = [
+        PlaceholderFill(
+            str(fill["placeholder"]),
+            str(fill["user_email"]),
+            cast(str | None, fill.get("user_name")),
+            cast(str | None, fill.get("mobile_number")),
+        )
+        for fill in fills_of(row.data)
+    ]
+    package = await create_from_template(
+        session,
+        principal,
+        actor,
+        blobs,
+        owner.template_id,
+        package_name=cast(str | None, row.data.get("package_name")),
+        fills=fills,
+        version_number=owner.version,
+    )
+    values = cast(dict[str, str], row.data.get("fields") or {})
+    if values:
+        fields = await session.scalars(
+            select(Field)
+            .join(Document, Document.id == Field.document_id)
+            .where(Document.package_id == package.id, Field.name.in_(list(values)))
+        )
+        for target in fields:
+            target.value = values[target.name]
+        await session.flush()
+    await record(
+        session,
+        package.id,
+        "BULK_SEND_ROW",
+        actor,
+        {"bulk_id": owner.run_id, "row": row.row_no, "fields": sorted(values)},
+    )
+    await share_package(session, principal, actor, package.id)
+    return package.id
+
+
+async def _complete_if_done(session: AsyncSession, run_id: int) -> Outcome:
+    pending = await session.scalar(
+        select(func.count())
+        .select_from(BulkRow)
+        .where(BulkRow.run_id == run_id, BulkRow.status == BulkRowStatus.PENDING.value)
+    )
+    if not pending:
+        await session.execute(
+            update(BulkRun)
+            .where(BulkRun.id == run_id, BulkRun.status != BulkRunStatus.COMPLETED.value)
+            .values(status=BulkRunStatus.COMPLETED.value, finished_at=utcnow())
+        )
+    return Done()
+
+
+@dataclass(frozen=True)
+class RowResult:
+    row: int
+    status: str
+    package_id: int | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: BulkRun
+    counts: dict[str, int]
+    rows: list[RowResult]
+
+
+async def readable_run(session: AsyncSession, principal: Principal, run_id: int) -> BulkRun:
+    """The caller's own run, or any run of their enterprise for an enterprise admin."""
+    run = await session.scalar(
+        select(BulkRun).where(
+            BulkRun.id == run_id, BulkRun.enterprise_id == principal.enterprise_id
+        )
+    )
+    if run is None or (run.owner_id != principal.user.id and not principal.user.is_admin):
+        raise NotFound(RUN_NOT_FOUND)
+    return run
+
+
+async def run_view(session: AsyncSession, principal: Principal, run_id: int) -> RunView:
+    run = await readable_run(session, principal, run_id)
+    rows = [
+        RowResult(number, status, package_id, error)
+        for number, status, package_id, error in await session.execute(
+            select(BulkRow.row_no, BulkRow.status, BulkRow.package_id, BulkRow.error)
+            .where(BulkRow.run_id == run.id)
+            .order_by(BulkRow.row_no)
+        )
+    ]
+    counts = {status.value: 0 for status in BulkRowStatus}
+    for result in rows:
+        counts[result.status] += 1
+    return RunView(run, counts, rows)
