@@ -250,11 +250,11 @@ def check_rows(
     version: TemplateVersion, header: Sequence[str], rows: Sequence[RowInput]
 ) -> list[CheckedRow]:
     """Every row checked; 400 when the columns are wrong, there is no row, or too many."""
+    columns = check_columns(version, header)
     if not rows:
         raise BadRequest("The bulk send has no row")
     if len(rows) > MAX_ROWS:
         raise BadRequest(f"A bulk send holds at most {MAX_ROWS} rows; this one has {len(rows)}")
-    columns = check_columns(version, header)
     return [_checked(row, columns) for row in rows]
 
 
