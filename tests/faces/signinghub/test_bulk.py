@@ -65,7 +65,7 @@ async def field_values(context: AppContext, package_id: int) -> dict[str, str | 
             .join(Document, Document.id == Field.document_id)
             .where(Document.package_id == package_id)
         )
-        return {name: value for name, value in rows}
+        return dict(rows.tuples().all())
 
 
 async def recipients(context: AppContext, package_id: int) -> list[tuple[str, str, str | None]]:
