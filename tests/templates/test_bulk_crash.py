@@ -25,8 +25,8 @@ from signflow.models import (
     Package,
     WebhookEndpoint,
 )
-from tests.factories import make_tenant
 from tests.faces.signinghub.test_templates import save, source_package
+from tests.factories import make_tenant
 from tests.outbox.worker_process import pg_context, start_worker, stop_worker
 from tests.workflow.helpers import People
 
