@@ -172,6 +172,8 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda c, v: {"package_id": c.package_id}
     ),
     ("POST", "/settings/templates/{template_id}/packages"): Case(lambda c, v: {}),
+    ("POST", "/settings/templates/{template_id}/bulk"): Case(lambda c, v: {"rows": []}),
+    ("GET", "/settings/templates/{template_id}/bulk/{bulk_id}"): Case(),
     ("POST", P + "/workflow/placeholder"): Case(lambda c, v: [{"placeholder": "Intruder"}]),
     ("PUT", W + "/placeholder"): Case(lambda c, v: {"user_email": c.tenant.user_email}),
     ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/placeholder"): Case(
@@ -297,6 +299,7 @@ def fill(path: str, victim: World) -> str:
         "key_id": victim.key_id,
         "serial_number": victim.certificate_serial,
         "template_id": victim.template_id,
+        "bulk_id": victim.bulk_id,
         "library_id": victim.library_id,
         "application_id": victim.application_id,
         "signature_request_id": victim.request_id,
