@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
-from signflow.audit.history import Actor, record
+from signflow.audit.history import Actor
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.errors import BadRequest, Gone, NotFound, SignflowError
@@ -27,17 +27,17 @@ from signflow.models import (
     BulkRowStatus,
     BulkRun,
     BulkRunStatus,
-    Document,
     Enterprise,
-    Field,
     Job,
+    TemplateDocument,
+    TemplateVersion,
     User,
 )
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Finish, Outcome, Result, job_handler
 from signflow.storage.base import BlobStore
 from signflow.templates.access import readable_template
-from signflow.templates.apply import PlaceholderFill, create_from_template
+from signflow.templates.apply import PlaceholderFill, TemplateSource, package_from_version
 from signflow.templates.bulk_input import CheckedRow, check_rows, fills_of, parse_body
 from signflow.templates.library import version_documents, version_of
 from signflow.workflow.share import share_package
@@ -113,14 +113,39 @@ def _row_values(run_id: int, row: CheckedRow) -> dict[str, object]:
 
 
 @dataclass(frozen=True)
-class RunOwner:
+class RunContext:
+    """What every row of a batch shares: the run, its owner (as the caller of each
+    row's calls) and the template version it sends (read once: versions never change)."""
+
     run_id: int
     template_id: int
-    version: int
-    user_id: int
-    enterprise_id: int
-    actor_ip: str | None
-    actor_agent: str | None
+    principal: Principal
+    actor: Actor
+    version: TemplateVersion
+    documents: list[TemplateDocument]
+
+
+async def _run_context(session: AsyncSession, run: BulkRun) -> RunContext:
+    user = await session.get_one(User, run.owner_id)
+    enterprise = await session.get_one(Enterprise, run.enterprise_id)
+    version = await session.scalar(
+        select(TemplateVersion).where(
+            TemplateVersion.template_id == run.template_id,
+            TemplateVersion.number == run.template_version,
+        )
+    )
+    if version is None:  # versions are never deleted; a bug otherwise
+        raise LookupError(f"template {run.template_id} has no version {run.template_version}")
+    return RunContext(
+        run.id,
+        run.template_id,
+        Principal(user=user, enterprise=enterprise, grant_id=0),
+        Actor(
+            email=user.email, name=user.name, ip_address=run.ip_address, user_agent=run.user_agent
+        ),
+        version,
+        await version_documents(session, version),
+    )
 
 
 @job_handler(SEND_BATCH)
@@ -131,15 +156,7 @@ async def send_batch(context: AppContext, job: Job) -> Result:
         run = await session.get(BulkRun, run_id)
         if run is None:  # its enterprise was removed
             return Done()
-        owner = RunOwner(
-            run.id,
-            run.template_id,
-            run.template_version,
-            run.owner_id,
-            run.enterprise_id,
-            run.ip_address,
-            run.user_agent,
-        )
+        shared = await _run_context(session, run)
         await session.execute(
             update(BulkRun)
             .where(BulkRun.id == run_id, BulkRun.status == BulkRunStatus.QUEUED.value)
@@ -158,18 +175,20 @@ async def send_batch(context: AppContext, job: Job) -> Result:
         )
     for number in numbers:
         async with transaction(context.sessions) as session:
-            await send_row(session, context.blobs, owner, number)
+            await send_row(session, context.blobs, shared, number)
     return Finish(lambda session: _complete_if_done(session, run_id))
 
 
-async def send_row(session: AsyncSession, blobs: BlobStore, owner: RunOwner, number: int) -> None:
+async def send_row(
+    session: AsyncSession, blobs: BlobStore, shared: RunContext, number: int
+) -> None:
     """Make and share row `number`'s package, and record it, in the caller's transaction;
     nothing when the row is no longer pending (another worker sent it). A 4xx of the
     making or sharing becomes the row's error, with nothing of its package left."""
     row = await session.scalar(
         select(BulkRow)
         .where(
-            BulkRow.run_id == owner.run_id,
+            BulkRow.run_id == shared.run_id,
             BulkRow.row_no == number,
             BulkRow.status == BulkRowStatus.PENDING.value,
         )
@@ -177,15 +196,9 @@ async def send_row(session: AsyncSession, blobs: BlobStore, owner: RunOwner, num
     )
     if row is None:
         return
-    user = await session.get_one(User, owner.user_id)
-    enterprise = await session.get_one(Enterprise, owner.enterprise_id)
-    principal = Principal(user=user, enterprise=enterprise, grant_id=0)
-    actor = Actor(
-        email=user.email, name=user.name, ip_address=owner.actor_ip, user_agent=owner.actor_agent
-    )
     try:
         async with session.begin_nested():
-            row.package_id = await _make_and_share(session, principal, actor, blobs, owner, row)
+            row.package_id = await _make_and_share(session, blobs, shared, row)
         row.status = BulkRowStatus.SENT.value
     except SignflowError as error:
         row.status, row.error = BulkRowStatus.FAILED.value, f"Row {number}: {error.message}"
@@ -193,13 +206,12 @@ async def send_row(session: AsyncSession, blobs: BlobStore, owner: RunOwner, num
 
 
 async def _make_and_share(
-    session: AsyncSession,
-    principal: Principal,
-    actor: Actor,
-    blobs: BlobStore,
-    owner: RunOwner,
-    row: BulkRow,
+    session: AsyncSession, blobs: BlobStore, shared: RunContext, row: BulkRow
 ) -> int:
+    """What a person does by hand: make a package from the template (still theirs to
+    use: a template deleted meanwhile fails the rows left) and share it."""
+    principal, actor = shared.principal, shared.actor
+    template = await readable_template(session, principal, shared.template_id)
     fills = [
         PlaceholderFill(
             str(fill["placeholder"]),
@@ -209,32 +221,17 @@ async def _make_and_share(
         )
         for fill in fills_of(row.data)
     ]
-    package = await create_from_template(
+    values = cast(dict[str, str], row.data.get("fields") or {})
+    package = await package_from_version(
         session,
         principal,
         actor,
         blobs,
-        owner.template_id,
+        TemplateSource(template, shared.version, shared.documents),
         package_name=cast(str | None, row.data.get("package_name")),
         fills=fills,
-        version_number=owner.version,
-    )
-    values = cast(dict[str, str], row.data.get("fields") or {})
-    if values:
-        fields = await session.scalars(
-            select(Field)
-            .join(Document, Document.id == Field.document_id)
-            .where(Document.package_id == package.id, Field.name.in_(list(values)))
-        )
-        for target in fields:
-            target.value = values[target.name]
-        await session.flush()
-    await record(
-        session,
-        package.id,
-        "BULK_SEND_ROW",
-        actor,
-        {"bulk_id": owner.run_id, "row": row.row_no, "fields": sorted(values)},
+        values=values,
+        origin={"bulk_id": shared.run_id, "row": row.row_no, "prefilled": sorted(values)},
     )
     await share_package(session, principal, actor, package.id)
     return package.id

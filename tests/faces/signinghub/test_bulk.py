@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import BulkRow, BulkRun, Document, Field, Package, Recipient
+from signflow.models import (
+    BulkRow,
+    BulkRun,
+    Document,
+    Field,
+    HistoryEntry,
+    Package,
+    Recipient,
+)
 from signflow.outbox.worker import Worker
 from signflow.templates.bulk_input import MAX_BODY_BYTES, MAX_ROWS
 from tests.faces.signinghub.test_templates import save, source_package
@@ -65,7 +73,7 @@ async def field_values(context: AppContext, package_id: int) -> dict[str, str | 
             .join(Document, Document.id == Field.document_id)
             .where(Document.package_id == package_id)
         )
-        return dict(rows.tuples().all())
+        return dict(rows.all())
 
 
 async def recipients(context: AppContext, package_id: int) -> list[tuple[str, str, str | None]]:
@@ -74,6 +82,17 @@ async def recipients(context: AppContext, package_id: int) -> list[tuple[str, st
             select(Recipient).where(Recipient.package_id == package_id).order_by(Recipient.position)
         )
         return [(r.email, r.name, r.placeholder) for r in rows]
+
+
+async def applied_details(context: AppContext, package_id: int) -> dict[str, Any]:
+    async with transaction(context.sessions) as session:
+        details = await session.scalar(
+            select(HistoryEntry.details).where(
+                HistoryEntry.package_id == package_id, HistoryEntry.action == "TEMPLATE_APPLIED"
+            )
+        )
+    assert isinstance(details, dict)
+    return details
 
 
 async def test_a_csv_makes_one_shared_package_per_row_and_a_bad_row_fails_alone(
@@ -132,12 +151,21 @@ async def test_a_csv_makes_one_shared_package_per_row_and_a_bad_row_fails_alone(
     assert (await recipients(context, other.id))[0][:2] == ("eve@example.com", "Eve, Jr.")
     assert (await field_values(context, other.id))["Rent"] is None
     assert await statuses(people, package.id) == ("SHARED", ["IN_PROGRESS", "UN_PROCESSED"])
-    assert (await history_actions(context, package.id))[:4] == [
+    assert (await history_actions(context, package.id))[:3] == [
         "PACKAGE_CREATED",
         "TEMPLATE_APPLIED",
-        "BULK_SEND_ROW",
         "PACKAGE_SHARED",
     ]
+    assert (await applied_details(context, package.id)) | {"documents": None, "users": None} == {
+        "bulk_id": run["bulk_id"],
+        "row": 1,
+        "prefilled": ["Rent"],
+        "template_id": template_id,
+        "template_name": "Lease",
+        "version": 1,
+        "documents": None,
+        "users": None,
+    }
     # Running the worker again sends nothing more.
     await Worker(context).run_until_idle()
     assert await counts(context) == (1, 3, 3)
@@ -211,11 +239,10 @@ async def test_a_bulk_made_package_sends_the_webhooks_of_a_hand_made_one(
         return {**{k: v for k, v in body.items() if k not in ignored}, "documents": documents}
 
     assert [shape(b) for b in bulk_events] == [shape(b) for b in hand_events]
-    # The history is the hand-made one's, with the row it came from.
-    hand_history = await history_actions(context, by_hand)
-    bulk_history = await history_actions(context, by_bulk)
-    assert [a for a in bulk_history if a != "BULK_SEND_ROW"] == hand_history
-    assert bulk_history.count("BULK_SEND_ROW") == 1
+    # The history is the hand-made one's; its TEMPLATE_APPLIED entry names the run and row.
+    assert await history_actions(context, by_bulk) == await history_actions(context, by_hand)
+    assert (await applied_details(context, by_bulk))["row"] == 1
+    assert "bulk_id" not in await applied_details(context, by_hand)
 
 
 async def test_bad_input_is_refused_before_anything_is_made(
