@@ -21,7 +21,7 @@ from bench.load import _read_response, build_request, percentile, run_async
 
 ROWS = 1_000
 GOAL_SECONDS = 60.0
-GET_CONNECTIONS = 4
+GET_CONNECTIONS = 1
 TIMEOUT = 600.0
 
 

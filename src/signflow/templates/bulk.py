@@ -44,6 +44,9 @@ from signflow.workflow.share import share_package
 
 SEND_BATCH = "bulk.send_batch"
 BATCH_ROWS = 25
+# Rows sent in one transaction (each in a savepoint of its own): fewer commits; a crash
+# loses at most this many rows' work, which the next claim of the batch redoes.
+ROWS_PER_TRANSACTION = 5
 RUN_NOT_FOUND = "Bulk run not found"
 
 
@@ -93,6 +96,10 @@ async def start_run(
             session,
             SEND_BATCH,
             {"run_id": run.id, "first_row": batch[0], "last_row": batch[-1]},
+            # One batch of a run at a time: every row's transaction locks its owner's
+            # package count from the package's insert to its commit, so batches of one run
+            # in parallel would only queue on that lock, holding connections meanwhile.
+            ordering_key=f"bulk:{run.id}",
             enterprise_id=principal.enterprise_id,
         )
     if not pending:
@@ -173,9 +180,10 @@ async def send_batch(context: AppContext, job: Job) -> Result:
                 .order_by(BulkRow.row_no)
             )
         )
-    for number in numbers:
+    for first_of in range(0, len(numbers), ROWS_PER_TRANSACTION):
         async with transaction(context.sessions) as session:
-            await send_row(session, context.blobs, shared, number)
+            for number in numbers[first_of : first_of + ROWS_PER_TRANSACTION]:
+                await send_row(session, context.blobs, shared, number)
     return Finish(lambda session: _complete_if_done(session, run_id))
 
 
