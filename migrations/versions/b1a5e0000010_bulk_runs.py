@@ -4,8 +4,9 @@ Revision ID: b1a5e0000010
 Revises: b1a5e000000c
 Create Date: 2026-12-03 13:45:00.000000
 
-A bulk run applies one template version to many rows, one package per row; each row
-records its package or its error, keyed by (run, row) so that no row is sent twice.
+A bulk run applies one template version to many rows, one package per row (or shares
+many draft packages: SigningHub's bulk share); each row records its package or its
+error, keyed by (run, row) so that no row is sent twice.
 """
 
 from collections.abc import Sequence
@@ -27,8 +28,9 @@ def upgrade() -> None:
         sa.Column("id", BIG_ID, primary_key=True, autoincrement=True),
         sa.Column("enterprise_id", BIG_ID, sa.ForeignKey("enterprises.id"), nullable=False),
         sa.Column("owner_id", BIG_ID, sa.ForeignKey("users.id"), nullable=False),
-        sa.Column("template_id", BIG_ID, sa.ForeignKey("templates.id"), nullable=False),
-        sa.Column("template_version", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(20), nullable=False),
+        sa.Column("template_id", BIG_ID, sa.ForeignKey("templates.id"), nullable=True),
+        sa.Column("template_version", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("total_rows", sa.Integer(), nullable=False),
         sa.Column("ip_address", sa.String(64), nullable=True),

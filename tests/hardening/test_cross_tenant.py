@@ -174,6 +174,10 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", "/settings/templates/{template_id}/packages"): Case(lambda c, v: {}),
     ("POST", "/settings/templates/{template_id}/bulk"): Case(lambda c, v: {"rows": []}),
     ("GET", "/settings/templates/{template_id}/bulk/{bulk_id}"): Case(),
+    ("POST", "/packages/{bulk_action}"): Case(lambda c, v: {"ids": [v.package_id]}),
+    ("POST", "/packages/{bulk_action}/status"): Case(
+        lambda c, v: {"transaction_id": str(v.bulk_id)}
+    ),
     ("POST", P + "/workflow/placeholder"): Case(lambda c, v: [{"placeholder": "Intruder"}]),
     ("PUT", W + "/placeholder"): Case(lambda c, v: {"user_email": c.tenant.user_email}),
     ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/placeholder"): Case(
@@ -300,6 +304,7 @@ def fill(path: str, victim: World) -> str:
         "serial_number": victim.certificate_serial,
         "template_id": victim.template_id,
         "bulk_id": victim.bulk_id,
+        "bulk_action": "SHARE",
         "library_id": victim.library_id,
         "application_id": victim.application_id,
         "signature_request_id": victim.request_id,

@@ -2,7 +2,7 @@
 
 from signflow.models.application import ApiKey, Application
 from signflow.models.blob import Blob
-from signflow.models.bulk import BulkRow, BulkRowStatus, BulkRun, BulkRunStatus
+from signflow.models.bulk import BulkAction, BulkRow, BulkRowStatus, BulkRun, BulkRunStatus
 from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
 from signflow.models.enterprise import Enterprise
 from signflow.models.field import Field, FieldKind
@@ -38,6 +38,7 @@ __all__ = [
     "Attachment",
     "AuthFailure",
     "Blob",
+    "BulkAction",
     "BulkRow",
     "BulkRowStatus",
     "BulkRun",

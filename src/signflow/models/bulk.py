@@ -16,6 +16,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from signflow.db import Base, BigId, utcnow
 
 
+class BulkAction(StrEnum):
+    # One template applied to each row (ours).
+    SEND = "SEND"
+    # SigningHub's bulk share: each row is a draft package of the caller's, shared.
+    SHARE = "SHARE"
+
+
 class BulkRunStatus(StrEnum):
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
@@ -35,9 +42,11 @@ class BulkRun(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    template_id: Mapped[int] = mapped_column(ForeignKey("templates.id"))
-    # The version every row is made from, whatever is saved while the run goes on.
-    template_version: Mapped[int] = mapped_column()
+    action: Mapped[str] = mapped_column(String(20), default=BulkAction.SEND.value)
+    # A SEND run's template, and the version every row is made from, whatever is saved
+    # while the run goes on.
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("templates.id"))
+    template_version: Mapped[int | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(20), default=BulkRunStatus.QUEUED.value)
     total_rows: Mapped[int] = mapped_column()
     # Where the run was asked from, for the history of every package it makes.
@@ -48,8 +57,9 @@ class BulkRun(Base):
 
 
 class BulkRow(Base):
-    """One row: its placeholders' people and field values; once done, its package or
-    its error. (run_id, row_no) is the key that makes sending a row idempotent."""
+    """One row: its placeholders' people and field values (SEND), or the package to
+    share (SHARE); once done, its package or its error. (run_id, row_no) is the key
+    that makes sending a row idempotent."""
 
     __tablename__ = "bulk_rows"
     __table_args__ = (

@@ -11,7 +11,8 @@ again when its lease runs out, and no row is sent twice or skipped.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import func, insert, select, update
@@ -23,22 +24,25 @@ from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.errors import BadRequest, Gone, NotFound, SignflowError
 from signflow.models import (
+    BulkAction,
     BulkRow,
     BulkRowStatus,
     BulkRun,
     BulkRunStatus,
     Enterprise,
     Job,
+    Package,
     TemplateDocument,
     TemplateVersion,
     User,
 )
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Finish, Outcome, Result, job_handler
+from signflow.packages.access import DOCUMENT_NOT_FOUND
 from signflow.storage.base import BlobStore
 from signflow.templates.access import readable_template
 from signflow.templates.apply import PlaceholderFill, TemplateSource, package_from_version
-from signflow.templates.bulk_input import CheckedRow, check_rows, fills_of, parse_body
+from signflow.templates.bulk_input import MAX_ROWS, CheckedRow, check_rows, fills_of, parse_body
 from signflow.templates.library import version_documents, version_of
 from signflow.workflow.share import share_package
 
@@ -79,6 +83,7 @@ async def start_run(
     run = BulkRun(
         enterprise_id=principal.enterprise_id,
         owner_id=principal.user.id,
+        action=BulkAction.SEND.value,
         template_id=template.id,
         template_version=version.number,
         status=BulkRunStatus.QUEUED.value,
@@ -89,7 +94,12 @@ async def start_run(
     session.add(run)
     await session.flush()
     await session.execute(insert(BulkRow), [_row_values(run.id, row) for row in checked])
-    pending = [row.number for row in checked if row.error is None]
+    _queue(session, run, [row.number for row in checked if row.error is None])
+    return run
+
+
+def _queue(session: AsyncSession, run: BulkRun, pending: Sequence[int]) -> None:
+    """A job per `BATCH_ROWS` pending rows; a run without any is complete at once."""
     for first in range(0, len(pending), BATCH_ROWS):
         batch = pending[first : first + BATCH_ROWS]
         enqueue(
@@ -97,13 +107,61 @@ async def start_run(
             SEND_BATCH,
             {"run_id": run.id, "first_row": batch[0], "last_row": batch[-1]},
             # One batch of a run at a time: every row's transaction locks its owner's
-            # package count from the package's insert to its commit, so batches of one run
-            # in parallel would only queue on that lock, holding connections meanwhile.
+            # package count from the package's insert or share to its commit, so batches
+            # of one run in parallel would only queue on that lock, holding connections.
             ordering_key=f"bulk:{run.id}",
-            enterprise_id=principal.enterprise_id,
+            enterprise_id=run.enterprise_id,
         )
     if not pending:
         run.status, run.finished_at = BulkRunStatus.COMPLETED.value, utcnow()
+
+
+async def start_share(
+    session: AsyncSession, principal: Principal, actor: Actor, package_ids: Sequence[int]
+) -> BulkRun:
+    """SigningHub's bulk share: each package (a draft of the caller's) shared by the
+    worker, one row per package, each with its outcome. A package that is not the
+    caller's is refused (404) before anything is queued."""
+    if not package_ids:
+        raise BadRequest("ids must name at least one package")
+    if len(package_ids) > MAX_ROWS:
+        raise BadRequest(f"A bulk share holds at most {MAX_ROWS} packages")
+    if len(set(package_ids)) != len(package_ids):
+        raise BadRequest("ids names a package twice")
+    owned = set(
+        await session.scalars(
+            select(Package.id).where(
+                Package.id.in_(list(package_ids)),
+                Package.enterprise_id == principal.enterprise_id,
+                Package.owner_id == principal.user.id,
+            )
+        )
+    )
+    if owned != set(package_ids):
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    run = BulkRun(
+        enterprise_id=principal.enterprise_id,
+        owner_id=principal.user.id,
+        action=BulkAction.SHARE.value,
+        status=BulkRunStatus.QUEUED.value,
+        total_rows=len(package_ids),
+        ip_address=actor.ip_address,
+        user_agent=actor.user_agent,
+    )
+    session.add(run)
+    await session.flush()
+    rows = [
+        {
+            "run_id": run.id,
+            "row_no": number,
+            "data": {"package_id": package_id},
+            "status": BulkRowStatus.PENDING.value,
+            "package_id": package_id,
+        }
+        for number, package_id in enumerate(package_ids, start=1)
+    ]
+    await session.execute(insert(BulkRow), rows)
+    _queue(session, run, range(1, len(package_ids) + 1))
     return run
 
 
@@ -125,16 +183,23 @@ class RunContext:
     row's calls) and the template version it sends (read once: versions never change)."""
 
     run_id: int
-    template_id: int
+    action: str
     principal: Principal
     actor: Actor
-    version: TemplateVersion
-    documents: list[TemplateDocument]
+    template_id: int | None = None
+    version: TemplateVersion | None = None
+    documents: list[TemplateDocument] = field(default_factory=list)
 
 
 async def _run_context(session: AsyncSession, run: BulkRun) -> RunContext:
     user = await session.get_one(User, run.owner_id)
     enterprise = await session.get_one(Enterprise, run.enterprise_id)
+    principal = Principal(user=user, enterprise=enterprise, grant_id=0)
+    actor = Actor(
+        email=user.email, name=user.name, ip_address=run.ip_address, user_agent=run.user_agent
+    )
+    if run.action == BulkAction.SHARE.value:
+        return RunContext(run.id, run.action, principal, actor)
     version = await session.scalar(
         select(TemplateVersion).where(
             TemplateVersion.template_id == run.template_id,
@@ -145,11 +210,10 @@ async def _run_context(session: AsyncSession, run: BulkRun) -> RunContext:
         raise LookupError(f"template {run.template_id} has no version {run.template_version}")
     return RunContext(
         run.id,
+        run.action,
+        principal,
+        actor,
         run.template_id,
-        Principal(user=user, enterprise=enterprise, grant_id=0),
-        Actor(
-            email=user.email, name=user.name, ip_address=run.ip_address, user_agent=run.user_agent
-        ),
         version,
         await version_documents(session, version),
     )
@@ -206,7 +270,10 @@ async def send_row(
         return
     try:
         async with session.begin_nested():
-            row.package_id = await _make_and_share(session, blobs, shared, row)
+            if shared.action == BulkAction.SHARE.value:
+                await share_package(session, shared.principal, shared.actor, row.package_id or 0)
+            else:
+                row.package_id = await _make_and_share(session, blobs, shared, row)
         row.status = BulkRowStatus.SENT.value
     except SignflowError as error:
         row.status, row.error = BulkRowStatus.FAILED.value, f"Row {number}: {error.message}"
@@ -219,6 +286,8 @@ async def _make_and_share(
     """What a person does by hand: make a package from the template (still theirs to
     use: a template deleted meanwhile fails the rows left) and share it."""
     principal, actor = shared.principal, shared.actor
+    if shared.template_id is None or shared.version is None:
+        raise LookupError(f"bulk run {shared.run_id} has no template")
     template = await readable_template(session, principal, shared.template_id)
     fills = [
         PlaceholderFill(
@@ -301,3 +370,10 @@ async def run_view(session: AsyncSession, principal: Principal, run_id: int) -> 
     for result in rows:
         counts[result.status] += 1
     return RunView(run, counts, rows)
+
+
+async def package_names(session: AsyncSession, package_ids: Sequence[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(Package.id, Package.name).where(Package.id.in_(list(package_ids)))
+    )
+    return dict(rows.all())

@@ -29,7 +29,15 @@ from tests.faces.signinghub.test_templates import save, source_package
 from tests.factories import Tenant, bearer
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_notifications import register
-from tests.workflow.helpers import People, history_actions, package_row, share, statuses
+from tests.workflow.helpers import (
+    People,
+    add_users,
+    history_actions,
+    new_package,
+    package_row,
+    share,
+    statuses,
+)
 
 CSV = "text/csv"
 
@@ -341,4 +349,115 @@ async def test_bad_input_is_refused_before_anything_is_made(
     done = await status(people, template_id, bulk_id)
     assert done["status"] == "COMPLETED"
     assert done["rows"][0]["error"].startswith("Row 1: The template's document 'doc1.pdf'")
+    assert await counts(context) == before
+
+
+async def test_the_guides_bulk_share_shares_each_draft_and_reports_each_package(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana", "ben")
+    drafts = []
+    for name in ("One", "Two", "Three"):
+        package_id, _ = await new_package(people, name=name)
+        await add_users(people, package_id, [("ana", "SIGNER")])
+        drafts.append(package_id)
+    await share(people, drafts[2])  # no longer a draft: that package's error
+
+    started = await client.post("/v4/packages/SHARE", json={"ids": drafts}, headers=people.owner)
+    assert started.status_code == 200, started.text
+    assert started.json()["status"] == "QUEUED"
+    transaction_id = started.json()["transaction_id"]
+    await Worker(context).run_until_idle()
+    status = await client.post(
+        "/v4/packages/SHARE/status", json={"transaction_id": transaction_id}, headers=people.owner
+    )
+    assert status.status_code == 200, status.text
+    assert status.json() == {
+        "status": "COMPLETED",
+        "packages": [
+            {
+                "id": drafts[0],
+                "name": "One",
+                "status": "SENT",
+                "percentage": 100,
+                "error": None,
+                "action": None,
+            },
+            {
+                "id": drafts[1],
+                "name": "Two",
+                "status": "SENT",
+                "percentage": 100,
+                "error": None,
+                "action": None,
+            },
+            {
+                "id": drafts[2],
+                "name": "Three",
+                "status": "FAILED",
+                "percentage": 100,
+                "error": "Row 3: Document is no longer in draft state",
+                "action": None,
+            },
+        ],
+    }
+    for package_id in drafts[:2]:
+        assert (await package_row(context, package_id)).status == "SHARED"
+        assert (await history_actions(context, package_id)).count("PACKAGE_SHARED") == 1
+
+    # Bad input: nothing queued.
+    before = await counts(context)
+    stranger = await bearer(client, other_tenant, other_tenant.user_email)
+    own_draft, _ = await new_package(people, name="Four")
+    before = await counts(context)
+    for path, body, headers, expected in (
+        ("/v4/packages/SHARE", {"ids": [own_draft]}, stranger, (404, "Document not found")),
+        (
+            "/v4/packages/SHARE",
+            {"ids": []},
+            people.owner,
+            (400, "ids must name at least one package"),
+        ),
+        (
+            "/v4/packages/SHARE",
+            {"ids": [own_draft, own_draft]},
+            people.owner,
+            (400, "ids names a package twice"),
+        ),
+        (
+            "/v4/packages/SHARE",
+            {"ids": [own_draft, 10**9]},
+            people.owner,
+            (404, "Document not found"),
+        ),
+        (
+            "/v4/packages/BURN",
+            {"ids": [own_draft]},
+            people.owner,
+            (400, "bulk_action must be SHARE or SIGN"),
+        ),
+        (
+            "/v4/packages/SHARE/status",
+            {"transaction_id": transaction_id},
+            stranger,
+            (404, "Bulk run not found"),
+        ),
+        (
+            "/v4/packages/SEND/status",
+            {"transaction_id": transaction_id},
+            people.owner,
+            (404, "Bulk run not found"),
+        ),
+        (
+            "/v4/packages/SHARE/status",
+            {"transaction_id": "x1"},
+            people.owner,
+            (404, "Bulk run not found"),
+        ),
+    ):
+        response = await client.post(path, json=body, headers=headers)
+        assert (response.status_code, response.json()["Message"]) == expected, path
+    sign = await client.post("/v4/packages/SIGN", json={"ids": [own_draft]}, headers=people.owner)
+    assert sign.status_code == 400
+    assert sign.json()["Error"] == "bulk_sign_unsupported"
     assert await counts(context) == before

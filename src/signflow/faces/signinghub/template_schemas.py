@@ -186,3 +186,33 @@ class BulkRunStatusBody(VendorModel):
     finished_on: str | None
     rows: list[BulkRowResult]
     errors: list[BulkRowResult]
+
+
+class BulkActionBody(VendorModel):
+    """The guide's bulk sign / share body: the packages, and (for SIGN) how to sign."""
+
+    ids: list[int] = Field(default_factory=list, max_length=5_000)
+    transaction_id: str | None = Field(default=None, max_length=100)
+
+
+class BulkActionStarted(VendorModel):
+    status: str
+    transaction_id: str
+
+
+class BulkStatusBody(VendorModel):
+    transaction_id: str = Field(min_length=1, max_length=100)
+
+
+class BulkPackageStatus(VendorModel):
+    id: int | None
+    name: str | None
+    status: str
+    percentage: int
+    error: str | None
+    action: str | None = None
+
+
+class BulkActionStatus(VendorModel):
+    status: str
+    packages: list[BulkPackageStatus]
