@@ -174,6 +174,25 @@ async def test_a_csv_makes_one_shared_package_per_row_and_a_bad_row_fails_alone(
         "documents": None,
         "users": None,
     }
+    # The guide's status call shows the same run; an enterprise admin reads it too.
+    guide = await client.post(
+        "/v4/packages/SEND/status",
+        json={"transaction_id": str(run["bulk_id"])},
+        headers=people.owner,
+    )
+    assert guide.status_code == 200, guide.text
+    assert guide.json()["status"] == "COMPLETED"
+    assert [(p["id"], p["status"], p["percentage"]) for p in guide.json()["packages"]] == [
+        (first["package_id"], "SENT", 100),
+        (None, "FAILED", 100),
+        (third["package_id"], "SENT", 100),
+    ]
+    admin = await bearer(client, tenant, tenant.admin_email)
+    by_admin = await client.get(
+        f"/v4/settings/templates/{template_id}/bulk/{run['bulk_id']}", headers=admin
+    )
+    assert by_admin.status_code == 200, by_admin.text
+    assert by_admin.json()["sent"] == 2
     # Running the worker again sends nothing more.
     await Worker(context).run_until_idle()
     assert await counts(context) == (1, 3, 3)
