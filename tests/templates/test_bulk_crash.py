@@ -103,17 +103,20 @@ async def test_a_run_of_500_survives_a_sigkilled_worker(
     finally:
         stop_worker(worker)
 
-    async with transaction(context.sessions) as session:
-        run = await session.get_one(BulkRun, run_id)
-        rows = list(await session.scalars(select(BulkRow).where(BulkRow.run_id == run_id)))
-        made = list(
-            await session.scalars(select(Package.id).where(Package.template_id == template_id))
-        )
-        shared = await session.scalar(
-            select(func.count())
-            .select_from(HistoryEntry)
-            .where(HistoryEntry.package_id.in_(made), HistoryEntry.action == "PACKAGE_SHARED")
-        )
+    try:
+        async with transaction(context.sessions) as session:
+            run = await session.get_one(BulkRun, run_id)
+            rows = list(await session.scalars(select(BulkRow).where(BulkRow.run_id == run_id)))
+            made = list(
+                await session.scalars(select(Package.id).where(Package.template_id == template_id))
+            )
+            shared = await session.scalar(
+                select(func.count())
+                .select_from(HistoryEntry)
+                .where(HistoryEntry.package_id.in_(made), HistoryEntry.action == "PACKAGE_SHARED")
+            )
+    finally:
+        await context.close()
     assert run.status == BulkRunStatus.COMPLETED.value
     assert len(rows) == ROWS
     assert {r.status for r in rows} == {BulkRowStatus.SENT.value}
