@@ -17,6 +17,7 @@ from typing import Any
 
 from bench import (
     api_overhead,
+    bulk,
     memory,
     notify,
     report,
@@ -37,6 +38,7 @@ BENCHMARKS: list[tuple[str, Callable[[bool], dict[str, Any]]]] = [
     ("memory", memory.run),
     ("workflow", workflow.run),
     ("notify", notify.run),
+    ("bulk", bulk.run),
     ("scale", scale.run),
 ]
 

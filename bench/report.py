@@ -124,6 +124,17 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{_goal(r['meets_goal'])} (p99 < {notify['goal_p99_ms']:.0f} ms)",
             )
         )
+    bulk = results.get("bulk", {})
+    if "seconds" in bulk:
+        out.append(
+            (
+                f"bulk send, {bulk['rows']:,} packages from one template, postgresql",
+                f"{bulk['seconds']:.1f} s ({bulk['packages_per_s']} packages/s);"
+                f" GET p99 meanwhile {bulk['get_p99_ms_meanwhile']} ms",
+                f"GET p99 {bulk['get_p99_over_idle']}x idle ({bulk['get_p99_ms_idle']} ms)",
+                f"{_goal(bulk['goal_met'])} (< {bulk['goal_seconds']:.0f} s)",
+            )
+        )
     for name, result in results.items():
         if isinstance(result, dict) and "error" in result:
             out.append((name, "failed", result["error"][:120], "-"))

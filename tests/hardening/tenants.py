@@ -41,6 +41,7 @@ class World:
     delivery_id: int = 0
     key_id: int = 0
     template_id: int = 0
+    bulk_id: int = 0
     library_id: int = 0
     contact_id: int = 0
     application_id: int = 0
@@ -169,6 +170,16 @@ async def build_world(
     )
     assert isinstance(saved, dict)
     world.template_id = int(str(saved["template_id"]))
+    run = await _ok(
+        await client.post(
+            f"/v3/settings/templates/{world.template_id}/bulk",
+            json={"rows": [{f"{name} Placeholder email": f"bulk@{slug}.test"}]},
+            headers=admin,
+        ),
+        201,
+    )
+    assert isinstance(run, dict)
+    world.bulk_id = int(str(run["bulk_id"]))
     library = await _ok(await client.get("/v3/settings/library/10/1", headers=admin))
     assert isinstance(library, list)
     world.library_id = int(str(library[0]["library_id"]))

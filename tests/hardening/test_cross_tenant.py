@@ -172,6 +172,12 @@ MATRIX: dict[tuple[str, str], Case] = {
         lambda c, v: {"package_id": c.package_id}
     ),
     ("POST", "/settings/templates/{template_id}/packages"): Case(lambda c, v: {}),
+    ("POST", "/settings/templates/{template_id}/bulk"): Case(lambda c, v: {"rows": []}),
+    ("GET", "/settings/templates/{template_id}/bulk/{bulk_id}"): Case(),
+    ("POST", "/packages/{bulk_action}"): Case(lambda c, v: {"ids": [v.package_id]}),
+    ("POST", "/packages/{bulk_action}/status"): Case(
+        lambda c, v: {"transaction_id": str(v.bulk_id)}
+    ),
     ("POST", P + "/workflow/placeholder"): Case(lambda c, v: [{"placeholder": "Intruder"}]),
     ("PUT", W + "/placeholder"): Case(lambda c, v: {"user_email": c.tenant.user_email}),
     ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/placeholder"): Case(
@@ -347,6 +353,8 @@ def fill(path: str, victim: World) -> str:
         "serial_number": victim.certificate_serial,
         "certificate_id": victim.signing_certificate_id,
         "template_id": victim.template_id,
+        "bulk_id": victim.bulk_id,
+        "bulk_action": "SHARE",
         "library_id": victim.library_id,
         "contact_id": victim.contact_id,
         "application_id": victim.application_id,

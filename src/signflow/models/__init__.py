@@ -2,6 +2,7 @@
 
 from signflow.models.application import ApiKey, Application
 from signflow.models.blob import Blob
+from signflow.models.bulk import BulkAction, BulkRow, BulkRowStatus, BulkRun, BulkRunStatus
 from signflow.models.contact import Contact
 from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
 from signflow.models.enterprise import Enterprise
@@ -45,6 +46,11 @@ __all__ = [
     "Attachment",
     "AuthFailure",
     "Blob",
+    "BulkAction",
+    "BulkRow",
+    "BulkRowStatus",
+    "BulkRun",
+    "BulkRunStatus",
     "Contact",
     "CredentialKind",
     "Document",

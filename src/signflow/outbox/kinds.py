@@ -8,6 +8,7 @@ import signflow.notify.jobs
 import signflow.retention.release
 import signflow.retention.sweep
 import signflow.signature_requests.sendinfo
+import signflow.templates.bulk
 import signflow.webhooks.delivery
 import signflow.webhooks.fanout
 import signflow.workflow.archiving

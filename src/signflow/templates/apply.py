@@ -23,6 +23,7 @@ from signflow.models import (
     Package,
     Recipient,
     Template,
+    TemplateDocument,
     TemplateVersion,
     VersionKind,
     WorkflowMode,
@@ -144,9 +145,11 @@ async def _apply(
     version: TemplateVersion,
     targets: Sequence[tuple[Document, int]],
     fills: Mapping[str, PlaceholderFill],
+    values: Mapping[str, str] | None = None,
 ) -> list[Recipient]:
     """Append the template's recipients, place its fields on each (document, template
-    document position) of `targets`, and take its workflow settings."""
+    document position) of `targets` (prefilled with `values` by field name), and take its
+    workflow settings."""
     existing = await package_recipients(session, package.id)
     snapshots = _recipients_of(version)
     if len(existing) + len(snapshots) > MAX_RECIPIENTS:
@@ -164,7 +167,7 @@ async def _apply(
     ]
     session.add_all(added)
     await session.flush()
-    await _place_fields(session, version, targets, added)
+    await _place_fields(session, version, targets, added, values or {})
     workflow = _workflow_of(version)
     if not existing:
         package.workflow_type = str(workflow.get("workflow_type") or WorkflowType.SERIAL.value)
@@ -186,6 +189,7 @@ async def _place_fields(
     version: TemplateVersion,
     targets: Sequence[tuple[Document, int]],
     recipients: Sequence[Recipient],
+    values: Mapping[str, str],
 ) -> None:
     fields = _fields_of(version)
     for document, template_position in targets:
@@ -217,7 +221,7 @@ async def _place_fields(
                     width=float(cast(float, spec["width"])),
                     height=float(cast(float, spec["height"])),
                     required=bool(spec.get("required", True)),
-                    value=cast(str | None, spec.get("value")),
+                    value=values[name] if name in values else cast(str | None, spec.get("value")),
                     options=dict(cast(dict[str, object], spec.get("options") or {})),
                 )
             )
@@ -229,8 +233,10 @@ def _history(
     version: TemplateVersion,
     documents: Sequence[Document],
     added: Sequence[Recipient],
+    extra: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
     return {
+        **(extra or {}),
         "template_id": template.id,
         "template_name": template.name,
         "version": version.number,
@@ -300,8 +306,45 @@ async def create_from_template(
     copied), recipients, fields and settings; placeholders filled with `fills`."""
     template = await readable_template(session, principal, template_id)
     version = await version_of(session, template, template.current_version)
-    by_title = check_fills(version, fills)
     template_documents = await version_documents(session, version)
+    return await package_from_version(
+        session,
+        principal,
+        actor,
+        blobs,
+        TemplateSource(template, version, template_documents),
+        package_name=package_name,
+        fills=fills,
+    )
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """A template at one version, with that version's documents (versions never change,
+    so a bulk run reads them once for all its rows)."""
+
+    template: Template
+    version: TemplateVersion
+    documents: Sequence[TemplateDocument]
+
+
+async def package_from_version(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    blobs: BlobStore,
+    source: TemplateSource,
+    *,
+    package_name: str | None,
+    fills: Sequence[PlaceholderFill],
+    values: Mapping[str, str] | None = None,
+    origin: Mapping[str, object] | None = None,
+) -> Package:
+    """A new draft from `source`: its documents, recipients (placeholders filled with
+    `fills`), fields (prefilled with `values` by field name) and settings. `origin` joins
+    the TEMPLATE_APPLIED history entry (a bulk run names its run and row)."""
+    template, version, template_documents = source.template, source.version, source.documents
+    by_title = check_fills(version, fills)
     if not template_documents:
         raise BadRequest("The template has no document")
     for stored in template_documents:
@@ -350,12 +393,12 @@ async def create_from_template(
         documents.append(document)
     await session.flush()
     targets = [(d, d.position) for d in documents]
-    added = await _apply(session, package, template, version, targets, by_title)
+    added = await _apply(session, package, template, version, targets, by_title, values)
     await record(
         session,
         package.id,
         "TEMPLATE_APPLIED",
         actor,
-        _history(template, version, documents, added),
+        _history(template, version, documents, added, origin),
     )
     return package

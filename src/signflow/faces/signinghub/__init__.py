@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from signflow.faces.signinghub import (
     account,
     auth,
+    bulk,
     contacts,
     delegation,
     documents,
@@ -55,6 +56,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         *ours,
         *(module.router for module in (*routed, workflow, fields, processing)),
         templates.router,
+        bulk.router,
         placeholders.router,
         # Last: its free path segments would shadow more specific /packages/... routes.
         packages.listing_router,

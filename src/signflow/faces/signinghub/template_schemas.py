@@ -162,3 +162,57 @@ class PlaceholderUpdate(VendorModel):
     user_email: str | None = Field(default=None, min_length=3, max_length=320)
     user_name: str | None = Field(default=None, max_length=200)
     mobile_number: str | None = Field(default=None, max_length=40)
+
+
+class BulkRowResult(VendorModel):
+    row: int
+    status: str
+    package_id: int | None
+    error: str | None
+
+
+class BulkRunStatusBody(VendorModel):
+    """A bulk run: its counts, and every row's result (`errors`: the rows that failed)."""
+
+    bulk_id: int
+    template_id: int
+    template_version: int
+    status: str
+    total_rows: int
+    pending: int
+    sent: int
+    failed: int
+    created_on: str
+    finished_on: str | None
+    rows: list[BulkRowResult]
+    errors: list[BulkRowResult]
+
+
+class BulkActionBody(VendorModel):
+    """The guide's bulk sign / share body: the packages, and (for SIGN) how to sign."""
+
+    ids: list[int] = Field(default_factory=list, max_length=5_000)
+    transaction_id: str | None = Field(default=None, max_length=100)
+
+
+class BulkActionStarted(VendorModel):
+    status: str
+    transaction_id: str
+
+
+class BulkStatusBody(VendorModel):
+    transaction_id: str = Field(min_length=1, max_length=100)
+
+
+class BulkPackageStatus(VendorModel):
+    id: int | None
+    name: str | None
+    status: str
+    percentage: int
+    error: str | None
+    action: str | None = None
+
+
+class BulkActionStatus(VendorModel):
+    status: str
+    packages: list[BulkPackageStatus]
