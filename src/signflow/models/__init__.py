@@ -5,6 +5,7 @@ from signflow.models.blob import Blob
 from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
 from signflow.models.enterprise import Enterprise
 from signflow.models.field import Field, FieldKind
+from signflow.models.group import RecipientGroup, RecipientGroupMember, RecipientMember
 from signflow.models.history import HistoryCheckpoint, HistoryCheckpointHead, HistoryEntry
 from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
@@ -57,7 +58,10 @@ __all__ = [
     "PackageDeletion",
     "ProcessStatus",
     "Recipient",
+    "RecipientGroup",
+    "RecipientGroupMember",
     "RecipientIdentity",
+    "RecipientMember",
     "RecipientRole",
     "RenderedPage",
     "RequestState",
