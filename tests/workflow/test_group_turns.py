@@ -37,7 +37,7 @@ ROUNDS = 8
 
 
 @pytest.fixture
-def settings_overrides(smtp_server: SmtpServer) -> dict[str, object]:
+def settings_overrides(smtp_server: SmtpServer) -> dict[str, object]:  # noqa: F811
     return {"smtp_url": f"smtp://127.0.0.1:{smtp_server.port}"}
 
 
@@ -77,7 +77,9 @@ async def group_package(
     return package_id
 
 
-async def group_row(context: AppContext, package_id: int) -> tuple[Recipient, list[RecipientMember]]:
+async def group_row(
+    context: AppContext, package_id: int
+) -> tuple[Recipient, list[RecipientMember]]:
     async with transaction(context.sessions) as session:
         recipient = await session.scalar(
             select(Recipient).where(Recipient.package_id == package_id, Recipient.position == 1)
@@ -102,12 +104,13 @@ async def taken_entries(context: AppContext, package_id: int) -> list[dict[str, 
 
 
 async def test_every_member_is_invited_and_the_first_to_act_takes_the_turn(
-    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, smtp_server: SmtpServer
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    smtp_server: SmtpServer,  # noqa: F811
 ):
     people = await People(client, context, tenant).start("ana", "ben", "dee")
-    package_id = await group_package(
-        people, [people.email("ana"), people.email("ben")], then="dee"
-    )
+    package_id = await group_package(people, [people.email("ana"), people.email("ben")], then="dee")
     await share(people, package_id)
     await Worker(context).run_until_idle()
     invitations = {to[0]: message for to, message in mails(smtp_server)}
@@ -172,14 +175,19 @@ async def test_every_member_is_invited_and_the_first_to_act_takes_the_turn(
 
 
 async def test_a_member_without_an_account_acts_through_their_link(
-    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, smtp_server: SmtpServer
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    smtp_server: SmtpServer,  # noqa: F811
 ):
     people = await People(client, context, tenant).start()
     outsiders = ["kim@example.com", "lou@example.com"]
     package_id = await group_package(people, outsiders)
     await share(people, package_id)
     _, members = await group_row(context, package_id)
-    links = {m.email: member_link(context.settings, m).removeprefix("http://testserver") for m in members}
+    links = {
+        m.email: member_link(context.settings, m).removeprefix("http://testserver") for m in members
+    }
 
     landing = await client.get(links["lou@example.com"])
     assert landing.status_code == 303

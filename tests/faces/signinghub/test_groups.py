@@ -107,7 +107,10 @@ async def test_bad_groups_are_refused_and_nothing_is_kept(
 
     assert (await add_personal(people, people["ana"], hr(people, "ben"))).status_code == 200
     again = await add_personal(people, people["ana"], hr(people, "ben"))
-    assert (again.status_code, again.json()) == (409, {"Message": "A group named 'HR' already exists"})
+    assert (again.status_code, again.json()) == (
+        409,
+        {"Message": "A group named 'HR' already exists"},
+    )
     # Another user may have their own group of that name.
     assert (await add_personal(people, people["ben"], hr(people, "ana"))).status_code == 200
     group_id = (await client.get("/v3/settings/groups/10/1", headers=people["ana"])).json()[0]["Id"]
@@ -141,9 +144,7 @@ async def test_enterprise_groups_are_the_admins_to_change_and_everyones_to_use(
         ("PUT", f"/v4/enterprise/groups/{group_id}"),
         ("DELETE", f"/v4/enterprise/groups/{group_id}"),
     ):
-        refused = await client.request(
-            method, path, json=hr(people, "ana"), headers=people["ana"]
-        )
+        refused = await client.request(method, path, json=hr(people, "ana"), headers=people["ana"])
         assert (refused.status_code, refused.json()) == (403, NOT_ALLOWED), (method, path)
 
     # They see it among their groups, may read it, but not change it.
@@ -225,10 +226,8 @@ async def test_groups_join_a_workflow_and_change_while_it_is_a_draft(
     assert added.status_code == 200, added.text
     assert added.content == b""
     users = (await client.get(f"/v3/packages/{package_id}/workflow", headers=owner)).json()["users"]
-    assert [
-        (u["order"], u["user_email"], u["user_name"], u["group_name"], u["group_members"], u["role"])
-        for u in users
-    ] == [
+    keys = ("order", "user_email", "user_name", "group_name", "group_members", "role")
+    assert [tuple(u[k] for k in keys) for u in users] == [
         (1, people.email("dee"), "Dee", None, None, "SIGNER"),
         (2, "", "HR", "HR", [people.email("ana"), people.email("ben")], "REVIEWER"),
     ]
