@@ -333,3 +333,68 @@ async def test_a_tenant_made_fresh_has_no_groups(client: httpx.AsyncClient, cont
     headers = await bearer(client, tenant, tenant.user_email)
     listed = await client.get("/v4/settings/groups/20/1", headers=headers)
     assert (listed.status_code, listed.json()) == (200, [])
+
+
+async def test_a_template_keeps_its_group_and_applying_it_adds_the_group(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana", "ben", "dee")
+    owner = people.owner
+    assert (await add_personal(people, owner, hr(people, "ana", "ben"))).status_code == 200
+    source_id, _ = await new_package(people)
+    await add_users(people, source_id, [("dee", "SIGNER")])
+    added = await client.post(
+        f"/v3/packages/{source_id}/workflow/groups",
+        json=[{"group_name": "HR", "role": "REVIEWER"}],
+        headers=owner,
+    )
+    assert added.status_code == 200
+    saved = await client.post(
+        "/v4/settings/templates",
+        json={"package_id": source_id, "template_name": "Onboarding"},
+        headers=owner,
+    )
+    assert saved.status_code == 200, saved.text
+    template_id = saved.json()["template_id"]
+    # The group changes later: the template version keeps the members it was saved with.
+    group_id = (await client.get("/v3/settings/groups/10/1", headers=owner)).json()[0]["Id"]
+    assert (
+        await client.put(
+            f"/v3/settings/groups/{group_id}",
+            json={"members": [people.email("dee")]},
+            headers=owner,
+        )
+    ).status_code == 200
+
+    made = await client.post(
+        f"/v4/settings/templates/{template_id}/packages", json={}, headers=owner
+    )
+    assert made.status_code == 200, made.text
+    target_id, document_id = await new_package(people, name="Applied")
+    applied = await client.post(
+        f"/v3/packages/{target_id}/documents/{document_id[0]}/template",
+        json={"template_name": "Onboarding"},
+        headers=owner,
+    )
+    assert applied.status_code == 200, applied.text
+    for package_id in (made.json()["package_id"], target_id):
+        users = (
+            await client.get(f"/v3/packages/{package_id}/workflow/users", headers=owner)
+        ).json()
+        assert [
+            (u["user_email"], u["group_name"], u["group_members"], u["role"]) for u in users
+        ] == [
+            (people.email("dee"), None, None, "SIGNER"),
+            ("", "HR", [people.email("ana"), people.email("ben")], "REVIEWER"),
+        ]
+    # The applied group works as one added by hand: a member acts for it.
+    await share(people, target_id)
+    assert (
+        await client.post(f"/v3/packages/{target_id}/finish", headers=people["dee"])
+    ).status_code == 200
+    approved = await client.post(
+        f"/v3/packages/{target_id}/approve", json={}, headers=people["ben"]
+    )
+    assert approved.status_code == 200, approved.text
+    users = (await client.get(f"/v3/packages/{target_id}/workflow/users", headers=owner)).json()
+    assert (users[1]["user_email"], users[1]["process_status"]) == (people.email("ben"), "REVIEWED")
