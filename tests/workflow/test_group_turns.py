@@ -143,14 +143,14 @@ async def test_every_member_is_invited_and_the_first_to_act_takes_the_turn(
     assert dead.status_code == 404 and "not valid any more" in dead.text
     assert (await client.get(links[people.email("ana")])).status_code == 303
     late = await act(people, "ben", package_id, "decline", {"reason": "Too late"})
-    assert late.status_code == 409
+    assert late.status_code == 403
     assert late.json() == {
         "Message": f"Another member of the group 'HR' ({people.email('ana')}) has already "
         "acted for it: your invitation was withdrawn",
         "Error": "group_turn_taken",
     }
     read = await client.get(f"/v3/packages/{package_id}/workflow", headers=people["ben"])
-    assert read.status_code == 409
+    assert read.status_code == 403
 
     [taken] = await taken_entries(context, package_id)
     assert taken == {
@@ -246,7 +246,7 @@ async def test_two_members_acting_at_once_exactly_one_wins(
             )
         )
         codes = sorted(answer.status_code for answer in answers.values())
-        assert codes == [200, 409], {k: (v.status_code, v.text) for k, v in answers.items()}
+        assert codes == [200, 403], {k: (v.status_code, v.text) for k, v in answers.items()}
         winner = next(name for name, answer in answers.items() if answer.status_code == 200)
         loser = "ben" if winner == "ana" else "ana"
         assert answers[loser].json()["Error"] == "group_turn_taken"

@@ -24,7 +24,7 @@ from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
-from signflow.errors import Conflict, Forbidden, NotFound
+from signflow.errors import Forbidden, NotFound
 from signflow.models import Package, ProcessStatus, Recipient, RecipientMember
 
 DOCUMENT_NOT_FOUND = "Document not found"
@@ -123,7 +123,7 @@ async def _refuse_withdrawn_member(
     session: AsyncSession, package_id: int, email: str | None
 ) -> None:
     """A member of a group another member acted for hears why the package is closed to
-    them (409) rather than a bare refusal."""
+    them, rather than a bare refusal."""
     if not email:
         return
     taken = (
@@ -139,7 +139,7 @@ async def _refuse_withdrawn_member(
         )
     ).first()
     if taken is not None:
-        raise Conflict(
+        raise Forbidden(
             f"Another member of the group '{taken[0]}' ({taken[1]}) has already acted for "
             "it: your invitation was withdrawn",
             code="group_turn_taken",

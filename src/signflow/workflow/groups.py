@@ -5,9 +5,10 @@ into the package (`RecipientMember`), each with a signing link of their own. Whe
 group's turn opens every member is invited. The first member to act (sign, approve,
 submit, decline, fill a field, finish) takes the turn: a conditional update writes their
 address on the recipient row, so of two members acting at once exactly one wins and the
-other is answered 409 with nothing written. From then on the recipient is that member,
-as any other; the others' invitations are withdrawn (their links stop working) and they
-are told by e-mail. A recall gives the turn back to the whole group.
+other is answered 403 (`group_turn_taken`) with nothing written. From then on the
+recipient is that member, as any other; the others' invitations are withdrawn (their
+links stop working) and they are told by e-mail. A recall gives the turn back to the
+whole group.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
-from signflow.errors import BadRequest, Conflict
+from signflow.errors import BadRequest, Forbidden
 from signflow.models import Package, Recipient, RecipientMember, RecipientRole, WorkflowType
 from signflow.outbox.enqueue import enqueue
 from signflow.packages.access import recipient_email
@@ -223,7 +224,7 @@ async def take_group_turn(
     recipient: Recipient,
 ) -> None:
     """The caller acts for a group whose turn nobody took yet: they take it, or (another
-    member got there first) 409 and nothing is written. No-op for any other recipient."""
+    member got there first) 403 and nothing is written. No-op for any other recipient."""
     if not recipient.is_untaken_group:
         return
     email = recipient_email(principal, package.enterprise_id)
@@ -236,7 +237,7 @@ async def take_group_turn(
     )
     group_name = recipient.group_name or ""
     if member is None:
-        raise Conflict(turn_taken_message(group_name, "another member"), code="group_turn_taken")
+        raise Forbidden(turn_taken_message(group_name, "another member"), code="group_turn_taken")
     result = cast(
         CursorResult[Any],
         await session.execute(
@@ -247,7 +248,7 @@ async def take_group_turn(
         ),
     )
     if result.rowcount != 1:
-        raise Conflict(turn_taken_message(group_name, "another member"), code="group_turn_taken")
+        raise Forbidden(turn_taken_message(group_name, "another member"), code="group_turn_taken")
     set_committed_value(recipient, "email", member.email)
     set_committed_value(recipient, "name", member.name)
     now = utcnow()

@@ -26,8 +26,6 @@ class MemberBody(VendorModel):
     @model_validator(mode="before")
     @classmethod
     def _read(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"email": value}
         if isinstance(value, dict):
             lowered = {str(k).lower(): v for k, v in value.items()}
             email = next((lowered[k] for k in _EMAIL_KEYS if lowered.get(k)), None)
@@ -39,7 +37,8 @@ class MemberBody(VendorModel):
 class GroupIn(VendorModel):
     name: str | None = Field(default=None, max_length=200)
     description: str | None = Field(default=None, max_length=2000)
-    members: list[MemberBody] | None = Field(default=None, max_length=100)
+    # An address, or an object naming one.
+    members: list[str | MemberBody] | None = Field(default=None, max_length=100)
 
     @model_validator(mode="before")
     @classmethod

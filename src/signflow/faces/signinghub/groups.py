@@ -55,7 +55,7 @@ def group_body(view: GroupView) -> GroupOut:
 def members_of(body: GroupIn) -> list[MemberIn] | None:
     if body.members is None:
         return None
-    return [MemberIn(m.email, m.name) for m in body.members]
+    return [MemberIn(m) if isinstance(m, str) else MemberIn(m.email, m.name) for m in body.members]
 
 
 def changes_of(body: GroupIn) -> GroupChanges:
