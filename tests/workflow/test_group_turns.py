@@ -267,3 +267,49 @@ async def test_two_members_acting_at_once_exactly_one_wins(
             assert await statuses(people, package_id) == ("DECLINED", ["DECLINED"])
     # Who starts first swaps every round: each member wins some, never both at once.
     assert winners == {"ana", "ben"}
+
+
+async def test_a_carbon_copy_group_gets_the_documents_and_individual_copies_hold_the_group(
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    smtp_server: SmtpServer,  # noqa: F811
+):
+    people = await People(client, context, tenant).start("ana", "ben", "dee")
+    package_id = await group_package(
+        people, [people.email("ana"), people.email("ben")], role="CARBON_COPY"
+    )
+    await add_users(people, package_id, [("dee", "SIGNER", 1)])
+    await share(people, package_id)
+    assert (await act(people, "dee", package_id, "finish")).status_code == 200
+    assert (await statuses(people, package_id))[0] == "COMPLETED"
+    await Worker(context).run_until_idle()
+    completed = sorted(to[0] for to, m in mails(smtp_server) if "acted for" not in m["Subject"])
+    assert set(completed) >= {people.email("ana"), people.email("ben"), people.email("dee")}
+    assert "" not in completed
+
+    # INDIVIDUAL: the group's own copy holds the group, and a member acts on it.
+    original, _ = await new_package(people, name="One each")
+    changed = await client.put(
+        f"/v3/packages/{original}/workflow",
+        json={"workflow_type": "INDIVIDUAL"},
+        headers=people.owner,
+    )
+    assert changed.status_code == 200, changed.text
+    await add_users(people, original, [("dee", "SIGNER")])
+    added = await client.post(
+        f"/v3/packages/{original}/workflow/groups",
+        json=[{"group_name": "HR", "role": "REVIEWER"}],
+        headers=people.owner,
+    )
+    assert added.status_code == 200, added.text
+    copies = await share(people, original)
+    group_copy = int(str(copies[1]["package_id"]))
+    recipient, members = await group_row(context, group_copy)
+    assert (recipient.group_name, [m.email for m in members]) == (
+        "HR",
+        [people.email("ana"), people.email("ben")],
+    )
+    approved = await act(people, "ben", group_copy, "approve", {})
+    assert approved.status_code == 200, approved.text
+    assert await statuses(people, group_copy) == ("COMPLETED", ["REVIEWED"])
