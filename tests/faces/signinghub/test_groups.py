@@ -398,3 +398,34 @@ async def test_a_template_keeps_its_group_and_applying_it_adds_the_group(
     assert approved.status_code == 200, approved.text
     users = (await client.get(f"/v3/packages/{target_id}/workflow/users", headers=owner)).json()
     assert (users[1]["user_email"], users[1]["process_status"]) == (people.email("ben"), "REVIEWED")
+
+
+async def test_a_person_named_in_a_groups_place_replaces_the_group(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana", "ben", "dee")
+    assert (await add_personal(people, people.owner, hr(people, "ana", "ben"))).status_code == 200
+    package_id, _ = await new_package(people)
+    added = await client.post(
+        f"/v3/packages/{package_id}/workflow/groups",
+        json=[{"group_name": "HR"}],
+        headers=people.owner,
+    )
+    assert added.status_code == 200
+    replaced = await client.put(
+        f"/v3/packages/{package_id}/workflow/1/user",
+        json={"user_email": people.email("dee")},
+        headers=people.owner,
+    )
+    assert replaced.status_code == 200, replaced.text
+    [user] = (
+        await client.get(f"/v3/packages/{package_id}/workflow/users", headers=people.owner)
+    ).json()
+    assert (user["user_email"], user["user_name"], user["group_name"], user["group_members"]) == (
+        people.email("dee"),
+        "Dee",
+        None,
+        None,
+    )
+    async with transaction(context.sessions) as session:
+        assert await session.scalar(select(func.count()).select_from(RecipientMember)) == 0
