@@ -162,6 +162,15 @@ async def test_every_member_is_invited_and_the_first_to_act_takes_the_turn(
     }
     actions = await history_actions(context, package_id)
     assert actions.index("GROUP_TURN_TAKEN") < actions.index("DOCUMENT_APPROVED")
+    # The owner reads it in the workflow history, with its details.
+    log = await client.get(f"/v3/packages/{package_id}/log", headers=people.owner)
+    assert log.status_code == 200, log.text
+    [entry] = [a for a in log.json()["actions"] if a["action_type"] == "GROUP_TURN_TAKEN"]
+    shown = await client.get(
+        f"/v3/packages/{package_id}/log/{entry['log_id']}/details", headers=people.owner
+    )
+    assert shown.status_code == 200, shown.text
+    assert people.email("ana") in shown.text and people.email("ben") in shown.text
     events = await package_events(context, package_id)
     notified = [e["signer"]["email"] for e in events if e["status"] == "NOTIFICATION"]
     assert notified[:1] == [people.email("ana")]  # the member now holding the group's step
