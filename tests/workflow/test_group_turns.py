@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
 import re
 from email.message import EmailMessage
 from email.policy import default
@@ -14,6 +15,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from signflow.audit.erasure import erase_person
+from signflow.audit.history import SYSTEM
+from signflow.audit.verification import audit_package
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import HistoryEntry, Recipient, RecipientMember
@@ -158,7 +162,7 @@ async def test_every_member_is_invited_and_the_first_to_act_takes_the_turn(
         "group_name": "HR",
         "user_email": people.email("ana"),
         "user_name": "Ana",
-        "withdrawn": [people.email("ben")],
+        "withdrawn": [{"email": people.email("ben")}],
     }
     actions = await history_actions(context, package_id)
     assert actions.index("GROUP_TURN_TAKEN") < actions.index("DOCUMENT_APPROVED")
@@ -210,7 +214,10 @@ async def test_a_member_without_an_account_acts_through_their_link(
     assert approved.status_code == 303, approved.text
     assert await statuses(people, package_id) == ("COMPLETED", ["REVIEWED"])
     [taken] = await taken_entries(context, package_id)
-    assert (taken["user_email"], taken["withdrawn"]) == ("lou@example.com", ["kim@example.com"])
+    assert (taken["user_email"], taken["withdrawn"]) == (
+        "lou@example.com",
+        [{"email": "kim@example.com"}],
+    )
     client.cookies.clear()
     assert (await client.get(links["kim@example.com"])).status_code == 404
     await Worker(context).run_until_idle()
@@ -322,3 +329,22 @@ async def test_a_carbon_copy_group_gets_the_documents_and_individual_copies_hold
     approved = await act(people, "ben", group_copy, "approve", {})
     assert approved.status_code == 200, approved.text
     assert await statuses(people, group_copy) == ("COMPLETED", ["REVIEWED"])
+
+
+async def test_a_withdrawn_member_can_be_erased_from_the_history(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana", "ben")
+    package_id = await group_package(people, [people.email("ana"), people.email("ben")])
+    await share(people, package_id)
+    assert (await act(people, "ana", package_id, "approve", {})).status_code == 200
+    ben = people.email("ben")
+    async with transaction(context.sessions) as session:
+        result = await erase_person(session, tenant.enterprise_id, ben, SYSTEM)
+    assert result.values >= 2  # in GROUPS_ADDED's members and GROUP_TURN_TAKEN's withdrawn
+    async with transaction(context.sessions) as session:
+        rows = list(
+            await session.scalars(select(HistoryEntry).where(HistoryEntry.package_id == package_id))
+        )
+        assert rows and not any(ben in json.dumps(row.details) for row in rows)
+        assert (await audit_package(session, package_id)).ok

@@ -117,7 +117,8 @@ async def add_groups(
                     "order": recipient.position,
                     "group_name": recipient.group_name,
                     "group_id": group.group.id,
-                    "members": [m.email for m in group.members],
+                    # Objects, not bare addresses: audit.personal finds and erases them.
+                    "members": [{"email": m.email} for m in group.members],
                     "role": recipient.role,
                 }
                 for recipient, group in added
@@ -176,7 +177,7 @@ async def update_group_recipient(
         slot.email = ""
         write_members(session, slot, ((m.email, m.name) for m in group.members))
         details["group_id"] = group.group.id
-        details["members"] = [m.email for m in group.members]
+        details["members"] = [{"email": m.email} for m in group.members]
     if change.role is not None:
         slot.role = change.role.value
     if change.email_notification is not None:
@@ -279,7 +280,7 @@ async def take_group_turn(
             "group_name": group_name,
             "user_email": member.email,
             "user_name": member.name,
-            "withdrawn": [other.email for other in others],
+            "withdrawn": [{"email": other.email} for other in others],
         },
     )
     # Auco's NOTIFICATION, naming the member who now holds the group's step.
