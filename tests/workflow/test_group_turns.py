@@ -30,6 +30,7 @@ from tests.workflow.helpers import (
     act,
     add_users,
     history_actions,
+    jobs,
     new_package,
     package_events,
     share,
@@ -275,12 +276,20 @@ async def test_two_members_acting_at_once_exactly_one_wins(
         assert taken["user_email"] == people.email(winner)
         actions = await history_actions(context, package_id)
         # Only the winner's action was written.
+        events = [e["status"] for e in await package_events(context, package_id)]
         if winner == "ana":
             assert "DOCUMENT_APPROVED" in actions and "DOCUMENT_DECLINED" not in actions
             assert await statuses(people, package_id) == ("COMPLETED", ["REVIEWED"])
+            assert "SIGNED_PACKAGE" in events and "REJECTED" not in events
         else:
             assert "DOCUMENT_DECLINED" in actions and "DOCUMENT_APPROVED" not in actions
             assert await statuses(people, package_id) == ("DECLINED", ["DECLINED"])
+            assert "REJECTED" in events and "SIGNED_PACKAGE" not in events
+        # One notice, to the loser; one NOTIFICATION naming the winner as the group's.
+        told = [j.payload for j in await jobs(context, "email.group_turn_taken")]
+        loser_member = next(m for m in members if m.email == people.email(loser))
+        assert {"member_id": loser_member.id} in told
+        assert len(told) == round_no + 1
     # Who starts first swaps every round: each member wins some, never both at once.
     assert winners == {"ana", "ben"}
 
