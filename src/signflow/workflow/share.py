@@ -152,7 +152,7 @@ async def _share_individually(
 
 async def _copy_group_members(session: AsyncSession, clones: dict[int, Recipient]) -> None:
     """A copy's group recipients get the group's members, with links of their own."""
-    from signflow.workflow.groups import members_of, write_members
+    from signflow.workflow.groups import members_of, write_members  # it imports this module
 
     await session.flush()
     by_source: dict[int, list[tuple[str, str]]] = {}
@@ -285,7 +285,7 @@ async def recall_package(
         session, package, WorkflowStatus.SHARED, WorkflowStatus.DRAFT, shared_at=None
     ):
         raise Forbidden(NOT_ALLOWED)
-    from signflow.workflow.groups import give_turns_back
+    from signflow.workflow.groups import give_turns_back  # it imports this module
 
     recipients = await package_recipients(session, package.id)
     await give_turns_back(session, recipients)
