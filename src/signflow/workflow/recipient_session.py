@@ -53,11 +53,16 @@ async def find_recipient(session: AsyncSession, public_id: str) -> tuple[Recipie
 
 
 def principal_for(recipient: Recipient, enterprise: Enterprise) -> Principal:
+    return principal_as(recipient.email, recipient.name, enterprise)
+
+
+def principal_as(email: str, name: str | None, enterprise: Enterprise) -> Principal:
+    """A link holder acting as the address the link was sent to."""
     user = User(
         id=TRANSIENT_USER_ID,
         enterprise_id=enterprise.id,
-        email=recipient.email,
-        name=recipient.name or recipient.email,
+        email=email,
+        name=name or email,
         role="user",
         is_active=True,
         email_verified_at=utcnow(),
@@ -86,8 +91,8 @@ async def recipient_session(session: AsyncSession, public_id: str) -> RecipientS
         raise Forbidden(ACCOUNT_DISABLED)
     if member is not None:
         # A group member's link acts as that member, for the group's recipient entry.
-        acting = Recipient(email=member.email, name=member.name)
-        return RecipientSession(recipient, package, principal_for(acting, enterprise))
+        acting = principal_as(member.email, member.name, enterprise)
+        return RecipientSession(recipient, package, acting)
     return RecipientSession(recipient, package, principal_for(recipient, enterprise))
 
 
