@@ -44,6 +44,7 @@ class World:
     bulk_id: int = 0
     library_id: int = 0
     contact_id: int = 0
+    group_id: int = 0
     application_id: int = 0
     request_id: str = ""
     request_document_id: int = 0
@@ -183,6 +184,22 @@ async def build_world(
     library = await _ok(await client.get("/v3/settings/library/10/1", headers=admin))
     assert isinstance(library, list)
     world.library_id = int(str(library[0]["library_id"]))
+    group = await _ok(
+        await client.post(
+            "/v3/enterprise/groups",
+            json={"Name": f"{name} secret group", "Members": [f"member@{slug}.test"]},
+            headers=admin,
+        )
+    )
+    assert isinstance(group, dict)
+    world.group_id = int(str(group["Id"]))
+    await _ok(
+        await client.post(
+            "/v3/settings/groups",
+            json={"Name": f"{name} personal group", "Members": [signer_email]},
+            headers=world.user,
+        )
+    )
     await _ok(
         await client.post(
             f"/v3/packages/{world.package_id}/documents/{world.document_id}/attachments",

@@ -195,6 +195,21 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", "/account/log/{page_no}/{records_per_page}"): Case(),
     ("GET", "/account/log/{log_id}/details"): Case(),
     ("GET", "/enterprise/invitations/{page_no}/{records_per_page}"): Case(),
+    # Groups: the caller's own group name, the other's objects.
+    ("GET", "/settings/groups/{records_per_page}/{page_no}"): Case(),
+    ("GET", "/settings/groups/{group_id}"): Case(),
+    ("PUT", "/settings/groups/{group_id}"): Case(lambda c, v: {"Name": "Hijacked"}),
+    ("DELETE", "/settings/groups/{group_id}"): Case(),
+    ("GET", "/enterprise/groups/{group_id}"): Case(),
+    ("PUT", "/enterprise/groups/{group_id}"): Case(lambda c, v: {"Name": "Hijacked"}),
+    ("DELETE", "/enterprise/groups/{group_id}"): Case(),
+    ("POST", P + "/workflow/groups"): Case(
+        lambda c, v: [{"group_name": f"{c.tenant.name} secret group"}]
+    ),
+    ("PUT", W + "/group"): Case(lambda c, v: {"group_name": f"{c.tenant.name} secret group"}),
+    ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/group"): Case(
+        lambda c, v: {"group_name": f"{c.tenant.name} secret group"}
+    ),
     # Webhooks and API keys (ours).
     ("GET", "/webhooks/{endpoint_id}"): Case(),
     ("PUT", "/webhooks/{endpoint_id}"): Case(lambda c, v: {"description": "Hijacked"}),
@@ -357,6 +372,7 @@ def fill(path: str, victim: World) -> str:
         "bulk_action": "SHARE",
         "library_id": victim.library_id,
         "contact_id": victim.contact_id,
+        "group_id": victim.group_id,
         "application_id": victim.application_id,
         "signature_request_id": victim.request_id,
         "status": "ALL",

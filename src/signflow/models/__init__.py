@@ -7,6 +7,7 @@ from signflow.models.contact import Contact
 from signflow.models.document import Attachment, Document, DocumentVersion, VersionKind
 from signflow.models.enterprise import Enterprise
 from signflow.models.field import Field, FieldKind
+from signflow.models.group import RecipientGroup, RecipientGroupMember, RecipientMember
 from signflow.models.history import HistoryCheckpoint, HistoryCheckpointHead, HistoryEntry
 from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.invitation import Invitation, InvitationStatus, PasswordReset
@@ -76,7 +77,10 @@ __all__ = [
     "ProcessStatus",
     "ProfilePhoto",
     "Recipient",
+    "RecipientGroup",
+    "RecipientGroupMember",
     "RecipientIdentity",
+    "RecipientMember",
     "RecipientRole",
     "RenderedPage",
     "RequestState",

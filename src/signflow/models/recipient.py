@@ -68,8 +68,16 @@ class Recipient(Base):
     # yet. Unfilled while `email` is empty; filled at apply time, by the owner, or by the
     # recipient just before it in the workflow. The title stays once filled.
     placeholder: Mapped[str | None] = mapped_column(String(200))
+    # A group recipient's name (SigningHub's `group_name`): any one of its members
+    # (models/group.py RecipientMember) acts for it; `email` is empty until one does.
+    group_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     @property
     def is_unfilled_placeholder(self) -> bool:
         return self.placeholder is not None and not self.email
+
+    @property
+    def is_untaken_group(self) -> bool:
+        """A group whose turn no member has taken yet."""
+        return self.group_name is not None and not self.email

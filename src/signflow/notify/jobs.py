@@ -15,6 +15,7 @@ from signflow.models import (
     Package,
     ProcessStatus,
     Recipient,
+    RecipientMember,
     User,
     WebhookEndpoint,
     WorkflowStatus,
@@ -23,7 +24,7 @@ from signflow.notify import messages
 from signflow.notify.mailer import Mailer, create_mailer
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.packages.documents import list_documents
-from signflow.packages.links import document_link, recipient_link
+from signflow.packages.links import document_link, member_link, recipient_link
 
 
 def mailer(context: AppContext) -> Mailer:
@@ -69,13 +70,61 @@ async def _turn_email(context: AppContext, job: Job, build: Any) -> Outcome:
         )
         if not (still_their_turn and recipient.email_notification):
             return Done()
-        message = build(
+        # A group nobody acted for yet: every member still invited, each with their link.
+        invited = (
+            [
+                (member.name, member.email, member_link(context.settings, member))
+                for member in await live_members(session, recipient.id)
+            ]
+            if recipient.is_untaken_group
+            else [(recipient.name, recipient.email, recipient_link(context.settings, recipient))]
+        )
+        outgoing = [
+            build(
+                mail_from=context.settings.mail_from,
+                to=Address(display_name=name, addr_spec=email),
+                recipient_name=name,
+                package_name=package.name,
+                sender_name=owner.name,
+                signing_link=link,
+            )
+            for name, email, link in invited
+        ]
+    for message in outgoing:
+        await mailer(context).send(message)
+    return Done()
+
+
+async def live_members(session: AsyncSession, recipient_id: int) -> list[RecipientMember]:
+    return list(
+        await session.scalars(
+            select(RecipientMember)
+            .where(
+                RecipientMember.recipient_id == recipient_id,
+                RecipientMember.withdrawn_at.is_(None),
+            )
+            .order_by(RecipientMember.position)
+        )
+    )
+
+
+@job_handler("email.group_turn_taken")
+async def email_group_turn_taken(context: AppContext, job: Job) -> Outcome:
+    """A member whose invitation was withdrawn hears who acted for the group."""
+    async with transaction(context.sessions) as session:
+        member = await session.get(RecipientMember, _id(job, "member_id"))
+        if member is None:
+            return Failed("the group member no longer exists")
+        recipient = await session.get_one(Recipient, member.recipient_id)
+        package = await session.get_one(Package, recipient.package_id)
+        message = messages.group_turn_taken(
             mail_from=context.settings.mail_from,
-            to=Address(display_name=recipient.name, addr_spec=recipient.email),
-            recipient_name=recipient.name,
+            to=Address(display_name=member.name, addr_spec=member.email),
+            recipient_name=member.name,
             package_name=package.name,
-            sender_name=owner.name,
-            signing_link=recipient_link(context.settings, recipient),
+            group_name=recipient.group_name or "",
+            taker_name=recipient.name,
+            taker_email=recipient.email,
         )
     await mailer(context).send(message)
     return Done()
@@ -100,7 +149,12 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 Recipient.email_notification.is_(True),
             )
         ):
-            people.setdefault(recipient.email, recipient.name)
+            if recipient.is_untaken_group:
+                # A group's carbon copy: every member gets the documents.
+                for member in await live_members(session, recipient.id):
+                    people.setdefault(member.email, member.name)
+            elif recipient.email:
+                people.setdefault(recipient.email, recipient.name)
         outgoing = [
             messages.package_completed(
                 mail_from=context.settings.mail_from,

@@ -140,6 +140,34 @@ def package_declined(
     )
 
 
+def group_turn_taken(
+    *,
+    mail_from: str,
+    to: Recipient,
+    recipient_name: str,
+    package_name: str,
+    group_name: str,
+    taker_name: str,
+    taker_email: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    """A group member hears that another member acted for the group: their invitation
+    is withdrawn."""
+    return _build(
+        "group_turn_taken",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        recipient_name=recipient_name,
+        package_name=package_name,
+        group_name=group_name,
+        taker_name=taker_name,
+        taker_email=taker_email,
+    )
+
+
 def recipient_blocked(
     *,
     mail_from: str,

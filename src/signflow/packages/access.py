@@ -20,12 +20,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.errors import Forbidden, NotFound
-from signflow.models import Package, ProcessStatus, Recipient
+from signflow.models import Package, ProcessStatus, Recipient, RecipientMember
 
 DOCUMENT_NOT_FOUND = "Document not found"
 NOT_YOURS = "Document does not belong to user"
@@ -66,7 +66,19 @@ async def visible_recipients(
         select(Recipient)
         .where(
             Recipient.package_id == package_id,
-            Recipient.email == email,
+            or_(
+                Recipient.email == email,
+                # A group whose turn no member took yet is each live member's.
+                and_(
+                    Recipient.email == "",
+                    Recipient.group_name.is_not(None),
+                    exists().where(
+                        RecipientMember.recipient_id == Recipient.id,
+                        RecipientMember.email == email,
+                        RecipientMember.withdrawn_at.is_(None),
+                    ),
+                ),
+            ),
             Recipient.turn_started_at.is_not(None),
             Recipient.process_status != ProcessStatus.SKIPPED.value,
         )
@@ -96,11 +108,39 @@ async def get_package(
         raise NotFound(DOCUMENT_NOT_FOUND)
     if package.owner_id == principal.user.id:
         return PackageAccess(package, is_owner=True, recipients=())
-    recipients = await visible_recipients(
-        session, package.id, recipient_email(principal, package.enterprise_id)
-    )
+    email = recipient_email(principal, package.enterprise_id)
+    recipients = await visible_recipients(session, package.id, email)
     if recipients and need is Need.READ:
         return PackageAccess(package, is_owner=False, recipients=recipients)
+    if not recipients:
+        await _refuse_withdrawn_member(session, package.id, email)
     if package.enterprise_id != principal.enterprise_id and not recipients:
         raise NotFound(DOCUMENT_NOT_FOUND)
     raise Forbidden(NOT_YOURS)
+
+
+async def _refuse_withdrawn_member(
+    session: AsyncSession, package_id: int, email: str | None
+) -> None:
+    """A member of a group another member acted for hears why the package is closed to
+    them, rather than a bare refusal."""
+    if not email:
+        return
+    taken = (
+        await session.execute(
+            select(Recipient.group_name, Recipient.email)
+            .join(RecipientMember, RecipientMember.recipient_id == Recipient.id)
+            .where(
+                Recipient.package_id == package_id,
+                RecipientMember.email == email,
+                RecipientMember.withdrawn_at.is_not(None),
+            )
+            .limit(1)
+        )
+    ).first()
+    if taken is not None:
+        raise Forbidden(
+            f"Another member of the group '{taken[0]}' ({taken[1]}) has already acted for "
+            "it: your invitation was withdrawn",
+            code="group_turn_taken",
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from signflow.config import Settings
-from signflow.models import Document, Recipient
+from signflow.models import Document, Recipient, RecipientMember
 from signflow.sealing import read_token, sign_token
 
 LINK_PURPOSE = "signflow/document-link/v1"
@@ -41,6 +41,18 @@ def recipient_link(settings: Settings, recipient: Recipient) -> str:
         settings.effective_secret_key,
         RECIPIENT_LINK_PURPOSE,
         {"r": recipient.public_id},
+        RECIPIENT_LINK_TTL_SECONDS,
+    )
+    return f"{settings.base_url.rstrip('/')}/sign/{token}"
+
+
+def member_link(settings: Settings, member: RecipientMember) -> str:
+    """The link in a group member's invitation: it opens the group's signing pages as
+    that member, until another member takes the group's turn."""
+    token = sign_token(
+        settings.effective_secret_key,
+        RECIPIENT_LINK_PURPOSE,
+        {"r": member.public_id},
         RECIPIENT_LINK_TTL_SECONDS,
     )
     return f"{settings.base_url.rstrip('/')}/sign/{token}"

@@ -34,6 +34,7 @@ from signflow.storage.base import BlobStore
 from signflow.templates.access import readable_template, template_by_name
 from signflow.templates.library import version_documents, version_of
 from signflow.workflow.common import owned_draft, package_documents, package_recipients
+from signflow.workflow.groups import write_members
 from signflow.workflow.recipients import MAX_RECIPIENTS
 from signflow.workflow.share import new_public_id
 
@@ -135,6 +136,7 @@ def _recipient(
         access_duration=dict(cast(dict[str, object], snapshot.get("access_duration") or {})),
         reminders=dict(cast(dict[str, object], snapshot.get("reminders") or {})),
         placeholder=title,
+        group_name=cast(str | None, snapshot.get("group_name")) if fill is None else None,
     )
 
 
@@ -166,6 +168,12 @@ async def _apply(
         for i, snapshot in enumerate(snapshots)
     ]
     session.add_all(added)
+    await session.flush()
+    for recipient, snapshot in zip(added, snapshots, strict=True):
+        if recipient.group_name is not None:
+            # The group's members as the template version saved them.
+            members = cast(list[list[str]], snapshot.get("group_members") or [])
+            write_members(session, recipient, ((email, name) for email, name in members))
     await session.flush()
     await _place_fields(session, version, targets, added, values or {})
     workflow = _workflow_of(version)
@@ -247,6 +255,7 @@ def _history(
                 "user_email": r.email,
                 "role": r.role,
                 "placeholder": r.placeholder,
+                "group_name": r.group_name,
             }
             for r in added
         ],

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,28 +14,37 @@ from signflow.models import (
     Field,
     Package,
     Recipient,
+    RecipientMember,
     Template,
     TemplateDocument,
     TemplateVersion,
     WorkflowStatus,
 )
 from signflow.workflow.common import package_documents, package_recipients
+from signflow.workflow.groups import members_by_recipient
 
 RECIPIENT_SETTINGS = ("permissions", "authentication", "access_duration", "reminders")
 
 
-def recipient_snapshot(recipient: Recipient, title: str | None) -> dict[str, object]:
+def recipient_snapshot(
+    recipient: Recipient, title: str | None, members: Sequence[RecipientMember] = ()
+) -> dict[str, object]:
     """A recipient as the template keeps it: a placeholder (a title, no person) when
-    `title` is given, else the person."""
+    `title` is given; else a group (its name and its members as they are now, whoever
+    acted for it in the package); else the person."""
+    group = recipient.group_name if not title else None
     snapshot: dict[str, object] = {
         "placeholder": title,
-        "email": "" if title else recipient.email,
-        "name": title or recipient.name,
+        "email": "" if title or group else recipient.email,
+        "name": title or group or recipient.name,
         "mobile_number": None if title else recipient.mobile_number,
         "role": recipient.role,
         "signing_order": recipient.signing_order,
         "email_notification": recipient.email_notification,
     }
+    if group is not None:
+        snapshot["group_name"] = group
+        snapshot["group_members"] = [[m.email, m.name] for m in members]
     for setting in RECIPIENT_SETTINGS:
         snapshot[setting] = dict(getattr(recipient, setting) or {})
     return snapshot
@@ -85,6 +94,7 @@ async def write_version(
     documents = await package_documents(session, package.id)
     recipients = await package_recipients(session, package.id)
     index = {recipient.id: i for i, recipient in enumerate(recipients)}
+    members = await members_by_recipient(session, recipients)
     position_of = {document.id: document.position for document in documents}
     content: dict[str, object] = {
         "workflow": {
@@ -95,7 +105,10 @@ async def write_version(
             "tags": list(package.tags or []),
         },
         "recipients": [
-            recipient_snapshot(r, placeholders.get(r.position) or r.placeholder) for r in recipients
+            recipient_snapshot(
+                r, placeholders.get(r.position) or r.placeholder, members.get(r.id, ())
+            )
+            for r in recipients
         ],
         "fields": [
             field_snapshot(f, position_of[f.document_id], index)

@@ -218,9 +218,10 @@ def _actor(request: Request, rs: RecipientSession, web: WebSession | None = None
     if web is not None and web.request_id:
         # The person who opened a signature request's link: no recorded identity.
         return signer_actor(client_address(request), _user_agent(request))
+    # The person the link names: the recipient, or the group member acting for it.
     return Actor(
-        email=rs.recipient.email,
-        name=rs.recipient.name or rs.recipient.email,
+        email=rs.principal.user.email,
+        name=rs.principal.user.name,
         ip_address=client_address(request),
         user_agent=_user_agent(request),
     )
@@ -280,9 +281,11 @@ async def email_link(token: str, request: Request, lang: str | None = None) -> R
         payload = read_token(settings.effective_secret_key, RECIPIENT_LINK_PURPOSE, token)
     except InvalidToken as exc:
         raise NotFound("error.link") from exc
-    rs = await recipient_session(get_session(request), str(payload.get("r", "")))
+    link_id = str(payload.get("r", ""))
+    await recipient_session(get_session(request), link_id)
     language = supported(lang) or choose_language(request, None)
-    return _landing(request, new_session(rs.recipient.public_id, language))
+    # The id the link names: a recipient's, or a group member's (their own session).
+    return _landing(request, new_session(link_id, language))
 
 
 async def _open(request: Request, web: WebSession) -> tuple[RecipientSession, PackageAccess]:

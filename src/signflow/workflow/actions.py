@@ -40,6 +40,7 @@ from signflow.workflow.events import (
     email_declined,
     write_package_event,
 )
+from signflow.workflow.groups import take_group_turn
 from signflow.workflow.signer_identity import signer_identity
 from signflow.workflow.steps import advance, complete_package
 
@@ -159,6 +160,7 @@ async def _role_action(
     await require_opened(session, recipient, now)
     if recipient.role != role.value:
         raise Forbidden(NOT_ALLOWED)
+    await take_group_turn(session, principal, actor, access.package, recipient)
     if recipient.process_status == done.value:
         # Approved or submitted before this rule (turn still open): end the turn now.
         await _end_turn(session, principal, actor, access.package, recipient, now)
@@ -193,6 +195,7 @@ async def decline_package(
     now = utcnow()
     recipient = _acting_recipient(access.package, mine, now)
     await require_opened(session, recipient, now)
+    await take_group_turn(session, principal, actor, access.package, recipient)
     await decline_for(session, actor, access.package, recipient, reason, document_ids)
 
 
@@ -281,6 +284,7 @@ async def finish_processing(
     done = DONE_STATUS.get(recipient.role)
     if done is None:
         raise Forbidden(NOT_ALLOWED)
+    await take_group_turn(session, principal, actor, package, recipient)
     if recipient.role not in SIGNING_ROLES and recipient.process_status != done:
         verb = "Approve" if recipient.role == RecipientRole.REVIEWER.value else "Submit"
         raise BadRequest(f"{verb} the document before finishing")

@@ -62,6 +62,7 @@ from signflow.workflow.field_values import (
     radio_group,
     stored_value,
 )
+from signflow.workflow.groups import take_group_turn
 
 __all__ = ["SIGNATURE_KINDS"]
 
@@ -577,6 +578,7 @@ async def fill_fields(
             raise Forbidden(NOT_ALLOWED)
         require_access_period(mine, now)
         await require_opened(session, mine, now)
+        await take_group_turn(session, principal, actor, package, mine)
     elif package.status != WorkflowStatus.DRAFT.value or not access.is_owner:
         raise Forbidden(LOCKED_WORKFLOW)
     fields = await _document_fields(session, document.id)

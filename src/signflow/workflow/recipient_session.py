@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signflow.accounts.principal import Principal
 from signflow.db import utcnow
 from signflow.errors import Forbidden, NotFound
-from signflow.models import Enterprise, Package, Recipient, User
+from signflow.models import Enterprise, Package, Recipient, RecipientMember, User
 
 LINK_NOT_VALID = "This link is not valid any more"
 ACCOUNT_DISABLED = "Account is disabled"
@@ -53,11 +53,16 @@ async def find_recipient(session: AsyncSession, public_id: str) -> tuple[Recipie
 
 
 def principal_for(recipient: Recipient, enterprise: Enterprise) -> Principal:
+    return principal_as(recipient.email, recipient.name, enterprise)
+
+
+def principal_as(email: str, name: str | None, enterprise: Enterprise) -> Principal:
+    """A link holder acting as the address the link was sent to."""
     user = User(
         id=TRANSIENT_USER_ID,
         enterprise_id=enterprise.id,
-        email=recipient.email,
-        name=recipient.name or recipient.email,
+        email=email,
+        name=name or email,
         role="user",
         is_active=True,
         email_verified_at=utcnow(),
@@ -71,16 +76,44 @@ async def recipient_session(session: AsyncSession, public_id: str) -> RecipientS
     Raises NotFound when the recipient or their package is gone, Forbidden when
     the package's enterprise is disabled.
     """
+    member: RecipientMember | None = None
     found = await find_recipient(session, public_id)
     if found is None:
-        raise NotFound(LINK_NOT_VALID)
+        as_member = await find_member(session, public_id)
+        if as_member is None:
+            raise NotFound(LINK_NOT_VALID)
+        member, found = as_member[0], (as_member[1], as_member[2])
     recipient, package = found
     enterprise = await session.get(Enterprise, package.enterprise_id)
     if enterprise is None:
         raise NotFound(LINK_NOT_VALID)
     if not enterprise.is_active:
         raise Forbidden(ACCOUNT_DISABLED)
+    if member is not None:
+        # A group member's link acts as that member, for the group's recipient entry.
+        acting = principal_as(member.email, member.name, enterprise)
+        return RecipientSession(recipient, package, acting)
     return RecipientSession(recipient, package, principal_for(recipient, enterprise))
+
+
+async def find_member(
+    session: AsyncSession, public_id: str
+) -> tuple[RecipientMember, Recipient, Package] | None:
+    """A group member's link: valid while their invitation stands (not withdrawn because
+    another member acted for the group)."""
+    row = (
+        await session.execute(
+            select(RecipientMember, Recipient, Package)
+            .join(Recipient, Recipient.id == RecipientMember.recipient_id)
+            .join(Package, Package.id == Recipient.package_id)
+            .where(
+                RecipientMember.public_id == public_id,
+                RecipientMember.withdrawn_at.is_(None),
+                Package.deleted_at.is_(None),
+            )
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row else None
 
 
 async def recipient_in_package(

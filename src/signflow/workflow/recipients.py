@@ -17,7 +17,15 @@ from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest
-from signflow.models import Field, Package, Recipient, RecipientRole, User, WorkflowType
+from signflow.models import (
+    Field,
+    Package,
+    Recipient,
+    RecipientMember,
+    RecipientRole,
+    User,
+    WorkflowType,
+)
 from signflow.packages.access import Need, get_package
 from signflow.workflow.common import owned_draft, package_recipients, recipient_at
 from signflow.workflow.share import new_public_id
@@ -169,6 +177,13 @@ async def update_recipient(
     recipient = recipient_at(recipients, order)
     if change.email is not None:
         recipient.email = _clean_email(change.email)
+        if recipient.group_name is not None:
+            # A person now holds the group's place (SigningHub's update-user on a group).
+            await session.execute(
+                delete(RecipientMember).where(RecipientMember.recipient_id == recipient.id)
+            )
+            recipient.group_name = None
+            recipient.name = await _default_name(session, package.enterprise_id, recipient.email)
     if change.name is not None and change.name.strip():
         recipient.name = change.name.strip()
     if change.role is not None:

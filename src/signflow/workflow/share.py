@@ -150,6 +150,18 @@ async def _share_individually(
     return shared
 
 
+async def _copy_group_members(session: AsyncSession, clones: dict[int, Recipient]) -> None:
+    """A copy's group recipients get the group's members, with links of their own."""
+    from signflow.workflow.groups import members_of, write_members  # it imports this module
+
+    await session.flush()
+    by_source: dict[int, list[tuple[str, str]]] = {}
+    for member in await members_of(session, list(clones)):
+        by_source.setdefault(member.recipient_id, []).append((member.email, member.name))
+    for source_id, members in by_source.items():
+        write_members(session, clones[source_id], members)
+
+
 async def _copy_for(
     session: AsyncSession,
     package: Package,
@@ -183,6 +195,7 @@ async def _copy_for(
             signing_order=1 if member is recipient else 2,
             email=member.email,
             name=member.name,
+            group_name=member.group_name,
             mobile_number=member.mobile_number,
             role=member.role,
             email_notification=member.email_notification,
@@ -194,6 +207,7 @@ async def _copy_for(
         )
         session.add(clone)
         clones[member.id] = clone
+    await _copy_group_members(session, clones)
     copied: list[Document] = []
     for document in documents:
         twin = Document(
@@ -271,7 +285,11 @@ async def recall_package(
         session, package, WorkflowStatus.SHARED, WorkflowStatus.DRAFT, shared_at=None
     ):
         raise Forbidden(NOT_ALLOWED)
-    for recipient in await package_recipients(session, package.id):
+    from signflow.workflow.groups import give_turns_back  # it imports this module
+
+    recipients = await package_recipients(session, package.id)
+    await give_turns_back(session, recipients)
+    for recipient in recipients:
         recipient.process_status = ProcessStatus.UN_PROCESSED.value
         recipient.processed_on = None
         recipient.reason = None

@@ -45,6 +45,7 @@ from signflow.workflow.form_values import (
     finished_recipients_values,
     signature_form_values,
 )
+from signflow.workflow.groups import take_group_turn
 from signflow.workflow.signer_identity import signer_identity
 
 FILL_BEFORE_SIGNING = "Fill in every required field before signing"
@@ -267,13 +268,20 @@ async def sign_document(
     package, recipient, document, field = await _signing_field(
         session, principal, package_id, document_id, request.field_name
     )
-    await _require_filled(session, document, recipient, principal.user)
+    # A group's turn is taken only once the signing code passed: a wrong code commits
+    # its counted try, and must not commit the turn with it.
+    group_turn = recipient.is_untaken_group
+    if not group_turn:
+        await _require_filled(session, document, recipient, principal.user)
     now = utcnow()
     if signing_code_channel(field) is not None:
         # Before anything is written: a counted failure commits only itself.
         await verify_signing_code(
             session, context.settings, package, recipient, signing_purpose(field.id), otp, actor
         )
+    if group_turn:
+        await take_group_turn(session, principal, actor, package, recipient)
+        await _require_filled(session, document, recipient, principal.user)
     form_values = await _values_to_write(session, document, recipient, principal.user, now)
     version = await apply_signature(
         session,

@@ -42,14 +42,13 @@ from tests.factories import PASSWORD, Tenant, add_user
 from tests.workflow.helpers import make_pdf
 
 HELPERS = {"add_bearer", "set_full_url"}
-WORKING = 126
+WORKING = 137
 DEFAULT_GET = copy.deepcopy(utils.GET_HEADERS)
 DEFAULT_POST = copy.deepcopy(utils.POST_HEADERS)
 
 # Methods not called, each with the reason. Kept exact: the test fails when a method
 # appears in neither list, or in both.
 CLIENT_BUG = "the client builds a broken URL (v{full_url}/...) and never reaches a server"
-GROUPS = "groups are another issue (templates, groups, placeholders, contacts, bulk send)"
 NO_SERVICE = (
     "no such service here: SMS sign-in answers 403 as the guide does; push devices, "
     "statistics and external identities answer 403 service_not_available (docs/api.md)"
@@ -62,22 +61,6 @@ NOT_CALLED: dict[str, str] = {
     "route) instead of documents/{did}/initial",
     "update_post_processing": "the client sends GET to the PUT route, and post-processing "
     "is not served yet",
-    **dict.fromkeys(
-        [
-            "add_enterprise_group",
-            "get_enterprise_group",
-            "update_enterprise_group",
-            "delete_enterprise_group",
-            "add_personal_group",
-            "get_personal_group",
-            "update_personal_group",
-            "delete_personal_group",
-            "get_groups",
-            "add_groups_to_workflow",
-            "update_workflow_group",
-        ],
-        GROUPS,
-    ),
     **dict.fromkeys(
         [
             "device_registration_for_push_notification",
@@ -157,7 +140,7 @@ class Client:
     connection: Connection
     called: dict[str, int] = field(default_factory=dict)
 
-    async def call(self, name: str, *args: Any, **kwargs: Any) -> requests.Response:
+    async def call(self, name: str, /, *args: Any, **kwargs: Any) -> requests.Response:
         self.connection.get_headers = copy.deepcopy(DEFAULT_GET)
         self.connection.post_headers = copy.deepcopy(DEFAULT_POST)
         method: Callable[..., requests.Response] = getattr(self.connection, name)
@@ -553,6 +536,40 @@ async def test_every_method_for_a_served_endpoint_works(
         "apply_workflow_template", target, target_doc, "Client contract", apply_to_all=True
     )
     assert applied.json()["template"]["template_name"] == "Client contract"
+    # Groups, personal and the enterprise's, as the client shapes them; a group joins a
+    # workflow, and any one of its members acts for it.
+    reviewers = await owner.call(
+        "add_personal_group",
+        "Reviewers",
+        [{"UserEmail": ana_email, "UserName": "Ana"}, {"UserEmail": ben_email, "UserName": "Ben"}],
+        description="Either of them",
+    )
+    reviewers_id = reviewers.json()["Id"]
+    await owner.call("get_personal_group", reviewers_id)
+    await owner.call("update_personal_group", reviewers_id, description="Ana or Ben")
+    legal = await admin.call(
+        "add_enterprise_group", "Legal", [{"UserEmail": ana_email}], description="Lawyers"
+    )
+    legal_id = legal.json()["Id"]
+    await admin.call("get_enterprise_group", legal_id)
+    await admin.call(
+        "update_enterprise_group", legal_id, name="Legal team", members=[{"UserEmail": ben_email}]
+    )
+    groups = (await owner.call("get_groups", 10, 1)).json()
+    assert [g["Name"] for g in groups] == ["Legal team", "Reviewers"]
+    grouped = (await owner.call("add_package", "Grouped")).json()["package_id"]
+    await owner.call("upload_document", grouped, folder, "annex.pdf", "API")
+    await owner.call("add_groups_to_workflow", grouped, "Legal team", role="REVIEWER")
+    await owner.call("update_workflow_group", grouped, 1, group_name="Reviewers")
+    group_user = (await owner.call("get_workflow_users", grouped)).json()[0]
+    recipient = classes.Recipient(workflow_details_user_json=group_user)
+    assert recipient.is_group and recipient.group_name == "Reviewers"
+    assert recipient.group_members == [ana_email, ben_email]
+    await owner.call("share_document_package", grouped)
+    await ben.call("approve_document", grouped, reason="For the reviewers")
+    await owner.call("delete_personal_group", reviewers_id)
+    await admin.call("delete_enterprise_group", legal_id)
+
     # Delegation of signing, as the client shapes it.
     period = {"from": "2026-01-01T00:00:00Z", "to": "2026-01-31T00:00:00Z"}
     await owner.call(

@@ -14,6 +14,7 @@ from signflow.faces.signinghub import (
     enterprise,
     enterprise_packages,
     fields,
+    groups,
     invitations,
     packages,
     personal,
@@ -44,6 +45,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         enterprise_packages,
         invitations,
         self_service,
+        groups,  # before packages and workflow: their free segments would take workflow/groups
         packages,
         documents,
         qr_codes,  # before fields: its path would match fields/{kind}

@@ -47,10 +47,11 @@ from signflow.identity.checks import Credentials
 from signflow.identity.methods import protect_authentication
 from signflow.identity.opening import ACCESS_GRANTED, open_with_password, send_opening_code
 from signflow.identity.unblock import UnblockAction, unblock_recipient
-from signflow.models import Document, HistoryEntry, Package, Recipient
+from signflow.models import Document, HistoryEntry, Package, Recipient, RecipientMember
 from signflow.packages.documents import CertifyPermission
 from signflow.packages.listing import OWNER_VIEW
 from signflow.workflow.actions import complete_workflow
+from signflow.workflow.groups import members_by_recipient
 from signflow.workflow.history import history_entry, history_page, list_history
 from signflow.workflow.history_certificate import (
     certificate_key,
@@ -85,7 +86,9 @@ def iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def user_body(recipient: Recipient) -> WorkflowUser:
+def user_body(recipient: Recipient, members: list[RecipientMember] | None = None) -> WorkflowUser:
+    """`members`: a group recipient's members (SigningHub's `group_members`, their
+    addresses); `user_email` is the member who acted for the group, once one did."""
     return WorkflowUser(
         order=recipient.position,
         user_email=recipient.email,
@@ -98,7 +101,16 @@ def user_body(recipient: Recipient) -> WorkflowUser:
         reason=recipient.reason,
         mobile_number=recipient.mobile_number,
         placeholder=recipient.placeholder,
+        group_name=recipient.group_name,
+        group_members=[m.email for m in members or []]
+        if recipient.group_name is not None
+        else None,
     )
+
+
+async def user_bodies(session: AsyncSession, recipients: list[Recipient]) -> list[WorkflowUser]:
+    members = await members_by_recipient(session, recipients)
+    return [user_body(r, members.get(r.id)) for r in recipients]
 
 
 @router.get(
@@ -142,7 +154,7 @@ async def details_body(
             workflow_document(d, summary.field_counts.get(d.id, 0), view.read_only)
             for d in view.documents
         ],
-        users=[user_body(r) for r in view.recipients],
+        users=await user_bodies(session, view.recipients),
     )
 
 
@@ -256,7 +268,7 @@ async def users(
 ) -> list[WorkflowUser]:
     recipients = await list_recipients(session, principal, package_id)
     response.headers["x-total-records"] = str(len(recipients))
-    return [user_body(r) for r in recipients]
+    return await user_bodies(session, recipients)
 
 
 @router.put("/packages/{package_id}/workflow/{order}/user")

@@ -88,7 +88,7 @@ class WorkflowUser(VendorModel):
     processed_on: str | None
     reason: str | None
     mobile_number: str | None
-    # Groups are not recipients here: always empty, named for clients.
+    # A group recipient (docs/templates.md#groups): its name and its members' addresses.
     group_name: str | None = None
     group_members: list[str] | None = None
     # A placeholder's title (docs/templates.md); `user_email` is empty until it is filled.

@@ -1,0 +1,231 @@
+"""Recipient groups: SigningHub's personal-settings and enterprise group calls, and the
+workflow calls that add a group as a recipient and change it (the erwinmintiens client
+sends the change under /enterprise/packages/...)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
+from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
+from signflow.faces.signinghub.group_schemas import (
+    GroupIn,
+    GroupOut,
+    MemberOut,
+    WorkflowGroupAdd,
+    WorkflowGroupUpdate,
+)
+from signflow.faces.signinghub.packages import decode_header
+from signflow.faces.signinghub.templates import enterprise_flag
+from signflow.templates.groups import (
+    GroupChanges,
+    GroupView,
+    MemberIn,
+    add_group,
+    delete_group,
+    list_groups,
+    read_group,
+    update_group,
+)
+from signflow.workflow.groups import (
+    GroupRecipientChange,
+    NewGroupRecipient,
+    add_groups,
+    update_group_recipient,
+)
+
+router = APIRouter(route_class=TransactionalRoute, tags=["groups"])
+
+
+def group_body(view: GroupView) -> GroupOut:
+    group = view.group
+    return GroupOut(
+        Id=group.id,
+        Name=group.name,
+        Description=group.description,
+        Type="ENTERPRISE" if view.is_enterprise else "PERSONAL",
+        Members=[MemberOut(UserEmail=m.email, UserName=m.name) for m in view.members],
+        CreatedOn=group.created_at.isoformat(),
+        ModifiedOn=group.modified_at.isoformat(),
+    )
+
+
+def members_of(body: GroupIn) -> list[MemberIn] | None:
+    if body.members is None:
+        return None
+    return [MemberIn(m) if isinstance(m, str) else MemberIn(m.email, m.name) for m in body.members]
+
+
+def changes_of(body: GroupIn) -> GroupChanges:
+    return GroupChanges(name=body.name, description=body.description, members=members_of(body))
+
+
+# Personal settings
+
+
+@router.get(
+    "/settings/groups/{records_per_page}/{page_no}",
+    dependencies=[ReadOnly],
+    response_model=list[GroupOut],
+)
+async def groups_page(
+    records_per_page: int,
+    page_no: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    response: Response,
+    x_search_text: Annotated[str | None, Header()] = None,
+    x_enterprise: Annotated[str | None, Header()] = None,
+) -> list[GroupOut]:
+    """The caller's personal groups and their enterprise's groups, by name
+    (`x-enterprise`: true only the enterprise's, false only the personal ones)."""
+    views, total = await list_groups(
+        session,
+        principal,
+        page_no,
+        records_per_page,
+        search=decode_header(x_search_text, "x-search-text"),
+        enterprise=enterprise_flag(x_enterprise),
+    )
+    response.headers["x-total-records"] = str(total)
+    return [group_body(view) for view in views]
+
+
+@router.get("/settings/groups/{group_id}", dependencies=[ReadOnly], response_model=GroupOut)
+async def get_personal_group(
+    group_id: int, principal: PrincipalDep, session: SessionDep
+) -> GroupOut:
+    return group_body(await read_group(session, principal, group_id, enterprise=False))
+
+
+@router.post("/settings/groups", response_model=GroupOut)
+async def add_personal_group(
+    body: GroupIn, principal: PrincipalDep, session: SessionDep
+) -> GroupOut:
+    view = await add_group(
+        session, principal, body.name, body.description, members_of(body) or [], enterprise=False
+    )
+    return group_body(view)
+
+
+@router.put("/settings/groups/{group_id}", response_model=GroupOut)
+async def update_personal_group(
+    group_id: int, body: GroupIn, principal: PrincipalDep, session: SessionDep
+) -> GroupOut:
+    view = await update_group(session, principal, group_id, changes_of(body), enterprise=False)
+    return group_body(view)
+
+
+@router.delete("/settings/groups/{group_id}")
+async def delete_personal_group(
+    group_id: int, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    await delete_group(session, principal, group_id, enterprise=False)
+    return empty_ok()
+
+
+# Enterprise groups (an enterprise admin's calls)
+
+
+@router.get("/enterprise/groups/{group_id}", dependencies=[ReadOnly], response_model=GroupOut)
+async def get_enterprise_group(
+    group_id: int, principal: PrincipalDep, session: SessionDep
+) -> GroupOut:
+    return group_body(await read_group(session, principal, group_id, enterprise=True))
+
+
+@router.post("/enterprise/groups", response_model=GroupOut)
+async def add_enterprise_group(
+    body: GroupIn, principal: PrincipalDep, session: SessionDep
+) -> GroupOut:
+    view = await add_group(
+        session, principal, body.name, body.description, members_of(body) or [], enterprise=True
+    )
+    return group_body(view)
+
+
+@router.put("/enterprise/groups/{group_id}", response_model=GroupOut)
+async def update_enterprise_group(
+    group_id: int, body: GroupIn, principal: PrincipalDep, session: SessionDep
+) -> GroupOut:
+    view = await update_group(session, principal, group_id, changes_of(body), enterprise=True)
+    return group_body(view)
+
+
+@router.delete("/enterprise/groups/{group_id}")
+async def delete_enterprise_group(
+    group_id: int, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    await delete_group(session, principal, group_id, enterprise=True)
+    return empty_ok()
+
+
+# Workflow
+
+
+@router.post("/packages/{package_id}/workflow/groups")
+async def add_workflow_groups(
+    package_id: int,
+    body: list[WorkflowGroupAdd],
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    """Each group joins the workflow as its last recipient; any one member acts for it."""
+    items = [
+        NewGroupRecipient(
+            group_name=item.group_name,
+            role=item.role,
+            email_notification=item.email_notification,
+            signing_order=item.signing_order,
+        )
+        for item in body
+    ]
+    await add_groups(session, principal, actor, package_id, items)
+    return empty_ok()
+
+
+async def _update(
+    package_id: int,
+    order: int,
+    body: WorkflowGroupUpdate,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    change = GroupRecipientChange(
+        group_name=body.group_name,
+        role=body.role,
+        email_notification=body.email_notification,
+        signing_order=body.signing_order,
+    )
+    await update_group_recipient(session, principal, actor, package_id, order, change)
+    return empty_ok()
+
+
+@router.put("/packages/{package_id}/workflow/{order}/group")
+async def update_workflow_group(
+    package_id: int,
+    order: int,
+    body: WorkflowGroupUpdate,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    """The owner changes a group recipient while the package is a draft."""
+    return await _update(package_id, order, body, principal, actor, session)
+
+
+@router.put("/enterprise/packages/{package_id}/workflow/{order}/group")
+async def update_enterprise_workflow_group(
+    package_id: int,
+    order: int,
+    body: WorkflowGroupUpdate,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    """The same call under the path the erwinmintiens client uses."""
+    return await _update(package_id, order, body, principal, actor, session)
