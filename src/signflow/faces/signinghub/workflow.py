@@ -30,6 +30,8 @@ from signflow.faces.signinghub.workflow_schemas import (
     LogDetailsBody,
     PasswordBody,
     PermissionsBody,
+    PostProcess,
+    PostProcessRecipient,
     RemindersBody,
     SharedPackageBody,
     UnblockBody,
@@ -56,6 +58,12 @@ from signflow.workflow.history_certificate import (
     entry_certificate,
     history_certificate,
 )
+from signflow.workflow.post_process import (
+    PostProcessing,
+    post_processing,
+    set_post_processing,
+)
+from signflow.workflow.post_process import PostProcessRecipient as PostProcessPerson
 from signflow.workflow.recipients import (
     NewRecipient,
     RecipientChange,
@@ -110,6 +118,18 @@ async def workflow_details(
     return await details_body(session, principal, view, settings.archive_after_days)
 
 
+@router.get(
+    "/packages/{package_id}/details", dependencies=[ReadOnly], response_model=WorkflowDetails
+)
+async def package_details(
+    package_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> WorkflowDetails:
+    """The guide's reply shape for package details was not found: the workflow details
+    (a superset of a package list item) answer it."""
+    view = await get_workflow(session, principal, package_id)
+    return await details_body(session, principal, view, settings.archive_after_days)
+
+
 async def details_body(
     session: AsyncSession, principal: Principal, view: WorkflowView, archive_after_days: int
 ) -> WorkflowDetails:
@@ -136,12 +156,23 @@ async def details_body(
             read_only=view.read_only,
             message=package.message,
             expires_on=iso(package.expires_at),
+            post_process=post_process_body(package),
         ),
         documents=[
             workflow_document(d, summary.field_counts.get(d.id, 0), view.read_only)
             for d in view.documents
         ],
         users=[user_body(r) for r in view.recipients],
+    )
+
+
+def post_process_body(package: Package) -> PostProcess:
+    settings = post_processing(package)
+    return PostProcess(
+        enabled=settings.enabled,
+        recipients=[PostProcessRecipient(name=r.name, email=r.email) for r in settings.recipients],
+        workflow_recipients=settings.workflow_recipients,
+        message=settings.message,
     )
 
 
@@ -186,6 +217,26 @@ async def update_details(
         clear_expiry="expires_on" in body.model_fields_set and body.expires_on is None,
     )
     await update_workflow(session, principal, actor, package_id, change)
+    return empty_ok()
+
+
+@router.put("/packages/{package_id}/workflow/post_process")
+async def update_post_process(
+    package_id: int,
+    body: PostProcess,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    wanted = PostProcessing(
+        enabled=body.enabled,
+        recipients=tuple(PostProcessPerson(r.name, r.email) for r in body.recipients),
+        message=body.message,
+        workflow_recipients=body.workflow_recipients,
+        google_drive=body.google_drive,
+        dropbox=body.dropbox,
+    )
+    await set_post_processing(session, principal, actor, package_id, wanted)
     return empty_ok()
 
 
@@ -333,13 +384,28 @@ async def put_permissions(
 async def get_authentication(
     package_id: int, order: int, principal: PrincipalDep, session: SessionDep
 ) -> AuthenticationBody:
-    recipient = await get_recipient(session, principal, package_id, order)
+    return authentication_reply(await get_recipient(session, principal, package_id, order))
+
+
+def authentication_reply(recipient: Recipient) -> AuthenticationBody:
     body = AuthenticationBody.model_validate(
         {"authentication": recipient.authentication, "access_duration": recipient.access_duration}
     )
     # The password is write-only.
     body.authentication.password.user_password = None
     return body
+
+
+def authentication_values(
+    body: AuthenticationBody, previous: dict[str, object]
+) -> dict[str, dict[str, object]]:
+    """What a PUT stores: the password only as its argon2id hash."""
+    return {
+        "authentication": protect_authentication(
+            body.authentication.model_dump(mode="json"), previous
+        ),
+        "access_duration": body.access_duration.model_dump(mode="json"),
+    }
 
 
 @router.put("/packages/{package_id}/workflow/{order}/authentication")
@@ -351,7 +417,6 @@ async def put_authentication(
     actor: ActorDep,
     session: SessionDep,
 ) -> Response:
-    # The password is stored only as its argon2id hash.
     previous = (await get_recipient(session, principal, package_id, order)).authentication
     await update_recipient_settings(
         session,
@@ -360,12 +425,7 @@ async def put_authentication(
         package_id,
         order,
         RecipientSetting.AUTHENTICATION,
-        {
-            "authentication": protect_authentication(
-                body.authentication.model_dump(mode="json"), previous
-            ),
-            "access_duration": body.access_duration.model_dump(mode="json"),
-        },
+        authentication_values(body, previous),
         apply_to_all=body.apply_to_all,
     )
     return empty_ok()
