@@ -352,7 +352,7 @@ async def _load(
             ListedPackage(
                 package=package,
                 owner=owners[package.owner_id],
-                status=_view_status(package, own, mine),
+                status=view_status(package, own, mine),
                 folder=Folder.ARCHIVE if archived else Folder.INBOX,
                 unread=not own and any(r.read_at is None for r in mine),
                 current_recipients=current,
@@ -361,7 +361,8 @@ async def _load(
     return listed
 
 
-def _view_status(package: Package, own: bool, mine: list[Recipient]) -> str:
+def view_status(package: Package, own: bool, mine: list[Recipient]) -> str:
+    """The package's status as the list shows it to its owner, or to a recipient."""
     if own or not mine:
         return OWNER_VIEW.get(package.status, package.status)
     for recipient in mine:

@@ -28,6 +28,7 @@ from signflow.faces.signinghub.workflow_schemas import (
     LogBody,
     LogDetail,
     LogDetailsBody,
+    PackageDetails,
     PasswordBody,
     PermissionsBody,
     PostProcess,
@@ -49,8 +50,9 @@ from signflow.identity.methods import protect_authentication
 from signflow.identity.opening import ACCESS_GRANTED, open_with_password, send_opening_code
 from signflow.identity.unblock import UnblockAction, unblock_recipient
 from signflow.models import Document, HistoryEntry, Package, Recipient
+from signflow.packages.access import recipient_email
 from signflow.packages.documents import CertifyPermission
-from signflow.packages.listing import OWNER_VIEW
+from signflow.packages.listing import OWNER_VIEW, view_status
 from signflow.workflow.actions import complete_workflow
 from signflow.workflow.history import history_entry, history_page, list_history
 from signflow.workflow.history_certificate import (
@@ -119,15 +121,26 @@ async def workflow_details(
 
 
 @router.get(
-    "/packages/{package_id}/details", dependencies=[ReadOnly], response_model=WorkflowDetails
+    "/packages/{package_id}/details", dependencies=[ReadOnly], response_model=PackageDetails
 )
 async def package_details(
     package_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
-) -> WorkflowDetails:
-    """The guide's reply shape for package details was not found: the workflow details
-    (a superset of a package list item) answer it."""
+) -> PackageDetails:
+    """The guide's reply shape for package details was not found: the package as the
+    list shows it to the caller, with the workflow details (docs/api.md)."""
     view = await get_workflow(session, principal, package_id)
-    return await details_body(session, principal, view, settings.archive_after_days)
+    details = await details_body(session, principal, view, settings.archive_after_days)
+    package = view.package
+    email = recipient_email(principal, package.enterprise_id)
+    mine = [r for r in view.recipients if email is not None and r.email == email]
+    own = package.owner_id == principal.user.id
+    return PackageDetails.model_validate(
+        {
+            **details.model_dump(),
+            "package_status": view_status(package, own, mine),
+            "tags": package.tags,
+        }
+    )
 
 
 async def details_body(

@@ -112,6 +112,12 @@ class WorkflowDetails(VendorModel):
     users: list[WorkflowUser]
 
 
+class PackageDetails(WorkflowDetails):
+    """`packages/{pid}/details`: a package list item and the workflow details in one."""
+
+    tags: list[str] = []
+
+
 class SharedPackageBody(VendorModel):
     package_id: int
     documents: list[int]
