@@ -32,6 +32,7 @@ from tests.workflow.helpers import (
 )
 
 NOT_ALLOWED = {"Message": "You are not allowed to perform the requested operation"}
+NO_USER = {"Message": "No user found at given order"}
 LOCKED = {"Message": "You are not allowed to perform this action on locked workflow"}
 
 
