@@ -10,6 +10,7 @@ from signflow.models.identity import OneTimeCode, RecipientIdentity
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
 from signflow.models.package_deletion import PackageDeletion
+from signflow.models.package_filing import PackageFiling
 from signflow.models.pki import (
     CredentialKind,
     EnterpriseCa,
@@ -55,6 +56,7 @@ __all__ = [
     "OneTimeCode",
     "Package",
     "PackageDeletion",
+    "PackageFiling",
     "ProcessStatus",
     "Recipient",
     "RecipientIdentity",

@@ -12,6 +12,7 @@ from signflow.faces.signinghub import (
     enterprise,
     enterprise_packages,
     fields,
+    folders,
     packages,
     placeholders,
     processing,
@@ -34,6 +35,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         delegation,
         enterprise,
         enterprise_packages,
+        folders,
         packages,
         documents,
         qr_codes,  # before fields: its path would match fields/{kind}

@@ -155,7 +155,7 @@ async def details_body(
         package_owner=view.owner.email,
         owner_name=view.owner.name,
         package_status=OWNER_VIEW.get(package.status, package.status),
-        folder=summary.folder.value,
+        folder=summary.folder,
         unread=summary.unread,
         next_signer=nexts[0].name if nexts else None,
         next_signer_email=[SignerRef(user_email=r.email, user_name=r.name) for r in nexts],
