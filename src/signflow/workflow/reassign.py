@@ -61,6 +61,8 @@ async def reassign_recipient(
     """Hand `recipient` (of the locked, shared `package`) over to another person."""
     if package.status != WorkflowStatus.SHARED.value:
         raise Forbidden(NOT_ALLOWED)
+    if not recipient.email:
+        raise BadRequest("A placeholder is filled with PUT workflow/{order}/placeholder")
     if recipient.process_status not in REPLACEABLE or recipient.finished_at is not None:
         raise Forbidden(NOT_ALLOWED)
     if await _has_acted(session, recipient):

@@ -3,6 +3,8 @@ shared spaces Signflow does not offer (`shared_spaces/{id}`)."""
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from fastapi import APIRouter, Response
 from pydantic import Field
 
@@ -38,7 +40,7 @@ async def move_to(
     return empty_ok()
 
 
-async def _no_shared_spaces(principal: PrincipalDep) -> None:
+async def _no_shared_spaces(principal: PrincipalDep) -> NoReturn:
     """After authentication: no account here has shared spaces."""
     raise Forbidden(NOT_ALLOWED)
 
@@ -46,16 +48,13 @@ async def _no_shared_spaces(principal: PrincipalDep) -> None:
 @router.get("/shared_spaces/{space_id}", dependencies=[ReadOnly])
 async def get_shared_space(space_id: str, principal: PrincipalDep) -> Response:
     await _no_shared_spaces(principal)
-    return empty_ok()
 
 
 @router.put("/shared_spaces/{space_id}")
 async def update_shared_space(space_id: str, principal: PrincipalDep) -> Response:
     await _no_shared_spaces(principal)
-    return empty_ok()
 
 
 @router.delete("/shared_spaces/{space_id}")
 async def delete_shared_space(space_id: str, principal: PrincipalDep) -> Response:
     await _no_shared_spaces(principal)
-    return empty_ok()
