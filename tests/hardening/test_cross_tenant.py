@@ -88,6 +88,11 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", P + "/verification"): Case(),
     ("GET", D + "/verification"): Case(),
     ("GET", P + "/report"): Case(),
+    ("GET", P + "/details"): Case(),
+    ("PUT", P + "/move_to"): Case(lambda c, v: {"folder": "Stolen"}),
+    ("GET", "/shared_spaces/{space_id}"): Case(),
+    ("PUT", "/shared_spaces/{space_id}"): Case(),
+    ("DELETE", "/shared_spaces/{space_id}"): Case(),
     # Workflow.
     ("GET", P + "/workflow"): Case(),
     ("PUT", P + "/workflow"): Case(lambda c, v: {"message": "Hijacked"}),
@@ -124,6 +129,13 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("GET", P + "/log/{page_no}/{records_per_page}"): Case(),
     ("GET", "/enterprise/packages/{package_id}"): Case(),
     ("POST", "/enterprise/packages/{package_id}/complete"): Case(),
+    ("PUT", P + "/workflow/post_process"): Case(
+        lambda c, v: {"enabled": True, "recipients": [{"name": "I", "email": c.tenant.user_email}]}
+    ),
+    ("GET", "/enterprise/packages/{package_id}/workflow/{order}/authentication"): Case(),
+    ("PUT", "/enterprise/packages/{package_id}/workflow/{order}/authentication"): Case(
+        lambda c, v: {"authentication": {"enabled": True, "password": {"enabled": False}}}
+    ),
     # Fields.
     ("GET", D + "/fields"): Case(),
     ("GET", D + "/fields/{page_no}"): Case(),
@@ -139,6 +151,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("PUT", D + "/fields/assign"): Case(lambda c, v: [{"field_name": "UserSigns", "order": 2}]),
     ("POST", D + "/fields/{kind}"): Case(field_spec("Intruder")),
     ("POST", D + "/fields/qrcode"): Case(lambda c, v: {"page_no": 1, "dimensions": BOX}),
+    ("PUT", D + "/fields/qrcode"): Case(lambda c, v: {"field_name": "UserSigns", "page_no": 1}),
     ("PUT", D + "/fields/{kind}"): Case(field_spec("UserSigns")),
     ("DELETE", D + "/fields"): Case(lambda c, v: {"field_name": "UserSigns"}),
     ("PUT", D + "/fields"): Case(
@@ -155,6 +168,8 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("POST", P + "/approve"): Case(lambda c, v: {"reason": "Intruder"}),
     ("POST", P + "/submit"): Case(),
     ("POST", P + "/finish"): Case(),
+    ("POST", P + "/gatekeeper/approve"): Case(),
+    ("POST", P + "/gatekeeper/decline"): Case(),
     # Lists: the path holds no id; the caller's list must hold nothing of the other side.
     ("GET", "/packages/{status}/{page_no}/{records_per_page}"): Case(),
     ("GET", "/settings/templates/{records_per_page}/{page_no}"): Case(),
@@ -379,6 +394,7 @@ def fill(path: str, victim: World) -> str:
         "records_per_page": 100,
         "enterprise_id": victim.tenant.enterprise_id,
         "pki_key": victim.pki_key,
+        "space_id": 1,
     }
     if path.startswith("/JSON/document"):
         values["document_id"] = victim.request_document_id

@@ -99,3 +99,16 @@ def signing_code_channel(field: Field) -> str | None:
     if not authentication.get("enabled"):
         return None
     return "sms" if authentication.get("sms") else "email"
+
+
+def signing_code_number(recipient: Recipient, field: Field) -> str | None:
+    """Where a signing code sent by SMS goes: the number in the recipient's settings for
+    this package (their `authentication.sms_otp`), else the one the field names, else
+    the workflow user's own `mobile_number`. Never the number on the signer's account:
+    the package's owner chose where the package's codes go."""
+    sms = _mapping(authentication_settings(recipient).get("sms_otp"))
+    field_number = _mapping(_mapping(field.options).get("authentication")).get("mobile_number")
+    for number in (sms.get("mobile_number"), field_number, recipient.mobile_number):
+        if isinstance(number, str) and number.strip():
+            return number.strip()
+    return None

@@ -14,6 +14,7 @@ from signflow.models.invitation import Invitation, InvitationStatus, PasswordRes
 from signflow.models.job import Job, JobStatus
 from signflow.models.package import Package, WorkflowMode, WorkflowStatus, WorkflowType
 from signflow.models.package_deletion import PackageDeletion
+from signflow.models.package_filing import PackageFiling
 from signflow.models.personal_settings import (
     ProfilePhoto,
     SecurityQuestion,
@@ -73,6 +74,7 @@ __all__ = [
     "OneTimeCode",
     "Package",
     "PackageDeletion",
+    "PackageFiling",
     "PasswordReset",
     "ProcessStatus",
     "ProfilePhoto",

@@ -98,6 +98,9 @@ class Package(Base):
     # No foreign key: templates are never deleted for good (see migration b1a5e000000d).
     template_id: Mapped[int | None] = mapped_column(BigId, index=True)
     template_version: Mapped[int | None] = mapped_column()
+    # SigningHub's post-processing: who gets a copy of the completed documents (see
+    # workflow/post_process.py); None until set.
+    post_process: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
 
 # The columns of PackageCount, one per status (statuses not listed count under n_other).

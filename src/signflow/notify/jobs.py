@@ -25,6 +25,7 @@ from signflow.notify.mailer import Mailer, create_mailer
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.packages.documents import list_documents
 from signflow.packages.links import document_link, member_link, recipient_link
+from signflow.workflow.post_process import post_processing
 
 
 def mailer(context: AppContext) -> Mailer:
@@ -142,6 +143,13 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
             for document in await list_documents(session, package.id)
         ]
         people = {owner.email: owner.name}
+        post = post_processing(package)
+        with_message: set[str] = set()
+        if post.enabled:
+            # The copies post-processing asks for (workflow/post_process.py).
+            for person in post.recipients:
+                people.setdefault(person.email, person.name)
+                with_message.add(person.email)
         for recipient in await session.scalars(
             select(Recipient).where(
                 Recipient.package_id == package.id,
@@ -153,8 +161,12 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 # A group's carbon copy: every member gets the documents.
                 for member in await live_members(session, recipient.id):
                     people.setdefault(member.email, member.name)
+                    if post.enabled and post.workflow_recipients:
+                        with_message.add(member.email)
             elif recipient.email:
                 people.setdefault(recipient.email, recipient.name)
+                if post.enabled and post.workflow_recipients:
+                    with_message.add(recipient.email)
         outgoing = [
             messages.package_completed(
                 mail_from=context.settings.mail_from,
@@ -163,11 +175,31 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 package_name=package.name,
                 downloads=downloads,
                 links_valid_days=context.settings.download_link_ttl_seconds // 86400,
+                message=post.message if email in with_message else "",
             )
             for email, name in people.items()
         ]
     for message in outgoing:
         await mailer(context).send(message)
+    return Done()
+
+
+@job_handler("email.recipient_replaced")
+async def email_recipient_replaced(context: AppContext, job: Job) -> Outcome:
+    async with transaction(context.sessions) as session:
+        package = await session.get(Package, _id(job, "package_id"))
+        if package is None:
+            return Failed("the package no longer exists")
+        owner = await session.get_one(User, package.owner_id)
+        name, email = str(job.payload["name"]), str(job.payload["email"])
+        message = messages.recipient_replaced(
+            mail_from=context.settings.mail_from,
+            to=Address(display_name=name, addr_spec=email),
+            recipient_name=name,
+            package_name=package.name,
+            sender_name=owner.name,
+        )
+    await mailer(context).send(message)
     return Done()
 
 

@@ -98,9 +98,11 @@ def package_completed(
     package_name: str,
     downloads: Sequence[Download],
     links_valid_days: int | None = None,
+    message: str = "",
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
 ) -> EmailMessage:
+    """`message`: the owner's post-processing message, when they set one."""
     return _build(
         "completed",
         mail_from=mail_from,
@@ -111,6 +113,30 @@ def package_completed(
         package_name=package_name,
         downloads=list(downloads),
         links_valid_days=links_valid_days,
+        message=message,
+    )
+
+
+def recipient_replaced(
+    *,
+    mail_from: str,
+    to: Recipient,
+    recipient_name: str,
+    package_name: str,
+    sender_name: str,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> EmailMessage:
+    """To a recipient the owner replaced by another person: the package left them."""
+    return _build(
+        "replaced",
+        mail_from=mail_from,
+        to=[to],
+        language=language,
+        brand=brand,
+        recipient_name=recipient_name,
+        package_name=package_name,
+        sender_name=sender_name,
     )
 
 

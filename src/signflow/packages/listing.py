@@ -31,9 +31,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signflow.accounts.principal import Principal
 from signflow.db import utcnow
 from signflow.errors import BadRequest
-from signflow.models import Package, ProcessStatus, Recipient, User, WorkflowStatus
+from signflow.models import (
+    Package,
+    PackageFiling,
+    ProcessStatus,
+    Recipient,
+    User,
+    WorkflowStatus,
+)
 from signflow.models.package import PackageCount
 from signflow.packages.access import proven_email, recipient_email
+from signflow.packages.folders import filed_folders
 
 MAX_RECORDS_PER_PAGE = 100
 
@@ -103,6 +111,8 @@ class ListQuery:
     page_no: int
     per_page: int
     folder: Folder = Folder.INBOX
+    # One of the caller's own folders (packages/folders.py): only what they filed there.
+    custom_folder: str | None = None
     search: str | None = None
     sort: SortKey = SortKey.NEWEST
     descending: bool = True
@@ -127,7 +137,7 @@ class ListedPackage:
     package: Package
     owner: User
     status: str
-    folder: Folder
+    folder: str
     unread: bool
     current_recipients: tuple[Recipient, ...]
 
@@ -137,9 +147,20 @@ async def list_packages(
 ) -> tuple[list[ListedPackage], int]:
     archive_before = utcnow() - dt.timedelta(days=archive_after_days)
     common = _common_conditions(query, archive_before)
+    filed = select(PackageFiling.package_id).where(PackageFiling.user_id == principal.user.id)
+    # The per-owner counts know nothing of folders: with any filing, count in full.
+    count_in_full = query.filtered
+    if query.custom_folder is not None:
+        common.append(Package.id.in_(filed.where(PackageFiling.folder == query.custom_folder)))
+        count_in_full = True
+    elif await session.scalar(filed.limit(1)) is not None:
+        common.append(Package.id.not_in(filed))  # filed away: out of INBOX and ARCHIVE
+        count_in_full = True
     owned = _owned(principal, query).where(*common)
     received = _received(principal, query).where(*common)
-    total = await _total(session, principal, query, archive_before, owned, received)
+    total = await _total(
+        session, principal, query, archive_before, owned, received, count_in_full=count_in_full
+    )
     # Each side stops after the rows up to the end of the page (newest first, walking its
     # index backwards), so only ids leave the index and the page's rows are loaded after.
     end = query.page_no * query.per_page
@@ -180,13 +201,15 @@ async def _total(
     archive_before: dt.datetime,
     owned: Select[int],
     received: Select[int],
+    *,
+    count_in_full: bool,
 ) -> int:
     """x-total-records, exact. What was received is counted (it grows with what a user
     was sent). What they own is read from `package_counts` (kept by triggers), corrected
     for the completed packages on the other side of the archive line.
-    A search (or a date filter) counts both sides."""
+    A search, a date filter or the caller's folders count both sides."""
     received_count = select(func.count()).select_from(received.subquery()).scalar_subquery()
-    if query.filtered:
+    if count_in_full:
         owned_count = select(func.count()).select_from(owned.subquery()).scalar_subquery()
         return int(await session.scalar(select(owned_count + received_count)) or 0)
     statuses = None if query.status is StatusFilter.ALL else _OWNED_STATUSES.get(query.status, ())
@@ -260,10 +283,9 @@ def _common_conditions(query: ListQuery, archive_before: dt.datetime) -> list[Co
         Package.completed_at.is_not(None),
         Package.completed_at < archive_before,
     )
-    conditions: list[ColumnElement[bool]] = [
-        Package.deleted_at.is_(None),
-        archived if query.folder is Folder.ARCHIVE else not_(archived),
-    ]
+    conditions: list[ColumnElement[bool]] = [Package.deleted_at.is_(None)]
+    if query.custom_folder is None:  # a folder of the user's own holds whatever they filed
+        conditions.append(archived if query.folder is Folder.ARCHIVE else not_(archived))
     if query.search:
         conditions.append(func.lower(Package.name).contains(query.search.lower(), autoescape=True))
     if query.uploaded_from is not None:
@@ -325,6 +347,7 @@ async def _load(
     packages = {p.id: p for p in await session.scalars(select(Package).where(Package.id.in_(ids)))}
     owner_ids = {p.owner_id for p in packages.values()}
     owners = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(owner_ids)))}
+    filed = await filed_folders(session, principal.user.id, list(ids))
     recipients = list(
         await session.scalars(
             select(Recipient)
@@ -352,8 +375,9 @@ async def _load(
             ListedPackage(
                 package=package,
                 owner=owners[package.owner_id],
-                status=_view_status(package, own, mine),
-                folder=Folder.ARCHIVE if archived else Folder.INBOX,
+                status=view_status(package, own, mine),
+                folder=filed.get(package_id)
+                or (Folder.ARCHIVE if archived else Folder.INBOX).value,
                 unread=not own and any(r.read_at is None for r in mine),
                 current_recipients=current,
             )
@@ -361,7 +385,8 @@ async def _load(
     return listed
 
 
-def _view_status(package: Package, own: bool, mine: list[Recipient]) -> str:
+def view_status(package: Package, own: bool, mine: list[Recipient]) -> str:
+    """The package's status as the list shows it to its owner, or to a recipient."""
     if own or not mine:
         return OWNER_VIEW.get(package.status, package.status)
     for recipient in mine:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
-from signflow.errors import BadRequest
+from signflow.errors import BadRequest, Forbidden
 from signflow.models import (
     Field,
     Package,
@@ -24,10 +24,19 @@ from signflow.models import (
     RecipientMember,
     RecipientRole,
     User,
+    WorkflowStatus,
     WorkflowType,
 )
 from signflow.packages.access import Need, get_package
-from signflow.workflow.common import owned_draft, package_recipients, recipient_at
+from signflow.packages.enterprise import enterprise_package
+from signflow.workflow.common import (
+    LOCKED_WORKFLOW,
+    owned_draft,
+    owned_package,
+    package_recipients,
+    recipient_at,
+)
+from signflow.workflow.reassign import Replacement, reassign_recipient
 from signflow.workflow.share import new_public_id
 
 MAX_RECIPIENTS = 200
@@ -59,7 +68,7 @@ class RecipientChange:
     mobile_number: str | None = None
 
 
-def _clean_email(email: str) -> str:
+def clean_email(email: str) -> str:
     cleaned = email.strip().lower()
     local, at, domain = cleaned.partition("@")
     if not (local and at and "." in domain) or len(cleaned) > 320:
@@ -105,7 +114,7 @@ async def add_recipients(
         raise BadRequest(f"A workflow holds at most {MAX_RECIPIENTS} users")
     added = []
     for item in items:
-        email = _clean_email(item.email)
+        email = clean_email(item.email)
         position = len(recipients) + 1
         if item.signing_order is not None:
             if item.signing_order < 1:
@@ -172,11 +181,32 @@ async def update_recipient(
     order: int,
     change: RecipientChange,
 ) -> Recipient:
-    package = await owned_draft(session, principal, package_id)
+    package = await owned_package(session, principal, package_id)
     recipients = await package_recipients(session, package.id)
+    if package.status != WorkflowStatus.DRAFT.value:
+        # Once shared, only who the recipient is may change (workflow/reassign.py).
+        recipient = recipient_at(recipients, order)
+        other_role = change.role is not None and change.role.value != recipient.role
+        other_step = change.signing_order not in (None, recipient.signing_order)
+        if other_role or other_step or not change.email:
+            raise Forbidden(LOCKED_WORKFLOW)
+        if change.email_notification is not None:
+            recipient.email_notification = change.email_notification
+        email = clean_email(change.email)
+        name = (change.name or "").strip() or await _default_name(
+            session, package.enterprise_id, email
+        )
+        await reassign_recipient(
+            session,
+            actor,
+            package,
+            recipient,
+            Replacement(email, name, change.mobile_number or None),
+        )
+        return recipient
     recipient = recipient_at(recipients, order)
     if change.email is not None:
-        recipient.email = _clean_email(change.email)
+        recipient.email = clean_email(change.email)
         if recipient.group_name is not None:
             # A person now holds the group's place (SigningHub's update-user on a group).
             await session.execute(
@@ -284,6 +314,45 @@ async def update_recipient_settings(
     """Store permissions, document-opening authentication (with the access duration), or
     reminders for one recipient, or for all of them with `apply_to_all`."""
     package = await owned_draft(session, principal, package_id)
+    await _store_settings(session, actor, package, order, setting, values, apply_to_all)
+
+
+async def enterprise_recipient(
+    session: AsyncSession, principal: Principal, package_id: int, order: int
+) -> Recipient:
+    """A recipient of a package of the caller's enterprise, for its owner or an admin."""
+    package = await enterprise_package(session, principal, package_id)
+    return recipient_at(await package_recipients(session, package.id), order)
+
+
+async def update_enterprise_recipient_settings(
+    session: AsyncSession,
+    principal: Principal,
+    actor: Actor,
+    package_id: int,
+    order: int,
+    setting: RecipientSetting,
+    values: dict[str, dict[str, object]],
+    *,
+    apply_to_all: bool,
+) -> None:
+    """`update_recipient_settings` through `enterprise/packages/...`: the owner or an
+    administrator of the package's enterprise, on a draft."""
+    package = await enterprise_package(session, principal, package_id, for_update=True)
+    if package.status != WorkflowStatus.DRAFT.value:
+        raise Forbidden(LOCKED_WORKFLOW)
+    await _store_settings(session, actor, package, order, setting, values, apply_to_all)
+
+
+async def _store_settings(
+    session: AsyncSession,
+    actor: Actor,
+    package: Package,
+    order: int,
+    setting: RecipientSetting,
+    values: dict[str, dict[str, object]],
+    apply_to_all: bool,
+) -> None:
     recipients = await package_recipients(session, package.id)
     target = recipient_at(recipients, order)
     for recipient in recipients if apply_to_all else [target]:

@@ -24,6 +24,7 @@ from signflow.models import (
 )
 from signflow.packages.access import Need, get_package, recipient_email
 from signflow.packages.enterprise import enterprise_package
+from signflow.packages.folders import filed_folders
 from signflow.packages.listing import Folder
 from signflow.workflow.common import (
     next_to_act,
@@ -88,7 +89,7 @@ class WorkflowSummary:
     """What the details add to the workflow itself: where it is filed for the caller,
     whether the caller has read it, who acts next, and how many fields each document has."""
 
-    folder: Folder
+    folder: str
     unread: bool
     next_ids: set[int]
     field_counts: dict[int, int]
@@ -114,7 +115,8 @@ async def workflow_summary(
     )
     counts: dict[int, int] = {row[0]: row[1] for row in rows}
     return WorkflowSummary(
-        folder=Folder.ARCHIVE if archived else Folder.INBOX,
+        folder=(await filed_folders(session, principal.user.id, [package.id])).get(package.id)
+        or (Folder.ARCHIVE if archived else Folder.INBOX).value,
         unread=not own and any(r.read_at is None for r in mine),
         next_ids=next_to_act(package.status, view.recipients),
         field_counts=counts,

@@ -17,7 +17,7 @@ from signflow.db import utcnow
 from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
 from signflow.identity.checks import require_opened, verify_signing_code
 from signflow.identity.codes import issue_code, signing_purpose
-from signflow.identity.methods import opening_methods, signing_code_channel
+from signflow.identity.methods import signing_code_channel, signing_code_number
 from signflow.models import (
     Document,
     DocumentVersion,
@@ -249,7 +249,7 @@ async def request_signing_code(
         recipient,
         purpose=signing_purpose(field.id),
         channel=channel,
-        mobile_number=opening_methods(recipient).mobile_number,
+        mobile_number=signing_code_number(recipient, field),
         actor=actor,
     )
 

@@ -429,3 +429,30 @@ async def test_a_person_named_in_a_groups_place_replaces_the_group(
     )
     async with transaction(context.sessions) as session:
         assert await session.scalar(select(func.count()).select_from(RecipientMember)) == 0
+
+
+async def test_a_shared_groups_place_is_not_handed_to_a_person(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana", "ben", "dee")
+    assert (await add_personal(people, people.owner, hr(people, "ana", "ben"))).status_code == 200
+    package_id, _ = await new_package(people)
+    added = await client.post(
+        f"/v3/packages/{package_id}/workflow/groups",
+        json=[{"group_name": "HR"}],
+        headers=people.owner,
+    )
+    assert added.status_code == 200
+    await share(people, package_id)
+    replaced = await client.put(
+        f"/v3/packages/{package_id}/workflow/1/user",
+        json={"user_email": people.email("dee")},
+        headers=people.owner,
+    )
+    assert replaced.status_code == 400, replaced.text
+    assert "any one of its members acts for it" in replaced.json()["Message"]
+    [user] = (
+        await client.get(f"/v3/packages/{package_id}/workflow/users", headers=people.owner)
+    ).json()
+    assert user["group_name"] == "HR"
+    assert sorted(user["group_members"]) == sorted([people.email("ana"), people.email("ben")])

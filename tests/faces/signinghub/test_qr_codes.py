@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import httpx
 import zxingcpp
@@ -68,6 +69,82 @@ async def test_a_qr_code_is_drawn_where_asked_and_reads_back(
     await add_users(people, package_id, [("ana", "SIGNER")])
     await share(people, package_id)
     late = await client.post(url, json={"page_no": 1, "dimensions": box}, headers=people.owner)
+    assert (late.status_code, late.json()) == (
+        403,
+        {"Message": "Document is no longer in draft state"},
+    )
+
+
+async def test_the_newest_qr_code_can_be_moved_and_given_other_data(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana")
+    package_id, (document_id,) = await new_package(people)
+    url = f"/v4/packages/{package_id}/documents/{document_id}/fields/qrcode"
+    box = {"x": 60, "y": 60, "width": 140, "height": 140}
+    added = await client.post(
+        url,
+        json={"page_no": 1, "field_name": "Q", "data": "https://a.example/1", "dimensions": box},
+        headers=people.owner,
+    )
+    assert added.status_code == 200, added.text
+
+    def pdf_of() -> Any:
+        return client.get(
+            f"/v4/packages/{package_id}/documents/{document_id}", headers=people.owner
+        )
+
+    moved = await client.put(
+        url,
+        json={"field_name": "Q", "page_no": 2, "dimensions": {"x": 400, "y": 620}},
+        headers=people.owner,
+    )
+    assert (moved.status_code, moved.json()) == (200, {"field_name": "Q"})
+    pdf = (await pdf_of()).content
+    # Drawn again on the version before it: the old place is empty.
+    assert (codes_on(pdf, 0), codes_on(pdf, 1)) == ([], ["https://a.example/1"])
+    renamed = await client.put(
+        url,
+        json={"field_name": "Q", "renamed_as": "R", "data": "https://a.example/2"},
+        headers=people.owner,
+    )
+    assert (renamed.status_code, renamed.json()) == (200, {"field_name": "R"})
+    assert codes_on((await pdf_of()).content, 1) == ["https://a.example/2"]
+    assert (await history_actions(context, package_id)).count("QR_CODE_UPDATED") == 2
+
+    bad = {
+        "off the page": ({"field_name": "R", "dimensions": {"x": 580}}, 400),
+        "no such page": ({"field_name": "R", "page_no": 9}, 400),
+        "zero width": ({"field_name": "R", "dimensions": {"width": 0}}, 400),
+        "unknown code": ({"field_name": "Nope"}, 404),
+        "renamed away": ({"field_name": "Q"}, 404),
+        "no name": ({"data": "x"}, 400),
+    }
+    for case, (body, status) in bad.items():
+        response = await client.put(url, json=body, headers=people.owner)
+        assert response.status_code == status, (case, response.text)
+        assert "Message" in response.json()
+    stranger = await bearer(client, other_tenant, other_tenant.user_email)
+    hidden = await client.put(url, json={"field_name": "R"}, headers=stranger)
+    assert hidden.status_code == 404
+    wrong_document = await client.put(
+        f"/v4/packages/{package_id}/documents/999999/fields/qrcode",
+        json={"field_name": "R"},
+        headers=people.owner,
+    )
+    assert wrong_document.status_code == 404
+
+    # Once another code is drawn after it, the first one stays where it is.
+    later = await client.post(url, json={"page_no": 1, "dimensions": box}, headers=people.owner)
+    assert later.status_code == 200
+    stuck = await client.put(url, json={"field_name": "R", "page_no": 1}, headers=people.owner)
+    assert stuck.status_code == 409, stuck.text
+    assert codes_on((await pdf_of()).content, 1) == ["https://a.example/2"]
+
+    await add_users(people, package_id, [("ana", "SIGNER")])
+    await share(people, package_id)
+    newest = later.json()["field_name"]
+    late = await client.put(url, json={"field_name": newest, "page_no": 2}, headers=people.owner)
     assert (late.status_code, late.json()) == (
         403,
         {"Message": "Document is no longer in draft state"},

@@ -59,8 +59,8 @@ NOT_CALLED: dict[str, str] = {
     "close_document_package": CLIENT_BUG,
     "fill_initials": "the client posts initials to documents/{did}/otp (the signing-code "
     "route) instead of documents/{did}/initial",
-    "update_post_processing": "the client sends GET to the PUT route, and post-processing "
-    "is not served yet",
+    "update_post_processing": "the client sends GET, without a body, to the PUT route "
+    "(served, docs/api.md); the guide has no GET there, so the call cannot work",
     **dict.fromkeys(
         [
             "device_registration_for_push_notification",

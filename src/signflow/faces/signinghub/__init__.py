@@ -14,6 +14,7 @@ from signflow.faces.signinghub import (
     enterprise,
     enterprise_packages,
     fields,
+    folders,
     groups,
     invitations,
     packages,
@@ -46,6 +47,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         invitations,
         self_service,
         groups,  # before packages and workflow: their free segments would take workflow/groups
+        folders,
         packages,
         documents,
         qr_codes,  # before fields: its path would match fields/{kind}

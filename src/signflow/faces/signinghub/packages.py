@@ -9,7 +9,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.accounts.principal import Principal
 from signflow.db import utcnow
 from signflow.errors import BadRequest, NotFound
 from signflow.faces.routing import (
@@ -32,6 +34,7 @@ from signflow.faces.signinghub.package_schemas import (
 from signflow.identity.checks import require_all_opened
 from signflow.packages.access import Need, get_package
 from signflow.packages.content import package_file
+from signflow.packages.folders import has_folder
 from signflow.packages.listing import (
     Folder,
     ListedPackage,
@@ -168,13 +171,19 @@ def decode_header(value: str | None, name: str) -> str | None:
     return raw
 
 
-def folder_of(value: str | None) -> Folder:
-    raw = (value or "").strip().upper()
-    decoded = (decode_header(value, "x-folder") or Folder.INBOX.value).upper()
+async def folder_of(
+    session: AsyncSession, principal: Principal, value: str | None
+) -> tuple[Folder, str | None]:
+    """(INBOX or ARCHIVE, None), or (INBOX, one of the caller's own folders)."""
+    raw = " ".join((value or "").split())
+    decoded = " ".join((decode_header(value, "x-folder") or Folder.INBOX.value).split())
     for candidate in (decoded, raw):
-        if candidate in Folder.__members__:
-            return Folder(candidate)
-    raise BadRequest(f"Unknown folder '{decoded}'; use INBOX or ARCHIVE")
+        if candidate.upper() in Folder.__members__:
+            return Folder(candidate.upper()), None
+    for candidate in (decoded, raw):
+        if candidate and await has_folder(session, principal.user.id, candidate):
+            return Folder.INBOX, candidate
+    raise BadRequest(f"Unknown folder '{decoded}'; use INBOX, ARCHIVE or one of your folders")
 
 
 def list_item(listed: ListedPackage) -> PackageListItem:
@@ -185,7 +194,7 @@ def list_item(listed: ListedPackage) -> PackageListItem:
         package_owner=listed.owner.email,
         owner_name=listed.owner.name,
         package_status=listed.status,
-        folder=listed.folder.value,
+        folder=listed.folder,
         unread=listed.unread,
         next_signer=current[0].name if current else None,
         next_signer_email=[SignerRef(user_email=r.email, user_name=r.name) for r in current],
@@ -236,7 +245,11 @@ def date_bound(value: str | None, name: str, *, end: bool) -> dt.datetime | None
 
 
 def list_query(
-    request: Request, status: StatusFilter, page_no: int, per_page: int, folder: Folder
+    request: Request,
+    status: StatusFilter,
+    page_no: int,
+    per_page: int,
+    folder: tuple[Folder, str | None],
 ) -> ListQuery:
     search = query_value(request, "package_name", "search_text", "search")
     header_search = decode_header(request.headers.get("x-search-text"), "x-search-text")
@@ -250,7 +263,8 @@ def list_query(
         status=status,
         page_no=page_no,
         per_page=per_page,
-        folder=folder,
+        folder=folder[0],
+        custom_folder=folder[1],
         search=search or header_search,
         sort=SORT_WORDS.get(sort_word, SortKey.NEWEST),
         descending=order.startswith("DESC"),
@@ -286,9 +300,8 @@ async def get_packages(
             raise NotFound(NOT_FOUND) from exc
         words = ", ".join(item.value for item in StatusFilter)
         raise BadRequest(f"Unknown status '{status}'; use one of {words}") from exc
-    query = list_query(
-        request, status_filter, int(page_no), int(records_per_page), folder_of(x_folder)
-    )
+    folder = await folder_of(session, principal, x_folder)
+    query = list_query(request, status_filter, int(page_no), int(records_per_page), folder)
     listed, total = await list_packages(session, principal, query, settings.archive_after_days)
     response.headers["x-total-records"] = str(total)
     return [list_item(item) for item in listed]

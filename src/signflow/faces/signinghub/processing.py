@@ -27,6 +27,7 @@ from signflow.workflow.actions import (
     submit_package,
 )
 from signflow.workflow.field_status import signature_field_status
+from signflow.workflow.gatekeeper import refuse_gatekeeper
 from signflow.workflow.initials import fill_initials
 from signflow.workflow.sign import SignatureRequest, request_signing_code, sign_document
 
@@ -170,3 +171,17 @@ async def field_status(
         session, principal, package_id, document_id, body.field_name
     )
     return FieldStatusReply(status=status.value)
+
+
+@router.post("/packages/{package_id}/gatekeeper/approve")
+async def gatekeeper_approve(
+    package_id: int, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    await refuse_gatekeeper(session, principal, package_id)
+
+
+@router.post("/packages/{package_id}/gatekeeper/decline")
+async def gatekeeper_decline(
+    package_id: int, principal: PrincipalDep, session: SessionDep
+) -> Response:
+    await refuse_gatekeeper(session, principal, package_id)

@@ -29,8 +29,11 @@ from signflow.faces.signinghub.workflow_schemas import (
     LogBody,
     LogDetail,
     LogDetailsBody,
+    PackageDetails,
     PasswordBody,
     PermissionsBody,
+    PostProcess,
+    PostProcessRecipient,
     RemindersBody,
     SharedPackageBody,
     UnblockBody,
@@ -48,8 +51,9 @@ from signflow.identity.methods import protect_authentication
 from signflow.identity.opening import ACCESS_GRANTED, open_with_password, send_opening_code
 from signflow.identity.unblock import UnblockAction, unblock_recipient
 from signflow.models import Document, HistoryEntry, Package, Recipient, RecipientMember
+from signflow.packages.access import recipient_email
 from signflow.packages.documents import CertifyPermission
-from signflow.packages.listing import OWNER_VIEW
+from signflow.packages.listing import OWNER_VIEW, view_status
 from signflow.workflow.actions import complete_workflow
 from signflow.workflow.groups import members_by_recipient
 from signflow.workflow.history import history_entry, history_page, list_history
@@ -58,6 +62,12 @@ from signflow.workflow.history_certificate import (
     entry_certificate,
     history_certificate,
 )
+from signflow.workflow.post_process import (
+    PostProcessing,
+    post_processing,
+    set_post_processing,
+)
+from signflow.workflow.post_process import PostProcessRecipient as PostProcessPerson
 from signflow.workflow.recipients import (
     NewRecipient,
     RecipientChange,
@@ -123,6 +133,29 @@ async def workflow_details(
     return await details_body(session, principal, view, settings.archive_after_days)
 
 
+@router.get(
+    "/packages/{package_id}/details", dependencies=[ReadOnly], response_model=PackageDetails
+)
+async def package_details(
+    package_id: int, principal: PrincipalDep, session: SessionDep, settings: SettingsDep
+) -> PackageDetails:
+    """The guide's reply shape for package details was not found: the package as the
+    list shows it to the caller, with the workflow details (docs/api.md)."""
+    view = await get_workflow(session, principal, package_id)
+    details = await details_body(session, principal, view, settings.archive_after_days)
+    package = view.package
+    email = recipient_email(principal, package.enterprise_id)
+    mine = [r for r in view.recipients if email is not None and r.email == email]
+    own = package.owner_id == principal.user.id
+    return PackageDetails.model_validate(
+        {
+            **details.model_dump(),
+            "package_status": view_status(package, own, mine),
+            "tags": package.tags,
+        }
+    )
+
+
 async def details_body(
     session: AsyncSession, principal: Principal, view: WorkflowView, archive_after_days: int
 ) -> WorkflowDetails:
@@ -135,7 +168,7 @@ async def details_body(
         package_owner=view.owner.email,
         owner_name=view.owner.name,
         package_status=OWNER_VIEW.get(package.status, package.status),
-        folder=summary.folder.value,
+        folder=summary.folder,
         unread=summary.unread,
         next_signer=nexts[0].name if nexts else None,
         next_signer_email=[SignerRef(user_email=r.email, user_name=r.name) for r in nexts],
@@ -149,12 +182,23 @@ async def details_body(
             read_only=view.read_only,
             message=package.message,
             expires_on=iso(package.expires_at),
+            post_process=post_process_body(package),
         ),
         documents=[
             workflow_document(d, summary.field_counts.get(d.id, 0), view.read_only)
             for d in view.documents
         ],
         users=await user_bodies(session, view.recipients),
+    )
+
+
+def post_process_body(package: Package) -> PostProcess:
+    settings = post_processing(package)
+    return PostProcess(
+        enabled=settings.enabled,
+        recipients=[PostProcessRecipient(name=r.name, email=r.email) for r in settings.recipients],
+        workflow_recipients=settings.workflow_recipients,
+        message=settings.message,
     )
 
 
@@ -199,6 +243,26 @@ async def update_details(
         clear_expiry="expires_on" in body.model_fields_set and body.expires_on is None,
     )
     await update_workflow(session, principal, actor, package_id, change)
+    return empty_ok()
+
+
+@router.put("/packages/{package_id}/workflow/post_process")
+async def update_post_process(
+    package_id: int,
+    body: PostProcess,
+    principal: PrincipalDep,
+    actor: ActorDep,
+    session: SessionDep,
+) -> Response:
+    wanted = PostProcessing(
+        enabled=body.enabled,
+        recipients=tuple(PostProcessPerson(r.name, r.email) for r in body.recipients),
+        message=body.message,
+        workflow_recipients=body.workflow_recipients,
+        google_drive=body.google_drive,
+        dropbox=body.dropbox,
+    )
+    await set_post_processing(session, principal, actor, package_id, wanted)
     return empty_ok()
 
 
@@ -355,13 +419,28 @@ async def put_permissions(
 async def get_authentication(
     package_id: int, order: int, principal: PrincipalDep, session: SessionDep
 ) -> AuthenticationBody:
-    recipient = await get_recipient(session, principal, package_id, order)
+    return authentication_reply(await get_recipient(session, principal, package_id, order))
+
+
+def authentication_reply(recipient: Recipient) -> AuthenticationBody:
     body = AuthenticationBody.model_validate(
         {"authentication": recipient.authentication, "access_duration": recipient.access_duration}
     )
     # The password is write-only.
     body.authentication.password.user_password = None
     return body
+
+
+def authentication_values(
+    body: AuthenticationBody, previous: dict[str, object]
+) -> dict[str, dict[str, object]]:
+    """What a PUT stores: the password only as its argon2id hash."""
+    return {
+        "authentication": protect_authentication(
+            body.authentication.model_dump(mode="json"), previous
+        ),
+        "access_duration": body.access_duration.model_dump(mode="json"),
+    }
 
 
 @router.put("/packages/{package_id}/workflow/{order}/authentication")
@@ -373,7 +452,6 @@ async def put_authentication(
     actor: ActorDep,
     session: SessionDep,
 ) -> Response:
-    # The password is stored only as its argon2id hash.
     previous = (await get_recipient(session, principal, package_id, order)).authentication
     await update_recipient_settings(
         session,
@@ -382,12 +460,7 @@ async def put_authentication(
         package_id,
         order,
         RecipientSetting.AUTHENTICATION,
-        {
-            "authentication": protect_authentication(
-                body.authentication.model_dump(mode="json"), previous
-            ),
-            "access_duration": body.access_duration.model_dump(mode="json"),
-        },
+        authentication_values(body, previous),
         apply_to_all=body.apply_to_all,
     )
     return empty_ok()

@@ -25,8 +25,8 @@ class WorkflowUpdate(VendorModel):
 
 
 class PostProcessRecipient(VendorModel):
-    name: str
-    email: str
+    name: str = Field(default="", max_length=200)
+    email: str = Field(min_length=3, max_length=320)
 
 
 class PostProcess(VendorModel):
@@ -36,7 +36,7 @@ class PostProcess(VendorModel):
     contacts: list[str] = []
     recipients: list[PostProcessRecipient] = []
     workflow_recipients: bool = False
-    message: str = ""
+    message: str = Field(default="", max_length=5000)
     google_drive: bool = False
     dropbox: bool = False
 
@@ -110,6 +110,12 @@ class WorkflowDetails(VendorModel):
     workflow: WorkflowSettings
     documents: list[WorkflowDocument]
     users: list[WorkflowUser]
+
+
+class PackageDetails(WorkflowDetails):
+    """`packages/{pid}/details`: a package list item and the workflow details in one."""
+
+    tags: list[str] = []
 
 
 class SharedPackageBody(VendorModel):
