@@ -1,7 +1,9 @@
 """The emails Signflow sends, each with a plain-text and an HTML body.
 
-Texts live in templates/<language>/<kind>.{subject.txt,txt,html}; a language without
-a template for a kind falls back to English.
+Templates live in templates/en/<kind>.{subject.txt,txt,html}, written in English; the
+sentences in their `{% trans %}` blocks are translated through the `mail` gettext
+catalogs (`signflow.i18n`). A sentence no catalog has yet, or a template without
+`{% trans %}` blocks, is sent in English.
 """
 
 from __future__ import annotations
@@ -16,24 +18,42 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from functools import cache
+
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from signflow.branding import Branding
+from signflow.i18n import MAIL_DOMAIN, PAGES_DOMAIN, gettext_for, supported
 
 DEFAULT_LANGUAGE = "en"
 DEFAULT_BRAND = "Signflow"
 TEMPLATES = Path(__file__).parent / "templates"
+LOGO_CID = "brand-logo"
 
 Recipient: TypeAlias = str | Address
 
-_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+@cache
+def _environment(language: str) -> Environment:
+    """One environment per language, its gettext installed (rendering stays thread-safe)."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        gettext_for(language, MAIL_DOMAIN), newstyle=True
+    )
+    pages = gettext_for(language, PAGES_DOMAIN)
+    # Status words (SIGNED, DECLINED...) as the pages say them, never raw.
+    environment.globals["status_word"] = lambda status: pages.gettext(f"status.{status}")
+    environment.globals["workflow_word"] = lambda status: pages.gettext(f"workflow.{status}")
+    return environment
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ def your_turn_to_sign(
     signing_link: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "your_turn",
@@ -59,6 +80,7 @@ def your_turn_to_sign(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         sender_name=sender_name,
@@ -76,6 +98,7 @@ def reminder(
     signing_link: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "reminder",
@@ -83,6 +106,7 @@ def reminder(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         sender_name=sender_name,
@@ -100,6 +124,7 @@ def package_completed(
     links_valid_days: int | None = None,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "completed",
@@ -107,6 +132,7 @@ def package_completed(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         downloads=list(downloads),
@@ -125,6 +151,7 @@ def package_declined(
     reason: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "declined",
@@ -132,6 +159,7 @@ def package_declined(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         owner_name=owner_name,
         package_name=package_name,
         decliner_name=decliner_name,
@@ -151,6 +179,7 @@ def recipient_blocked(
     order: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "blocked",
@@ -158,6 +187,7 @@ def recipient_blocked(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         owner_name=owner_name,
         package_name=package_name,
         blocked_name=blocked_name,
@@ -175,6 +205,7 @@ def one_time_code(
     valid_minutes: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     if not re.fullmatch(r"\d{6}", code):
         raise ValueError("a one-time code is six digits")
@@ -184,6 +215,7 @@ def one_time_code(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         code=code,
         valid_minutes=valid_minutes,
@@ -198,6 +230,7 @@ def endpoint_disabled(
     reason: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "endpoint_disabled",
@@ -205,6 +238,7 @@ def endpoint_disabled(
         to=to,
         language=language,
         brand=brand,
+        branding=branding,
         endpoint_url=endpoint_url,
         reason=reason,
     )
@@ -220,6 +254,7 @@ def account_activation(
     valid_days: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "account_activation",
@@ -227,6 +262,7 @@ def account_activation(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         person_name=person_name,
         enterprise_name=enterprise_name,
         activation_link=activation_link,
@@ -242,6 +278,7 @@ def address_has_an_account(
     enterprise_name: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "address_has_an_account",
@@ -249,16 +286,14 @@ def address_has_an_account(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         person_name=person_name,
         enterprise_name=enterprise_name,
     )
 
 
 def _render(language: str, name: str, context: Mapping[str, Any]) -> str:
-    candidates = [f"{DEFAULT_LANGUAGE}/{name}"]
-    if language != DEFAULT_LANGUAGE and _LANGUAGE.fullmatch(language):
-        candidates.insert(0, f"{language}/{name}")
-    return _environment.select_template(candidates).render(context)
+    return _environment(language).get_template(f"{DEFAULT_LANGUAGE}/{name}").render(context)
 
 
 def _build(
@@ -268,11 +303,20 @@ def _build(
     to: Sequence[Recipient],
     language: str,
     brand: str,
+    branding: Branding | None = None,
     **values: Any,
 ) -> EmailMessage:
     if not to:
         raise ValueError("a message needs at least one recipient")
-    context = {"brand": brand, "language": language, **values}
+    language = supported(language) or DEFAULT_LANGUAGE
+    branding = branding or Branding()
+    logo = branding.logo if branding.logo_type else None
+    context = {
+        "brand": brand,
+        "language": language,
+        "branding": _MailBranding(branding, LOGO_CID if logo else None),
+        **values,
+    }
     # Names typed by users end up in the subject: one line, whatever they contain.
     subject = " ".join(_render(language, f"{kind}.subject.txt", context).split())
     message = EmailMessage()
@@ -284,7 +328,36 @@ def _build(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_render(language, f"{kind}.txt", context))
     message.add_alternative(_render(language, f"{kind}.html", context), subtype="html")
+    if logo is not None and branding.logo_type:
+        # Inline (multipart/related), not a remote image: shown without loading anything.
+        html_part = message.get_payload()[1]
+        maintype, _, subtype = branding.logo_type.partition("/")
+        html_part.add_related(logo, maintype, subtype, cid=f"<{LOGO_CID}>")
     return message
+
+
+@dataclass(frozen=True)
+class _MailBranding:
+    """What the templates read of the branding: colours, the name, the logo's cid."""
+
+    branding: Branding
+    logo_cid: str | None
+
+    @property
+    def display_name(self) -> str | None:
+        return self.branding.display_name
+
+    @property
+    def accent(self) -> str:
+        return self.branding.accent
+
+    @property
+    def on_accent(self) -> str:
+        return self.branding.on_accent
+
+    @property
+    def link(self) -> str:
+        return self.branding.link
 
 
 def _domain(mail_from: str) -> str:

@@ -51,7 +51,7 @@ from signflow.web.embedding import (
     outcome,
     turn_outcome,
 )
-from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, catalogs, supported
+from signflow.web.i18n import Translator, has_text, supported
 from signflow.web.pages import (
     PAGE_DPI,
     DocumentView,
@@ -199,7 +199,7 @@ def _message_values(key: str, exc: SignflowError) -> dict[str, str]:
 
 
 def _message_key(exc: SignflowError) -> str:
-    if exc.message in catalogs()[DEFAULT_LANGUAGE]:
+    if has_text(exc.message):
         return exc.message
     if exc.code in CODE_KEYS:
         return CODE_KEYS[exc.code]
