@@ -38,5 +38,5 @@ def check_logo(data: bytes) -> str:
     if kind not in MEDIA_TYPES:
         raise BadRequest("Logo must be a PNG or JPEG image (SVG and other formats are refused)")
     if width > MAX_LOGO_PIXELS or height > MAX_LOGO_PIXELS:
-        raise BadRequest(f"Logo is larger than {MAX_LOGO_PIXELS}×{MAX_LOGO_PIXELS} pixels")
+        raise BadRequest(f"Logo is larger than {MAX_LOGO_PIXELS}x{MAX_LOGO_PIXELS} pixels")
     return MEDIA_TYPES[kind]

@@ -23,7 +23,9 @@ def po_path(language: str, domain: str) -> Path:
 @cache
 def languages() -> tuple[str, ...]:
     """Every language with page texts, English first: a language is a `pages.po`."""
-    found = sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{PAGES_DOMAIN}.po"))
+    found = sorted(
+        p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{PAGES_DOMAIN}.po")
+    )
     return (DEFAULT_LANGUAGE, *(code for code in found if code != DEFAULT_LANGUAGE))
 
 

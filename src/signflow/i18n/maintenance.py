@@ -133,7 +133,9 @@ def update() -> list[Path]:
         template = read_catalog(pot_path(domain))
         for language in translated_languages():
             path = po_path(language, domain)
-            catalog = read_catalog(path, language) if path.is_file() else new_catalog(language, domain)
+            catalog = (
+                read_catalog(path, language) if path.is_file() else new_catalog(language, domain)
+            )
             catalog.update(template, no_fuzzy_matching=True)
             write_catalog(path, catalog)
             written.append(path)
@@ -164,7 +166,11 @@ def missing(language: str, domain: str, template: Catalog | None = None) -> list
         if not message.id:
             continue
         own = catalog.get(message.id, message.context)
-        forms = own.string if own is not None and isinstance(own.string, tuple) else (own and own.string,)
+        forms = (
+            own.string
+            if own is not None and isinstance(own.string, tuple)
+            else (own and own.string,)
+        )
         if own is None or own.fuzzy or not all(forms):
             gaps.append(str(message.id))
     return gaps

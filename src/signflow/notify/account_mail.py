@@ -24,6 +24,7 @@ from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import Enterprise, Job, User
 from signflow.notify import messages
+from signflow.notify.audience import user_audience
 from signflow.notify.jobs import mailer
 from signflow.outbox.handlers import Done, Outcome, job_handler
 
@@ -46,12 +47,15 @@ async def _message(session: AsyncSession, context: AppContext, user_id: int) -> 
     enterprise = await session.get_one(Enterprise, user.enterprise_id)
     to = Address(display_name=user.name, addr_spec=user.email)
     settings = context.settings
+    audience = await user_audience(session, user)
     if await owning_account(session, user.email) is not None:
         return messages.address_has_an_account(
             mail_from=settings.mail_from,
             to=to,
             person_name=user.name,
             enterprise_name=enterprise.name,
+            language=audience.language,
+            branding=audience.branding,
         )
     token = issue_activation_token(user)
     return messages.account_activation(
@@ -61,4 +65,6 @@ async def _message(session: AsyncSession, context: AppContext, user_id: int) -> 
         enterprise_name=enterprise.name,
         activation_link=activation_link(settings, token),
         valid_days=ACTIVATION_LINK_TTL.days,
+        language=audience.language,
+        branding=audience.branding,
     )

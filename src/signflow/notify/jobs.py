@@ -20,6 +20,7 @@ from signflow.models import (
     WorkflowStatus,
 )
 from signflow.notify import messages
+from signflow.notify.audience import recipient_audience, user_audience
 from signflow.notify.mailer import Mailer, create_mailer
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.packages.documents import list_documents
@@ -47,6 +48,12 @@ async def _recipient_and_package(
     return recipient, package, owner
 
 
+async def _owner_look(session: AsyncSession, user: User) -> dict[str, Any]:
+    """The language and branding keyword arguments of a mail to an account."""
+    audience = await user_audience(session, user)
+    return {"language": audience.language, "branding": audience.branding}
+
+
 @job_handler("email.turn_opened")
 async def email_turn_opened(context: AppContext, job: Job) -> Outcome:
     return await _turn_email(context, job, messages.your_turn_to_sign)
@@ -69,6 +76,7 @@ async def _turn_email(context: AppContext, job: Job, build: Any) -> Outcome:
         )
         if not (still_their_turn and recipient.email_notification):
             return Done()
+        audience = await recipient_audience(session, recipient, package)
         message = build(
             mail_from=context.settings.mail_from,
             to=Address(display_name=recipient.name, addr_spec=recipient.email),
@@ -76,6 +84,8 @@ async def _turn_email(context: AppContext, job: Job, build: Any) -> Outcome:
             package_name=package.name,
             sender_name=owner.name,
             signing_link=recipient_link(context.settings, recipient),
+            language=audience.language,
+            branding=audience.branding,
         )
     await mailer(context).send(message)
     return Done()
@@ -92,7 +102,8 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
             messages.Download(name=document.name, url=document_link(context.settings, document))
             for document in await list_documents(session, package.id)
         ]
-        people = {owner.email: owner.name}
+        owner_audience = await user_audience(session, owner)
+        people = {owner.email: (owner.name, owner_audience)}
         for recipient in await session.scalars(
             select(Recipient).where(
                 Recipient.package_id == package.id,
@@ -100,7 +111,9 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 Recipient.email_notification.is_(True),
             )
         ):
-            people.setdefault(recipient.email, recipient.name)
+            if recipient.email not in people:
+                audience = await recipient_audience(session, recipient, package)
+                people[recipient.email] = (recipient.name, audience)
         outgoing = [
             messages.package_completed(
                 mail_from=context.settings.mail_from,
@@ -109,8 +122,10 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 package_name=package.name,
                 downloads=downloads,
                 links_valid_days=context.settings.download_link_ttl_seconds // 86400,
+                language=audience.language,
+                branding=audience.branding,
             )
-            for email, name in people.items()
+            for email, (name, audience) in people.items()
         ]
     for message in outgoing:
         await mailer(context).send(message)
@@ -132,6 +147,7 @@ async def email_declined(context: AppContext, job: Job) -> Outcome:
             decliner_name=recipient.name,
             decliner_email=recipient.email,
             reason=recipient.reason or "",
+            **(await _owner_look(session, owner)),
         )
     await mailer(context).send(message)
     return Done()
@@ -152,6 +168,7 @@ async def email_blocked(context: AppContext, job: Job) -> Outcome:
             blocked_name=recipient.name or recipient.email,
             blocked_email=recipient.email,
             order=recipient.position,
+            **(await _owner_look(session, owner)),
         )
     await mailer(context).send(message)
     return Done()
@@ -169,6 +186,7 @@ async def email_endpoint_disabled(context: AppContext, job: Job) -> Outcome:
             to=[Address(display_name=admin.name, addr_spec=admin.email)],
             endpoint_url=endpoint.url,
             reason=str(job.payload.get("reason", "")),
+            **(await _owner_look(session, admin)),
         )
     await mailer(context).send(message)
     return Done()

@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias
-
-from functools import cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -330,7 +329,8 @@ def _build(
     message.add_alternative(_render(language, f"{kind}.html", context), subtype="html")
     if logo is not None and branding.logo_type:
         # Inline (multipart/related), not a remote image: shown without loading anything.
-        html_part = message.get_payload()[1]
+        html_part = message.get_body(("html",))
+        assert isinstance(html_part, EmailMessage)  # built above with add_alternative
         maintype, _, subtype = branding.logo_type.partition("/")
         html_part.add_related(logo, maintype, subtype, cid=f"<{LOGO_CID}>")
     return message

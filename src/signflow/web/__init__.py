@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from signflow.web import activation, identity, progress, signature_requests
+from signflow.web import activation, brand_files, identity, progress, signature_requests
 from signflow.web.integration import api_router, page_router
 from signflow.web.pages import STATIC_DIR, STATIC_PATH
 from signflow.web.routes import router
@@ -17,6 +17,7 @@ def install(app: FastAPI) -> None:
     activation page and the static files."""
     app.include_router(router)
     app.include_router(activation.router)
+    app.include_router(brand_files.router)
     app.include_router(identity.router)
     app.include_router(page_router)
     app.include_router(api_router)

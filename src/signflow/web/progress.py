@@ -43,6 +43,7 @@ from signflow.models import (
 from signflow.packages.access import Need, get_package
 from signflow.packages.content import document_bytes
 from signflow.sealing import ExpiredToken, InvalidToken, read_token, sign_token
+from signflow.web.branding import remember as remember_branding
 from signflow.web.i18n import has_text
 from signflow.web.pages import render
 from signflow.web.routes import WebRoute, pdf_attachment
@@ -170,6 +171,7 @@ async def _owner(request: Request, payload: dict[str, object]) -> tuple[int, Pri
     enterprise = await session.get(Enterprise, owner.enterprise_id)
     if enterprise is None or not enterprise.is_active:
         raise Forbidden("error.link")
+    remember_branding(request, enterprise)
     return package_id, Principal(user=owner, enterprise=enterprise, grant_id=0)
 
 

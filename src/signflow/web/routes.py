@@ -44,6 +44,8 @@ from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
 from signflow.web.blocked import owner_told_of_block
+from signflow.web.branding import recipient_language
+from signflow.web.branding import remember as remember_branding
 from signflow.web.embedding import (
     SUCCESS_FLASHES,
     embed_event,
@@ -239,9 +241,11 @@ def _web(request: Request) -> WebSession:
 
 async def _recipient(request: Request, web: WebSession) -> RecipientSession:
     try:
-        return await recipient_session(get_session(request), web.recipient)
+        rs = await recipient_session(get_session(request), web.recipient)
     except NotFound as exc:
         raise SessionExpired() from exc
+    remember_branding(request, rs.principal.enterprise)
+    return rs
 
 
 async def require_identity(request: Request, rs: RecipientSession) -> None:
@@ -281,7 +285,13 @@ async def email_link(token: str, request: Request, lang: str | None = None) -> R
     except InvalidToken as exc:
         raise NotFound("error.link") from exc
     rs = await recipient_session(get_session(request), str(payload.get("r", "")))
-    language = supported(lang) or choose_language(request, None)
+    remember_branding(request, rs.principal.enterprise)
+    # The link's ?lang=, else the recipient's (or their enterprise's), else the browser's.
+    language = (
+        supported(lang)
+        or recipient_language(rs.recipient, rs.principal.enterprise)
+        or choose_language(request, None)
+    )
     return _landing(request, new_session(rs.recipient.public_id, language))
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from signflow.faces.signinghub import (
     account,
     auth,
+    branding,
     delegation,
     documents,
     enterprise,
@@ -31,6 +32,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
     routed = (
         account,
         auth,
+        branding,
         delegation,
         enterprise,
         enterprise_packages,

@@ -97,6 +97,7 @@ def user_body(recipient: Recipient) -> WorkflowUser:
         reason=recipient.reason,
         mobile_number=recipient.mobile_number,
         placeholder=recipient.placeholder,
+        language=recipient.language,
     )
 
 
@@ -229,6 +230,7 @@ async def add_users(
             email_notification=item.email_notification,
             signing_order=item.signing_order,
             mobile_number=item.mobile_number,
+            language=item.language,
         )
         for item in body
     ]
@@ -265,6 +267,7 @@ async def update_user(
         email_notification=body.email_notification,
         signing_order=body.signing_order,
         mobile_number=body.mobile_number,
+        language=body.language,
     )
     await update_recipient(session, principal, actor, package_id, order, change)
     return empty_ok()
