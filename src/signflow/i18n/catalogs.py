@@ -76,7 +76,8 @@ def gettext_for(language: str, domain: str) -> gettext.NullTranslations:
     english = _compiled(DEFAULT_LANGUAGE, domain)
     if english is not None:
         chain = english
-    own = _compiled(language, domain) if supported(language) else None
+    code = supported(language)
+    own = _compiled(code, domain) if code else None
     if own is None or own is english:
         return chain
     own.add_fallback(chain)
