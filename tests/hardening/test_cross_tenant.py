@@ -229,6 +229,11 @@ NOT_TENANT_DATA = {
     # (tests/faces/test_pki.py: another CA's question is "unauthorized").
     "/pki/{pki_key}/ocsp",
     "/pki/{pki_key}/ocsp/{encoded:path}",
+    # Branding files the signer pages load (docs/web.md, "Branding"): a stylesheet named by
+    # its colour alone, and a logo, public like the pages showing it, named by its SHA-256
+    # (unguessable without the image, and naming no enterprise).
+    "/web/brand/accent/{color}.css",
+    "/web/brand/logo/{sha256}",
 }
 # The path value is itself the permission (a signed, purpose-bound token or an unguessable
 # request UUID): checked below with tokens of another purpose and forged ones.
