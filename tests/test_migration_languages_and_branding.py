@@ -42,9 +42,7 @@ async def test_existing_enterprises_have_no_branding_and_no_default_language(
                 lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("recipients")}
             )
             assert "language" in columns
-            await connection.run_sync(
-                lambda sync: command.downgrade(alembic_config(sync), BEFORE)
-            )
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), BEFORE))
             columns = await connection.run_sync(
                 lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("enterprises")}
             )
