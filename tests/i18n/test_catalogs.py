@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from signflow.i18n import (
     DEFAULT_LANGUAGE,
     MAIL_DOMAIN,
     PAGES_DOMAIN,
+    catalogs,
     gettext_for,
     languages,
     maintenance,
@@ -109,3 +112,23 @@ def test_catalog_files_parse_with_their_plural_forms() -> None:
             if message.pluralizable:
                 assert len(message.string) == catalog.num_plurals
                 assert all(message.string), (language, message.id)
+
+
+def test_texts_of_the_former_json_files_move_into_the_catalogs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A branch written before the catalogs brings `web/messages/<code>.json`: its new
+    keys move into `pages.po`, and what the catalogs already say is kept."""
+    locale = tmp_path / "locale"
+    shutil.copytree(catalogs.LOCALE_DIR, locale)
+    monkeypatch.setattr(catalogs, "LOCALE_DIR", locale)
+    messages = tmp_path / "messages"
+    messages.mkdir()
+    (messages / "en.json").write_text(json.dumps({"lang.name": "X", "group.new": "New group"}))
+    (messages / "es.json").write_text(json.dumps({"group.new": "Grupo nuevo"}))
+    assert maintenance.import_json(messages) == {"en": 1, "es": 1}
+    english = maintenance.read_catalog(locale / "en/LC_MESSAGES/pages.po", "en")
+    assert english.get("group.new").string == "New group"
+    assert english.get("lang.name").string == "English"
+    spanish = maintenance.read_catalog(locale / "es/LC_MESSAGES/pages.po", "es")
+    assert spanish.get("group.new").string == "Grupo nuevo"

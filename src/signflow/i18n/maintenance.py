@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -174,6 +175,29 @@ def missing(language: str, domain: str, template: Catalog | None = None) -> list
         if own is None or own.fuzzy or not all(forms):
             gaps.append(str(message.id))
     return gaps
+
+
+def import_json(directory: Path) -> dict[str, int]:
+    """Move page texts from the former JSON files (`web/messages/<code>.json`, key ->
+    text) into each language's `pages.po`, keeping texts the catalog already has; answers
+    how many each language gained. A branch written before the catalogs may bring some."""
+    gained: dict[str, int] = {}
+    for source in sorted(directory.glob("*.json")):
+        language = source.stem
+        texts = json.loads(source.read_text(encoding="utf-8"))
+        path = po_path(language, PAGES_DOMAIN)
+        catalog = (
+            read_catalog(path, language) if path.is_file() else new_catalog(language, PAGES_DOMAIN)
+        )
+        count = 0
+        for key, text in texts.items():
+            own = catalog.get(key)
+            if own is None or not own.string:
+                catalog.add(key, text)
+                count += 1
+        write_catalog(path, catalog)
+        gained[language] = count
+    return gained
 
 
 def placeholders(text: str, domain: str) -> set[str]:
