@@ -19,7 +19,7 @@ from signflow.i18n import (
     maintenance,
 )
 from signflow.notify.messages import _environment, your_turn_to_sign
-from signflow.web.i18n import Translator
+from signflow.web.i18n import Translator, has_text
 
 REQUIRED = {"en", "es", "de", "fr", "nl", "pt"}
 TRANSLATED = sorted(REQUIRED - {DEFAULT_LANGUAGE})
@@ -132,3 +132,10 @@ def test_texts_of_the_former_json_files_move_into_the_catalogs(
     assert english.get("lang.name").string == "English"
     spanish = maintenance.read_catalog(locale / "es/LC_MESSAGES/pages.po", "es")
     assert spanish.get("group.new").string == "Grupo nuevo"
+
+
+def test_an_empty_key_is_no_text() -> None:
+    """gettext("") answers a catalog's header: never shown as a message."""
+    assert Translator("de")("") == ""
+    assert not has_text("")
+    assert has_text("error.link") and not has_text("Document not found")

@@ -23,7 +23,6 @@ ACCENT_PATH = "/web/brand/accent/{color}.css"
 def remember(request: Request, enterprise: Enterprise | None) -> None:
     """The enterprise whose branding this request's page shows."""
     request.state.branding = branding_of(enterprise)
-    request.state.default_language = enterprise.default_language if enterprise else None
 
 
 def page_branding(request: Request) -> Branding:

@@ -36,7 +36,7 @@ class Translator:
     language: str
 
     def __call__(self, key: str, **values: object) -> str:
-        text = gettext_for(self.language, PAGES_DOMAIN).gettext(key)
+        text = gettext_for(self.language, PAGES_DOMAIN).gettext(key) if key else key
         return text.format(**values) if values else text
 
 
@@ -47,4 +47,5 @@ def language_names() -> dict[str, str]:
 
 def has_text(key: str) -> bool:
     """Whether the English catalog has a text for `key` (a known message key)."""
-    return gettext_for(DEFAULT_LANGUAGE, PAGES_DOMAIN).gettext(key) != key
+    # "" would find the catalog's header.
+    return bool(key) and gettext_for(DEFAULT_LANGUAGE, PAGES_DOMAIN).gettext(key) != key
