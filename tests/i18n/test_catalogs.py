@@ -139,3 +139,12 @@ def test_an_empty_key_is_no_text() -> None:
     assert Translator("de")("") == ""
     assert not has_text("")
     assert has_text("error.link") and not has_text("Document not found")
+
+
+def test_spellings_of_one_language_share_one_chain() -> None:
+    """`de`, `de-AT` and `DE` are one catalog, whose fallback is set once (a second
+    would make English its own fallback, and a missing text would never end)."""
+    for code in ("de", "de-AT", "DE", "de_CH"):
+        assert gettext_for(code, PAGES_DOMAIN).gettext("status.SIGNED") == "Unterschrieben"
+        assert gettext_for(code, PAGES_DOMAIN).gettext("no.such.key") == "no.such.key"
+        assert gettext_for(code, MAIL_DOMAIN).gettext("Never extracted") == "Never extracted"

@@ -68,16 +68,19 @@ def _compiled(language: str, domain: str) -> gettext.NullTranslations | None:
     return gettext.GNUTranslations(buffer)
 
 
-@cache
 def gettext_for(language: str, domain: str) -> gettext.NullTranslations:
-    """The translations of `domain` in `language`, falling back to English, then to the
-    message id itself (an English sentence in `mail`, a key in `pages`)."""
-    chain = gettext.NullTranslations()
+    """The translations of `domain` in `language` (any spelling `supported` accepts),
+    falling back to English, then to the message id itself (an English sentence in
+    `mail`, a key in `pages`)."""
+    return _chain(supported(language) or DEFAULT_LANGUAGE, domain)
+
+
+@cache
+def _chain(code: str, domain: str) -> gettext.NullTranslations:
+    # Cached per supported code: each compiled catalog gets its fallback once.
     english = _compiled(DEFAULT_LANGUAGE, domain)
-    if english is not None:
-        chain = english
-    code = supported(language)
-    own = _compiled(code, domain) if code else None
+    chain = english if english is not None else gettext.NullTranslations()
+    own = _compiled(code, domain)
     if own is None or own is english:
         return chain
     own.add_fallback(chain)
