@@ -140,3 +140,16 @@ async def test_the_default_language(client: httpx.AsyncClient, tenant: Tenant) -
     assert (await client.get(LANGUAGE, headers=admin)).json()["default_language"] == "de"
     cleared = await client.put(LANGUAGE, json={"default_language": None}, headers=admin)
     assert cleared.json()["default_language"] is None
+
+
+async def test_a_body_larger_than_any_logo_is_refused_early(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    admin = await bearer(client, tenant, tenant.admin_email)
+    body = {"display_name": "Big", "logo": "A" * (400 * 1024)}
+    response = await client.put(BRANDING, json=body, headers=admin)
+    assert response.status_code == 413, response.text
+    assert (await client.get(BRANDING, headers=admin)).json()["display_name"] is None
+    just_over = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\0" * (257 * 1024)).decode()
+    refused = await client.put(BRANDING, json={"logo": just_over}, headers=admin)
+    assert refused.status_code == 400 and "256 KB" in refused.json()["Message"]

@@ -17,7 +17,9 @@ from sqlalchemy import select
 
 from signflow.accounts.users import require_admin
 from signflow.branding import MAX_LOGO_BYTES, set_branding
+from signflow.config import Settings
 from signflow.errors import BadRequest
+from signflow.faces.bodies import body_limit
 from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import VendorModel
@@ -26,14 +28,17 @@ from signflow.models import Enterprise
 
 router = APIRouter(route_class=TransactionalRoute, tags=["enterprise settings"])
 
-# Base64 of the largest logo, with room for line breaks some encoders add.
-MAX_LOGO_CHARS = (MAX_LOGO_BYTES + 2) // 3 * 4 + 8192
+
+def _branding_body_limit(settings: Settings) -> int:
+    # The largest logo in base64 (a third more), with room for line breaks and the rest.
+    return MAX_LOGO_BYTES * 4 // 3 + 16 * 1024
 
 
 class BrandingSettings(VendorModel):
     display_name: str | None = Field(default=None, max_length=200)
     accent_color: str | None = Field(default=None, max_length=7)
-    logo: str | None = Field(default=None, max_length=MAX_LOGO_CHARS)
+    # Bounded by the route's body limit, then by its decoded size (check_logo).
+    logo: str | None = None
 
 
 class BrandingSettingsBody(VendorModel):
@@ -89,6 +94,7 @@ async def get_branding_settings(
 
 
 @router.put("/enterprise/settings/branding", response_model=BrandingSettingsBody)
+@body_limit(_branding_body_limit)
 async def put_branding_settings(
     body: BrandingSettings, principal: PrincipalDep, session: SessionDep
 ) -> BrandingSettingsBody:
