@@ -48,3 +48,11 @@ lock: $(UV)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# The gettext catalogs (docs/web.md, "Languages"): extract the texts, merge them into
+# every language's .po, then list what is not translated yet (fails if anything is).
+.PHONY: i18n
+i18n: install-dev
+	$(BIN)/python scripts/i18n extract
+	$(BIN)/python scripts/i18n update
+	$(BIN)/python scripts/i18n compile

@@ -17,6 +17,7 @@ from signflow.context import AppContext
 from signflow.faces import files, pki, signinghub
 from signflow.faces.admin import api_keys as admin_api_keys
 from signflow.faces.admin import applications as admin_applications
+from signflow.faces.admin import enterprise_settings as admin_enterprise_settings
 from signflow.faces.admin import erasure as admin_erasure
 from signflow.faces.admin import pki as admin_pki
 from signflow.faces.admin import webhooks as admin_webhooks
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         admin_erasure.router,
         admin_applications.router,
         admin_pki.router,
+        admin_enterprise_settings.router,
     ):
         app.include_router(router, prefix=prefix)
     app.include_router(okdokument.router)

@@ -313,6 +313,11 @@ NOT_TENANT_DATA = {
     "/pki/{pki_key}/ocsp/{encoded:path}",
     # A design's name (HAND_SIGNATURE_ONLY...): the preview draws the caller's own stamp.
     *(f"/{v}/settings/signatures/appearance/design/{{design}}/preview" for v in ("v3", "v4")),
+    # Branding files the signer pages load (docs/web.md, "Branding"): a stylesheet named by
+    # its colour alone, and a logo, public like the pages showing it, named by its SHA-256
+    # (unguessable without the image, and naming no enterprise).
+    "/web/brand/accent/{color}.css",
+    "/web/brand/logo/{sha256}",
 }
 # The path value is itself the permission (a signed, purpose-bound token or an unguessable
 # request UUID): checked below with tokens of another purpose and forged ones.

@@ -155,6 +155,7 @@ async def test_a_password_on_a_phone_and_the_block_after_three_wrong_tries(web: 
     await expect(page.locator("#tries")).to_contain_text("Intentos restantes: 2 de 3")
     await web.shot(page, "phone-identity-02-wrong")
     # The language can be switched on the identity page too.
+    await page.locator(".language-menu summary").tap()  # the switch opens its list
     await page.get_by_role("link", name="English").tap()
     await expect(page.locator("#tries")).to_contain_text("Tries left: 2 of 3")
     await page.get_by_label("Password").fill("open-sesame")

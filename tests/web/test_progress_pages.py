@@ -42,6 +42,7 @@ async def test_the_owner_follows_a_package_on_a_phone(web: Web) -> None:
         await web.shot_and_check_axe(page, "progress-phone-es", "progress page (es, phone)")
 
         # The language switch keeps the link; reloading is allowed.
+        await page.locator(".language-menu summary").click()  # the switch opens its list
         await page.get_by_role("link", name="English").click()
         await expect(page.locator("#next-summary")).to_contain_text("Next to act: Ana")
         await page.reload()

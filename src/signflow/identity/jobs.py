@@ -12,15 +12,18 @@ from signflow.context import AppContext
 from signflow.db import transaction, utcnow
 from signflow.identity.codes import DELIVERY_PURPOSE, EMAIL_CODE_JOB, SMS_CODE_JOB, VALID_MINUTES
 from signflow.identity.sms import create_sms_channel
-from signflow.models import Job, OneTimeCode, Recipient
+from signflow.models import Job, OneTimeCode, Package, Recipient
 from signflow.notify import messages
+from signflow.notify.audience import Audience, recipient_audience
 from signflow.notify.jobs import mailer
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.sealing import unseal
 from signflow.webhooks.delivery import webhook_client
 
 
-async def _pending(context: AppContext, job: Job) -> tuple[OneTimeCode, Recipient, str] | None:
+async def _pending(
+    context: AppContext, job: Job
+) -> tuple[OneTimeCode, Recipient, str, Audience] | None:
     async with transaction(context.sessions) as session:
         code = await session.get(OneTimeCode, int(str(job.payload["code_id"])))
         if code is None or code.pending_delivery is None:
@@ -29,10 +32,12 @@ async def _pending(context: AppContext, job: Job) -> tuple[OneTimeCode, Recipien
             code.pending_delivery = None
             return None
         recipient = await session.get_one(Recipient, code.recipient_id)
+        package = await session.get_one(Package, recipient.package_id)
+        audience = await recipient_audience(session, recipient, package)
         value = unseal(
             code.pending_delivery, context.settings.effective_secret_key, DELIVERY_PURPOSE
         ).decode()
-        return code, recipient, value
+        return code, recipient, value, audience
 
 
 async def _delivered(context: AppContext, code_id: int) -> None:
@@ -46,13 +51,15 @@ async def email_one_time_code(context: AppContext, job: Job) -> Outcome:
     found = await _pending(context, job)
     if found is None:
         return Done()
-    code, recipient, value = found
+    code, recipient, value, audience = found
     message = messages.one_time_code(
         mail_from=context.settings.mail_from,
         to=Address(display_name=recipient.name, addr_spec=code.destination),
         recipient_name=recipient.name,
         code=value,
         valid_minutes=VALID_MINUTES,
+        language=audience.language,
+        branding=audience.branding,
     )
     await mailer(context).send(message)
     await _delivered(context, code.id)
@@ -64,7 +71,7 @@ async def sms_one_time_code(context: AppContext, job: Job) -> Outcome:
     found = await _pending(context, job)
     if found is None:
         return Done()
-    code, _recipient, value = found
+    code, _recipient, value, _audience = found
     channel = create_sms_channel(context.settings, webhook_client(context))
     if code.channel != f"sms:{channel.name}":
         return Failed(f"the code was issued for {code.channel}, configured is sms:{channel.name}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from sqlalchemy import String
+from sqlalchemy import LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signflow.db import Base, BigId, utcnow
@@ -26,3 +26,11 @@ class Enterprise(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     pki_key: Mapped[str] = mapped_column(String(43), unique=True, index=True, default=new_pki_key)
+    # The language of its recipients' mails and first page when they have none of their own.
+    default_language: Mapped[str | None] = mapped_column(String(20), default=None)
+    # Branding (signflow.branding): shown on the signer pages and in mails.
+    display_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    accent_color: Mapped[str | None] = mapped_column(String(7), default=None)
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    logo_type: Mapped[str | None] = mapped_column(String(20), default=None)
+    logo_sha256: Mapped[str | None] = mapped_column(String(64), default=None, index=True)

@@ -51,6 +51,8 @@ class Recipient(Base):
     mobile_number: Mapped[str | None] = mapped_column(String(40))
     role: Mapped[str] = mapped_column(String(20), default=RecipientRole.SIGNER.value)
     email_notification: Mapped[bool] = mapped_column(default=True)
+    # Picks their mails and first page; None: the enterprise's default language.
+    language: Mapped[str | None] = mapped_column(String(20), default=None)
     process_status: Mapped[str] = mapped_column(
         String(20), default=ProcessStatus.UN_PROCESSED.value
     )

@@ -28,6 +28,7 @@ from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import Enterprise, Invitation, InvitationStatus, Job, User
 from signflow.notify import messages
+from signflow.notify.audience import enterprise_audience, user_audience
 from signflow.notify.jobs import mailer
 from signflow.outbox.handlers import Done, Outcome, job_handler
 
@@ -50,12 +51,15 @@ async def _message(session: AsyncSession, context: AppContext, user_id: int) -> 
     enterprise = await session.get_one(Enterprise, user.enterprise_id)
     to = Address(display_name=user.name, addr_spec=user.email)
     settings = context.settings
+    audience = await user_audience(session, user)
     if await owning_account(session, user.email) is not None:
         return messages.address_has_an_account(
             mail_from=settings.mail_from,
             to=to,
             person_name=user.name,
             enterprise_name=enterprise.name,
+            language=audience.language,
+            branding=audience.branding,
         )
     token = issue_activation_token(user)
     return messages.account_activation(
@@ -65,6 +69,8 @@ async def _message(session: AsyncSession, context: AppContext, user_id: int) -> 
         enterprise_name=enterprise.name,
         activation_link=activation_link(settings, token),
         valid_days=ACTIVATION_LINK_TTL.days,
+        language=audience.language,
+        branding=audience.branding,
     )
 
 
@@ -89,6 +95,7 @@ async def _reset_message(
     settings = context.settings
     ttl = dt.timedelta(seconds=settings.password_reset_ttl_seconds)
     token = await issue_reset_token(session, user, ttl)
+    audience = await user_audience(session, user)
     return messages.password_reset(
         mail_from=settings.mail_from,
         to=Address(display_name=user.name, addr_spec=user.email),
@@ -96,6 +103,8 @@ async def _reset_message(
         enterprise_name=enterprise.name,
         reset_link=reset_link(settings, token),
         valid_minutes=settings.password_reset_ttl_seconds // 60,
+        language=audience.language,
+        branding=audience.branding,
     )
 
 
@@ -123,6 +132,8 @@ async def _invitation_message(
     settings = context.settings
     # Decided now, not when the admin invited: the admin's answer never depends on it.
     has_account = await owning_account(session, invitation.email) is not None
+    # The invitee is not the enterprise's yet: its default language and its branding.
+    audience = await enterprise_audience(session, enterprise.id)
     return messages.enterprise_invitation(
         mail_from=settings.mail_from,
         to=Address(display_name=invitation.name, addr_spec=invitation.email),
@@ -131,4 +142,6 @@ async def _invitation_message(
         inviter_name=inviter.name if inviter else enterprise.name,
         has_account=has_account,
         can_register=settings.self_registration,
+        language=audience.language,
+        branding=audience.branding,
     )

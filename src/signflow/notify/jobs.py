@@ -21,6 +21,7 @@ from signflow.models import (
     WorkflowStatus,
 )
 from signflow.notify import messages
+from signflow.notify.audience import enterprise_audience, recipient_audience, user_audience
 from signflow.notify.mailer import Mailer, create_mailer
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.packages.documents import list_documents
@@ -47,6 +48,12 @@ async def _recipient_and_package(
     package = await session.get_one(Package, recipient.package_id)
     owner = await session.get_one(User, package.owner_id)
     return recipient, package, owner
+
+
+async def _owner_look(session: AsyncSession, user: User) -> dict[str, Any]:
+    """The language and branding keyword arguments of a mail to an account."""
+    audience = await user_audience(session, user)
+    return {"language": audience.language, "branding": audience.branding}
 
 
 @job_handler("email.turn_opened")
@@ -80,6 +87,7 @@ async def _turn_email(context: AppContext, job: Job, build: Any) -> Outcome:
             if recipient.is_untaken_group
             else [(recipient.name, recipient.email, recipient_link(context.settings, recipient))]
         )
+        audience = await recipient_audience(session, recipient, package)
         outgoing = [
             build(
                 mail_from=context.settings.mail_from,
@@ -88,6 +96,8 @@ async def _turn_email(context: AppContext, job: Job, build: Any) -> Outcome:
                 package_name=package.name,
                 sender_name=owner.name,
                 signing_link=link,
+                language=audience.language,
+                branding=audience.branding,
             )
             for name, email, link in invited
         ]
@@ -118,6 +128,7 @@ async def email_group_turn_taken(context: AppContext, job: Job) -> Outcome:
             return Failed("the group member no longer exists")
         recipient = await session.get_one(Recipient, member.recipient_id)
         package = await session.get_one(Package, recipient.package_id)
+        audience = await recipient_audience(session, recipient, package)
         message = messages.group_turn_taken(
             mail_from=context.settings.mail_from,
             to=Address(display_name=member.name, addr_spec=member.email),
@@ -126,6 +137,8 @@ async def email_group_turn_taken(context: AppContext, job: Job) -> Outcome:
             group_name=recipient.group_name or "",
             taker_name=recipient.name,
             taker_email=recipient.email,
+            language=audience.language,
+            branding=audience.branding,
         )
     await mailer(context).send(message)
     return Done()
@@ -142,13 +155,16 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
             messages.Download(name=document.name, url=document_link(context.settings, document))
             for document in await list_documents(session, package.id)
         ]
-        people = {owner.email: owner.name}
+        owner_audience = await user_audience(session, owner)
+        # Whoever has no language of their own reads the enterprise's default.
+        default_audience = await enterprise_audience(session, package.enterprise_id)
+        people = {owner.email: (owner.name, owner_audience)}
         post = post_processing(package)
         with_message: set[str] = set()
         if post.enabled:
             # The copies post-processing asks for (workflow/post_process.py).
             for person in post.recipients:
-                people.setdefault(person.email, person.name)
+                people.setdefault(person.email, (person.name, default_audience))
                 with_message.add(person.email)
         for recipient in await session.scalars(
             select(Recipient).where(
@@ -157,14 +173,15 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 Recipient.email_notification.is_(True),
             )
         ):
+            audience = await recipient_audience(session, recipient, package)
             if recipient.is_untaken_group:
                 # A group's carbon copy: every member gets the documents.
                 for member in await live_members(session, recipient.id):
-                    people.setdefault(member.email, member.name)
+                    people.setdefault(member.email, (member.name, audience))
                     if post.enabled and post.workflow_recipients:
                         with_message.add(member.email)
             elif recipient.email:
-                people.setdefault(recipient.email, recipient.name)
+                people.setdefault(recipient.email, (recipient.name, audience))
                 if post.enabled and post.workflow_recipients:
                     with_message.add(recipient.email)
         outgoing = [
@@ -176,8 +193,10 @@ async def email_package_completed(context: AppContext, job: Job) -> Outcome:
                 downloads=downloads,
                 links_valid_days=context.settings.download_link_ttl_seconds // 86400,
                 message=post.message if email in with_message else "",
+                language=audience.language,
+                branding=audience.branding,
             )
-            for email, name in people.items()
+            for email, (name, audience) in people.items()
         ]
     for message in outgoing:
         await mailer(context).send(message)
@@ -192,12 +211,16 @@ async def email_recipient_replaced(context: AppContext, job: Job) -> Outcome:
             return Failed("the package no longer exists")
         owner = await session.get_one(User, package.owner_id)
         name, email = str(job.payload["name"]), str(job.payload["email"])
+        # No longer a recipient: the enterprise's default language.
+        audience = await enterprise_audience(session, package.enterprise_id)
         message = messages.recipient_replaced(
             mail_from=context.settings.mail_from,
             to=Address(display_name=name, addr_spec=email),
             recipient_name=name,
             package_name=package.name,
             sender_name=owner.name,
+            language=audience.language,
+            branding=audience.branding,
         )
     await mailer(context).send(message)
     return Done()
@@ -218,6 +241,7 @@ async def email_declined(context: AppContext, job: Job) -> Outcome:
             decliner_name=recipient.name,
             decliner_email=recipient.email,
             reason=recipient.reason or "",
+            **(await _owner_look(session, owner)),
         )
     await mailer(context).send(message)
     return Done()
@@ -238,6 +262,7 @@ async def email_blocked(context: AppContext, job: Job) -> Outcome:
             blocked_name=recipient.name or recipient.email,
             blocked_email=recipient.email,
             order=recipient.position,
+            **(await _owner_look(session, owner)),
         )
     await mailer(context).send(message)
     return Done()
@@ -255,6 +280,7 @@ async def email_endpoint_disabled(context: AppContext, job: Job) -> Outcome:
             to=[Address(display_name=admin.name, addr_spec=admin.email)],
             endpoint_url=endpoint.url,
             reason=str(job.payload.get("reason", "")),
+            **(await _owner_look(session, admin)),
         )
     await mailer(context).send(message)
     return Done()

@@ -1,7 +1,9 @@
 """The emails Signflow sends, each with a plain-text and an HTML body.
 
-Texts live in templates/<language>/<kind>.{subject.txt,txt,html}; a language without
-a template for a kind falls back to English.
+Templates live in templates/en/<kind>.{subject.txt,txt,html}, written in English; the
+sentences in their `{% trans %}` blocks are translated through the `mail` gettext
+catalogs (`signflow.i18n`). A sentence no catalog has yet, or a template without
+`{% trans %}` blocks, is sent in English.
 """
 
 from __future__ import annotations
@@ -13,27 +15,44 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeAlias
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from signflow.branding import Branding
+from signflow.i18n import MAIL_DOMAIN, PAGES_DOMAIN, gettext_for, supported
+
 DEFAULT_LANGUAGE = "en"
 DEFAULT_BRAND = "Signflow"
 TEMPLATES = Path(__file__).parent / "templates"
+LOGO_CID = "brand-logo"
 
 Recipient: TypeAlias = str | Address
 
-_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 
-_environment = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+@cache
+def _environment(language: str) -> Environment:
+    """One environment per language, its gettext installed (rendering stays thread-safe)."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.policies["ext.i18n.trimmed"] = True
+    environment.install_gettext_translations(  # type: ignore[attr-defined]
+        gettext_for(language, MAIL_DOMAIN), newstyle=True
+    )
+    pages = gettext_for(language, PAGES_DOMAIN)
+    # Status words (SIGNED, DECLINED...) as the pages say them, never raw.
+    environment.globals["status_word"] = lambda status: pages.gettext(f"status.{status}")
+    environment.globals["workflow_word"] = lambda status: pages.gettext(f"workflow.{status}")
+    return environment
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ def your_turn_to_sign(
     signing_link: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "your_turn",
@@ -59,6 +79,7 @@ def your_turn_to_sign(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         sender_name=sender_name,
@@ -76,6 +97,7 @@ def reminder(
     signing_link: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "reminder",
@@ -83,6 +105,7 @@ def reminder(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         sender_name=sender_name,
@@ -101,6 +124,7 @@ def package_completed(
     message: str = "",
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     """`message`: the owner's post-processing message, when they set one."""
     return _build(
@@ -109,6 +133,7 @@ def package_completed(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         downloads=list(downloads),
@@ -126,6 +151,7 @@ def recipient_replaced(
     sender_name: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     """To a recipient the owner replaced by another person: the package left them."""
     return _build(
@@ -134,6 +160,7 @@ def recipient_replaced(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         sender_name=sender_name,
@@ -151,6 +178,7 @@ def package_declined(
     reason: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "declined",
@@ -158,6 +186,7 @@ def package_declined(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         owner_name=owner_name,
         package_name=package_name,
         decliner_name=decliner_name,
@@ -177,6 +206,7 @@ def group_turn_taken(
     taker_email: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     """A group member hears that another member acted for the group: their invitation
     is withdrawn."""
@@ -186,6 +216,7 @@ def group_turn_taken(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         package_name=package_name,
         group_name=group_name,
@@ -205,6 +236,7 @@ def recipient_blocked(
     order: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "blocked",
@@ -212,6 +244,7 @@ def recipient_blocked(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         owner_name=owner_name,
         package_name=package_name,
         blocked_name=blocked_name,
@@ -229,6 +262,7 @@ def one_time_code(
     valid_minutes: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     if not re.fullmatch(r"\d{6}", code):
         raise ValueError("a one-time code is six digits")
@@ -238,6 +272,7 @@ def one_time_code(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         recipient_name=recipient_name,
         code=code,
         valid_minutes=valid_minutes,
@@ -252,6 +287,7 @@ def endpoint_disabled(
     reason: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "endpoint_disabled",
@@ -259,6 +295,7 @@ def endpoint_disabled(
         to=to,
         language=language,
         brand=brand,
+        branding=branding,
         endpoint_url=endpoint_url,
         reason=reason,
     )
@@ -274,6 +311,7 @@ def account_activation(
     valid_days: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "account_activation",
@@ -281,6 +319,7 @@ def account_activation(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         person_name=person_name,
         enterprise_name=enterprise_name,
         activation_link=activation_link,
@@ -296,6 +335,7 @@ def address_has_an_account(
     enterprise_name: str,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "address_has_an_account",
@@ -303,6 +343,7 @@ def address_has_an_account(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         person_name=person_name,
         enterprise_name=enterprise_name,
     )
@@ -318,6 +359,7 @@ def password_reset(
     valid_minutes: int,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "password_reset",
@@ -325,6 +367,7 @@ def password_reset(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         person_name=person_name,
         enterprise_name=enterprise_name,
         reset_link=reset_link,
@@ -343,6 +386,7 @@ def enterprise_invitation(
     can_register: bool,
     language: str = DEFAULT_LANGUAGE,
     brand: str = DEFAULT_BRAND,
+    branding: Branding | None = None,
 ) -> EmailMessage:
     return _build(
         "enterprise_invitation",
@@ -350,6 +394,7 @@ def enterprise_invitation(
         to=[to],
         language=language,
         brand=brand,
+        branding=branding,
         person_name=person_name,
         enterprise_name=enterprise_name,
         inviter_name=inviter_name,
@@ -359,10 +404,7 @@ def enterprise_invitation(
 
 
 def _render(language: str, name: str, context: Mapping[str, Any]) -> str:
-    candidates = [f"{DEFAULT_LANGUAGE}/{name}"]
-    if language != DEFAULT_LANGUAGE and _LANGUAGE.fullmatch(language):
-        candidates.insert(0, f"{language}/{name}")
-    return _environment.select_template(candidates).render(context)
+    return _environment(language).get_template(f"{DEFAULT_LANGUAGE}/{name}").render(context)
 
 
 def _build(
@@ -372,11 +414,20 @@ def _build(
     to: Sequence[Recipient],
     language: str,
     brand: str,
+    branding: Branding | None = None,
     **values: Any,
 ) -> EmailMessage:
     if not to:
         raise ValueError("a message needs at least one recipient")
-    context = {"brand": brand, "language": language, **values}
+    language = supported(language) or DEFAULT_LANGUAGE
+    branding = branding or Branding()
+    logo = branding.logo if branding.logo_type else None
+    context = {
+        "brand": brand,
+        "language": language,
+        "branding": _MailBranding(branding, LOGO_CID if logo else None),
+        **values,
+    }
     # Names typed by users end up in the subject: one line, whatever they contain.
     subject = " ".join(_render(language, f"{kind}.subject.txt", context).split())
     message = EmailMessage()
@@ -388,7 +439,37 @@ def _build(
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_render(language, f"{kind}.txt", context))
     message.add_alternative(_render(language, f"{kind}.html", context), subtype="html")
+    if logo is not None and branding.logo_type:
+        # Inline (multipart/related), not a remote image: shown without loading anything.
+        html_part = message.get_body(("html",))
+        assert isinstance(html_part, EmailMessage)  # built above with add_alternative
+        maintype, _, subtype = branding.logo_type.partition("/")
+        html_part.add_related(logo, maintype, subtype, cid=f"<{LOGO_CID}>")
     return message
+
+
+@dataclass(frozen=True)
+class _MailBranding:
+    """What the templates read of the branding: colours, the name, the logo's cid."""
+
+    branding: Branding
+    logo_cid: str | None
+
+    @property
+    def display_name(self) -> str | None:
+        return self.branding.display_name
+
+    @property
+    def accent(self) -> str:
+        return self.branding.accent
+
+    @property
+    def on_accent(self) -> str:
+        return self.branding.on_accent
+
+    @property
+    def link(self) -> str:
+        return self.branding.link
 
 
 def _domain(mail_from: str) -> str:

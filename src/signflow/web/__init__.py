@@ -5,7 +5,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from signflow.web import activation, identity, password_reset, progress, signature_requests
+from signflow.web import (
+    activation,
+    brand_files,
+    identity,
+    password_reset,
+    progress,
+    signature_requests,
+)
 from signflow.web.integration import api_router, page_router
 from signflow.web.pages import STATIC_DIR, STATIC_PATH
 from signflow.web.routes import router
@@ -18,6 +25,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(activation.router)
     app.include_router(password_reset.router)
+    app.include_router(brand_files.router)
     app.include_router(identity.router)
     app.include_router(page_router)
     app.include_router(api_router)

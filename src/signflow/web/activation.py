@@ -24,6 +24,7 @@ from signflow.accounts.email_ownership import AddressTaken, owning_account
 from signflow.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from signflow.faces.routing import get_session
 from signflow.models import Enterprise, User
+from signflow.web.branding import remember as remember_branding
 from signflow.web.pages import render
 from signflow.web.routes import CsrfRejected, WebRoute
 
@@ -40,6 +41,7 @@ async def _pending(request: Request, token: str, *, for_update: bool) -> tuple[U
     session = get_session(request)
     try:
         user, enterprise = await pending_account(session, token, for_update=for_update)
+        remember_branding(request, enterprise)
     except NotFound as exc:
         raise NotFound(LINK_NOT_VALID_KEY) from exc
     if await owning_account(session, user.email) is not None:

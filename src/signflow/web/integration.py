@@ -32,6 +32,8 @@ from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.models import Application, HistoryEntry, Package, TokenGrant
 from signflow.packages.access import Need, get_package
 from signflow.sealing import InvalidToken, read_token, sign_token
+from signflow.web.branding import recipient_language
+from signflow.web.branding import remember as remember_branding
 from signflow.web.i18n import supported
 from signflow.web.pages import render
 from signflow.web.routes import FORM_TOO_LARGE, WebRoute, _actor, _landing
@@ -146,13 +148,16 @@ async def integration_link_page(token: str, request: Request) -> Response:
     refuses to frame it never runs its script nor shows its button, so a refused load
     leaves the link unused. Opening is the page's POST (sent at once by app.js)."""
     payload = _payload(request, token)
-    await recipient_session(request.state.session, str(payload.get("r", "")))
+    rs = await recipient_session(request.state.session, str(payload.get("r", "")))
+    remember_branding(request, rs.principal.enterprise)
     nonce = str(payload.get("n", ""))
     if not nonce:
         raise NotFound("error.link")
     # A session-shaped value only for the headers (frame-ancestors): no cookie is written.
     headers_only = new_session("", frame_ancestors=await _frame_ancestors(request, payload))
     language = payload.get("l")
+    if not isinstance(language, str):
+        language = recipient_language(rs.recipient, rs.principal.enterprise)
     if isinstance(language, str):
         headers_only = headers_only.with_language(language)
     return render(request, "integration_open.html", headers_only, token=token)
@@ -165,6 +170,7 @@ async def open_integration_link(request: Request) -> Response:
     payload = _payload(request, form.get("token", ""))
     session = request.state.session
     rs = await recipient_session(session, str(payload.get("r", "")))
+    remember_branding(request, rs.principal.enterprise)
     # The package row lock orders concurrent opens of one link: the second sees the first.
     await session.scalar(select(Package.id).where(Package.id == rs.package.id).with_for_update())
     nonce = str(payload.get("n", ""))
@@ -187,7 +193,11 @@ async def open_integration_link(request: Request) -> Response:
     language = payload.get("l")
     web = new_session(
         rs.recipient.public_id,
-        language=language if isinstance(language, str) else None,
+        language=(
+            language
+            if isinstance(language, str)
+            else recipient_language(rs.recipient, rs.principal.enterprise)
+        ),
         callback_url=callback if isinstance(callback, str) else None,
         frame_ancestors=domains,
     )

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.routing import BaseRoute, Match
 
 from signflow import __version__
 from signflow.accounts.principal import Principal
@@ -28,10 +29,12 @@ from signflow.models import (
 )
 from signflow.packages.access import PackageAccess
 from signflow.packages.documents import list_documents
+from signflow.web.branding import accent_stylesheet_url, logo_url, page_branding
 from signflow.web.i18n import (
     DEFAULT_LANGUAGE,
     Translator,
     from_accept_language,
+    language_names,
     languages,
     supported,
 )
@@ -79,6 +82,21 @@ def choose_language(request: Request, web: WebSession | None) -> str:
     if web is not None and web.language:
         return web.language
     return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+
+
+def switch_path(request: Request, web: WebSession | None) -> str | None:
+    """Where the language switch's links go (with `?lang=`): this page when it is a GET,
+    the package page after a signer's form post, else this path if it also answers GET
+    (the activation form); None when no page can show it again (no switch then)."""
+    if request.method == "GET":
+        return request.url.path
+    if web is not None and web.recipient:
+        return "/web/package"
+    scope = {**request.scope, "method": "GET"}
+    for route in request.app.router.routes:
+        if isinstance(route, BaseRoute) and route.matches(scope)[0] == Match.FULL:
+            return request.url.path
+    return None
 
 
 def origin_of(url: str) -> str | None:
@@ -148,11 +166,16 @@ def render(
     **values: object,
 ) -> HTMLResponse:
     language = choose_language(request, web)
+    branding = page_branding(request)
     html = environment.get_template(template).render(
         t=Translator(language),
         lang=language,
         languages=languages(),
-        language_names={code: Translator(code)("lang.name") for code in languages()},
+        language_names=language_names(),
+        switch_path=switch_path(request, web),
+        branding=branding,
+        accent_css=accent_stylesheet_url(branding),
+        logo_url=logo_url(branding),
         static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
         csrf=web.csrf if web is not None else "",
         consent=consent_text(request, web),

@@ -16,6 +16,7 @@ from signflow.errors import BadRequest, Forbidden, NotFound
 from signflow.faces.routing import get_session
 from signflow.models import Enterprise, User
 from signflow.web.activation import _read_form
+from signflow.web.branding import remember as remember_branding
 from signflow.web.pages import render
 from signflow.web.routes import WebRoute
 
@@ -27,9 +28,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 async def _account(request: Request, token: str, *, for_update: bool) -> tuple[User, Enterprise]:
     try:
-        return await account_of_reset(get_session(request), token, for_update=for_update)
+        user, enterprise = await account_of_reset(
+            get_session(request), token, for_update=for_update
+        )
     except Forbidden as exc:
         raise NotFound(LINK_NOT_VALID_KEY) from exc
+    remember_branding(request, enterprise)  # the page in the enterprise's colours, as activation
+    return user, enterprise
 
 
 def _form_page(

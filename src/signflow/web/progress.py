@@ -43,7 +43,8 @@ from signflow.models import (
 from signflow.packages.access import Need, get_package
 from signflow.packages.content import document_bytes
 from signflow.sealing import ExpiredToken, InvalidToken, read_token, sign_token
-from signflow.web.i18n import DEFAULT_LANGUAGE, catalogs
+from signflow.web.branding import remember as remember_branding
+from signflow.web.i18n import has_text
 from signflow.web.pages import render
 from signflow.web.routes import WebRoute, pdf_attachment
 from signflow.web.signature_requests import Gone
@@ -135,11 +136,10 @@ def people_rows(recipients: list[Recipient], package_status: str) -> list[Person
 
 
 def history_rows(entries: list[HistoryEntry]) -> list[HistoryRow]:
-    known = catalogs()[DEFAULT_LANGUAGE]
     rows = []
     for entry in reversed(entries[-HISTORY_SHOWN:]):
         key = f"history.{entry.action}"
-        action = key if key in known else entry.action.replace("_", " ").capitalize()
+        action = key if has_text(key) else entry.action.replace("_", " ").capitalize()
         who = entry.user_name or entry.user_email or ""
         rows.append(HistoryRow(action, who, entry.created_at))
     return rows
@@ -171,6 +171,7 @@ async def _owner(request: Request, payload: dict[str, object]) -> tuple[int, Pri
     enterprise = await session.get(Enterprise, owner.enterprise_id)
     if enterprise is None or not enterprise.is_active:
         raise Forbidden("error.link")
+    remember_branding(request, enterprise)
     return package_id, Principal(user=owner, enterprise=enterprise, grant_id=0)
 
 

@@ -44,6 +44,8 @@ from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
 from signflow.web.blocked import owner_told_of_block
+from signflow.web.branding import recipient_language
+from signflow.web.branding import remember as remember_branding
 from signflow.web.embedding import (
     SUCCESS_FLASHES,
     embed_event,
@@ -51,7 +53,7 @@ from signflow.web.embedding import (
     outcome,
     turn_outcome,
 )
-from signflow.web.i18n import DEFAULT_LANGUAGE, Translator, catalogs, supported
+from signflow.web.i18n import Translator, has_text, supported
 from signflow.web.pages import (
     PAGE_DPI,
     DocumentView,
@@ -199,7 +201,7 @@ def _message_values(key: str, exc: SignflowError) -> dict[str, str]:
 
 
 def _message_key(exc: SignflowError) -> str:
-    if exc.message in catalogs()[DEFAULT_LANGUAGE]:
+    if has_text(exc.message):
         return exc.message
     if exc.code in CODE_KEYS:
         return CODE_KEYS[exc.code]
@@ -240,9 +242,11 @@ def _web(request: Request) -> WebSession:
 
 async def _recipient(request: Request, web: WebSession) -> RecipientSession:
     try:
-        return await recipient_session(get_session(request), web.recipient)
+        rs = await recipient_session(get_session(request), web.recipient)
     except NotFound as exc:
         raise SessionExpired() from exc
+    remember_branding(request, rs.principal.enterprise)
+    return rs
 
 
 async def require_identity(request: Request, rs: RecipientSession) -> None:
@@ -282,8 +286,14 @@ async def email_link(token: str, request: Request, lang: str | None = None) -> R
     except InvalidToken as exc:
         raise NotFound("error.link") from exc
     link_id = str(payload.get("r", ""))
-    await recipient_session(get_session(request), link_id)
-    language = supported(lang) or choose_language(request, None)
+    rs = await recipient_session(get_session(request), link_id)
+    remember_branding(request, rs.principal.enterprise)
+    # The link's ?lang=, else the recipient's (or their enterprise's), else the browser's.
+    language = (
+        supported(lang)
+        or recipient_language(rs.recipient, rs.principal.enterprise)
+        or choose_language(request, None)
+    )
     # The id the link names: a recipient's, or a group member's (their own session).
     return _landing(request, new_session(link_id, language))
 

@@ -27,6 +27,7 @@ from signflow.signature_requests.service import (
     signer_actor,
     submit_signature_request,
 )
+from signflow.web.branding import remember as remember_branding
 from signflow.web.i18n import supported
 from signflow.web.pages import choose_language, consent_text, render, security_headers
 from signflow.web.routes import (
@@ -62,6 +63,7 @@ class Gone(SignflowError):
 async def open_document(request_id: str, request: Request, lang: str | None = None) -> Response:
     """The link the integrator hands to the signer."""
     found = await resolve_signature_request(get_session(request), request_id)
+    remember_branding(request, found.principal.enterprise)
     if found.signed or not found.open_to_sign:
         # Nothing went wrong: the request is over. Its own page says how it ended.
         signed = found.signed

@@ -17,6 +17,7 @@ from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Forbidden
+from signflow.i18n import languages, supported
 from signflow.models import (
     Field,
     Package,
@@ -56,6 +57,7 @@ class NewRecipient:
     email_notification: bool = True
     signing_order: int | None = None
     mobile_number: str | None = None
+    language: str | None = None  # None: the enterprise's default
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,19 @@ class RecipientChange:
     email_notification: bool | None = None
     signing_order: int | None = None
     mobile_number: str | None = None
+    language: str | None = None  # "" clears it (back to the enterprise's default)
+
+
+def _clean_language(code: str | None) -> str | None:
+    """A supported language code (`de`, `pt-BR` -> `pt`), None for none; else BadRequest."""
+    if code is None or not code.strip():
+        return None
+    language = supported(code)
+    if language is None:
+        raise BadRequest(
+            f"Language '{code}' is not supported; use one of: {', '.join(languages())}"
+        )
+    return language
 
 
 def clean_email(email: str) -> str:
@@ -135,6 +150,7 @@ async def add_recipients(
             mobile_number=item.mobile_number,
             role=item.role.value,
             email_notification=item.email_notification,
+            language=_clean_language(item.language),
             permissions={},
             authentication={},
             access_duration={},
@@ -222,6 +238,8 @@ async def update_recipient(
         recipient.email_notification = change.email_notification
     if change.mobile_number is not None:
         recipient.mobile_number = change.mobile_number or None
+    if change.language is not None:
+        recipient.language = _clean_language(change.language)
     if change.signing_order is not None:
         if change.signing_order < 1:
             raise BadRequest("signing_order must be 1 or more")
@@ -239,6 +257,7 @@ async def update_recipient(
             "role": recipient.role,
             "signing_order": recipient.signing_order,
             "workflow_type": package.workflow_type,
+            "language": recipient.language,
         },
     )
     return recipient

@@ -53,7 +53,6 @@ NO_SERVICE = (
     "no such service here: SMS sign-in answers 403 as the guide does; push devices, "
     "statistics and external identities answer 403 service_not_available (docs/api.md)"
 )
-NOT_YET = "not served yet"
 NOT_CALLED: dict[str, str] = {
     "open_document_package": CLIENT_BUG,
     "close_document_package": CLIENT_BUG,
@@ -71,12 +70,9 @@ NOT_CALLED: dict[str, str] = {
         ],
         NO_SERVICE,
     ),
-    **dict.fromkeys(
-        [
-            "get_enterprise_branding",
-        ],
-        NOT_YET,
-    ),
+    "get_enterprise_branding": "served, but the client sets the header x-base64 to the bool "
+    "True, which requests refuses before sending (InvalidHeader): see "
+    "test_enterprise_branding_as_the_client_means_it",
 }
 
 
@@ -638,3 +634,20 @@ async def test_every_method_for_a_served_endpoint_works(
     assert not set(called) & set(NOT_CALLED)
     # The count the coordinator reads: methods of the 147 that work against Signflow.
     assert len(called) == WORKING, sorted(called)
+
+
+async def test_enterprise_branding_as_the_client_means_it(server_url: str, tenant: Tenant):
+    """`get_enterprise_branding` never leaves the client (a bool header value); the same
+    request with the header as text is answered in the guide's shape."""
+    client = await signed_in(server_url, tenant, tenant.user_email, {})
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        await client.call("get_enterprise_branding")
+    connection = client.connection
+    headers = connection.add_bearer(copy.deepcopy(DEFAULT_GET))
+    headers["x-base64"] = "True"
+    url = f"{connection.full_url}/v{connection.api_version}/enterprise/branding"
+    response = await asyncio.to_thread(requests.get, url, headers=headers)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert set(body) == {"logo", "logo_url", "favicon", "favicon_url", "colors"}
+    assert len(body["colors"]) == 13

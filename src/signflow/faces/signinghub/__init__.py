@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from signflow.faces.signinghub import (
     account,
     auth,
+    branding,
     bulk,
     contacts,
     delegation,
@@ -40,6 +41,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
     routed = (
         account,
         auth,
+        branding,
         contacts,
         delegation,
         enterprise,

@@ -115,6 +115,7 @@ def user_body(recipient: Recipient, members: list[RecipientMember] | None = None
         group_members=[m.email for m in members or []]
         if recipient.group_name is not None
         else None,
+        language=recipient.language,
     )
 
 
@@ -316,6 +317,7 @@ async def add_users(
                 email_notification=item.email_notification,
                 signing_order=item.signing_order,
                 mobile_number=person.mobile_number,
+                language=item.language,
             )
         )
     await add_recipients(session, principal, actor, package_id, items)
@@ -351,6 +353,7 @@ async def update_user(
         email_notification=body.email_notification,
         signing_order=body.signing_order,
         mobile_number=body.mobile_number,
+        language=body.language,
     )
     await update_recipient(session, principal, actor, package_id, order, change)
     return empty_ok()

@@ -93,6 +93,9 @@ class WorkflowUser(VendorModel):
     group_members: list[str] | None = None
     # A placeholder's title (docs/templates.md); `user_email` is empty until it is filled.
     placeholder: str | None = None
+    # Ours (docs/web.md, "Languages"): their mails' and first page's language; null: the
+    # enterprise's default.
+    language: str | None = None
 
 
 class WorkflowDetails(VendorModel):
@@ -135,6 +138,7 @@ class UserAdd(VendorModel):
     email_notification: bool = True
     signing_order: int | None = Field(default=None, ge=1)
     mobile_number: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=20)
 
 
 class UserUpdate(VendorModel):
@@ -144,6 +148,7 @@ class UserUpdate(VendorModel):
     email_notification: bool | None = None
     signing_order: int | None = Field(default=None, ge=1)
     mobile_number: str | None = Field(default=None, max_length=40)
+    language: str | None = Field(default=None, max_length=20)
 
 
 class UserReorder(VendorModel):
