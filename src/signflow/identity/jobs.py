@@ -10,9 +10,15 @@ from email.headerregistry import Address
 
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
-from signflow.identity.codes import DELIVERY_PURPOSE, EMAIL_CODE_JOB, SMS_CODE_JOB, VALID_MINUTES
+from signflow.identity.codes import (
+    DELIVERY_PURPOSE,
+    EMAIL_CODE_JOB,
+    SMS_CODE_JOB,
+    VALID_MINUTES,
+    member_of_purpose,
+)
 from signflow.identity.sms import create_sms_channel
-from signflow.models import Job, OneTimeCode, Recipient
+from signflow.models import Job, OneTimeCode, Recipient, RecipientMember
 from signflow.notify import messages
 from signflow.notify.jobs import mailer
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
@@ -20,7 +26,8 @@ from signflow.sealing import unseal
 from signflow.webhooks.delivery import webhook_client
 
 
-async def _pending(context: AppContext, job: Job) -> tuple[OneTimeCode, Recipient, str] | None:
+async def _pending(context: AppContext, job: Job) -> tuple[OneTimeCode, str, str] | None:
+    """The code, the name of the person it goes to, and the code itself."""
     async with transaction(context.sessions) as session:
         code = await session.get(OneTimeCode, int(str(job.payload["code_id"])))
         if code is None or code.pending_delivery is None:
@@ -29,10 +36,15 @@ async def _pending(context: AppContext, job: Job) -> tuple[OneTimeCode, Recipien
             code.pending_delivery = None
             return None
         recipient = await session.get_one(Recipient, code.recipient_id)
+        name = recipient.name
+        member_id = member_of_purpose(code.purpose)
+        if member_id is not None:  # a group member's own code
+            member = await session.get(RecipientMember, member_id)
+            name = member.name if member is not None else name
         value = unseal(
             code.pending_delivery, context.settings.effective_secret_key, DELIVERY_PURPOSE
         ).decode()
-        return code, recipient, value
+        return code, name, value
 
 
 async def _delivered(context: AppContext, code_id: int) -> None:
@@ -46,11 +58,11 @@ async def email_one_time_code(context: AppContext, job: Job) -> Outcome:
     found = await _pending(context, job)
     if found is None:
         return Done()
-    code, recipient, value = found
+    code, name, value = found
     message = messages.one_time_code(
         mail_from=context.settings.mail_from,
-        to=Address(display_name=recipient.name, addr_spec=code.destination),
-        recipient_name=recipient.name,
+        to=Address(display_name=name, addr_spec=code.destination),
+        recipient_name=name,
         code=value,
         valid_minutes=VALID_MINUTES,
     )
@@ -64,7 +76,7 @@ async def sms_one_time_code(context: AppContext, job: Job) -> Outcome:
     found = await _pending(context, job)
     if found is None:
         return Done()
-    code, _recipient, value = found
+    code, _name, value = found
     channel = create_sms_channel(context.settings, webhook_client(context))
     if code.channel != f"sms:{channel.name}":
         return Failed(f"the code was issued for {code.channel}, configured is sms:{channel.name}")
