@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from signflow.context import AppContext
 from signflow.db import transaction
-from signflow.models import OneTimeCode
+from signflow.models import Document, OneTimeCode
 from signflow.outbox.worker import Worker
 from signflow.packages.links import member_link
 from tests.factories import Tenant
@@ -139,3 +139,57 @@ async def test_the_code_goes_to_the_member_whose_link_opened_the_page(
     )
     assert (opened.status_code, opened.headers["location"]) == (303, "/web/package")
     assert (await client.get("/web/package")).status_code == 200
+
+
+async def test_a_members_signing_code_is_theirs_and_signing_takes_the_turn(
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    smtp_server: SmtpServer,  # noqa: F811
+):
+    people = await People(client, context, tenant).start("ana", "ben")
+    package_id = await group_package(
+        people, [people.email("ana"), people.email("ben")], role="SIGNER"
+    )
+    async with transaction(context.sessions) as session:
+        document_id = await session.scalar(
+            select(Document.id).where(Document.package_id == package_id)
+        )
+    field = await client.post(
+        f"/v3/packages/{package_id}/documents/{document_id}/fields/electronic_signature",
+        json={
+            "order": 1,
+            "page_no": 1,
+            "field_name": "HR",
+            "dimensions": {"x": 72, "y": 100, "width": 200, "height": 60},
+            "authentication": {"enabled": True},
+        },
+        headers=people.owner,
+    )
+    assert field.status_code == 200, field.text
+    await share(people, package_id)
+    await Worker(context).run_until_idle()
+    before = len(smtp_server.sink.messages)
+
+    sent = await client.post(
+        f"/v3/packages/{package_id}/documents/{document_id}/otp",
+        json={"field_name": "HR"},
+        headers=people["ben"],
+    )
+    assert sent.status_code == 200, sent.text
+    [message] = await codes_sent(context, smtp_server, before)
+    assert [m.rcpt_tos for m in smtp_server.sink.messages[before:]] == [[people.email("ben")]]
+    code = code_in(message.as_bytes())
+    sign_path = f"/v3/packages/{package_id}/documents/{document_id}/sign"
+    stolen = await client.post(
+        sign_path, json={"field_name": "HR"}, headers=people["ana"] | {"x-otp": code}
+    )
+    assert (stolen.status_code, stolen.json()["Error"]) == (403, "invalid_credentials")
+    recipient, _ = await group_row(context, package_id)
+    assert recipient.email == ""  # a refused code took no turn
+    signed = await client.post(
+        sign_path, json={"field_name": "HR"}, headers=people["ben"] | {"x-otp": code}
+    )
+    assert signed.status_code == 200, signed.text
+    recipient, _ = await group_row(context, package_id)
+    assert recipient.email == people.email("ben")
