@@ -282,10 +282,14 @@ async def verify_identity(
     recipient: Recipient,
     credentials: Credentials | None,
     actor: Actor,
+    *,
+    code_purpose: str = OPEN_PURPOSE,
 ) -> None:
     """Open: check the presented password and/or code, once per request.
 
     Passes at once when no check is asked for or the identity is already verified.
+    `code_purpose` is the caller's opening code (`codes.opening_code_holder`: a group
+    member's own).
     """
     now = utcnow()
     if recipient.process_status == ProcessStatus.BLOCKED.value:
@@ -313,7 +317,7 @@ async def verify_identity(
         raise await _failed(session, package, recipient, actor, failures, PASSWORD_INVALID)
     if methods.otp_channel:
         checked = await check_code(
-            session, credentials.settings, recipient.id, OPEN_PURPOSE, otp, now
+            session, credentials.settings, recipient.id, code_purpose, otp, now
         )
         await _code_outcome(session, package, recipient, actor, failures, checked)
     method = "+".join(

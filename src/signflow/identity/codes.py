@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlalchemy import CursorResult, func, select, update
@@ -27,7 +28,7 @@ from signflow.audit.history import Actor, record
 from signflow.config import Settings
 from signflow.db import utcnow
 from signflow.errors import BadRequest, TooManyRequests
-from signflow.models import OneTimeCode, Package, Recipient
+from signflow.models import OneTimeCode, Package, Recipient, RecipientMember
 from signflow.outbox.enqueue import enqueue
 from signflow.sealing import derive_key, seal
 
@@ -40,11 +41,56 @@ DELIVERY_PURPOSE = "signflow/one-time-code-delivery/v1"
 EMAIL_CODE_JOB = "email.one_time_code"
 SMS_CODE_JOB = "sms.one_time_code"
 OPEN_PURPOSE = "open"
+# A group member's own code: the purpose, then this and the member's id.
+MEMBER_MARK = "|member:"
 _CODE = re.compile(r"\d{6}")
 
 
 def signing_purpose(field_id: int) -> str:
     return f"sign:{field_id}"
+
+
+def is_opening_purpose(purpose: str) -> bool:
+    return purpose.partition(MEMBER_MARK)[0] == OPEN_PURPOSE
+
+
+def member_of_purpose(purpose: str) -> int | None:
+    """The group member a code belongs to, when it is a member's own."""
+    _, mark, member_id = purpose.partition(MEMBER_MARK)
+    return int(member_id) if mark and member_id.isdigit() else None
+
+
+@dataclass(frozen=True)
+class CodeHolder:
+    """Whose code it is: its purpose (bound into the code's hash), and where an
+    e-mailed code goes."""
+
+    purpose: str
+    email: str
+    name: str
+
+
+async def code_holder(
+    session: AsyncSession, recipient: Recipient, email: str | None, purpose: str = OPEN_PURPOSE
+) -> CodeHolder | None:
+    """The recipient's own code of `purpose`; for a group no member acted for yet, that
+    of the live member `email` (each member opens and signs through their own link or
+    token, so the code goes to them and is of no use to another member). None: `email`
+    is no live member of the group."""
+    if not recipient.is_untaken_group:
+        return CodeHolder(purpose, recipient.email, recipient.name)
+    if not email:
+        return None
+    member = await session.scalar(
+        select(RecipientMember).where(
+            RecipientMember.recipient_id == recipient.id,
+            RecipientMember.email == email,
+            RecipientMember.withdrawn_at.is_(None),
+        )
+    )
+    if member is None:
+        return None
+    return CodeHolder(f"{purpose}{MEMBER_MARK}{member.id}", member.email, member.name)
 
 
 class CodeCheck(StrEnum):
@@ -121,10 +167,12 @@ async def issue_code(
     channel: str,
     mobile_number: str | None,
     actor: Actor,
+    email: str | None = None,
 ) -> OneTimeCode:
     """Create a code for the recipient and queue its delivery; the history names the channel.
 
-    `channel` is "email" or "sms"; an SMS goes through the configured SMS channel.
+    `channel` is "email" or "sms"; an SMS goes through the configured SMS channel. An
+    e-mailed code goes to `email` (a group member's address), else the recipient's.
     """
     now = utcnow()
     if channel == "sms":
@@ -132,7 +180,9 @@ async def issue_code(
             raise BadRequest("The user has no mobile number for SMS codes")
         destination, recorded, job = mobile_number, f"sms:{settings.sms_channel}", SMS_CODE_JOB
     else:
-        destination, recorded, job = recipient.email, "email", EMAIL_CODE_JOB
+        destination, recorded, job = email or recipient.email, "email", EMAIL_CODE_JOB
+        if not destination:  # an untaken group: its codes go to a member, never to ""
+            raise BadRequest("The code has no address to go to")
     await _check_resend_limits(session, recipient.id, purpose, now)
     code = new_code()
     row = OneTimeCode(
@@ -155,7 +205,7 @@ async def issue_code(
         actor,
         {
             "order": recipient.position,
-            "purpose": "open" if purpose == OPEN_PURPOSE else "sign",
+            "purpose": "open" if is_opening_purpose(purpose) else "sign",
             "channel": recorded,
             "destination": mask(destination),
         },

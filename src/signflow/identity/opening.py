@@ -10,7 +10,7 @@ from signflow.config import Settings
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Forbidden
 from signflow.identity.checks import Blocked, Credentials, require_access_window, verify_identity
-from signflow.identity.codes import OPEN_PURPOSE, issue_code
+from signflow.identity.codes import code_holder, issue_code
 from signflow.identity.methods import opening_methods
 from signflow.models import Package, ProcessStatus, Recipient
 from signflow.packages.access import Need, get_package, recipient_email
@@ -18,6 +18,9 @@ from signflow.workflow.common import NOT_ALLOWED, package_recipients, recipient_
 
 NO_CODE_NEEDED = "This user does not need a one-time code"
 NO_PASSWORD_NEEDED = "This user does not need a password"  # noqa: S105
+NO_MEMBER_ACTING = (
+    "No member has acted for the group '{group}' yet: each member asks for their own code"
+)
 ACCESS_GRANTED = "access to the document is granted"
 
 
@@ -53,15 +56,21 @@ async def send_opening_code(
     if methods.otp_channel is None:
         raise BadRequest(NO_CODE_NEEDED)
     require_access_window(recipient, utcnow())
+    holder = await code_holder(
+        session, recipient, recipient_email(principal, package.enterprise_id)
+    )
+    if holder is None:  # the owner, for a group: the code is a member's to ask for
+        raise BadRequest(NO_MEMBER_ACTING.format(group=recipient.group_name))
     await issue_code(
         session,
         settings,
         package,
         recipient,
-        purpose=OPEN_PURPOSE,
+        purpose=holder.purpose,
         channel=methods.otp_channel,
         mobile_number=methods.mobile_number,
         actor=actor,
+        email=holder.email,
     )
 
 
@@ -79,4 +88,11 @@ async def open_with_password(
     )
     if not opening_methods(recipient).password:
         raise BadRequest(NO_PASSWORD_NEEDED)
-    await verify_identity(session, package, recipient, credentials, actor)
+    holder = await code_holder(
+        session, recipient, recipient_email(principal, package.enterprise_id)
+    )
+    if holder is None:
+        raise Forbidden(NOT_ALLOWED)
+    await verify_identity(
+        session, package, recipient, credentials, actor, code_purpose=holder.purpose
+    )

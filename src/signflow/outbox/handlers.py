@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
     from signflow.context import AppContext
 
+# A job that keeps raising is given up after this many runs (about a day of backoff);
+# a handler whose job's `attempts` reached it runs for the last time.
+MAX_ATTEMPTS = 30
+
 
 @dataclass(frozen=True)
 class Done:

@@ -41,15 +41,21 @@ from signflow.models import Job, JobStatus
 from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import run_deferred
 from signflow.outbox.enqueue import JOBS_CHANNEL
-from signflow.outbox.handlers import Failed, Finish, Outcome, Result, RetryAt, handler_for
+from signflow.outbox.handlers import (
+    MAX_ATTEMPTS,
+    Failed,
+    Finish,
+    Outcome,
+    Result,
+    RetryAt,
+    handler_for,
+)
 from signflow.outbox.recording import record_outcomes, still_claimed
 
 logger = logging.getLogger("signflow.worker")
 
 BATCH = 20
 CONCURRENCY = 32
-# A job that keeps raising is given up after this many runs (about a day of backoff).
-MAX_ATTEMPTS = 30
 IDLE_POLL_SECONDS = 0.5
 # Recording an outcome that failed (the database away) is retried this soon, doubling.
 RECORD_RETRY_SECONDS = 0.5

@@ -36,6 +36,7 @@ from signflow.models import (
     PackageFiling,
     ProcessStatus,
     Recipient,
+    RecipientMember,
     User,
     WorkflowStatus,
 )
@@ -311,29 +312,53 @@ def _owned(principal: Principal, query: ListQuery) -> Select[int]:
 
 
 def _received(principal: Principal, query: ListQuery) -> Select[int]:
+    """What was sent to the caller: packages where they are a recipient, or a live member
+    of a group recipient whose turn no member took yet (`access.visible_recipients`).
+    One statement: the two ways in are each read from an index (ix_recipients_inbox,
+    ix_recipient_members_email) and meet in a semi-join, so a package is listed once."""
     # The same rule as `access.recipient_email`, as SQL over every enterprise.
     email = proven_email(principal)
-    statement = (
-        select(Package.id)
-        .join(Recipient, Recipient.package_id == Package.id)
-        .where(
-            Recipient.email == email if email is not None else false(),
-            Recipient.turn_started_at.is_not(None),
-            Recipient.process_status != ProcessStatus.SKIPPED.value,
-            Package.owner_id != principal.user.id,
+    if email is None:
+        return select(Package.id).where(false())
+    if query.status is StatusFilter.COMPLETED:
+        process_statuses: tuple[str, ...] | None = None
+        package_condition: ColumnElement[bool] | None = (
+            Package.status == WorkflowStatus.COMPLETED.value
         )
-        .distinct()
+    elif query.status is StatusFilter.ALL:
+        process_statuses, package_condition = None, None
+    else:
+        process_statuses = _RECEIVED_PROCESS_STATUSES.get(query.status) or ()
+        package_condition = None
+        if not process_statuses:
+            return select(Package.id).where(false())
+    reached = [
+        Recipient.turn_started_at.is_not(None),
+        Recipient.process_status != ProcessStatus.SKIPPED.value,
+    ]
+    if process_statuses is not None:
+        reached.append(Recipient.process_status.in_(process_statuses))
+    as_recipient = select(Recipient.package_id).where(Recipient.email == email, *reached)
+    as_member = (
+        select(Recipient.package_id)
+        .join(RecipientMember, RecipientMember.recipient_id == Recipient.id)
+        .where(
+            RecipientMember.email == email,
+            RecipientMember.withdrawn_at.is_(None),
+            Recipient.email == "",
+            Recipient.group_name.is_not(None),
+            *reached,
+        )
+    )
+    statement = select(Package.id).where(
+        Package.id.in_(union_all(as_recipient, as_member)),
+        Package.owner_id != principal.user.id,
     )
     if principal.is_scoped:
         statement = statement.where(Package.enterprise_id == principal.enterprise_id)
-    if query.status is StatusFilter.ALL:
-        return statement
-    if query.status is StatusFilter.COMPLETED:
-        return statement.where(Package.status == WorkflowStatus.COMPLETED.value)
-    process_statuses = _RECEIVED_PROCESS_STATUSES.get(query.status)
-    if not process_statuses:
-        return statement.where(false())
-    return statement.where(Recipient.process_status.in_(process_statuses))
+    if package_condition is not None:
+        statement = statement.where(package_condition)
+    return statement
 
 
 async def _load(
@@ -355,12 +380,19 @@ async def _load(
             .order_by(Recipient.package_id, Recipient.position)
         )
     )
+    member_of = await _live_memberships(session, principal, recipients)
     listed = []
     for package_id in ids:
         package = packages[package_id]
         own = package.owner_id == principal.user.id
         email = recipient_email(principal, package.enterprise_id)
-        mine = [r for r in recipients if r.package_id == package_id and r.email == email]
+        mine = [
+            r
+            for r in recipients
+            if r.package_id == package_id
+            and email is not None
+            and (r.email == email or (r.is_untaken_group and r.id in member_of))
+        ]
         current = tuple(
             r
             for r in recipients
@@ -383,6 +415,25 @@ async def _load(
             )
         )
     return listed
+
+
+async def _live_memberships(
+    session: AsyncSession, principal: Principal, recipients: Sequence[Recipient]
+) -> set[int]:
+    """The untaken group recipients of the page whose live members include the caller."""
+    email = proven_email(principal)
+    groups = [r.id for r in recipients if r.is_untaken_group]
+    if email is None or not groups:
+        return set()
+    return set(
+        await session.scalars(
+            select(RecipientMember.recipient_id).where(
+                RecipientMember.recipient_id.in_(groups),
+                RecipientMember.email == email,
+                RecipientMember.withdrawn_at.is_(None),
+            )
+        )
+    )
 
 
 def view_status(package: Package, own: bool, mine: list[Recipient]) -> str:

@@ -11,6 +11,8 @@ again when its lease runs out, and no row is sent twice or skipped.
 from __future__ import annotations
 
 import asyncio
+import logging
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -37,7 +39,15 @@ from signflow.models import (
     User,
 )
 from signflow.outbox.enqueue import enqueue
-from signflow.outbox.handlers import Done, Finish, Outcome, Result, job_handler
+from signflow.outbox.handlers import (
+    MAX_ATTEMPTS,
+    Done,
+    Failed,
+    Finish,
+    Outcome,
+    Result,
+    job_handler,
+)
 from signflow.packages.access import DOCUMENT_NOT_FOUND
 from signflow.storage.base import BlobStore
 from signflow.templates.access import readable_template
@@ -52,6 +62,8 @@ BATCH_ROWS = 25
 # loses at most this many rows' work, which the next claim of the batch redoes.
 ROWS_PER_TRANSACTION = 5
 RUN_NOT_FOUND = "Bulk run not found"
+
+logger = logging.getLogger("signflow.bulk")
 
 
 async def start_run(
@@ -223,10 +235,45 @@ async def _run_context(session: AsyncSession, run: BulkRun) -> RunContext:
 async def send_batch(context: AppContext, job: Job) -> Result:
     run_id = int(cast(int, job.payload["run_id"]))
     first, last = int(cast(int, job.payload["first_row"])), int(cast(int, job.payload["last_row"]))
+    last_attempt = job.attempts >= MAX_ATTEMPTS
+    try:
+        started = await _start_batch(context, run_id, first, last)
+    except Exception as exc:
+        if not last_attempt:
+            raise
+        return _give_up(job, run_id, first, last, exc)
+    if started is None:  # its enterprise was removed
+        return Done()
+    shared, numbers = started
+    if last_attempt:
+        # The outbox gives up on this job after this run: each row alone, so that a row
+        # that cannot be sent fails alone and the others are sent.
+        failure: Exception | None = None
+        for number in numbers:
+            try:
+                async with transaction(context.sessions) as session:
+                    await send_row(session, context.blobs, shared, number)
+            except Exception as exc:
+                logger.exception("bulk run %s: row %s could not be sent", run_id, number)
+                failure = failure or exc
+        if failure is not None:
+            return _give_up(job, run_id, first, last, failure)
+        return Finish(lambda session: _complete_if_done(session, run_id))
+    for first_of in range(0, len(numbers), ROWS_PER_TRANSACTION):
+        async with transaction(context.sessions) as session:
+            for number in numbers[first_of : first_of + ROWS_PER_TRANSACTION]:
+                await send_row(session, context.blobs, shared, number)
+    return Finish(lambda session: _complete_if_done(session, run_id))
+
+
+async def _start_batch(
+    context: AppContext, run_id: int, first: int, last: int
+) -> tuple[RunContext, list[int]] | None:
+    """The run's context and the batch's rows still pending; the run is RUNNING."""
     async with transaction(context.sessions) as session:
         run = await session.get(BulkRun, run_id)
-        if run is None:  # its enterprise was removed
-            return Done()
+        if run is None:
+            return None
         shared = await _run_context(session, run)
         await session.execute(
             update(BulkRun)
@@ -244,11 +291,52 @@ async def send_batch(context: AppContext, job: Job) -> Result:
                 .order_by(BulkRow.row_no)
             )
         )
-    for first_of in range(0, len(numbers), ROWS_PER_TRANSACTION):
-        async with transaction(context.sessions) as session:
-            for number in numbers[first_of : first_of + ROWS_PER_TRANSACTION]:
-                await send_row(session, context.blobs, shared, number)
-    return Finish(lambda session: _complete_if_done(session, run_id))
+    return shared, numbers
+
+
+def gave_up_error(number: int, attempts: int) -> str:
+    return (
+        f"Row {number}: not sent: the worker gave up on it after {attempts} attempts; "
+        "send it again in a new run"
+    )
+
+
+def _give_up(job: Job, run_id: int, first: int, last: int, exc: Exception) -> Finish:
+    """The outbox's last attempt failed: the batch's rows still pending fail (each with
+    the reason), the run ends when no row is left, and the job is recorded as failed
+    (its error kept for the operator), in one commit."""
+    attempts = job.attempts
+
+    async def write(session: AsyncSession) -> Outcome:
+        numbers = list(
+            await session.scalars(
+                select(BulkRow.row_no).where(
+                    BulkRow.run_id == run_id,
+                    BulkRow.status == BulkRowStatus.PENDING.value,
+                    BulkRow.row_no.between(first, last),
+                )
+            )
+        )
+        now = utcnow()
+        for number in numbers:
+            await session.execute(
+                update(BulkRow)
+                .where(
+                    BulkRow.run_id == run_id,
+                    BulkRow.row_no == number,
+                    BulkRow.status == BulkRowStatus.PENDING.value,
+                )
+                .values(
+                    status=BulkRowStatus.FAILED.value,
+                    error=gave_up_error(number, attempts),
+                    finished_at=now,
+                )
+            )
+        await _complete_if_done(session, run_id)
+        error = "".join(traceback.format_exception_only(exc)).strip()
+        return Failed(f"gave up after {attempts} attempts, rows {sorted(numbers)} failed: {error}")
+
+    return Finish(write)
 
 
 async def send_row(

@@ -19,7 +19,7 @@ from signflow.db import utcnow
 from signflow.errors import BadRequest
 from signflow.faces.routing import get_context, get_session
 from signflow.identity.checks import Credentials, identity_pending
-from signflow.identity.codes import OPEN_PURPOSE, mask
+from signflow.identity.codes import OPEN_PURPOSE, code_holder, mask
 from signflow.identity.methods import opening_methods
 from signflow.identity.opening import send_opening_code
 from signflow.models import OneTimeCode, RecipientIdentity
@@ -68,14 +68,17 @@ async def identity_page(request: Request, lang: str | None = None) -> Response:
     else:
         session = get_session(request)
         methods = opening_methods(rs.recipient)
+        # The code of the person whose link opened the page (a group member's own).
+        holder = await code_holder(session, rs.recipient, rs.principal.user.email)
+        purpose = holder.purpose if holder else OPEN_PURPOSE
         codes_sent = await session.scalar(
             select(func.count()).where(
                 OneTimeCode.recipient_id == rs.recipient.id,
-                OneTimeCode.purpose == OPEN_PURPOSE,
+                OneTimeCode.purpose == purpose,
             )
         )
         email = methods.otp_channel == "email"
-        destination = rs.recipient.email if email else methods.mobile_number
+        destination = (holder.email if holder else "") if email else methods.mobile_number
         flash = read_flash(request, settings)
         response = render(
             request,

@@ -38,7 +38,11 @@ from signflow.web.i18n import supported
 from signflow.web.pages import render
 from signflow.web.routes import FORM_TOO_LARGE, WebRoute, _actor, _landing
 from signflow.web.session import new_session
-from signflow.workflow.recipient_session import recipient_in_package, recipient_session
+from signflow.workflow.recipient_session import (
+    member_link_id_in_package,
+    recipient_in_package,
+    recipient_session,
+)
 
 INTEGRATION_LINK_PURPOSE = "signflow/integration-link/v1"
 INTEGRATION_LINK_TTL_SECONDS = 300
@@ -103,15 +107,20 @@ async def create_integration_link(
     settings: SettingsDep,
 ) -> IntegrationLink:
     access = await get_package(session, principal, body.package_id, Need.OWN)
-    recipient = await recipient_in_package(
-        session, access.package.id, body.user_email.strip().lower()
+    email = body.user_email.strip().lower()
+    recipient = await recipient_in_package(session, access.package.id, email)
+    # A member of a group no member acted for yet gets their own link, as by e-mail.
+    link_id = (
+        recipient.public_id
+        if recipient is not None
+        else await member_link_id_in_package(session, access.package.id, email)
     )
-    if recipient is None:
+    if link_id is None:
         raise NotFound(NO_SUCH_RECIPIENT, value=body.user_email)
     application = await _application(session, principal)
     callback = body.callback_url or application.callback_url
     payload: dict[str, object] = {
-        "r": recipient.public_id,
+        "r": link_id,
         "n": secrets.token_urlsafe(16),
         "a": application.id,
     }
@@ -192,7 +201,7 @@ async def open_integration_link(request: Request) -> Response:
     callback = payload.get("cb")
     language = payload.get("l")
     web = new_session(
-        rs.recipient.public_id,
+        str(payload.get("r", "")),  # the link's id: a recipient's, or a group member's
         language=(
             language
             if isinstance(language, str)

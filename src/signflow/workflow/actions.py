@@ -19,8 +19,9 @@ from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Forbidden
 from signflow.identity.checks import Credentials, require_opened, verify_identity
+from signflow.identity.codes import OPEN_PURPOSE, code_holder
 from signflow.models import Package, ProcessStatus, Recipient, RecipientRole, WorkflowStatus
-from signflow.packages.access import Need, PackageAccess, get_package
+from signflow.packages.access import Need, PackageAccess, get_package, recipient_email
 from signflow.packages.enterprise import enterprise_package
 from signflow.workflow.common import (
     DONE_STATUS,
@@ -104,7 +105,17 @@ async def _reading(
         if action == "DOCUMENT_OPENED":
             require_access_period(recipient, now)
             # Checked before anything is written: a counted failure commits only itself.
-            await verify_identity(session, access.package, recipient, credentials, actor)
+            holder = await code_holder(
+                session, recipient, recipient_email(principal, access.package.enterprise_id)
+            )
+            await verify_identity(
+                session,
+                access.package,
+                recipient,
+                credentials,
+                actor,
+                code_purpose=holder.purpose if holder else OPEN_PURPOSE,
+            )
         else:
             await require_opened(session, recipient, now)
     for recipient in mine:

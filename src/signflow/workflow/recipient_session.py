@@ -126,3 +126,24 @@ async def recipient_in_package(
         .order_by(Recipient.position)
     )
     return next(iter(rows), None)
+
+
+async def member_link_id_in_package(
+    session: AsyncSession, package_id: int, email: str
+) -> str | None:
+    """The own link id (`RecipientMember.public_id`) of `email` as a live member of a
+    group recipient whose turn no member took yet, first in workflow order (for
+    integration links: a member acts through their own link, never the group's)."""
+    return await session.scalar(
+        select(RecipientMember.public_id)
+        .join(Recipient, Recipient.id == RecipientMember.recipient_id)
+        .where(
+            Recipient.package_id == package_id,
+            Recipient.email == "",
+            Recipient.group_name.is_not(None),
+            RecipientMember.email == email,
+            RecipientMember.withdrawn_at.is_(None),
+        )
+        .order_by(Recipient.position)
+        .limit(1)
+    )

@@ -16,7 +16,7 @@ from signflow.context import AppContext
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Conflict, Forbidden, NotFound
 from signflow.identity.checks import require_opened, verify_signing_code
-from signflow.identity.codes import issue_code, signing_purpose
+from signflow.identity.codes import CodeHolder, code_holder, issue_code, signing_purpose
 from signflow.identity.methods import signing_code_channel, signing_code_number
 from signflow.models import (
     Document,
@@ -30,7 +30,7 @@ from signflow.models import (
     WorkflowStatus,
 )
 from signflow.observability.metrics import SIGNATURE_DURATION, SIGNATURES, measured
-from signflow.packages.access import Need, get_package
+from signflow.packages.access import Need, get_package, recipient_email
 from signflow.packages.documents import get_document
 from signflow.workflow.common import (
     NOT_ALLOWED,
@@ -242,16 +242,34 @@ async def request_signing_code(
     channel = signing_code_channel(field)
     if channel is None:
         raise BadRequest(f"The field '{field.name}' does not ask for a signing code")
+    holder = await _code_holder(session, principal, package, recipient, field)
     await issue_code(
         session,
         context.settings,
         package,
         recipient,
-        purpose=signing_purpose(field.id),
+        purpose=holder.purpose,
         channel=channel,
         mobile_number=signing_code_number(recipient, field),
         actor=actor,
+        email=holder.email,
     )
+
+
+async def _code_holder(
+    session: AsyncSession,
+    principal: Principal,
+    package: Package,
+    recipient: Recipient,
+    field: Field,
+) -> CodeHolder:
+    """The caller's signing code of `field` (a group member's own, before any takes the
+    group's turn)."""
+    email = recipient_email(principal, package.enterprise_id)
+    holder = await code_holder(session, recipient, email, signing_purpose(field.id))
+    if holder is None:
+        raise Forbidden(NOT_ALLOWED)
+    return holder
 
 
 async def sign_document(
@@ -276,8 +294,9 @@ async def sign_document(
     now = utcnow()
     if signing_code_channel(field) is not None:
         # Before anything is written: a counted failure commits only itself.
+        holder = await _code_holder(session, principal, package, recipient, field)
         await verify_signing_code(
-            session, context.settings, package, recipient, signing_purpose(field.id), otp, actor
+            session, context.settings, package, recipient, holder.purpose, otp, actor
         )
     if group_turn:
         await take_group_turn(session, principal, actor, package, recipient)
