@@ -18,9 +18,8 @@ from signflow.contacts.book import (
 )
 from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import PrincipalDep
-from signflow.faces.signinghub.packages import decode_header
+from signflow.faces.signinghub.list_filters import list_filters, search_text
 from signflow.faces.signinghub.schemas import VendorModel
-from signflow.faces.signinghub.templates import enterprise_flag
 from signflow.models import Contact
 
 router = APIRouter(route_class=TransactionalRoute, tags=["contacts"])
@@ -109,15 +108,8 @@ async def contacts_page(
 ) -> list[ContactBody]:
     """The caller's personal contacts and their enterprise's (`x-enterprise`: only the
     enterprise's when true, only personal ones when false)."""
-    return await _page(
-        principal,
-        session,
-        response,
-        records_per_page,
-        page_no,
-        decode_header(x_search_text, "x-search-text"),
-        enterprise_flag(x_enterprise),
-    )
+    search, enterprise = list_filters(x_search_text, x_enterprise)
+    return await _page(principal, session, response, records_per_page, page_no, search, enterprise)
 
 
 @router.put("/settings/contacts/{contact_id}", response_model=ContactBody)
@@ -156,15 +148,8 @@ async def enterprise_contacts_page(
     x_search_text: Annotated[str | None, Header()] = None,
 ) -> list[ContactBody]:
     """The enterprise's contacts (every user may read them; only admins change them)."""
-    return await _page(
-        principal,
-        session,
-        response,
-        records_per_page,
-        page_no,
-        decode_header(x_search_text, "x-search-text"),
-        True,
-    )
+    search = search_text(x_search_text)
+    return await _page(principal, session, response, records_per_page, page_no, search, True)
 
 
 @router.put("/enterprise/contacts/{contact_id}", response_model=ContactBody)

@@ -17,8 +17,7 @@ from signflow.faces.signinghub.group_schemas import (
     WorkflowGroupAdd,
     WorkflowGroupUpdate,
 )
-from signflow.faces.signinghub.packages import decode_header
-from signflow.faces.signinghub.templates import enterprise_flag
+from signflow.faces.signinghub.list_filters import list_filters
 from signflow.templates.groups import (
     GroupChanges,
     GroupView,
@@ -81,13 +80,9 @@ async def groups_page(
 ) -> list[GroupOut]:
     """The caller's personal groups and their enterprise's groups, by name
     (`x-enterprise`: true only the enterprise's, false only the personal ones)."""
+    search, enterprise = list_filters(x_search_text, x_enterprise)
     views, total = await list_groups(
-        session,
-        principal,
-        page_no,
-        records_per_page,
-        search=decode_header(x_search_text, "x-search-text"),
-        enterprise=enterprise_flag(x_enterprise),
+        session, principal, page_no, records_per_page, search=search, enterprise=enterprise
     )
     response.headers["x-total-records"] = str(total)
     return [group_body(view) for view in views]
