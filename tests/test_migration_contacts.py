@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from signflow.db import create_engine
 from signflow.migrate import upgrade
+from tests.migration_rows import insert_enterprise, insert_user
 from tests.test_migration_pki_key import empty_database, server_url  # noqa: F401
 
 BEFORE = "b1a5e0000012"  # the revision before the contacts migration
@@ -25,25 +26,8 @@ async def test_each_address_once_per_list(empty_database: str):  # noqa: F811
         await upgrade(engine, BEFORE)
         await upgrade(engine, "b1a5e000000f")
         async with engine.begin() as connection:
-            enterprise = (
-                await connection.execute(
-                    sa.text(
-                        "INSERT INTO enterprises (name, is_active, created_at, pki_key) "
-                        "VALUES ('Acme', true, CURRENT_TIMESTAMP, 'k') RETURNING id"
-                    )
-                )
-            ).scalar_one()
-            owner = (
-                await connection.execute(
-                    sa.text(
-                        "INSERT INTO users (enterprise_id, email, name, role, can_integrate, "
-                        "is_active, must_change_password, created_at, delegate_enabled) "
-                        "VALUES (:e, 'o@acme.test', 'Owner', 'user', false, true, false, "
-                        "CURRENT_TIMESTAMP, false) RETURNING id"
-                    ),
-                    {"e": enterprise},
-                )
-            ).scalar_one()
+            enterprise = await insert_enterprise(connection)
+            owner = await insert_user(connection, enterprise, delegate_enabled=False)
             for owner_id in (None, owner):
                 await connection.execute(INSERT, {"e": enterprise, "o": owner_id, "m": "z@x.test"})
         for owner_id in (None, owner):

@@ -18,6 +18,7 @@ from signflow.context import AppContext
 from signflow.db import UTCDateTime, create_engine, transaction
 from signflow.migrate import upgrade
 from signflow.models import Package
+from tests.migration_rows import insert_draft_package, insert_enterprise, insert_user
 from tests.test_migration_pki_key import empty_database, server_url  # noqa: F401
 
 BEFORE = "b1a5e0000006"
@@ -42,36 +43,9 @@ HISTORY = sa.table(
 async def write_old_chain(engine: AsyncEngine) -> int:
     now = dt.datetime(2026, 11, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
     async with engine.begin() as connection:
-        enterprise_id = (
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO enterprises (name, is_active, created_at, pki_key) "
-                    "VALUES ('Acme', true, CURRENT_TIMESTAMP, 'k') RETURNING id"
-                )
-            )
-        ).scalar_one()
-        owner_id = (
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO users (enterprise_id, email, name, role, can_integrate, "
-                    "is_active, must_change_password, created_at) VALUES (:e, "
-                    "'owner@acme.test', 'Owner', 'ADMIN', false, true, false, CURRENT_TIMESTAMP) "
-                    "RETURNING id"
-                ),
-                {"e": enterprise_id},
-            )
-        ).scalar_one()
-        package_id = (
-            await connection.execute(
-                sa.text(
-                    "INSERT INTO packages (enterprise_id, owner_id, name, workflow_mode, "
-                    "workflow_type, continue_on_decline, status, tags, archived, created_at, "
-                    "modified_at) VALUES (:e, :o, 'Old', 'ME_AND_OTHERS', 'SERIAL', false, "
-                    "'DRAFT', '[]', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
-                ),
-                {"e": enterprise_id, "o": owner_id},
-            )
-        ).scalar_one()
+        enterprise_id = await insert_enterprise(connection)
+        owner_id = await insert_user(connection, enterprise_id, "owner@acme.test", "ADMIN")
+        package_id = await insert_draft_package(connection, enterprise_id, owner_id, "Old")
         previous = None
         rows = [
             ("PACKAGE_CREATED", Actor("owner@acme.test", "Owner"), {"package_name": "Old"}),

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from signflow.db import create_engine
 from signflow.migrate import upgrade
+from tests.migration_rows import insert_draft_package, insert_enterprise, insert_user
 from tests.test_migration_pki_key import empty_database, server_url  # noqa: F401
 
 BEFORE = "b1a5e000000e"
@@ -19,41 +20,16 @@ async def test_the_migration_keeps_packages_and_counts(empty_database: str):  # 
     try:
         await upgrade(engine, BEFORE)
         async with engine.begin() as connection:
-            enterprise_id = (
-                await connection.execute(
-                    sa.text(
-                        "INSERT INTO enterprises (name, is_active, created_at, pki_key) "
-                        "VALUES ('Acme', true, CURRENT_TIMESTAMP, 'k') RETURNING id"
-                    )
-                )
-            ).scalar_one()
-            owner_id = (
-                await connection.execute(
-                    sa.text(
-                        "INSERT INTO users (enterprise_id, email, name, role, can_integrate, "
-                        "is_active, must_change_password, created_at) VALUES (:e, "
-                        "'o@acme.test', 'Owner', 'user', false, true, false, "
-                        "CURRENT_TIMESTAMP) RETURNING id"
-                    ),
-                    {"e": enterprise_id},
-                )
-            ).scalar_one()
-            insert_package = sa.text(
-                "INSERT INTO packages (enterprise_id, owner_id, name, workflow_mode, "
-                "workflow_type, continue_on_decline, status, tags, archived, created_at, "
-                "modified_at) VALUES (:e, :o, 'P', 'ME_AND_OTHERS', 'SERIAL', false, "
-                "'DRAFT', '[]', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
-            )
-            package_id = (
-                await connection.execute(insert_package, {"e": enterprise_id, "o": owner_id})
-            ).scalar_one()
+            enterprise_id = await insert_enterprise(connection)
+            owner_id = await insert_user(connection, enterprise_id)
+            package_id = await insert_draft_package(connection, enterprise_id, owner_id)
         await upgrade(engine, REVISION)
         async with engine.begin() as connection:
             kept = await connection.scalar(
                 sa.text("SELECT post_process FROM packages WHERE id = :p"), {"p": package_id}
             )
             assert kept is None
-            await connection.execute(insert_package, {"e": enterprise_id, "o": owner_id})
+            await insert_draft_package(connection, enterprise_id, owner_id)
             drafts = await connection.scalar(
                 sa.text("SELECT n_draft FROM package_counts WHERE owner_id = :o"), {"o": owner_id}
             )

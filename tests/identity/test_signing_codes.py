@@ -80,30 +80,39 @@ async def sms_destinations(context: AppContext, package_id: int) -> list[str]:
         return [f"{row.purpose.partition(':')[0]} {row.destination}" for row in rows]
 
 
-async def test_the_sms_signing_code_goes_to_the_number_set_for_the_package(
-    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
-):
-    people = await People(client, context, tenant).start("ana")
-    # Ana's account names another number: the package's settings win.
-    async with transaction(context.sessions) as session:
+async def draft_with_sms_signing_code(
+    people: People, sms_otp: dict[str, object]
+) -> tuple[int, int]:
+    """A draft (package id, document id) whose signer Ana, with +15550001 on her account,
+    signs a field that asks for a code by SMS (`sms_otp`: the field's setting)."""
+    async with transaction(people.context.sessions) as session:
         await session.execute(
             update(User).where(User.email == people.email("ana")).values(mobile_number="+15550001")
         )
     package_id, (document_id,) = await new_package(people)
     await add_users(people, package_id, [("ana", "SIGNER")])
-    base = f"/v3/packages/{package_id}"
-    field = await client.post(
-        f"{base}/documents/{document_id}/fields/electronic_signature",
+    field = await people.client.post(
+        f"/v3/packages/{package_id}/documents/{document_id}/fields/electronic_signature",
         json={
             "order": 1,
             "page_no": 1,
             "field_name": "Ana",
             "dimensions": {"x": 72, "y": 100, "width": 200, "height": 60},
-            "authentication": {"enabled": True, "sms_otp": {"enabled": True}},
+            "authentication": {"enabled": True, "sms_otp": sms_otp},
         },
         headers=people.owner,
     )
     assert field.status_code == 200, field.text
+    return package_id, document_id
+
+
+async def test_the_sms_signing_code_goes_to_the_number_set_for_the_package(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("ana")
+    # Ana's account names another number: the package's settings win.
+    package_id, document_id = await draft_with_sms_signing_code(people, {"enabled": True})
+    base = f"/v3/packages/{package_id}"
     settings = authentication(sms="+573001234567")
     put = await client.put(f"{base}/workflow/1/authentication", json=settings, headers=people.owner)
     assert put.status_code == 200, put.text
@@ -135,26 +144,9 @@ async def test_the_fields_own_number_serves_when_the_package_names_none(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ):
     people = await People(client, context, tenant).start("ana")
-    async with transaction(context.sessions) as session:
-        await session.execute(
-            update(User).where(User.email == people.email("ana")).values(mobile_number="+15550001")
-        )
-    package_id, (document_id,) = await new_package(people)
-    await add_users(people, package_id, [("ana", "SIGNER")])
-    base = f"/v3/packages/{package_id}"
     sms_otp = {"enabled": True, "mobile_number": "00445566778899"}
-    field = await client.post(
-        f"{base}/documents/{document_id}/fields/electronic_signature",
-        json={
-            "order": 1,
-            "page_no": 1,
-            "field_name": "Ana",
-            "dimensions": {"x": 72, "y": 100, "width": 200, "height": 60},
-            "authentication": {"enabled": True, "sms_otp": sms_otp},
-        },
-        headers=people.owner,
-    )
-    assert field.status_code == 200, field.text
+    package_id, document_id = await draft_with_sms_signing_code(people, sms_otp)
+    base = f"/v3/packages/{package_id}"
     await share(people, package_id)
     ana = people["ana"]
     assert (await client.get(f"{base}/open", headers=ana)).status_code == 200

@@ -35,7 +35,7 @@ from signflow.templates.access import readable_template, template_by_name
 from signflow.templates.library import version_documents, version_of
 from signflow.workflow.common import owned_draft, package_documents, package_recipients
 from signflow.workflow.groups import write_members
-from signflow.workflow.recipients import MAX_RECIPIENTS
+from signflow.workflow.recipients import check_room
 from signflow.workflow.share import new_public_id
 
 DOCUMENT_NOT_IN_PACKAGE = "Document not found"
@@ -154,8 +154,7 @@ async def _apply(
     workflow settings."""
     existing = await package_recipients(session, package.id)
     snapshots = _recipients_of(version)
-    if len(existing) + len(snapshots) > MAX_RECIPIENTS:
-        raise BadRequest(f"A workflow holds at most {MAX_RECIPIENTS} users")
+    check_room(existing, len(snapshots))
     step_offset = max((r.signing_order for r in existing), default=0)
     added = [
         _recipient(

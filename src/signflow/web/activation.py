@@ -9,27 +9,18 @@ session or CSRF token of its own; a post from another origin is refused all the 
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
-
 from fastapi import APIRouter, Request, Response
 
-from signflow.accounts.activation import (
-    PASSWORD_TOO_LONG,
-    PASSWORD_TOO_SHORT,
-    activate_pending,
-    check_new_password,
-    pending_account,
-)
+from signflow.accounts.activation import activate_pending, pending_account
 from signflow.accounts.email_ownership import AddressTaken, owning_account
-from signflow.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
+from signflow.errors import Conflict, NotFound
 from signflow.faces.routing import get_session
 from signflow.models import Enterprise, User
 from signflow.web.branding import remember as remember_branding
 from signflow.web.pages import render
-from signflow.web.routes import CsrfRejected, WebRoute
+from signflow.web.password_form import password_error, password_form_page, read_form
+from signflow.web.routes import WebRoute
 
-MAX_FORM_BYTES = 16 * 1024
-PASSWORD_KEYS = {PASSWORD_TOO_SHORT: "activate.too_short", PASSWORD_TOO_LONG: "activate.too_long"}
 # Message keys of the pages' texts: WebRoute shows such an error as a page.
 LINK_NOT_VALID_KEY = "activate.link"
 ADDRESS_TAKEN_KEY = "activate.taken"
@@ -52,29 +43,7 @@ async def _pending(request: Request, token: str, *, for_update: bool) -> tuple[U
 def _form_page(
     request: Request, user: User, enterprise: Enterprise, error: str | None = None
 ) -> Response:
-    return render(
-        request,
-        "activate.html",
-        None,
-        status_code=400 if error else 200,
-        email=user.email,
-        name=user.name,
-        enterprise=enterprise.name,
-        error=error,
-    )
-
-
-async def _read_form(request: Request) -> dict[str, str]:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise PayloadTooLarge("The form is too large")
-    raw = await request.body()
-    if len(raw) > MAX_FORM_BYTES:
-        raise PayloadTooLarge("The form is too large")
-    origin = request.headers.get("origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.url.netloc:
-        raise CsrfRejected()
-    return dict(parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True))
+    return password_form_page(request, "activate.html", user, enterprise, error)
 
 
 @router.get("/web/activate/{token}")
@@ -85,17 +54,13 @@ async def activation_page(token: str, request: Request) -> Response:
 
 @router.post("/web/activate/{token}")
 async def activate(token: str, request: Request) -> Response:
-    form = await _read_form(request)
+    form = await read_form(request)
     user, enterprise = await _pending(request, token, for_update=True)
-    password = form.get("password", "")
+    error = password_error(form)
+    if error is not None:
+        return _form_page(request, user, enterprise, error)
     try:
-        check_new_password(password)
-    except BadRequest as exc:
-        return _form_page(request, user, enterprise, PASSWORD_KEYS[exc.message])
-    if password != form.get("confirm", ""):
-        return _form_page(request, user, enterprise, "activate.mismatch")
-    try:
-        await activate_pending(get_session(request), user, password)
+        await activate_pending(get_session(request), user, form["password"])
     except AddressTaken as exc:  # proven elsewhere a moment ago: nothing is kept
         raise Conflict(ADDRESS_TAKEN_KEY) from exc
     return render(request, "activated.html", None, email=user.email, enterprise=enterprise.name)

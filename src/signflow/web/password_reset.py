@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from signflow.accounts.activation import PASSWORD_TOO_LONG, PASSWORD_TOO_SHORT, check_new_password
 from signflow.accounts.password_reset import account_of_reset, set_new_password
-from signflow.errors import BadRequest, Forbidden, NotFound
+from signflow.errors import Forbidden, NotFound
 from signflow.faces.routing import get_session
 from signflow.models import Enterprise, User
-from signflow.web.activation import _read_form
 from signflow.web.branding import remember as remember_branding
 from signflow.web.pages import render
+from signflow.web.password_form import password_error, password_form_page, read_form
 from signflow.web.routes import WebRoute
 
-PASSWORD_KEYS = {PASSWORD_TOO_SHORT: "activate.too_short", PASSWORD_TOO_LONG: "activate.too_long"}
 LINK_NOT_VALID_KEY = "reset.link"
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -40,16 +38,7 @@ async def _account(request: Request, token: str, *, for_update: bool) -> tuple[U
 def _form_page(
     request: Request, user: User, enterprise: Enterprise, error: str | None = None
 ) -> Response:
-    return render(
-        request,
-        "reset_password.html",
-        None,
-        status_code=400 if error else 200,
-        email=user.email,
-        name=user.name,
-        enterprise=enterprise.name,
-        error=error,
-    )
+    return password_form_page(request, "reset_password.html", user, enterprise, error)
 
 
 @router.get("/web/password/{token}")
@@ -60,14 +49,10 @@ async def reset_page(token: str, request: Request) -> Response:
 
 @router.post("/web/password/{token}")
 async def reset(token: str, request: Request) -> Response:
-    form = await _read_form(request)
+    form = await read_form(request)
     user, enterprise = await _account(request, token, for_update=True)
-    password = form.get("password", "")
-    try:
-        check_new_password(password)
-    except BadRequest as exc:
-        return _form_page(request, user, enterprise, PASSWORD_KEYS[exc.message])
-    if password != form.get("confirm", ""):
-        return _form_page(request, user, enterprise, "activate.mismatch")
-    await set_new_password(get_session(request), token, password)
+    error = password_error(form)
+    if error is not None:
+        return _form_page(request, user, enterprise, error)
+    await set_new_password(get_session(request), token, form["password"])
     return render(request, "password_set.html", None, email=user.email, enterprise=enterprise.name)

@@ -25,13 +25,20 @@ from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Forbidden
-from signflow.models import Package, Recipient, RecipientMember, RecipientRole, WorkflowType
+from signflow.models import Package, Recipient, RecipientMember, RecipientRole
 from signflow.outbox.enqueue import enqueue
 from signflow.packages.access import recipient_email
 from signflow.templates.groups import GroupView, group_by_name
 from signflow.workflow.common import owned_draft, package_recipients, recipient_at
 from signflow.workflow.events import PackageEvent, write_package_event
-from signflow.workflow.recipients import MAX_RECIPIENTS, renumber_serial
+from signflow.workflow.recipients import (
+    append_recipient,
+    appended_step,
+    check_room,
+    renumber_serial,
+    settle_type,
+    valid_step,
+)
 from signflow.workflow.share import new_public_id
 
 EMAIL_GROUP_TURN_TAKEN = "email.group_turn_taken"
@@ -74,33 +81,23 @@ async def add_groups(
     if not items:
         raise BadRequest("Add at least one group")
     recipients = await package_recipients(session, package.id)
-    if len(recipients) + len(items) > MAX_RECIPIENTS:
-        raise BadRequest(f"A workflow holds at most {MAX_RECIPIENTS} users")
+    check_room(recipients, len(items))
     added: list[tuple[Recipient, GroupView]] = []
     for item in items:
         group = await group_by_name(session, principal, item.group_name)
-        if item.signing_order is not None and item.signing_order < 1:
-            raise BadRequest("signing_order must be 1 or more")
-        step = item.signing_order or max((r.signing_order for r in recipients), default=0) + 1
-        recipient = Recipient(
-            public_id=new_public_id(),
-            package_id=package.id,
-            position=len(recipients) + 1,
-            signing_order=step,
+        recipient = append_recipient(
+            session,
+            package,
+            recipients,
+            step=appended_step(recipients, item.signing_order),
             email="",
             name=group.group.name,
-            group_name=group.group.name,
-            role=item.role.value,
+            role=item.role,
             email_notification=item.email_notification,
-            permissions={},
-            authentication={},
-            access_duration={},
-            reminders={},
+            group_name=group.group.name,
         )
-        session.add(recipient)
-        recipients.append(recipient)
         added.append((recipient, group))
-    _settle_type(package, recipients)
+    settle_type(package, recipients)
     package.modified_at = utcnow()
     await session.flush()
     for recipient, group in added:
@@ -145,12 +142,6 @@ def write_members(
         )
 
 
-def _settle_type(package: Package, recipients: list[Recipient]) -> None:
-    orders = [r.signing_order for r in recipients]
-    if package.workflow_type == WorkflowType.SERIAL.value and len(set(orders)) != len(orders):
-        package.workflow_type = WorkflowType.CUSTOM.value
-
-
 async def update_group_recipient(
     session: AsyncSession,
     principal: Principal,
@@ -183,10 +174,8 @@ async def update_group_recipient(
     if change.email_notification is not None:
         slot.email_notification = change.email_notification
     if change.signing_order is not None:
-        if change.signing_order < 1:
-            raise BadRequest("signing_order must be 1 or more")
-        slot.signing_order = change.signing_order
-    _settle_type(package, recipients)
+        slot.signing_order = valid_step(change.signing_order)
+    settle_type(package, recipients)
     renumber_serial(package, recipients)
     package.modified_at = utcnow()
     await session.flush()

@@ -25,7 +25,6 @@ from signflow.models import (
     Recipient,
     RecipientRole,
     WorkflowStatus,
-    WorkflowType,
 )
 from signflow.packages.access import Need, get_package
 from signflow.workflow.common import (
@@ -37,8 +36,14 @@ from signflow.workflow.common import (
     turn_is_open,
 )
 from signflow.workflow.events import PackageEvent, write_package_event
-from signflow.workflow.recipients import MAX_RECIPIENTS, renumber_serial
-from signflow.workflow.share import new_public_id
+from signflow.workflow.recipients import (
+    append_recipient,
+    appended_step,
+    check_room,
+    renumber_serial,
+    settle_type,
+    valid_step,
+)
 from signflow.workflow.steps import step_of
 
 MAX_TITLE = 200
@@ -96,33 +101,23 @@ async def add_placeholders(
     if not items:
         raise BadRequest("Add at least one placeholder")
     recipients = await package_recipients(session, package.id)
-    if len(recipients) + len(items) > MAX_RECIPIENTS:
-        raise BadRequest(f"A workflow holds at most {MAX_RECIPIENTS} users")
+    check_room(recipients, len(items))
     added = []
     for item in items:
         title = clean_title(item.title)
-        if item.signing_order is not None and item.signing_order < 1:
-            raise BadRequest("signing_order must be 1 or more")
-        step = item.signing_order or max((r.signing_order for r in recipients), default=0) + 1
-        recipient = Recipient(
-            public_id=new_public_id(),
-            package_id=package.id,
-            position=len(recipients) + 1,
-            signing_order=step,
+        recipient = append_recipient(
+            session,
+            package,
+            recipients,
+            step=appended_step(recipients, item.signing_order),
             email="",
             name=title,
-            placeholder=title,
-            role=item.role.value,
+            role=item.role,
             email_notification=item.email_notification,
-            permissions={},
-            authentication={},
-            access_duration={},
-            reminders={},
+            placeholder=title,
         )
-        session.add(recipient)
-        recipients.append(recipient)
         added.append(recipient)
-    _settle_type(package, recipients)
+    settle_type(package, recipients)
     package.modified_at = utcnow()
     await session.flush()
     await record(
@@ -138,12 +133,6 @@ async def add_placeholders(
         },
     )
     return added
-
-
-def _settle_type(package: Package, recipients: list[Recipient]) -> None:
-    orders = [r.signing_order for r in recipients]
-    if package.workflow_type == WorkflowType.SERIAL.value and len(set(orders)) != len(orders):
-        package.workflow_type = WorkflowType.CUSTOM.value
 
 
 async def update_placeholder(
@@ -220,10 +209,8 @@ def _change_details(
     if change.email_notification is not None:
         slot.email_notification = change.email_notification
     if change.signing_order is not None:
-        if change.signing_order < 1:
-            raise BadRequest("signing_order must be 1 or more")
-        slot.signing_order = change.signing_order
-    _settle_type(package, recipients)
+        slot.signing_order = valid_step(change.signing_order)
+    settle_type(package, recipients)
     renumber_serial(package, recipients)
 
 

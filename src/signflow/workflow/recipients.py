@@ -98,13 +98,66 @@ async def _default_name(session: AsyncSession, enterprise_id: int, email: str) -
     return name or email.partition("@")[0]
 
 
-def _settle_type(package: Package, recipients: list[Recipient]) -> None:
-    """SERIAL with two recipients in one step is CUSTOM; SERIAL steps follow the order."""
+def settle_type(package: Package, recipients: list[Recipient]) -> None:
+    """SERIAL with two recipients in one step is CUSTOM."""
     if package.workflow_type != WorkflowType.SERIAL.value:
         return
     orders = [r.signing_order for r in recipients]
     if len(set(orders)) != len(orders):
         package.workflow_type = WorkflowType.CUSTOM.value
+
+
+def check_room(recipients: list[Recipient], adding: int) -> None:
+    if len(recipients) + adding > MAX_RECIPIENTS:
+        raise BadRequest(f"A workflow holds at most {MAX_RECIPIENTS} users")
+
+
+def valid_step(signing_order: int) -> int:
+    if signing_order < 1:
+        raise BadRequest("signing_order must be 1 or more")
+    return signing_order
+
+
+def appended_step(recipients: list[Recipient], signing_order: int | None) -> int:
+    """The step of a recipient added last: the one asked for, else a step after all others."""
+    if signing_order is not None:
+        return valid_step(signing_order)
+    return max((r.signing_order for r in recipients), default=0) + 1
+
+
+def append_recipient(
+    session: AsyncSession,
+    package: Package,
+    recipients: list[Recipient],
+    *,
+    step: int,
+    email: str,
+    name: str,
+    role: RecipientRole,
+    email_notification: bool,
+    **kind: str | None,
+) -> Recipient:
+    """A new recipient row after `recipients` (added to the session and to the list), with
+    no settings yet; `kind` says what it is beyond a person: its placeholder or group name,
+    or a person's mobile number."""
+    recipient = Recipient(
+        public_id=new_public_id(),
+        package_id=package.id,
+        position=len(recipients) + 1,
+        signing_order=step,
+        email=email,
+        name=name,
+        role=role.value,
+        email_notification=email_notification,
+        permissions={},
+        authentication={},
+        access_duration={},
+        reminders={},
+        **kind,
+    )
+    session.add(recipient)
+    recipients.append(recipient)
+    return recipient
 
 
 def renumber_serial(package: Package, recipients: list[Recipient]) -> None:
@@ -125,41 +178,31 @@ async def add_recipients(
     if not items:
         raise BadRequest("Add at least one user")
     recipients = await package_recipients(session, package.id)
-    if len(recipients) + len(items) > MAX_RECIPIENTS:
-        raise BadRequest(f"A workflow holds at most {MAX_RECIPIENTS} users")
+    check_room(recipients, len(items))
     added = []
     for item in items:
         email = clean_email(item.email)
-        position = len(recipients) + 1
-        if item.signing_order is not None:
-            if item.signing_order < 1:
-                raise BadRequest("signing_order must be 1 or more")
-            step = item.signing_order
-        elif package.workflow_type == WorkflowType.PARALLEL.value:
+        if item.signing_order is None and package.workflow_type == WorkflowType.PARALLEL.value:
             step = 1
         else:
-            step = max((r.signing_order for r in recipients), default=0) + 1
-        recipient = Recipient(
-            public_id=new_public_id(),
-            package_id=package.id,
-            position=position,
-            signing_order=step,
-            email=email,
-            name=(item.name or "").strip()
-            or await _default_name(session, package.enterprise_id, email),
-            mobile_number=item.mobile_number,
-            role=item.role.value,
-            email_notification=item.email_notification,
-            language=_clean_language(item.language),
-            permissions={},
-            authentication={},
-            access_duration={},
-            reminders={},
+            step = appended_step(recipients, item.signing_order)
+        name = (item.name or "").strip() or await _default_name(
+            session, package.enterprise_id, email
         )
-        session.add(recipient)
-        recipients.append(recipient)
+        recipient = append_recipient(
+            session,
+            package,
+            recipients,
+            step=step,
+            email=email,
+            name=name,
+            role=item.role,
+            email_notification=item.email_notification,
+            mobile_number=item.mobile_number,
+            language=_clean_language(item.language),
+        )
         added.append(recipient)
-    _settle_type(package, recipients)
+    settle_type(package, recipients)
     package.modified_at = utcnow()
     await session.flush()
     await record(
@@ -241,10 +284,8 @@ async def update_recipient(
     if change.language is not None:
         recipient.language = _clean_language(change.language)
     if change.signing_order is not None:
-        if change.signing_order < 1:
-            raise BadRequest("signing_order must be 1 or more")
-        recipient.signing_order = change.signing_order
-    _settle_type(package, recipients)
+        recipient.signing_order = valid_step(change.signing_order)
+    settle_type(package, recipients)
     package.modified_at = utcnow()
     await record(
         session,

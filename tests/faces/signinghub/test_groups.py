@@ -31,6 +31,19 @@ async def add_personal(people: People, headers: dict[str, str], body: object) ->
     return await people.client.post("/v4/settings/groups", json=body, headers=headers)
 
 
+async def draft_for_hr(people: People) -> int:
+    """A draft of the owner's whose one recipient is their personal group HR (Ana, Ben)."""
+    assert (await add_personal(people, people.owner, hr(people, "ana", "ben"))).status_code == 200
+    package_id, _ = await new_package(people)
+    added = await people.client.post(
+        f"/v3/packages/{package_id}/workflow/groups",
+        json=[{"group_name": "HR"}],
+        headers=people.owner,
+    )
+    assert added.status_code == 200
+    return package_id
+
+
 async def group_count(context: AppContext) -> tuple[int, int]:
     async with transaction(context.sessions) as session:
         groups = await session.scalar(select(func.count()).select_from(RecipientGroup))
@@ -404,14 +417,7 @@ async def test_a_person_named_in_a_groups_place_replaces_the_group(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ):
     people = await People(client, context, tenant).start("ana", "ben", "dee")
-    assert (await add_personal(people, people.owner, hr(people, "ana", "ben"))).status_code == 200
-    package_id, _ = await new_package(people)
-    added = await client.post(
-        f"/v3/packages/{package_id}/workflow/groups",
-        json=[{"group_name": "HR"}],
-        headers=people.owner,
-    )
-    assert added.status_code == 200
+    package_id = await draft_for_hr(people)
     replaced = await client.put(
         f"/v3/packages/{package_id}/workflow/1/user",
         json={"user_email": people.email("dee")},
@@ -435,14 +441,7 @@ async def test_a_shared_groups_place_is_not_handed_to_a_person(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ):
     people = await People(client, context, tenant).start("ana", "ben", "dee")
-    assert (await add_personal(people, people.owner, hr(people, "ana", "ben"))).status_code == 200
-    package_id, _ = await new_package(people)
-    added = await client.post(
-        f"/v3/packages/{package_id}/workflow/groups",
-        json=[{"group_name": "HR"}],
-        headers=people.owner,
-    )
-    assert added.status_code == 200
+    package_id = await draft_for_hr(people)
     await share(people, package_id)
     replaced = await client.put(
         f"/v3/packages/{package_id}/workflow/1/user",

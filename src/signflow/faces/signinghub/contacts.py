@@ -3,6 +3,7 @@ admin, the enterprise's (`enterprise/contacts`), which every user of the enterpr
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
@@ -18,9 +19,8 @@ from signflow.contacts.book import (
 )
 from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import PrincipalDep
-from signflow.faces.signinghub.packages import decode_header
+from signflow.faces.signinghub.list_filters import list_filters, search_text
 from signflow.faces.signinghub.schemas import VendorModel
-from signflow.faces.signinghub.templates import enterprise_flag
 from signflow.models import Contact
 
 router = APIRouter(route_class=TransactionalRoute, tags=["contacts"])
@@ -59,13 +59,6 @@ def contact_body(contact: Contact) -> ContactBody:
     )
 
 
-async def _add(
-    body: ContactCreate, principal: PrincipalDep, session: SessionDep, *, enterprise: bool
-) -> ContactBody:
-    new = NewContact(email=body.user_email, name=body.user_name, mobile_number=body.mobile_number)
-    return contact_body(await add_contact(session, principal, new, enterprise=enterprise))
-
-
 async def _page(
     principal: PrincipalDep,
     session: SessionDep,
@@ -82,22 +75,6 @@ async def _page(
     return [contact_body(c) for c in contacts]
 
 
-def _change(body: ContactUpdate) -> ContactChange:
-    return ContactChange(name=body.user_name, mobile_number=body.mobile_number)
-
-
-@router.post("/settings/contacts", response_model=ContactBody)
-async def add_personal_contact(
-    body: ContactCreate, principal: PrincipalDep, session: SessionDep
-) -> ContactBody:
-    return await _add(body, principal, session, enterprise=False)
-
-
-@router.get(
-    "/settings/contacts/{records_per_page}/{page_no}",
-    dependencies=[ReadOnly],
-    response_model=list[ContactBody],
-)
 async def contacts_page(
     records_per_page: int,
     page_no: int,
@@ -109,44 +86,10 @@ async def contacts_page(
 ) -> list[ContactBody]:
     """The caller's personal contacts and their enterprise's (`x-enterprise`: only the
     enterprise's when true, only personal ones when false)."""
-    return await _page(
-        principal,
-        session,
-        response,
-        records_per_page,
-        page_no,
-        decode_header(x_search_text, "x-search-text"),
-        enterprise_flag(x_enterprise),
-    )
+    search, enterprise = list_filters(x_search_text, x_enterprise)
+    return await _page(principal, session, response, records_per_page, page_no, search, enterprise)
 
 
-@router.put("/settings/contacts/{contact_id}", response_model=ContactBody)
-async def update_personal_contact(
-    contact_id: int, body: ContactUpdate, principal: PrincipalDep, session: SessionDep
-) -> ContactBody:
-    return contact_body(await update_contact(session, principal, contact_id, _change(body)))
-
-
-@router.delete("/settings/contacts/{contact_id}")
-async def delete_personal_contact(
-    contact_id: int, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await delete_contact(session, principal, contact_id)
-    return empty_ok()
-
-
-@router.post("/enterprise/contacts", response_model=ContactBody)
-async def add_enterprise_contact(
-    body: ContactCreate, principal: PrincipalDep, session: SessionDep
-) -> ContactBody:
-    return await _add(body, principal, session, enterprise=True)
-
-
-@router.get(
-    "/enterprise/contacts/{records_per_page}/{page_no}",
-    dependencies=[ReadOnly],
-    response_model=list[ContactBody],
-)
 async def enterprise_contacts_page(
     records_per_page: int,
     page_no: int,
@@ -156,30 +99,51 @@ async def enterprise_contacts_page(
     x_search_text: Annotated[str | None, Header()] = None,
 ) -> list[ContactBody]:
     """The enterprise's contacts (every user may read them; only admins change them)."""
-    return await _page(
-        principal,
-        session,
-        response,
-        records_per_page,
-        page_no,
-        decode_header(x_search_text, "x-search-text"),
-        True,
+    search = search_text(x_search_text)
+    return await _page(principal, session, response, records_per_page, page_no, search, True)
+
+
+def serve_contact_scope(
+    prefix: str, scope: str, page: Callable[..., Awaitable[list[ContactBody]]], *, enterprise: bool
+) -> None:
+    """Register adding, listing (`page`), changing and deleting one list of contacts: the
+    caller's personal ones under `settings/contacts` or the enterprise's under
+    `enterprise/contacts`, which differ only in that flag."""
+
+    async def add(body: ContactCreate, principal: PrincipalDep, session: SessionDep) -> ContactBody:
+        new = NewContact(
+            email=body.user_email, name=body.user_name, mobile_number=body.mobile_number
+        )
+        return contact_body(await add_contact(session, principal, new, enterprise=enterprise))
+
+    async def update(
+        contact_id: int, body: ContactUpdate, principal: PrincipalDep, session: SessionDep
+    ) -> ContactBody:
+        change = ContactChange(name=body.user_name, mobile_number=body.mobile_number)
+        return contact_body(
+            await update_contact(session, principal, contact_id, change, enterprise=enterprise)
+        )
+
+    async def delete(contact_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+        await delete_contact(session, principal, contact_id, enterprise=enterprise)
+        return empty_ok()
+
+    one = f"{prefix}/{{contact_id}}"
+    router.add_api_route(
+        prefix, add, methods=["POST"], response_model=ContactBody, name=f"add_{scope}_contact"
     )
-
-
-@router.put("/enterprise/contacts/{contact_id}", response_model=ContactBody)
-async def update_enterprise_contact(
-    contact_id: int, body: ContactUpdate, principal: PrincipalDep, session: SessionDep
-) -> ContactBody:
-    change = _change(body)
-    return contact_body(
-        await update_contact(session, principal, contact_id, change, enterprise=True)
+    router.add_api_route(
+        f"{prefix}/{{records_per_page}}/{{page_no}}",
+        page,
+        methods=["GET"],
+        dependencies=[ReadOnly],
+        response_model=list[ContactBody],
     )
+    router.add_api_route(
+        one, update, methods=["PUT"], response_model=ContactBody, name=f"update_{scope}_contact"
+    )
+    router.add_api_route(one, delete, methods=["DELETE"], name=f"delete_{scope}_contact")
 
 
-@router.delete("/enterprise/contacts/{contact_id}")
-async def delete_enterprise_contact(
-    contact_id: int, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await delete_contact(session, principal, contact_id, enterprise=True)
-    return empty_ok()
+serve_contact_scope("/settings/contacts", "personal", contacts_page, enterprise=False)
+serve_contact_scope("/enterprise/contacts", "enterprise", enterprise_contacts_page, enterprise=True)

@@ -17,8 +17,7 @@ from signflow.faces.signinghub.group_schemas import (
     WorkflowGroupAdd,
     WorkflowGroupUpdate,
 )
-from signflow.faces.signinghub.packages import decode_header
-from signflow.faces.signinghub.templates import enterprise_flag
+from signflow.faces.signinghub.list_filters import list_filters
 from signflow.templates.groups import (
     GroupChanges,
     GroupView,
@@ -81,85 +80,61 @@ async def groups_page(
 ) -> list[GroupOut]:
     """The caller's personal groups and their enterprise's groups, by name
     (`x-enterprise`: true only the enterprise's, false only the personal ones)."""
+    search, enterprise = list_filters(x_search_text, x_enterprise)
     views, total = await list_groups(
-        session,
-        principal,
-        page_no,
-        records_per_page,
-        search=decode_header(x_search_text, "x-search-text"),
-        enterprise=enterprise_flag(x_enterprise),
+        session, principal, page_no, records_per_page, search=search, enterprise=enterprise
     )
     response.headers["x-total-records"] = str(total)
     return [group_body(view) for view in views]
 
 
-@router.get("/settings/groups/{group_id}", dependencies=[ReadOnly], response_model=GroupOut)
-async def get_personal_group(
-    group_id: int, principal: PrincipalDep, session: SessionDep
-) -> GroupOut:
-    return group_body(await read_group(session, principal, group_id, enterprise=False))
+def serve_group_scope(prefix: str, scope: str, *, enterprise: bool) -> None:
+    """Register reading, adding, changing and deleting one kind of group: the personal
+    ones under `settings/groups` or the enterprise's under `enterprise/groups`, which
+    differ only in that flag."""
 
+    async def get_group(group_id: int, principal: PrincipalDep, session: SessionDep) -> GroupOut:
+        return group_body(await read_group(session, principal, group_id, enterprise=enterprise))
 
-@router.post("/settings/groups", response_model=GroupOut)
-async def add_personal_group(
-    body: GroupIn, principal: PrincipalDep, session: SessionDep
-) -> GroupOut:
-    view = await add_group(
-        session, principal, body.name, body.description, members_of(body) or [], enterprise=False
+    async def add(body: GroupIn, principal: PrincipalDep, session: SessionDep) -> GroupOut:
+        members = members_of(body) or []
+        view = await add_group(
+            session, principal, body.name, body.description, members, enterprise=enterprise
+        )
+        return group_body(view)
+
+    async def update(
+        group_id: int, body: GroupIn, principal: PrincipalDep, session: SessionDep
+    ) -> GroupOut:
+        changes = changes_of(body)
+        view = await update_group(session, principal, group_id, changes, enterprise=enterprise)
+        return group_body(view)
+
+    async def delete(group_id: int, principal: PrincipalDep, session: SessionDep) -> Response:
+        await delete_group(session, principal, group_id, enterprise=enterprise)
+        return empty_ok()
+
+    one = f"{prefix}/{{group_id}}"
+    router.add_api_route(
+        one,
+        get_group,
+        methods=["GET"],
+        dependencies=[ReadOnly],
+        response_model=GroupOut,
+        name=f"get_{scope}_group",
     )
-    return group_body(view)
+    router.add_api_route(
+        prefix, add, methods=["POST"], response_model=GroupOut, name=f"add_{scope}_group"
+    )
+    router.add_api_route(
+        one, update, methods=["PUT"], response_model=GroupOut, name=f"update_{scope}_group"
+    )
+    router.add_api_route(one, delete, methods=["DELETE"], name=f"delete_{scope}_group")
 
 
-@router.put("/settings/groups/{group_id}", response_model=GroupOut)
-async def update_personal_group(
-    group_id: int, body: GroupIn, principal: PrincipalDep, session: SessionDep
-) -> GroupOut:
-    view = await update_group(session, principal, group_id, changes_of(body), enterprise=False)
-    return group_body(view)
-
-
-@router.delete("/settings/groups/{group_id}")
-async def delete_personal_group(
-    group_id: int, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await delete_group(session, principal, group_id, enterprise=False)
-    return empty_ok()
-
-
+serve_group_scope("/settings/groups", "personal", enterprise=False)
 # Enterprise groups (an enterprise admin's calls)
-
-
-@router.get("/enterprise/groups/{group_id}", dependencies=[ReadOnly], response_model=GroupOut)
-async def get_enterprise_group(
-    group_id: int, principal: PrincipalDep, session: SessionDep
-) -> GroupOut:
-    return group_body(await read_group(session, principal, group_id, enterprise=True))
-
-
-@router.post("/enterprise/groups", response_model=GroupOut)
-async def add_enterprise_group(
-    body: GroupIn, principal: PrincipalDep, session: SessionDep
-) -> GroupOut:
-    view = await add_group(
-        session, principal, body.name, body.description, members_of(body) or [], enterprise=True
-    )
-    return group_body(view)
-
-
-@router.put("/enterprise/groups/{group_id}", response_model=GroupOut)
-async def update_enterprise_group(
-    group_id: int, body: GroupIn, principal: PrincipalDep, session: SessionDep
-) -> GroupOut:
-    view = await update_group(session, principal, group_id, changes_of(body), enterprise=True)
-    return group_body(view)
-
-
-@router.delete("/enterprise/groups/{group_id}")
-async def delete_enterprise_group(
-    group_id: int, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await delete_group(session, principal, group_id, enterprise=True)
-    return empty_ok()
+serve_group_scope("/enterprise/groups", "enterprise", enterprise=True)
 
 
 # Workflow

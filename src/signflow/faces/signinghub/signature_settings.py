@@ -162,66 +162,43 @@ async def _image(session: SessionDep, user: User, slot: Slot, typed: bool) -> Re
     return Response(image, media_type=PNG)
 
 
-@router.get(
-    "/settings/signatures/appearance/hand_signature/web/text",
-    dependencies=[ReadOnly],
-    response_class=Response,
-    responses=_IMAGE,
+def serve_image(path: str, name: str, slot: Slot, *, typed: bool, description: str = "") -> None:
+    """Register one of the image calls: a saved (uploaded) image, 404 when there is none,
+    or a typed one, drawn from the saved text or else the name."""
+
+    async def image(principal: PrincipalDep, session: SessionDep) -> Response:
+        return await _image(session, principal.user, slot, typed=typed)
+
+    router.add_api_route(
+        f"/settings/signatures/appearance/{path}",
+        image,
+        methods=["GET"],
+        dependencies=[ReadOnly],
+        response_class=Response,
+        responses=_IMAGE,
+        name=name,
+        description=description,
+    )
+
+
+serve_image(
+    "hand_signature/web/text",
+    "web_text",
+    "browser",
+    typed=True,
+    description="The typed hand signature for web browsers, drawn (the saved text, else the name).",
 )
-async def web_text(principal: PrincipalDep, session: SessionDep) -> Response:
-    """The typed hand signature for web browsers, drawn (the saved text, else the name)."""
-    return await _image(session, principal.user, "browser", typed=True)
-
-
-@router.get(
-    "/settings/signatures/appearance/hand_signature/mobile/text",
-    dependencies=[ReadOnly],
-    response_class=Response,
-    responses=_IMAGE,
+serve_image("hand_signature/mobile/text", "mobile_text", "mobile", typed=True)
+serve_image(
+    "hand_signature/web/upload",
+    "web_upload",
+    "browser",
+    typed=False,
+    description="The uploaded hand signature for web browsers; 404 when none was uploaded.",
 )
-async def mobile_text(principal: PrincipalDep, session: SessionDep) -> Response:
-    return await _image(session, principal.user, "mobile", typed=True)
-
-
-@router.get(
-    "/settings/signatures/appearance/hand_signature/web/upload",
-    dependencies=[ReadOnly],
-    response_class=Response,
-    responses=_IMAGE,
-)
-async def web_upload(principal: PrincipalDep, session: SessionDep) -> Response:
-    """The uploaded hand signature for web browsers; 404 when none was uploaded."""
-    return await _image(session, principal.user, "browser", typed=False)
-
-
-@router.get(
-    "/settings/signatures/appearance/hand_signature/mobile/upload",
-    dependencies=[ReadOnly],
-    response_class=Response,
-    responses=_IMAGE,
-)
-async def mobile_upload(principal: PrincipalDep, session: SessionDep) -> Response:
-    return await _image(session, principal.user, "mobile", typed=False)
-
-
-@router.get(
-    "/settings/signatures/appearance/initials/upload",
-    dependencies=[ReadOnly],
-    response_class=Response,
-    responses=_IMAGE,
-)
-async def initials_upload(principal: PrincipalDep, session: SessionDep) -> Response:
-    return await _image(session, principal.user, "initials", typed=False)
-
-
-@router.get(
-    "/settings/signatures/appearance/initials/text",
-    dependencies=[ReadOnly],
-    response_class=Response,
-    responses=_IMAGE,
-)
-async def initials_text(principal: PrincipalDep, session: SessionDep) -> Response:
-    return await _image(session, principal.user, "initials", typed=True)
+serve_image("hand_signature/mobile/upload", "mobile_upload", "mobile", typed=False)
+serve_image("initials/upload", "initials_upload", "initials", typed=False)
+serve_image("initials/text", "initials_text", "initials", typed=True)
 
 
 @router.put("/settings/signatures/appearance/design")
@@ -251,25 +228,20 @@ def _change(body: HandSignatureUpdate) -> HandSignatureChange:
     )
 
 
-@router.put("/settings/signatures/appearance/browser")
-async def put_browser(
-    body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await update_hand_signature(session, own_user_id(principal), "browser", _change(body))
-    return empty_ok()
+def serve_hand_signature_change(slot: Slot, name: str) -> None:
+    """Register the change of one saved hand signature (browser, mobile or initials)."""
+
+    async def change(
+        body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
+    ) -> Response:
+        await update_hand_signature(session, own_user_id(principal), slot, _change(body))
+        return empty_ok()
+
+    router.add_api_route(
+        f"/settings/signatures/appearance/{slot}", change, methods=["PUT"], name=name
+    )
 
 
-@router.put("/settings/signatures/appearance/mobile")
-async def put_mobile(
-    body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await update_hand_signature(session, own_user_id(principal), "mobile", _change(body))
-    return empty_ok()
-
-
-@router.put("/settings/signatures/appearance/initials")
-async def put_initials(
-    body: HandSignatureUpdate, principal: PrincipalDep, session: SessionDep
-) -> Response:
-    await update_hand_signature(session, own_user_id(principal), "initials", _change(body))
-    return empty_ok()
+serve_hand_signature_change("browser", "put_browser")
+serve_hand_signature_change("mobile", "put_mobile")
+serve_hand_signature_change("initials", "put_initials")

@@ -12,8 +12,8 @@ from signflow.accounts.users import require_admin
 from signflow.errors import BadRequest
 from signflow.faces.routing import ContextDep, ReadOnly, SessionDep, TransactionalRoute, empty_ok
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
+from signflow.faces.signinghub.list_filters import list_filters, search_text
 from signflow.faces.signinghub.package_schemas import DocumentCreated
-from signflow.faces.signinghub.packages import decode_header
 from signflow.faces.signinghub.template_schemas import (
     AppliedCertify,
     AppliedTemplate,
@@ -55,9 +55,6 @@ from signflow.workflow.common import package_documents
 
 router = APIRouter(route_class=TransactionalRoute, tags=["templates"])
 
-TRUE_WORDS = {"true", "1", "yes", "enterprise"}
-FALSE_WORDS = {"false", "0", "no", "personal"}
-
 
 def fills_of(items: list[PlaceholderFillBody]) -> list[PlaceholderFill]:
     return [
@@ -72,20 +69,6 @@ def titles_of(items: list[PlaceholderOrder]) -> dict[int, str]:
             raise BadRequest(f"Order {item.order} is named as a placeholder twice")
         titles[item.order] = item.placeholder
     return titles
-
-
-def enterprise_flag(value: str | None) -> bool | None:
-    """The `x-enterprise` header: enterprise (shared) templates only, personal only, or
-    (absent) both; plain text or base64, as the other headers."""
-    decoded = decode_header(value, "x-enterprise")
-    if decoded is None:
-        return None
-    word = decoded.strip().lower()
-    if word in TRUE_WORDS:
-        return True
-    if word in FALSE_WORDS:
-        return False
-    raise BadRequest("The x-enterprise header must be true or false")
 
 
 @router.post(
@@ -185,14 +168,9 @@ async def templates_page(
 ) -> list[TemplateListItem]:
     """The caller's templates and those shared in their enterprise (`x-enterprise`: only
     shared ones when true, only personal ones when false)."""
+    search, enterprise = list_filters(x_search_text, x_enterprise)
     return await _template_page(
-        principal,
-        session,
-        response,
-        records_per_page,
-        page_no,
-        decode_header(x_search_text, "x-search-text"),
-        enterprise_flag(x_enterprise),
+        principal, session, response, records_per_page, page_no, search, enterprise
     )
 
 
@@ -211,14 +189,9 @@ async def enterprise_templates_page(
 ) -> list[TemplateListItem]:
     """The enterprise's shared templates: an enterprise admin's call."""
     require_admin(principal)
+    search = search_text(x_search_text)
     return await _template_page(
-        principal,
-        session,
-        response,
-        records_per_page,
-        page_no,
-        decode_header(x_search_text, "x-search-text"),
-        True,
+        principal, session, response, records_per_page, page_no, search, True
     )
 
 
@@ -257,13 +230,9 @@ async def library_page(
     x_enterprise: Annotated[str | None, Header()] = None,
 ) -> list[LibraryDocument]:
     """The documents of the templates the caller may apply."""
+    search, enterprise = list_filters(x_search_text, x_enterprise)
     rows, total = await library_documents(
-        session,
-        principal,
-        page_no,
-        records_per_page,
-        search=decode_header(x_search_text, "x-search-text"),
-        enterprise=enterprise_flag(x_enterprise),
+        session, principal, page_no, records_per_page, search=search, enterprise=enterprise
     )
     response.headers["x-total-records"] = str(total)
     return [
