@@ -153,7 +153,8 @@ def describe(schema: dict[str, Any], app: FastAPI) -> None:
                     answer.pop("content")
                     answer["description"] = EMPTY_SUCCESS
             error = {"$ref": f"#/components/schemas/{error_schema_for(path)}"}
-            for status_code in _error_statuses(path, method, operation):
+            declared = {int(s) for s in responses if s.isdigit() and int(s) >= 400}
+            for status_code in sorted(declared | set(_error_statuses(path, method, operation))):
                 answer = responses.setdefault(
                     str(status_code),
                     {"description": DESCRIPTIONS[status_code]},

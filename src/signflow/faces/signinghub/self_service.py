@@ -116,7 +116,14 @@ def _reset_token(authorization: str | None, header_token: str | None) -> str:
     raise Unauthorized()
 
 
-@router.put("/account/password/new")
+@router.put(
+    "/account/password/new",
+    # Not behind a session's bearer token, so the statuses of the reset token are declared.
+    responses={
+        401: {"description": "No reset link's token"},
+        403: {"description": "The reset link is used, replaced, expired or made up"},
+    },
+)
 async def new_password(
     body: NewPasswordBody,
     session: SessionDep,
