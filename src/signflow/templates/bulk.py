@@ -460,8 +460,12 @@ async def run_view(session: AsyncSession, principal: Principal, run_id: int) -> 
     return RunView(run, counts, rows)
 
 
-async def package_names(session: AsyncSession, package_ids: Sequence[int]) -> dict[int, str]:
+async def package_names(
+    session: AsyncSession, enterprise_id: int, package_ids: Sequence[int]
+) -> dict[int, str]:
     rows = await session.execute(
-        select(Package.id, Package.name).where(Package.id.in_(list(package_ids)))
+        select(Package.id, Package.name).where(
+            Package.enterprise_id == enterprise_id, Package.id.in_(list(package_ids))
+        )
     )
     return dict(rows.all())

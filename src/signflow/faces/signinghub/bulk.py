@@ -163,7 +163,9 @@ async def bulk_action_status(
     view = await run_view(session, principal, int(run_id))
     if view.run.action != action:
         raise NotFound(RUN_NOT_FOUND)
-    names = await package_names(session, [r.package_id for r in view.rows if r.package_id])
+    names = await package_names(
+        session, view.run.enterprise_id, [r.package_id for r in view.rows if r.package_id]
+    )
     return BulkActionStatus(
         status=view.run.status,
         packages=[
