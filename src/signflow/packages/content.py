@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -60,10 +61,20 @@ async def package_file(session: AsyncSession, blobs: BlobStore, package: Package
     used: set[str] = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for document in documents:
-            archive.writestr(
-                _unique_name(document.name, used), await document_bytes(blobs, document)
+            # Dated by the document's last change, not the clock: the same package always
+            # gives the same archive, whichever second it is downloaded in.
+            entry = zipfile.ZipInfo(
+                _unique_name(document.name, used), _zip_time(document.modified_at)
             )
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(entry, await document_bytes(blobs, document))
     return PackageFile(f"{package.name}.zip", buffer.getvalue(), is_zip=True)
+
+
+def _zip_time(moment: dt.datetime) -> tuple[int, int, int, int, int, int]:
+    # ZIP holds years 1980 to 2107 only.
+    year = min(max(moment.year, 1980), 2107)
+    return (year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 def _unique_name(name: str, used: set[str]) -> str:
