@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
 
 from bench import servers
 from bench.load import LoadResult, load, run_async
 
 GOAL = 0.40
+CONNECTIONS = 32
 
 
 async def _prepare(base: str) -> tuple[str, dict[str, str]]:
@@ -38,25 +40,45 @@ async def _prepare(base: str) -> tuple[str, dict[str, str]]:
         return url, admin
 
 
+def _measured(
+    url: str,
+    headers: dict[str, str] | None,
+    server_pids: Callable[[], list[int]],
+    seconds: float,
+    warmup: float,
+    connections: int = CONNECTIONS,
+) -> tuple[LoadResult, float]:
+    """The load's result and the server's CPU (user + system, every process of its tree)
+    per measured request: on a shared box, the steadier figure of the two."""
+    load(url, headers, connections=connections, seconds=warmup, warmup=0)
+    pids = server_pids()
+    before = servers.cpu_seconds(pids)
+    result = load(url, headers, connections=connections, seconds=seconds, warmup=0)
+    cpu = servers.cpu_seconds(pids) - before
+    return result, round(cpu * 1000 / max(result.requests, 1), 3)
+
+
 def run(quick: bool = False) -> dict[str, Any]:
-    seconds, warmup, connections = (2.0, 0.5, 32) if quick else (8.0, 2.0, 32)
+    seconds, warmup, connections = (2.0, 0.5, CONNECTIONS) if quick else (8.0, 2.0, CONNECTIONS)
     backends: list[tuple[str, str | None]] = [("sqlite", None)]
     pg = servers.pg_available()
     bare_runs: list[LoadResult] = []
 
+    bare_cpu: list[float] = []
+
     def measure_bare() -> None:
-        with servers.bare_server() as (base, _):
-            bare_runs.append(
-                load(f"{base}/hello", connections=connections, seconds=seconds, warmup=warmup)
-            )
+        with servers.bare_server() as (base, proc):
+            result, cpu_ms = _measured(f"{base}/hello", None, proc.tree, seconds, warmup)
+            bare_runs.append(result)
+            bare_cpu.append(cpu_ms)
 
     rows: list[dict[str, Any]] = []
     measure_bare()
     for name, _ in [*backends, *([("postgresql", "pg")] if pg else [])]:
         with servers.instance(name, separate_worker=name == "postgresql") as app:
             url, headers = run_async(_prepare(app.url))
-            result = load(url, headers, connections=connections, seconds=seconds, warmup=warmup)
-            rows.append({"backend": name, **result.as_dict()})
+            result, cpu_ms = _measured(url, headers, app.api.tree, seconds, warmup)
+            rows.append({"backend": name, **result.as_dict(), "server_cpu_ms_per_request": cpu_ms})
         measure_bare()
     bare_rps = sum(r.rps for r in bare_runs) / len(bare_runs)
     bare = {
@@ -64,6 +86,7 @@ def run(quick: bool = False) -> dict[str, Any]:
         "p50_ms": round(sum(r.p50_ms for r in bare_runs) / len(bare_runs), 2),
         "p99_ms": round(sum(r.p99_ms for r in bare_runs) / len(bare_runs), 2),
         "runs": [r.as_dict() for r in bare_runs],
+        "server_cpu_ms_per_request": round(sum(bare_cpu) / len(bare_cpu), 3),
     }
     for row in rows:
         row["ratio_to_bare"] = round(row["rps"] / bare_rps, 3)
@@ -72,7 +95,9 @@ def run(quick: bool = False) -> dict[str, Any]:
         print(
             f"api {row['backend']:10} {row['rps']:8.0f} req/s  p50 {row['p50_ms']:6.2f} ms"
             f"  p99 {row['p99_ms']:6.2f} ms  = {row['ratio_to_bare']:.1%} of bare"
-            f" ({bare['rps']:.0f} req/s, p50 {bare['p50_ms']:.2f} ms)"
+            f" ({bare['rps']:.0f} req/s, p50 {bare['p50_ms']:.2f} ms);"
+            f" server CPU {row['server_cpu_ms_per_request']:.2f} ms/request"
+            f" (bare {bare['server_cpu_ms_per_request']:.2f})"
         )
     return {
         "benchmark": "api_overhead",

@@ -15,6 +15,12 @@ def _goal(met: bool | None) -> str:
     return "-" if met is None else ("met" if met else "**missed**")
 
 
+def _server_cpu(figures: dict[str, Any]) -> str:
+    """The server's CPU per request, when the run measured it (runs before it did not)."""
+    cpu = figures.get("server_cpu_ms_per_request")
+    return "" if cpu is None else f", server CPU {cpu:.2f} ms/request"
+
+
 def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """(measure, figure, ratio to the same-run baseline, goal)."""
     out: list[tuple[str, str, str, str]] = []
@@ -65,9 +71,10 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             out.append(
                 (
                     f"API GET workflow, {r['backend']}",
-                    f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms",
+                    f"{r['rps']:.0f} req/s, p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms"
+                    + _server_cpu(r),
                     f"{r['ratio_to_bare']:.1%} of bare FastAPI ({bare['rps']:.0f} req/s,"
-                    f" p50 {bare['p50_ms']:.1f} ms)",
+                    f" p50 {bare['p50_ms']:.1f} ms{_server_cpu(bare)})",
                     f"{_goal(r['meets_goal'])} (>= 40%)",
                 )
             )

@@ -24,6 +24,7 @@ from signflow.faces.admin import webhooks as admin_webhooks
 from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
 from signflow.faces.openapi import install_openapi
+from signflow.faces.path_guard import guard_paths
 from signflow.heap import freeze_startup_objects
 from signflow.logs import configure_logging
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -95,9 +96,10 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     if context is not None:
         app.state.context = context
     install_error_handlers(app)
-    app.include_router(health.router)
-    app.include_router(pki.router)
-    app.include_router(files.router)
+    # Each router turns away paths it does not serve before FastAPI walks its routes.
+    app.include_router(guard_paths(health.router))
+    app.include_router(guard_paths(pki.router))
+    app.include_router(guard_paths(files.router))
     for router, prefix in signinghub.build_routers(
         admin_webhooks.router,
         admin_api_keys.router,
@@ -106,8 +108,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         admin_pki.router,
         admin_enterprise_settings.router,
     ):
-        app.include_router(router, prefix=prefix)
-    app.include_router(okdokument.router)
+        app.include_router(guard_paths(router), prefix=prefix)
+    app.include_router(guard_paths(okdokument.router))
     web.install(app)  # the signer pages: routes and static files
     install_openapi(app)
     install_redoc(app)

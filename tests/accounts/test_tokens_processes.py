@@ -1,6 +1,6 @@
 """Revocation reaches every API process at its commit: two real `signflow serve` processes
-on one PostgreSQL database; a token used by both while its logout commits on one of them
-is refused by both from the moment the logout has answered."""
+on one database (PostgreSQL, and one SQLite file); a token used by both while its logout
+commits on one of them is refused by both from the moment the logout has answered."""
 
 from __future__ import annotations
 
@@ -30,14 +30,22 @@ class Use:
     status: int
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
 @pytest.fixture
-def two_api_processes(postgres_url: str, tmp_path: Path) -> Iterator[tuple[list[str], dict]]:
+def two_api_processes(database: str, tmp_path: Path) -> Iterator[tuple[list[str], dict]]:
     data_dir = tmp_path / "var"
     env = clean_env(
         SIGNFLOW_ENV="production",
         SIGNFLOW_SECRET_KEY=secrets.token_urlsafe(48),
         SIGNFLOW_DATA_DIR=str(data_dir),
-        SIGNFLOW_DATABASE_URL=postgres_url,
+        SIGNFLOW_DATABASE_URL=database,
         SIGNFLOW_BASE_URL="https://sign.example.test",
         SIGNFLOW_EMBEDDED_WORKER="false",
         SIGNFLOW_LOG_LEVEL="WARNING",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
@@ -16,6 +16,7 @@ from signflow.models import (
     Document,
     Field,
     Package,
+    PackageFiling,
     Recipient,
     User,
     WorkflowMode,
@@ -24,7 +25,6 @@ from signflow.models import (
 )
 from signflow.packages.access import Need, get_package, recipient_email
 from signflow.packages.enterprise import enterprise_package
-from signflow.packages.folders import filed_folders
 from signflow.packages.listing import Folder
 from signflow.workflow.common import (
     next_to_act,
@@ -108,19 +108,57 @@ async def workflow_summary(
     email = recipient_email(principal, package.enterprise_id)
     mine = [r for r in view.recipients if email is not None and r.email == email]
     own = package.owner_id == principal.user.id
-    rows = await session.execute(
-        select(Field.document_id, func.count())
-        .where(Field.document_id.in_([d.id for d in view.documents]))
-        .group_by(Field.document_id)
+    counts, filed = await _field_counts_and_filing(
+        session, principal.user.id, package.id, [d.id for d in view.documents]
     )
-    counts: dict[int, int] = {row[0]: row[1] for row in rows}
     return WorkflowSummary(
-        folder=(await filed_folders(session, principal.user.id, [package.id])).get(package.id)
-        or (Folder.ARCHIVE if archived else Folder.INBOX).value,
+        folder=filed or (Folder.ARCHIVE if archived else Folder.INBOX).value,
         unread=not own and any(r.read_at is None for r in mine),
         next_ids=next_to_act(package.status, view.recipients),
         field_counts=counts,
     )
+
+
+# One round trip for the fields of each document and where the caller filed the package:
+# a row per document with fields, and one more carrying the folder (NULL: not filed).
+_FIELD_COUNTS_AND_FILING = (
+    select(
+        Field.document_id.label("document_id"),
+        func.count().label("fields"),
+        null().label("folder"),
+    )
+    .where(Field.document_id.in_(bindparam("document_ids", expanding=True)))
+    .group_by(Field.document_id)
+    .union_all(
+        select(
+            null(),
+            null(),
+            select(PackageFiling.folder)
+            .where(
+                PackageFiling.user_id == bindparam("user_id"),
+                PackageFiling.package_id == bindparam("package_id"),
+            )
+            .scalar_subquery(),
+        )
+    )
+)
+
+
+async def _field_counts_and_filing(
+    session: AsyncSession, user_id: int, package_id: int, document_ids: list[int]
+) -> tuple[dict[int, int], str | None]:
+    rows = await session.execute(
+        _FIELD_COUNTS_AND_FILING,
+        {"document_ids": document_ids, "user_id": user_id, "package_id": package_id},
+    )
+    counts: dict[int, int] = {}
+    folder: str | None = None
+    for document_id, fields, filed in rows:
+        if document_id is None:
+            folder = filed
+        else:
+            counts[document_id] = fields
+    return counts, folder
 
 
 async def update_workflow(
