@@ -172,6 +172,61 @@ def test_every_kind_filled_by_two_signers_validates_everywhere(pki: Pki, certify
         save_png(signed, SCREENSHOTS / "form-two-signers.png")
 
 
+# The choices a later signer makes: a list box, a dropdown and a radio group.
+LATER_CHOICES = {"colour": "Blue", "country": "Norway", "plan": "pro"}
+
+
+@pytest.mark.parametrize("certify", [False, True], ids=["approvals", "certified"])
+def test_choices_made_by_the_second_signer_leave_the_first_signature_form_filled(
+    pki: Pki, certify: bool
+) -> None:
+    first, second = _signers(pki)
+    earlier = {"city": "Łódź", "agree": "true"}
+    pdf = first.sign(_prepared(), _request("sig1", earlier, certify=2 if certify else None))
+    signed = second.sign(pdf, _request("sig2", LATER_CHOICES, lock_form_fields=True))
+
+    assert_pyhanko_valid(signed, pki.ca.cert, count=2)
+    statuses = _statuses(signed, pki)
+    level = statuses[0].modification_level
+    assert level is not None
+    assert level <= ModificationLevel.FORM_FILLING, statuses[0].pretty_print_details()
+    assert statuses[1].modification_level == ModificationLevel.NONE
+    assert_pdfsig_valid(signed, count=2)
+    assert_qpdf_clean(signed)
+
+    values = values_of(signed)
+    assert values["colour"] == "Blue"
+    assert values["country"] == "Norway"
+    assert values["plan"] == "/pro"
+    text = pdftotext(signed)
+    assert "Blue" in text and "Norway" in text, text
+    for engine in ("pdfium", "poppler"):
+        image = render(signed, engine)
+        assert ink(image, widget_rect("colour")) > 30
+        assert ink(image, widget_rect("country")) > 30
+        assert ink(image, widget_rect("plan", "pro")) > 20
+        assert ink(image, widget_rect("plan", "plus")) == 0
+    if not certify:
+        save_png(signed, SCREENSHOTS / "form-later-choices.png")
+
+
+def test_a_list_box_prefilled_before_the_first_signature_validates(pki: Pki) -> None:
+    first, second = _signers(pki)
+    prepared = prepare_form(labelled_pdf(), FIELDS, SIGNATURES, {**PREFILLED, "colour": "Red"})
+    assert values_of(prepared)["colour"] == "Red"
+    pdf = first.sign(prepared, _request("sig1", {"city": "Łódź"}))
+    signed = second.sign(pdf, _request("sig2", {"country": "Poland"}, lock_form_fields=True))
+
+    assert_pyhanko_valid(signed, pki.ca.cert, count=2)
+    level = _statuses(signed, pki)[0].modification_level
+    assert level is not None and level <= ModificationLevel.FORM_FILLING
+    assert_pdfsig_valid(signed, count=2)
+    assert values_of(signed)["colour"] == "Red"
+    assert "Red" in pdftotext(signed)
+    for engine in ("pdfium", "poppler"):
+        assert ink(render(signed, engine), widget_rect("colour")) > 30
+
+
 def test_the_lean_path_writes_values_as_pyhankos_path_does(pki: Pki) -> None:
     first, _ = _signers(pki)
     prepared = _prepared()

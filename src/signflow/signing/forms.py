@@ -11,7 +11,8 @@ called by the signer on either of its paths): a validator then sees form
 filling, which certification level 2 and approval signatures allow, and not the
 creation of new fields, which they do not.
 
-A value is written as the field's /V with a regenerated appearance (/AP /N), or
+A value is written as the field's /V with a regenerated appearance (/AP /N) (a
+list box's selected indices, /I, are never written), or
 for check boxes and radio buttons as /V and the widgets' appearance state /AS
 (their on and off appearances are made at creation). Fields without a value
 draw nothing: no border, no background. Fields are created read-only, so a
@@ -570,9 +571,11 @@ def fill_field(
         index = next((i for i, (export, _) in enumerate(options) if export == value), None)
         if index is None:
             raise BadRequest(f"{value!r} is not one of the options of {name}")
+        # /V only, never /I (the selected indices): fields are single-choice, so the
+        # spec makes /I optional and /V wins over it, and a validator's form-filling
+        # whitelist (pyHanko's) has no /I, so writing it would make a later signer's
+        # choice count against every earlier signature.
         field[pdf_name("/V")] = generic.pdf_string(value)
-        if not flags & COMBO:
-            field[pdf_name("/I")] = generic.ArrayObject([generic.NumberObject(index)])
         _draw_value(access, widgets, font_ref, options[index][1], multiline=False)
     elif field_type == "/Btn" and not flags & PUSHBUTTON:
         _set_state(access, name, field, widgets, value, radio=bool(flags & RADIO))

@@ -633,3 +633,93 @@ async def test_values_in_a_document_no_one_signs_land_in_it_when_the_package_com
     assert entry is not None
     assert entry.details["document_id"] == annex
     assert entry.details["form_values"] == {"Landlord": "Olga Prieto", "Deposit": "1900 EUR"}
+
+
+async def test_choices_the_second_signer_makes_leave_the_first_signature_form_filled(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> None:
+    """Ben's list box, dropdown and radio group, chosen after Ana signed: her signature
+    still sees form filling only."""
+    people, package_id, document_id, form = await _package(client, context, tenant)
+    await form.add(
+        "text", {"order": 1, "page_no": 1, "field_name": "Phone", "dimensions": at(72, 600)}
+    )
+    for order, name in ((1, "AnaSigns"), (2, "BenSigns")):
+        await form.add(
+            "digital_signature",
+            {
+                "order": order,
+                "page_no": 1,
+                "field_name": name,
+                "dimensions": at(72 + 250 * (order - 1), 80, 200, 60),
+            },
+        )
+    await form.add(
+        "listbox",
+        {
+            "order": 2,
+            "page_no": 1,
+            "field_name": "Floor",
+            "choices": ["1", "2", "3"],
+            "dimensions": at(72, 380, 60, 50),
+        },
+    )
+    await form.add(
+        "dropdown",
+        {
+            "order": 2,
+            "page_no": 1,
+            "field_name": "Plan",
+            "choices": ["Basic", "Plus"],
+            "dimensions": at(72, 440),
+        },
+    )
+    for n, name in enumerate(("Monthly", "Yearly")):
+        await form.add(
+            "radio",
+            {
+                "order": 2,
+                "page_no": 1,
+                "field_name": name,
+                "radio_group_name": "Pay",
+                "dimensions": at(72 + 40 * n, 470, None, None),
+            },
+        )
+    await share(people, package_id)
+    filled = await form.fill("ana", {"text": [{"field_name": "Phone", "value": "600"}]})
+    assert filled.status_code == 200, filled.text
+    choices = {
+        "listbox": [{"field_name": "Floor", "value": "3"}],
+        "dropdown": [{"field_name": "Plan", "value": "Plus"}],
+        "radio": [{"field_name": "Monthly", "value": True, "radio_group_name": "Pay"}],
+    }
+    for who, field in (("ana", "AnaSigns"), ("ben", "BenSigns")):
+        if who == "ben":
+            filled = await form.fill("ben", choices)
+            assert filled.status_code == 200, filled.text
+        signed = await client.post(
+            f"/v4/packages/{package_id}/documents/{document_id}/sign",
+            json={"field_name": field},
+            headers=people[who],
+        )
+        assert signed.status_code == 200, signed.text
+        finish = await client.post(f"/v4/packages/{package_id}/finish", headers=people[who])
+        assert finish.status_code == 200, finish.text
+
+    final = (
+        await client.get(f"/v4/packages/{package_id}/documents/{document_id}", headers=people.owner)
+    ).content
+    fields = {
+        str(ref.get_object()["/T"]): ref.get_object()
+        for ref in PdfFileReader(io.BytesIO(final)).root["/AcroForm"]["/Fields"]
+    }
+    assert fields["Floor"]["/V"] == "3"
+    assert fields["Plan"]["/V"] == "Plus"
+    assert fields["Pay"]["/V"] == "/Monthly"
+    await asyncio.to_thread(
+        assert_the_signed_pdf_carries,
+        final,
+        shown=["600", "3", "Plus"],
+        drawn=["Phone", "Floor", "Plan", "Pay"],
+        signatures=2,
+    )
