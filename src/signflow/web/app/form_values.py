@@ -11,8 +11,8 @@ from signflow.errors import BadRequest, PayloadTooLarge
 from signflow.faces.bodies import read_limited
 
 MAX_FORM_BYTES = 256 * 1024
-FORM_TOO_LARGE = "app.error.form_too_large"
-BAD_VALUE = "app.error.bad_value"
+FORM_TOO_LARGE = "prepare.form_too_large"
+BAD_VALUE = "prepare.bad_value"
 
 
 class FormValues:

@@ -24,7 +24,7 @@ def home_folder(value: str | None) -> HomeFolder:
     try:
         return HomeFolder(value or HomeFolder.INBOX.value)
     except ValueError as exc:
-        raise NotFound("app.error.folder") from exc
+        raise NotFound("home.no_folder") from exc
 
 
 @router.get("/app/", dependencies=[ReadOnly])

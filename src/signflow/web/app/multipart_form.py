@@ -10,7 +10,7 @@ from email.parser import BytesParser
 
 from signflow.errors import BadRequest
 
-NOT_A_FORM = "app.error.not_a_form"
+NOT_A_FORM = "upload.not_a_form"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from signflow.accounts.principal import Principal
 from signflow.errors import Forbidden, NotFound
 from signflow.packages.access import Need, PackageAccess, get_package
 
-NOT_FOUND = "app.error.not_found"
+NOT_FOUND = "viewer.not_found"
 
 
 async def readable_package(

@@ -74,7 +74,7 @@ DEFAULT_SIZES: dict[FieldKind, tuple[float, float]] = {
 }
 DEFAULT_SIZE = (160, 24)
 MARGIN = 72.0
-NO_FILE = "app.error.no_file"
+NO_FILE = "upload.no_file"
 MAX_FILES = 20
 
 
@@ -91,16 +91,16 @@ async def new_page(request: Request, principal: PrincipalDep) -> Response:
 async def _multipart(request: Request) -> MultipartForm:
     content_type = request.headers.get("content-type")
     if not is_multipart(content_type):
-        raise BadRequest("app.error.not_a_form")
+        raise BadRequest("upload.not_a_form")
     limit = get_context(request).settings.max_upload_bytes * 4
-    body = await read_limited(request, limit, lambda: PayloadTooLarge("app.error.too_large"))
+    body = await read_limited(request, limit, lambda: PayloadTooLarge("upload.too_large"))
     form = parse_multipart(content_type or "", body)
     # A multipart post carries its form token among its parts.
     check_csrf_token(request, form.values.get("csrf"))
     if not form.files:
         raise BadRequest(NO_FILE)
     if len(form.files) > MAX_FILES:
-        raise BadRequest("app.error.too_many_files")
+        raise BadRequest("upload.too_many")
     return form
 
 
@@ -201,9 +201,9 @@ def _role(form: FormValues) -> RecipientRole:
     try:
         role = RecipientRole(form.text("role", 40) or RecipientRole.SIGNER.value)
     except ValueError as exc:
-        raise BadRequest("app.error.bad_value", value="role") from exc
+        raise BadRequest("prepare.bad_value", value="role") from exc
     if role not in ROLES:
-        raise BadRequest("app.error.bad_value", value="role")
+        raise BadRequest("prepare.bad_value", value="role")
     return role
 
 
@@ -222,9 +222,9 @@ def _kind(form: FormValues) -> FieldKind:
     try:
         kind = FieldKind(form.text("kind", 40))
     except ValueError as exc:
-        raise BadRequest("app.error.bad_value", value="kind") from exc
+        raise BadRequest("prepare.bad_value", value="kind") from exc
     if kind not in PALETTE:
-        raise BadRequest("app.error.bad_value", value="kind")
+        raise BadRequest("prepare.bad_value", value="kind")
     return kind
 
 
@@ -251,7 +251,7 @@ async def place_field(package_id: int, request: Request, principal: PrincipalDep
     document_id = form.integer("document_id", minimum=1, maximum=2**62)
     document = next((d for d in view.documents if d.id == document_id), None)
     if document is None:
-        raise BadRequest("app.error.bad_value", value="document_id")
+        raise BadRequest("prepare.bad_value", value="document_id")
     page_no = form.integer("page_no", minimum=1, maximum=document.page_count)
     kind = _kind(form)
     spec = FieldSpec(
@@ -316,6 +316,6 @@ async def send(package_id: int, request: Request, principal: PrincipalDep) -> Re
     if message:
         await update_workflow(session, principal, actor, package_id, WorkflowChange(message=message))
     if not await list_recipients(session, principal, package_id):
-        raise BadRequest("app.error.no_recipients")
+        raise BadRequest("prepare.no_recipients")
     await share_package(session, principal, actor, package_id)
     return RedirectResponse(f"/app/viewer/{package_id}", status_code=303)
