@@ -122,7 +122,8 @@ async def viewer(package_id: int, request: Request, principal: PrincipalDep) -> 
     )
 
 
-@router.get(VIEWER + "/documents/{document_id}/pages/{page_no}.png", dependencies=[ReadOnly])
+# Not read-only: a page is rendered and its image kept on first sight.
+@router.get(VIEWER + "/documents/{document_id}/pages/{page_no}.png")
 async def page_png(
     package_id: int,
     document_id: int,
