@@ -52,5 +52,7 @@ async def drag(page: Page, source: Locator, target: Locator, at: tuple[float, fl
     assert start is not None and end is not None
     await page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     await page.mouse.down()
-    await page.mouse.move(end["x"] + end["width"] * at[0], end["y"] + end["height"] * at[1], steps=12)
+    await page.mouse.move(
+        end["x"] + end["width"] * at[0], end["y"] + end["height"] * at[1], steps=12
+    )
     await page.mouse.up()

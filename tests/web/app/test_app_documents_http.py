@@ -97,7 +97,10 @@ async def test_prepare_and_send_through_the_forms(
     body = fields.json()
     assert [f["order"] for f in body["digital_signature"]] == [1]
     assert body["digital_signature"][0]["dimensions"] == {
-        "x": 72.0, "y": 600.0, "width": 180.0, "height": 50.0
+        "x": 72.0,
+        "y": 600.0,
+        "width": 180.0,
+        "height": 50.0,
     }
     assert [f["order"] for f in body["text"]] == [2]
 
@@ -108,8 +111,15 @@ async def test_prepare_and_send_through_the_forms(
     token = form_token(page.text)
     moved = await client.post(
         f"/app/new/{package_id}/fields/{document_id}/{name}",
-        data={"csrf": token, "kind": "digital_signature", "order": "2", "x": "100",
-              "y": "500", "width": "200", "height": "60"},
+        data={
+            "csrf": token,
+            "kind": "digital_signature",
+            "order": "2",
+            "x": "100",
+            "y": "500",
+            "width": "200",
+            "height": "60",
+        },
     )
     assert moved.status_code == 303, moved.text
     fields = (
@@ -122,8 +132,16 @@ async def test_prepare_and_send_through_the_forms(
     assert signature["dimensions"] == {"x": 100.0, "y": 500.0, "width": 200.0, "height": 60.0}
     moved = await client.post(
         f"/app/new/{package_id}/fields/{document_id}/{name}",
-        data={"csrf": token, "kind": "digital_signature", "order": "1", "x": "72",
-              "y": "600", "width": "180", "height": "50", "required": "true"},
+        data={
+            "csrf": token,
+            "kind": "digital_signature",
+            "order": "1",
+            "x": "72",
+            "y": "600",
+            "width": "180",
+            "height": "50",
+            "required": "true",
+        },
     )
     assert moved.status_code == 303, moved.text
 
@@ -229,11 +247,14 @@ async def test_every_form_refuses_a_missing_or_wrong_token(
     forms: list[tuple[str, dict[str, str]]] = [
         (f"/app/new/{package_id}/recipients", {"name": "Cy", "email": "cy@example.com"}),
         (f"/app/new/{package_id}/recipients/2/delete", {}),
-        (f"/app/new/{package_id}/fields", {"kind": "text", "document_id": str(document_id),
-                                           "page_no": "1"}),
-        (f"/app/new/{package_id}/fields/{document_id}/{name}", {"kind": "text", "x": "1",
-                                                                 "y": "1", "width": "9",
-                                                                 "height": "9"}),
+        (
+            f"/app/new/{package_id}/fields",
+            {"kind": "text", "document_id": str(document_id), "page_no": "1"},
+        ),
+        (
+            f"/app/new/{package_id}/fields/{document_id}/{name}",
+            {"kind": "text", "x": "1", "y": "1", "width": "9", "height": "9"},
+        ),
         (f"/app/new/{package_id}/fields/{document_id}/{name}/delete", {}),
         (f"/app/new/{package_id}/send", {"message": "Sign"}),
         (f"/app/viewer/{package_id}/act", {}),
@@ -253,7 +274,8 @@ async def test_every_form_refuses_a_missing_or_wrong_token(
     # Nothing changed.
     workflow = await client.get(f"/v4/packages/{package_id}/workflow", headers=people.owner)
     assert [u["user_email"] for u in workflow.json()["users"]] == [
-        people.email("ana"), people.email("ben")
+        people.email("ana"),
+        people.email("ben"),
     ]
     assert workflow.json()["workflow"]["workflow_status"] == "DRAFT"
     listed = await client.get("/v4/packages/ALL/1/50", headers=people.owner)
@@ -289,9 +311,10 @@ async def test_other_people_and_other_enterprises_get_404(
                 assert "Lease 2026" not in answer.text
             posts = [
                 (f"/app/new/{package_id}/recipients", {"email": "x@example.com"}),
-                (f"/app/new/{package_id}/fields", {"kind": "text",
-                                                   "document_id": str(document_id),
-                                                   "page_no": "1"}),
+                (
+                    f"/app/new/{package_id}/fields",
+                    {"kind": "text", "document_id": str(document_id), "page_no": "1"},
+                ),
                 (f"/app/new/{package_id}/send", {}),
                 (f"{base}/act", {}),
             ]
@@ -326,13 +349,16 @@ async def test_bad_uploads_are_refused(
     empty = await upload(client, [("empty.pdf", b"", "application/pdf")], token)
     assert empty.status_code == 400, empty.text
     plain = await client.post(
-        "/app/new", content=b"csrf=" + token.encode(),
+        "/app/new",
+        content=b"csrf=" + token.encode(),
         headers={"content-type": "text/plain"},
     )
     assert plain.status_code == 400, plain.text
     too_many = await upload(client, [("a.pdf", PDF, "application/pdf")] * 21, token)
     assert too_many.status_code == 400, too_many.text
-    executable = await upload(client, [("run.exe", b"MZ\x90\x00" * 10, "application/x-msdownload")], token)
+    executable = await upload(
+        client, [("run.exe", b"MZ\x90\x00" * 10, "application/x-msdownload")], token
+    )
     assert 400 <= executable.status_code < 500, executable.text
     # Nothing was made by any of them.
     listed = await client.get("/v4/packages/ALL/1/50", headers=people.owner)

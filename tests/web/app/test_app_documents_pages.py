@@ -7,8 +7,8 @@ Desktop (1366x900) and phone (390x844) screenshots, axe-core on every page."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from email.message import EmailMessage
+from pathlib import Path
 
 import httpx
 from playwright.async_api import Page, expect
@@ -210,7 +210,9 @@ async def test_prepare_on_a_phone_by_touch(web: Web) -> None:
     """The same placement with a finger: a draft with one recipient, a field dragged."""
     tenant, live = web.tenant, web.live_server
     owner = await bearer(web.api, tenant, tenant.user_email)
-    created = await web.api.post("/v4/packages", json={"package_name": "Phone lease"}, headers=owner)
+    created = await web.api.post(
+        "/v4/packages", json={"package_name": "Phone lease"}, headers=owner
+    )
     package_id = created.json()["package_id"]
     uploaded = await web.api.post(
         f"/v4/packages/{package_id}/documents",

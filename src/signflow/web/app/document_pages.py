@@ -3,6 +3,8 @@ person, the form token and the app's own script."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
@@ -20,12 +22,10 @@ def app_page(
     **values: object,
 ) -> HTMLResponse:
     remember_branding(request, principal.enterprise)
-    return render(
-        request,
-        template,
-        None,
-        status_code=status_code,
-        me=principal.user,
-        form_token=csrf_token(request),
+    # Any: the template's values, never `render`'s own keyword arguments.
+    page_values: dict[str, Any] = {
         **values,
-    )
+        "me": principal.user,
+        "form_token": csrf_token(request),
+    }
+    return render(request, template, None, status_code=status_code, **page_values)

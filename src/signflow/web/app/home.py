@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from signflow.accounts.principal import Principal
 from signflow.errors import NotFound
 from signflow.faces.routing import ReadOnly, get_context, get_session
-from signflow.web.app.folders import MAX_SEARCH_CHARS, HomeFolder, folder_page
 from signflow.web.app.document_pages import app_page
+from signflow.web.app.folders import MAX_SEARCH_CHARS, HomeFolder, folder_page
 from signflow.web.app.session import app_principal
 from signflow.web.progress import iso, when
 from signflow.web.routes import WebRoute

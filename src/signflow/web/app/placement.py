@@ -81,9 +81,7 @@ async def prepared_documents(
         placed = await list_fields(session, principal, package_id, document.id)
         pages = []
         for number, (width, height) in enumerate(document.pages, start=1):
-            url = VIEWER_PAGE.format(
-                package_id=package_id, document_id=document.id, page_no=number
-            )
+            url = VIEWER_PAGE.format(package_id=package_id, document_id=document.id, page_no=number)
             fields = [
                 placed_view(item, width, height) for item in placed if item.field.page_no == number
             ]

@@ -82,7 +82,6 @@ def _back(package_id: int, anchor: str = "") -> Response:
     return RedirectResponse(PREPARE.format(package_id=package_id) + anchor, status_code=303)
 
 
-
 @router.get(NEW)
 async def new_page(request: Request, principal: PrincipalDep) -> Response:
     return app_page(request, principal, "app/new.html")
@@ -120,7 +119,13 @@ async def _upload_all(
             convert=not name.lower().endswith(".pdf"),
         )
         await upload_document(
-            get_session(request), context.settings, context.blobs, principal, actor, package_id, upload
+            get_session(request),
+            context.settings,
+            context.blobs,
+            principal,
+            actor,
+            package_id,
+            upload,
         )
 
 
@@ -314,7 +319,9 @@ async def send(package_id: int, request: Request, principal: PrincipalDep) -> Re
     actor = request_actor(request, principal)
     message = form.message("message")
     if message:
-        await update_workflow(session, principal, actor, package_id, WorkflowChange(message=message))
+        await update_workflow(
+            session, principal, actor, package_id, WorkflowChange(message=message)
+        )
     if not await list_recipients(session, principal, package_id):
         raise BadRequest("prepare.no_recipients")
     await share_package(session, principal, actor, package_id)

@@ -199,4 +199,3 @@ def _attachment(data: bytes, name: str, media_type: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
