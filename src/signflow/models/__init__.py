@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate. Importing this package registers them all."""
 
+from signflow.models.app_session import AppSession
 from signflow.models.application import ApiKey, Application
 from signflow.models.blob import Blob
 from signflow.models.bulk import BulkAction, BulkRow, BulkRowStatus, BulkRun, BulkRunStatus
@@ -44,6 +45,7 @@ from signflow.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
+    "AppSession",
     "Application",
     "Attachment",
     "AuthFailure",

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import httpx
 from playwright.async_api import Locator, Page
 
-from tests.factories import Tenant, sign_in
+from tests.factories import PASSWORD, Tenant
+from tests.web.app.helpers import sign_in as app_sign_in
 
 if TYPE_CHECKING:
     from tests.web.conftest import LiveServer
@@ -18,9 +19,10 @@ TOKEN = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 async def app_signed_in(client: httpx.AsyncClient, tenant: Tenant, email: str) -> None:
-    """The client holds an app session of `email` (a cookie, as a browser would)."""
-    tokens = await sign_in(client, tenant, email)
-    client.cookies.set("shim_token", tokens["access_token"])
+    """The client holds an app session of `email`, signed in through the app's form."""
+    del tenant  # the address names the account
+    answer = await app_sign_in(client, email)
+    assert answer.status_code == 303, answer.text
 
 
 def form_token(html: str) -> str:
@@ -35,13 +37,13 @@ async def page_token(client: httpx.AsyncClient, path: str) -> str:
     return form_token(page.text)
 
 
-async def app_signed_in_browser(page: Page, live: LiveServer, tenant: Tenant, email: str) -> None:
-    """The page's browser holds an app session of `email`."""
-    async with httpx.AsyncClient(base_url=live.url) as client:
-        tokens = await sign_in(client, tenant, email)
-    await page.context.add_cookies(
-        [{"name": "shim_token", "value": str(tokens["access_token"]), "url": live.url}]
-    )
+async def app_signed_in_browser(page: Page, live: LiveServer, email: str) -> None:
+    """The page's browser signs in to the app through its sign-in page."""
+    await page.goto(live.url + "/app/signin")
+    await page.locator("#email").fill(email)
+    await page.locator("#password").fill(PASSWORD)
+    await page.locator("#signin-submit").click()
+    await page.wait_for_url(live.url + "/app/")
 
 
 async def drag(page: Page, source: Locator, target: Locator, at: tuple[float, float]) -> None:

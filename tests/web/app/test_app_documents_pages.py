@@ -31,7 +31,7 @@ async def owner_page(web: Web, viewport: dict[str, int], locale: str = "en-GB") 
         )
     else:
         page = await web.new_page(viewport, locale=locale)
-    await app_signed_in_browser(page, web.live_server, web.tenant, web.tenant.user_email)
+    await app_signed_in_browser(page, web.live_server, web.tenant.user_email)
     return page
 
 

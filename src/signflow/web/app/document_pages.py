@@ -1,17 +1,14 @@
-"""Rendering the app's document pages: the signer pages' `render`, with the signed-in
-person, the form token and the app's own script."""
+"""Rendering the app's document pages: the app's `render`, with the signed-in person's
+enterprise branding."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from signflow.accounts.principal import Principal
-from signflow.web.app.csrf import csrf_token
+from signflow.web.app.pages import render
 from signflow.web.branding import remember as remember_branding
-from signflow.web.pages import render
 
 
 def app_page(
@@ -22,10 +19,4 @@ def app_page(
     **values: object,
 ) -> HTMLResponse:
     remember_branding(request, principal.enterprise)
-    # Any: the template's values, never `render`'s own keyword arguments.
-    page_values: dict[str, Any] = {
-        **values,
-        "me": principal.user,
-        "form_token": csrf_token(request),
-    }
-    return render(request, template, None, status_code=status_code, **page_values)
+    return render(request, template, status_code, **values)

@@ -3,15 +3,11 @@ that does not convert is a 400 naming the field."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl
-
 from fastapi import Request
 
-from signflow.errors import BadRequest, PayloadTooLarge
-from signflow.faces.bodies import read_limited
+from signflow.errors import BadRequest
+from signflow.web.app import csrf
 
-MAX_FORM_BYTES = 256 * 1024
-FORM_TOO_LARGE = "prepare.form_too_large"
 BAD_VALUE = "prepare.bad_value"
 
 
@@ -55,6 +51,5 @@ class FormValues:
 
 
 async def read_form(request: Request) -> FormValues:
-    raw = await read_limited(request, MAX_FORM_BYTES, lambda: PayloadTooLarge(FORM_TOO_LARGE))
-    pairs = parse_qsl(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-    return FormValues(dict(pairs))
+    """The form the CSRF check already read (`csrf.read_form`)."""
+    return FormValues(await csrf.read_form(request))

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from signflow.accounts.principal import Principal
 from signflow.errors import NotFound
 from signflow.faces.routing import ReadOnly, get_context, get_session
 from signflow.web.app.document_pages import app_page
 from signflow.web.app.folders import MAX_SEARCH_CHARS, HomeFolder, folder_page
+from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
 from signflow.web.progress import iso, when
-from signflow.web.routes import WebRoute
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = app_router()
 PrincipalDep = Annotated[Principal, Depends(app_principal)]
 
 

@@ -8,9 +8,14 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from signflow.errors import BadRequest
+from fastapi import Request
+
+from signflow.errors import BadRequest, PayloadTooLarge
+from signflow.faces.bodies import read_limited
+from signflow.faces.routing import get_context
 
 NOT_A_FORM = "upload.not_a_form"
+TOO_LARGE = "upload.too_large"
 
 
 @dataclass(frozen=True)
@@ -51,4 +56,17 @@ def parse_multipart(content_type: str, body: bytes) -> MultipartForm:
                 form.files.append(FormPart(data, file_name))
         elif isinstance(name, str):
             form.values[name] = data.decode("utf-8", errors="replace")
+    return form
+
+
+async def read_multipart(request: Request) -> MultipartForm:
+    """The posted multipart form (at most four times the upload limit), read once per
+    request: the CSRF check reads its token, the route its files."""
+    cached = getattr(request.state, "app_multipart", None)
+    if isinstance(cached, MultipartForm):
+        return cached
+    limit = get_context(request).settings.max_upload_bytes * 4
+    body = await read_limited(request, limit, lambda: PayloadTooLarge(TOO_LARGE))
+    form = parse_multipart(request.headers.get("content-type") or "", body)
+    request.state.app_multipart = form
     return form

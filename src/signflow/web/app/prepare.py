@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from signflow.accounts.principal import Principal
 from signflow.contacts.recipients import person_of
-from signflow.errors import BadRequest, PayloadTooLarge
-from signflow.faces.bodies import read_limited
+from signflow.errors import BadRequest
 from signflow.faces.file_names import file_name_from_header
 from signflow.faces.routing import get_context, get_session
 from signflow.faces.signinghub.deps import request_actor
@@ -23,14 +22,13 @@ from signflow.models import FieldKind, RecipientRole, WorkflowMode, WorkflowStat
 from signflow.packages.access import Need
 from signflow.packages.documents import DEFAULT_FILE_NAME, Upload, upload_document
 from signflow.packages.packages import create_package
-from signflow.web.app.csrf import check_csrf_token, require_csrf
 from signflow.web.app.document_pages import app_page
 from signflow.web.app.form_values import FormValues, read_form
-from signflow.web.app.multipart_form import MultipartForm, is_multipart, parse_multipart
+from signflow.web.app.multipart_form import MultipartForm, is_multipart, read_multipart
 from signflow.web.app.package_access import readable_package
 from signflow.web.app.placement import prepared_documents
+from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
-from signflow.web.routes import WebRoute
 from signflow.workflow.fields import (
     Box,
     FieldChange,
@@ -49,9 +47,9 @@ from signflow.workflow.recipients import (
 from signflow.workflow.settings import WorkflowChange, get_workflow, update_workflow
 from signflow.workflow.share import share_package
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+# Every form's token is checked by the router (`csrf.check_csrf`), uploads' included.
+router = app_router()
 PrincipalDep = Annotated[Principal, Depends(app_principal)]
-CsrfChecked = [Depends(require_csrf)]
 
 NEW = "/app/new"
 PREPARE = "/app/new/{package_id}"
@@ -88,14 +86,9 @@ async def new_page(request: Request, principal: PrincipalDep) -> Response:
 
 
 async def _multipart(request: Request) -> MultipartForm:
-    content_type = request.headers.get("content-type")
-    if not is_multipart(content_type):
+    if not is_multipart(request.headers.get("content-type")):
         raise BadRequest("upload.not_a_form")
-    limit = get_context(request).settings.max_upload_bytes * 4
-    body = await read_limited(request, limit, lambda: PayloadTooLarge("upload.too_large"))
-    form = parse_multipart(content_type or "", body)
-    # A multipart post carries its form token among its parts.
-    check_csrf_token(request, form.values.get("csrf"))
+    form = await read_multipart(request)
     if not form.files:
         raise BadRequest(NO_FILE)
     if len(form.files) > MAX_FILES:
@@ -177,7 +170,7 @@ async def add_documents(package_id: int, request: Request, principal: PrincipalD
     return _back(package_id, "#documents")
 
 
-@router.post(PREPARE + "/recipients", dependencies=CsrfChecked)
+@router.post(PREPARE + "/recipients")
 async def add_recipient(package_id: int, request: Request, principal: PrincipalDep) -> Response:
     """`POST packages/{id}/workflow/users` with one user."""
     form = await read_form(request)
@@ -212,7 +205,7 @@ def _role(form: FormValues) -> RecipientRole:
     return role
 
 
-@router.post(PREPARE + "/recipients/{order}/delete", dependencies=CsrfChecked)
+@router.post(PREPARE + "/recipients/{order}/delete")
 async def remove_recipient(
     package_id: int, order: int, request: Request, principal: PrincipalDep
 ) -> Response:
@@ -246,7 +239,7 @@ def _box(form: FormValues, kind: FieldKind, page_height: float) -> Box:
     return Box(x=MARGIN, y=max(0.0, page_height - MARGIN - height), width=width, height=height)
 
 
-@router.post(PREPARE + "/fields", dependencies=CsrfChecked)
+@router.post(PREPARE + "/fields")
 async def place_field(package_id: int, request: Request, principal: PrincipalDep) -> Response:
     """`POST packages/{id}/documents/{document_id}/fields/{kind}`."""
     form = await read_form(request)
@@ -271,7 +264,7 @@ async def place_field(package_id: int, request: Request, principal: PrincipalDep
     return _back(package_id, f"#placed-{document_id}-{field.name}")
 
 
-@router.post(PREPARE + "/fields/{document_id}/{name}", dependencies=CsrfChecked)
+@router.post(PREPARE + "/fields/{document_id}/{name}")
 async def change_field(
     package_id: int, document_id: int, name: str, request: Request, principal: PrincipalDep
 ) -> Response:
@@ -297,7 +290,7 @@ async def change_field(
     return _back(package_id, f"#placed-{document_id}-{name}")
 
 
-@router.post(PREPARE + "/fields/{document_id}/{name}/delete", dependencies=CsrfChecked)
+@router.post(PREPARE + "/fields/{document_id}/{name}/delete")
 async def remove_field(
     package_id: int, document_id: int, name: str, request: Request, principal: PrincipalDep
 ) -> Response:
@@ -310,7 +303,7 @@ async def remove_field(
     return _back(package_id, f"#document-{document_id}")
 
 
-@router.post(PREPARE + "/send", dependencies=CsrfChecked)
+@router.post(PREPARE + "/send")
 async def send(package_id: int, request: Request, principal: PrincipalDep) -> Response:
     """`PUT packages/{id}/workflow` with the message, then `POST packages/{id}/workflow`."""
     form = await read_form(request)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from signflow.accounts.principal import Principal
@@ -26,19 +26,19 @@ from signflow.packages.documents import get_document
 from signflow.retention.policy import require_content
 from signflow.signing.service import verify_document
 from signflow.signing.verify import SignatureReport
-from signflow.web.app.csrf import require_csrf
 from signflow.web.app.document_pages import app_page
 from signflow.web.app.package_access import readable_package
+from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
 from signflow.web.pages import PAGE_DPI, choose_language, security_headers
 from signflow.web.progress import history_rows, iso, people_rows, when
-from signflow.web.routes import PACKAGE_PAGE, WebRoute, pdf_attachment
+from signflow.web.routes import PACKAGE_PAGE, pdf_attachment
 from signflow.web.session import new_session, write_session
 from signflow.workflow.common import turn_is_open
 from signflow.workflow.history import list_history
 from signflow.workflow.settings import get_workflow
 
-router = APIRouter(route_class=WebRoute, include_in_schema=False)
+router = app_router()
 PrincipalDep = Annotated[Principal, Depends(app_principal)]
 VIEWER = "/app/viewer/{package_id}"
 VERSION_CHARS = 20
@@ -178,7 +178,7 @@ async def report(package_id: int, request: Request, principal: PrincipalDep) -> 
     return pdf_attachment(pdf, f"{access.package.name} - evidence report.pdf")
 
 
-@router.post(VIEWER + "/act", dependencies=[Depends(require_csrf)])
+@router.post(VIEWER + "/act")
 async def act(package_id: int, request: Request, principal: PrincipalDep) -> Response:
     """A recipient with an account acts through the signer pages, as their e-mail link
     would take them there: a signer session for their entry whose turn is open."""
