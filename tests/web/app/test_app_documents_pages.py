@@ -31,6 +31,8 @@ async def owner_page(web: Web, viewport: dict[str, int], locale: str = "en-GB") 
         )
     else:
         page = await web.new_page(viewport, locale=locale)
+    # Uploads and signatures take seconds on a busy two-core machine.
+    page.set_default_timeout(45_000)
     await app_signed_in_browser(page, web.live_server, web.tenant.user_email)
     return page
 
@@ -134,6 +136,7 @@ async def test_prepare_by_dragging_send_sign_and_download(
     mails = await deliver(web, smtp_server)
     ana_link = link_of(mails, ana)
     signer = await web.new_page(WIDE_DESKTOP, locale="en-GB")
+    signer.set_default_timeout(45_000)
     await signer.goto(ana_link)
     await signer.get_by_label(f"Text “{text_name}”, page 1").fill("Bogotá")
     await signer.locator("#save-fields").click()
@@ -150,6 +153,7 @@ async def test_prepare_by_dragging_send_sign_and_download(
     mails = await deliver(web, smtp_server)
     ben_link = link_of(mails, ben)
     signer = await web.new_page(TALL_PHONE, is_mobile=True, has_touch=True, locale="en-GB")
+    signer.set_default_timeout(45_000)
     await signer.goto(ben_link)
     box_name = fields["checkbox"][0]["field_name"]
     await signer.locator(f"input[type=checkbox][name$=':{box_name}']").check()

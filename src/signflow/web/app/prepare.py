@@ -26,6 +26,7 @@ from signflow.web.app.document_pages import app_page
 from signflow.web.app.form_values import FormValues, read_form
 from signflow.web.app.multipart_form import MultipartForm, is_multipart, read_multipart
 from signflow.web.app.package_access import readable_package
+from signflow.web.app.pages import finish
 from signflow.web.app.placement import prepared_documents
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
@@ -76,8 +77,12 @@ NO_FILE = "upload.no_file"
 MAX_FILES = 20
 
 
-def _back(package_id: int, anchor: str = "") -> Response:
-    return RedirectResponse(PREPARE.format(package_id=package_id) + anchor, status_code=303)
+def _redirect(request: Request, target: str) -> Response:
+    return finish(request, RedirectResponse(target, status_code=303))
+
+
+def _back(request: Request, package_id: int, anchor: str = "") -> Response:
+    return _redirect(request, PREPARE.format(package_id=package_id) + anchor)
 
 
 @router.get(NEW)
@@ -138,7 +143,7 @@ async def create(request: Request, principal: PrincipalDep) -> Response:
         tags=None,
     )
     await _upload_all(request, principal, package.id, form)
-    return _back(package.id)
+    return _back(request, package.id)
 
 
 @router.get(PREPARE)
@@ -147,7 +152,7 @@ async def prepare_page(package_id: int, request: Request, principal: PrincipalDe
     await readable_package(session, principal, package_id, Need.OWN)
     view = await get_workflow(session, principal, package_id)
     if view.package.status != WorkflowStatus.DRAFT.value:
-        return RedirectResponse(f"/app/viewer/{package_id}", status_code=303)
+        return _redirect(request, f"/app/viewer/{package_id}")
     documents = await prepared_documents(session, principal, package_id, view.documents)
     return app_page(
         request,
@@ -167,7 +172,7 @@ async def add_documents(package_id: int, request: Request, principal: PrincipalD
     await readable_package(get_session(request), principal, package_id, Need.OWN)
     form = await _multipart(request)
     await _upload_all(request, principal, package_id, form)
-    return _back(package_id, "#documents")
+    return _back(request, package_id, "#documents")
 
 
 @router.post(PREPARE + "/recipients")
@@ -192,7 +197,7 @@ async def add_recipient(package_id: int, request: Request, principal: PrincipalD
         signing_order=form.optional_integer("signing_order"),
     )
     await add_recipients(session, principal, request_actor(request, principal), package_id, [item])
-    return _back(package_id, "#recipients")
+    return _back(request, package_id, "#recipients")
 
 
 def _role(form: FormValues) -> RecipientRole:
@@ -213,7 +218,7 @@ async def remove_recipient(
     session = get_session(request)
     await readable_package(session, principal, package_id, Need.OWN)
     await delete_recipient(session, principal, request_actor(request, principal), package_id, order)
-    return _back(package_id, "#recipients")
+    return _back(request, package_id, "#recipients")
 
 
 def _kind(form: FormValues) -> FieldKind:
@@ -261,7 +266,7 @@ async def place_field(package_id: int, request: Request, principal: PrincipalDep
     field = await add_field(
         session, principal, request_actor(request, principal), package_id, document_id, kind, spec
     )
-    return _back(package_id, f"#placed-{document_id}-{field.name}")
+    return _back(request, package_id, f"#placed-{document_id}-{field.name}")
 
 
 @router.post(PREPARE + "/fields/{document_id}/{name}")
@@ -287,7 +292,7 @@ async def change_field(
     await update_field(
         session, principal, request_actor(request, principal), package_id, document_id, kind, change
     )
-    return _back(package_id, f"#placed-{document_id}-{name}")
+    return _back(request, package_id, f"#placed-{document_id}-{name}")
 
 
 @router.post(PREPARE + "/fields/{document_id}/{name}/delete")
@@ -300,7 +305,7 @@ async def remove_field(
     await delete_field(
         session, principal, request_actor(request, principal), package_id, document_id, name
     )
-    return _back(package_id, f"#document-{document_id}")
+    return _back(request, package_id, f"#document-{document_id}")
 
 
 @router.post(PREPARE + "/send")
@@ -318,4 +323,4 @@ async def send(package_id: int, request: Request, principal: PrincipalDep) -> Re
     if not await list_recipients(session, principal, package_id):
         raise BadRequest("prepare.no_recipients")
     await share_package(session, principal, actor, package_id)
-    return RedirectResponse(f"/app/viewer/{package_id}", status_code=303)
+    return _redirect(request, f"/app/viewer/{package_id}")

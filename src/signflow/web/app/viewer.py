@@ -28,9 +28,10 @@ from signflow.signing.service import verify_document
 from signflow.signing.verify import SignatureReport
 from signflow.web.app.document_pages import app_page
 from signflow.web.app.package_access import readable_package
+from signflow.web.app.pages import app_language, finish
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
-from signflow.web.pages import PAGE_DPI, choose_language, security_headers
+from signflow.web.pages import PAGE_DPI
 from signflow.web.progress import history_rows, iso, people_rows, when
 from signflow.web.routes import PACKAGE_PAGE, pdf_attachment
 from signflow.web.session import new_session, write_session
@@ -186,10 +187,10 @@ async def act(package_id: int, request: Request, principal: PrincipalDep) -> Res
     turn = my_open_turn(access.recipients)
     if turn is None:
         raise Forbidden("app.viewer.not_your_turn")
-    web = new_session(turn.public_id, choose_language(request, None))
+    web = new_session(turn.public_id, app_language(request))
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
     write_session(response, get_context(request).settings, web)
-    return security_headers(response, web)
+    return finish(request, response)
 
 
 def _attachment(data: bytes, name: str, media_type: str) -> Response:
