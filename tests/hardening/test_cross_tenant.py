@@ -343,6 +343,22 @@ WEB_SESSION = {
 # form's cross-tenant test sits beside the page's own tests (tests/web/app/).
 APP_PAGES = {
     "/app/sessions/{session_id}/revoke",
+    # Documents: tests/web/app/test_app_documents_http.py (another enterprise's user and a
+    # colleague who is no recipient get 404 on each).
+    "/app/viewer/{package_id}",
+    "/app/viewer/{package_id}/documents/{document_id}/pages/{page_no}.png",
+    "/app/viewer/{package_id}/documents/{document_id}/file",
+    "/app/viewer/{package_id}/download",
+    "/app/viewer/{package_id}/report",
+    "/app/viewer/{package_id}/act",
+    "/app/new/{package_id}",
+    "/app/new/{package_id}/documents",
+    "/app/new/{package_id}/recipients",
+    "/app/new/{package_id}/recipients/{order}/delete",
+    "/app/new/{package_id}/fields",
+    "/app/new/{package_id}/fields/{document_id}/{name}",
+    "/app/new/{package_id}/fields/{document_id}/{name}/delete",
+    "/app/new/{package_id}/send",
 }
 
 # A list of the caller's own objects: its path holds no id.

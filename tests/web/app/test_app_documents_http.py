@@ -293,6 +293,11 @@ async def test_other_people_and_other_enterprises_get_404(
     others = await People(client, context, other_tenant).start()
     outsiders.append((other_tenant, others.tenant.user_email))
     base = f"/app/viewer/{package_id}"
+    placed = await client.get(
+        f"/v4/packages/{package_id}/documents/{document_id}/fields", headers=people.owner
+    )
+    field = placed.json()["text"][0]["field_name"]
+    move = {"x": "1", "y": "1", "width": "9", "height": "9"}
     reads = [
         base,
         f"{base}/documents/{document_id}/pages/1.png",
@@ -316,6 +321,9 @@ async def test_other_people_and_other_enterprises_get_404(
                     {"kind": "text", "document_id": str(document_id), "page_no": "1"},
                 ),
                 (f"/app/new/{package_id}/send", {}),
+                (f"/app/new/{package_id}/recipients/1/delete", {}),
+                (f"/app/new/{package_id}/fields/{document_id}/{field}", {**move, "kind": "text"}),
+                (f"/app/new/{package_id}/fields/{document_id}/{field}/delete", {}),
                 (f"{base}/act", {}),
             ]
             for path, data in posts:
@@ -333,6 +341,10 @@ async def test_other_people_and_other_enterprises_get_404(
         assert (await ana.get(f"/app/new/{package_id}")).status_code == 404
     workflow = await client.get(f"/v4/packages/{package_id}/workflow", headers=people.owner)
     assert len(workflow.json()["users"]) == 2
+    after = await client.get(
+        f"/v4/packages/{package_id}/documents/{document_id}/fields", headers=people.owner
+    )
+    assert after.json() == placed.json()
     assert token
 
 
