@@ -396,3 +396,21 @@ async def test_the_signinghub_web_address_reads_the_hash(client: httpx.AsyncClie
     assert "/web/static/app/hash-route.js" in page.text
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert "<script>" not in page.text
+
+
+async def test_a_text_file_is_converted_as_the_api_converts_it(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> None:
+    people = await People(client, context, tenant).start()
+    await app_signed_in(client, tenant, tenant.user_email)
+    token = await page_token(client, "/app/new")
+    files = [
+        ("notes.txt", b"Terms of the lease.\n", "text/plain"),
+        ("lease.pdf", PDF, "application/pdf"),
+    ]
+    package_id = package_id_of(await upload(client, files, token))
+    workflow = await client.get(f"/v4/packages/{package_id}/workflow", headers=people.owner)
+    documents = workflow.json()["documents"]
+    assert [d["document_name"] for d in documents] == ["notes.pdf", "lease.pdf"]
+    listed = await client.get("/v4/packages/ALL/1/50", headers=people.owner)
+    assert [p["package_name"] for p in listed.json()] == ["notes"]
