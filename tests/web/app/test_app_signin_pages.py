@@ -36,7 +36,9 @@ async def test_signing_in_and_out_on_a_desktop(web: Web) -> None:
         await expect(page.get_by_role("alert")).to_have_text(
             "The e-mail address or the password is not correct."
         )
-        await expect(page.get_by_label("E-mail address", exact=True)).to_have_value(web.tenant.user_email)
+        await expect(page.get_by_label("E-mail address", exact=True)).to_have_value(
+            web.tenant.user_email
+        )
         await web.shot_and_check_axe(page, "app-signin-desktop-wrong", "a refused sign-in")
 
         await page.get_by_label("Password", exact=True).fill(PASSWORD)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signflow.web.app import routes
+from signflow.web.app import forgot, routes
 
 
 def install(app: FastAPI) -> None:
     app.include_router(routes.router)
+    app.include_router(forgot.router)
