@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signflow.web.app import forgot, routes
+from signflow.web.app import forgot, routes, sso
 
 
 def install(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(forgot.router)
+    app.include_router(sso.router)
