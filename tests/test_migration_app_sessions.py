@@ -35,7 +35,12 @@ async def test_the_app_sessions_table_comes_and_goes(empty_database: str) -> Non
                 lambda sync: sa.inspect(sync).get_unique_constraints("app_sessions")
             )
             assert [u["column_names"] for u in unique] == [["token_hash"]]
+            sso = await connection.run_sync(
+                lambda sync: {c["name"] for c in sa.inspect(sync).get_columns("enterprise_sso")}
+            )
+            assert "client_secret_sealed" in sso and "client_secret" not in sso
             await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), BEFORE))
             assert "app_sessions" not in await connection.run_sync(_tables)
+            assert "enterprise_sso" not in await connection.run_sync(_tables)
     finally:
         await engine.dispose()

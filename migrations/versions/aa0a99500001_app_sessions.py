@@ -1,11 +1,12 @@
-"""the web app's sign-in sessions
+"""the web app's sign-in sessions and the enterprises' single sign-on
 
 Revision ID: aa0a99500001
 Revises: b1a5e0000013
 Create Date: 2026-12-03 18:05:00.000000
 
 One row per browser signed in to /app/: the SHA-256 of its cookie, who, from where,
-until when, and whether it was revoked.
+until when, and whether it was revoked. One row per enterprise with OpenID Connect
+single sign-on: the provider, the client id and the sealed client secret.
 """
 
 from collections.abc import Sequence
@@ -40,9 +41,26 @@ def upgrade() -> None:
     )
     op.create_index("ix_app_sessions_user_id", "app_sessions", ["user_id"])
     op.create_index("ix_app_sessions_enterprise_id", "app_sessions", ["enterprise_id"])
+    op.create_table(
+        "enterprise_sso",
+        sa.Column(
+            "enterprise_id",
+            BIG_ID,
+            sa.ForeignKey("enterprises.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column("issuer", sa.String(500), nullable=False),
+        sa.Column("client_id", sa.String(300), nullable=False),
+        sa.Column("client_secret_sealed", sa.LargeBinary(), nullable=False),
+        sa.Column("auto_create_users", sa.Boolean(), nullable=False),
+        sa.Column("signin_key", sa.String(64), nullable=False),
+        sa.Column("updated_at", WHEN, nullable=False),
+        sa.UniqueConstraint("signin_key", name="uq_enterprise_sso_signin_key"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("enterprise_sso")
     op.drop_index("ix_app_sessions_enterprise_id", table_name="app_sessions")
     op.drop_index("ix_app_sessions_user_id", table_name="app_sessions")
     op.drop_table("app_sessions")

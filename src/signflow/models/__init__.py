@@ -37,6 +37,7 @@ from signflow.models.signature_request import (
     SendInfoDelivery,
     SignatureRequest,
 )
+from signflow.models.sso import EnterpriseSso
 from signflow.models.template import Template, TemplateDocument, TemplateVersion
 from signflow.models.token import AuthFailure, SpentRefreshToken, TokenGrant
 from signflow.models.user import EnterpriseRole, User
@@ -62,6 +63,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseCa",
     "EnterpriseRole",
+    "EnterpriseSso",
     "EvidenceReport",
     "Field",
     "FieldKind",
