@@ -414,3 +414,48 @@ async def test_a_text_file_is_converted_as_the_api_converts_it(
     assert [d["document_name"] for d in documents] == ["notes.pdf", "lease.pdf"]
     listed = await client.get("/v4/packages/ALL/1/50", headers=people.owner)
     assert [p["package_name"] for p in listed.json()] == ["notes"]
+
+
+async def test_a_recipient_from_the_contacts(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    people = await People(client, context, tenant).start()
+    made = await client.post(
+        "/v4/settings/contacts",
+        json={"user_email": "zoe@example.com", "user_name": "Zoe Zimmer"},
+        headers=people.owner,
+    )
+    assert made.status_code == 200, made.text
+    await app_signed_in(client, tenant, tenant.user_email)
+    token = await page_token(client, "/app/new")
+    package_id = package_id_of(await upload(client, [("a.pdf", PDF, "application/pdf")], token))
+    page = await client.get(f"/app/new/{package_id}")
+    found = re.search(r'<option value="(\d+)">Zoe Zimmer \(zoe@example.com\)</option>', page.text)
+    assert found, page.text
+    added = await client.post(
+        f"/app/new/{package_id}/recipients",
+        data={"csrf": token, "contact_id": found.group(1), "role": "SIGNER"},
+    )
+    assert added.status_code == 303, added.text
+    users = (
+        await client.get(f"/v4/packages/{package_id}/workflow/users", headers=people.owner)
+    ).json()
+    assert [(u["user_email"], u["user_name"]) for u in users] == [("zoe@example.com", "Zoe Zimmer")]
+    # Another enterprise's contact is not one of yours: refused, nothing added.
+    others = await People(client, context, other_tenant).start()
+    theirs = await client.post(
+        "/v4/settings/contacts",
+        json={"user_email": "x@example.com", "user_name": "X"},
+        headers=others.owner,
+    )
+    assert theirs.status_code == 200, theirs.text
+    their_id = theirs.json()["contact_id"]
+    refused = await client.post(
+        f"/app/new/{package_id}/recipients",
+        data={"csrf": token, "contact_id": str(their_id), "role": "SIGNER"},
+    )
+    assert refused.status_code == 404, refused.text
+    users = (
+        await client.get(f"/v4/packages/{package_id}/workflow/users", headers=people.owner)
+    ).json()
+    assert len(users) == 1

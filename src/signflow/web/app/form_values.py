@@ -43,8 +43,10 @@ class FormValues:
             raise BadRequest(BAD_VALUE, value=name)
         return int(raw)
 
-    def optional_integer(self, name: str) -> int | None:
-        return self.integer(name, minimum=1) if self.values.get(name, "").strip() else None
+    def optional_integer(self, name: str, maximum: int = 100_000) -> int | None:
+        if not self.values.get(name, "").strip():
+            return None
+        return self.integer(name, minimum=1, maximum=maximum)
 
     def flag(self, name: str) -> bool:
         return self.values.get(name) in ("true", "on", "1")

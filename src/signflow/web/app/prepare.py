@@ -13,6 +13,8 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from signflow.accounts.principal import Principal
+from signflow.contacts.book import MAX_PER_PAGE as MAX_CONTACTS
+from signflow.contacts.book import list_contacts
 from signflow.contacts.recipients import person_of
 from signflow.errors import BadRequest
 from signflow.faces.file_names import file_name_from_header
@@ -154,6 +156,10 @@ async def prepare_page(package_id: int, request: Request, principal: PrincipalDe
     if view.package.status != WorkflowStatus.DRAFT.value:
         return _redirect(request, f"/app/viewer/{package_id}")
     documents = await prepared_documents(session, principal, package_id, view.documents)
+    # The first contacts by name, personal and the enterprise's (`GET settings/contacts`).
+    contacts, _ = await list_contacts(
+        session, principal, 1, MAX_CONTACTS, search=None, enterprise=None
+    )
     return app_page(
         request,
         principal,
@@ -161,6 +167,7 @@ async def prepare_page(package_id: int, request: Request, principal: PrincipalDe
         package=view.package,
         documents=documents,
         recipients=view.recipients,
+        contacts=contacts,
         palette=[kind.value for kind in PALETTE],
         roles=[role.value for role in ROLES],
         prepare_url=PREPARE.format(package_id=package_id),
@@ -177,7 +184,7 @@ async def add_documents(package_id: int, request: Request, principal: PrincipalD
 
 @router.post(PREPARE + "/recipients")
 async def add_recipient(package_id: int, request: Request, principal: PrincipalDep) -> Response:
-    """`POST packages/{id}/workflow/users` with one user."""
+    """`POST packages/{id}/workflow/users` with one user: typed, or one of the contacts."""
     form = await read_form(request)
     session = get_session(request)
     await readable_package(session, principal, package_id, Need.OWN)
@@ -188,7 +195,7 @@ async def add_recipient(package_id: int, request: Request, principal: PrincipalD
         email=form.text("email", 254) or None,
         name=form.text("name", 255) or None,
         mobile_number=None,
-        contact_id=None,
+        contact_id=form.optional_integer("contact_id", maximum=2**62),
     )
     item = NewRecipient(
         email=person.email,
