@@ -359,6 +359,9 @@ APP_PAGES = {
     "/app/new/{package_id}/fields/{document_id}/{name}",
     "/app/new/{package_id}/fields/{document_id}/{name}/delete",
     "/app/new/{package_id}/send",
+    # An enterprise's single sign-on address: its random key only sends the browser to
+    # that enterprise's provider (an unknown key is 404: tests/web/app/test_app_sso_http.py).
+    "/app/sso/{signin_key}",
 }
 
 # A list of the caller's own objects: its path holds no id.

@@ -73,17 +73,22 @@ async def set_sso(
     session: AsyncSession, settings: Settings, principal: Principal, change: SsoChange
 ) -> EnterpriseSso:
     require_admin(principal)
+    return await apply_sso(session, settings, principal.enterprise_id, change)
+
+
+async def apply_sso(
+    session: AsyncSession, settings: Settings, enterprise_id: int, change: SsoChange
+) -> EnterpriseSso:
+    """The enterprise's settings (set_sso for an admin; the operator's CLI directly)."""
     issuer = check_issuer(change.issuer)
     client_id = change.client_id.strip()
     if not client_id:
         raise BadRequest("client_id is required")
-    row = await sso_of(session, principal.enterprise_id)
+    row = await sso_of(session, enterprise_id)
     if row is None and not change.client_secret:
         raise BadRequest(SECRET_REQUIRED)
     if row is None:
-        row = EnterpriseSso(
-            enterprise_id=principal.enterprise_id, signin_key=secrets.token_urlsafe(16)
-        )
+        row = EnterpriseSso(enterprise_id=enterprise_id, signin_key=secrets.token_urlsafe(16))
         session.add(row)
     row.issuer, row.client_id = issuer, client_id
     row.auto_create_users = change.auto_create_users

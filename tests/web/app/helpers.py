@@ -22,10 +22,12 @@ def csrf_of(html: str) -> str:
 
 
 @asynccontextmanager
-async def browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def browser(
+    app: FastAPI, base_url: str = "http://testserver"
+) -> AsyncIterator[httpx.AsyncClient]:
     """A client with a cookie jar of its own: one browser."""
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
         yield client
 
 

@@ -244,3 +244,18 @@ async def test_the_signin_form_is_bound_to_its_browser(context: AppContext, tena
             data={"csrf": token, "email": tenant.user_email, "password": "x"},
         )
     assert forced.status_code == 403
+
+
+async def test_a_password_an_admin_set_opens_nothing_until_replaced(
+    context: AppContext, tenant: Tenant
+) -> None:
+    async with transaction(context.sessions) as session:
+        await session.execute(
+            update(User).where(User.email == tenant.user_email).values(must_change_password=True)
+        )
+    async with browser(create_app(context=context)) as client:
+        answer = await sign_in(client, tenant.user_email)
+        assert answer.status_code == 403
+        assert "An administrator set your password" in answer.text
+        assert (await client.get("/app/")).status_code == 303
+    assert await _sessions(context) == []

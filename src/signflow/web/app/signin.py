@@ -28,6 +28,14 @@ class WrongCredentials(BadRequest):
     default_message = "app.signin.invalid"
 
 
+class PasswordMustChange(KeepsChanges):
+    """The password was right but an administrator set it: until its owner chooses their
+    own (the forgotten-password link, or the API), it opens nothing here."""
+
+    status_code = 403
+    default_message = "app.signin.must_change"
+
+
 class AccountDisabled(KeepsChanges):
     """The password was right (its try is given back), but the account or its
     enterprise is disabled."""
@@ -90,4 +98,6 @@ async def password_sign_in(
     enterprise = await session.get_one(Enterprise, user.enterprise_id)
     if not (user.is_active and enterprise.is_active):
         raise AccountDisabled()
+    if user.must_change_password:
+        raise PasswordMustChange()
     return user
