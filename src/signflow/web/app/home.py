@@ -9,7 +9,7 @@ from fastapi import Depends, Query, Request, Response
 
 from signflow.accounts.principal import Principal
 from signflow.errors import NotFound
-from signflow.faces.routing import ReadOnly, get_context, get_session
+from signflow.faces.routing import get_context, get_session
 from signflow.web.app.document_pages import app_page
 from signflow.web.app.folders import MAX_SEARCH_CHARS, HomeFolder, folder_page
 from signflow.web.app.routing import app_router
@@ -27,7 +27,7 @@ def home_folder(value: str | None) -> HomeFolder:
         raise NotFound("home.no_folder") from exc
 
 
-@router.get("/app/", dependencies=[ReadOnly])
+@router.get("/app/")
 async def home(
     request: Request,
     principal: PrincipalDep,

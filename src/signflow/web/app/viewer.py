@@ -18,7 +18,7 @@ from signflow.accounts.principal import Principal
 from signflow.audit.evidence import evidence_report
 from signflow.db import utcnow
 from signflow.errors import Forbidden
-from signflow.faces.routing import ReadOnly, get_context, get_session
+from signflow.faces.routing import get_context, get_session
 from signflow.identity.checks import require_all_opened
 from signflow.models import Document, Package, Recipient, WorkflowStatus
 from signflow.packages.content import package_file, page_image_sha256
@@ -87,7 +87,7 @@ def my_open_turn(recipients: tuple[Recipient, ...]) -> Recipient | None:
     return next((r for r in recipients if turn_is_open(r)), None)
 
 
-@router.get(VIEWER, dependencies=[ReadOnly])
+@router.get(VIEWER)
 async def viewer(package_id: int, request: Request, principal: PrincipalDep) -> Response:
     session = get_session(request)
     access = await readable_package(session, principal, package_id)
@@ -123,7 +123,6 @@ async def viewer(package_id: int, request: Request, principal: PrincipalDep) -> 
     )
 
 
-# Not read-only: a page is rendered and its image kept on first sight.
 @router.get(VIEWER + "/documents/{document_id}/pages/{page_no}.png")
 async def page_png(
     package_id: int,
@@ -144,7 +143,7 @@ async def page_png(
     return response
 
 
-@router.get(VIEWER + "/download", dependencies=[ReadOnly])
+@router.get(VIEWER + "/download")
 async def download(package_id: int, request: Request, principal: PrincipalDep) -> Response:
     """The package's one PDF, or its documents in a ZIP (the API's `GET packages/{id}`)."""
     session = get_session(request)
@@ -156,7 +155,7 @@ async def download(package_id: int, request: Request, principal: PrincipalDep) -
     return _attachment(file.data, file.file_name, "application/zip")
 
 
-@router.get(VIEWER + "/documents/{document_id}/file", dependencies=[ReadOnly])
+@router.get(VIEWER + "/documents/{document_id}/file")
 async def document_file(
     package_id: int, document_id: int, request: Request, principal: PrincipalDep
 ) -> Response:
@@ -171,7 +170,7 @@ async def document_file(
 
 @router.get(VIEWER + "/report")
 async def report(package_id: int, request: Request, principal: PrincipalDep) -> Response:
-    """The Process Evidence Report (made and stored by its first reader, so not read-only)."""
+    """The Process Evidence Report (made and stored by its first reader)."""
     session = get_session(request)
     access = await readable_package(session, principal, package_id)
     require_content(access.package)
