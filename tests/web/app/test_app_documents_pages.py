@@ -124,6 +124,16 @@ async def test_prepare_by_dragging_send_sign_and_download(
     moved = (await fields_of(web, package_id, document_id))["text"][0]["dimensions"]
     assert abs(moved["x"] - before["x"] - 595.28 * 0.2) < 6
     assert abs(moved["y"] - before["y"]) < 3
+    # With the keyboard: five steps down (a hundredth of the page each), then Enter.
+    text_box = page.locator(f"#placed-{document_id}-{text_name}")
+    await text_box.focus()
+    for _ in range(5):
+        await page.keyboard.press("ArrowDown")
+    async with page.expect_navigation():
+        await page.keyboard.press("Enter")
+    stepped = (await fields_of(web, package_id, document_id))["text"][0]["dimensions"]
+    assert abs(moved["y"] - stepped["y"] - 841.89 * 0.05) < 3
+    assert abs(stepped["x"] - moved["x"]) < 3
     await web.shot_and_check_axe(page, "app-docs-03-prepare-desktop", "prepare page")
 
     await page.get_by_label("Message to the recipients (optional)").fill("Please sign the lease.")

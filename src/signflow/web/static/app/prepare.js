@@ -144,6 +144,29 @@
       box.addEventListener("pointerup", release);
       box.addEventListener("pointercancel", release);
     });
+    /* The keyboard: arrows move by a hundredth of the page, Shift and arrows resize,
+       Enter saves. */
+    var STEPS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    box.addEventListener("keydown", function (event) {
+      var page = box.parentElement;
+      var step = STEPS[event.key];
+      if (step) {
+        event.preventDefault();
+        var dx = step[0] * page.clientWidth / 100, dy = step[1] * page.clientHeight / 100;
+        if (event.shiftKey) {
+          box.style.width = Math.max(8, box.offsetWidth + dx) + "px";
+          box.style.height = Math.max(8, box.offsetHeight + dy) + "px";
+        } else {
+          box.style.left = clamp(box.offsetLeft + dx, 0, page.clientWidth - box.offsetWidth) + "px";
+          box.style.top = clamp(box.offsetTop + dy, 0, page.clientHeight - box.offsetHeight) + "px";
+        }
+        box.dataset.changed = "true";
+      } else if (event.key === "Enter" && box.dataset.changed) {
+        event.preventDefault();
+        fill(form, toPoints(page, box.offsetLeft, box.offsetTop, box.offsetWidth, box.offsetHeight));
+        submit(form);
+      }
+    });
   });
 
   var target = window.location.hash && document.getElementById(window.location.hash.slice(1));
