@@ -343,6 +343,7 @@ WEB_SESSION = {
 # form's cross-tenant test sits beside the page's own tests (tests/web/app/).
 APP_PAGES = {
     "/app/sessions/{session_id}/revoke",
+    "/app/admin/users/{user_id}",
     # An enterprise's single sign-on address: its random key only sends the browser to
     # that enterprise's provider (an unknown key is 404: tests/web/app/test_app_sso_http.py).
     "/app/sso/{signin_key}",

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signflow.web.app import forgot, routes, sso
+from signflow.web.app import admin_users, forgot, routes, sso
 
 
 def install(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(forgot.router)
     app.include_router(sso.router)
+    app.include_router(admin_users.router)
