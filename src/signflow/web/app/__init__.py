@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signflow.web.app import forgot, hash_route, home, prepare, routes, sso, viewer
+from signflow.web.app import admin_users, forgot, hash_route, home, prepare, routes, sso, viewer
 
 
 def install(app: FastAPI) -> None:
     app.include_router(routes.router)
     app.include_router(forgot.router)
     app.include_router(sso.router)
+    app.include_router(admin_users.router)
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
     for documents in (home.router, viewer.router, prepare.router, hash_route.router):
         app.include_router(documents)

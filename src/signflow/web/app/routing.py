@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
+from signflow.accounts.users import NOT_ALLOWED
 from signflow.errors import SignflowError, TooManyRequests
 from signflow.faces.routing import in_request_transaction
 from signflow.web.app.csrf import check_csrf
@@ -49,6 +50,8 @@ def error_page(request: Request, exc: SignflowError) -> Response:
     if isinstance(exc, SignInRequired):
         return _to_signin(request)
     key = exc.message if has_text(exc.message) else "error.refused"
+    if exc.message == NOT_ALLOWED:
+        key = "error.not_allowed"
     values: dict[str, str] = {"message": exc.message} if key == "error.refused" else {}
     if isinstance(exc, TooManyRequests):
         values = {"seconds": str(exc.retry_after)}
