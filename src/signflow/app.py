@@ -20,6 +20,7 @@ from signflow.faces.admin import applications as admin_applications
 from signflow.faces.admin import enterprise_settings as admin_enterprise_settings
 from signflow.faces.admin import erasure as admin_erasure
 from signflow.faces.admin import pki as admin_pki
+from signflow.faces.admin import sso as admin_sso
 from signflow.faces.admin import webhooks as admin_webhooks
 from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         admin_applications.router,
         admin_pki.router,
         admin_enterprise_settings.router,
+        admin_sso.router,
     ):
         app.include_router(guard_paths(router), prefix=prefix)
     app.include_router(guard_paths(okdokument.router))

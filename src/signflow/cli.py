@@ -640,3 +640,7 @@ def retention_run() -> None:
 from signflow.cli_pki import pki_app  # noqa: E402  (the group reuses this module's helpers)
 
 app.add_typer(pki_app, name="pki")
+
+from signflow.cli_sso import sso_app  # noqa: E402
+
+app.add_typer(sso_app, name="sso")

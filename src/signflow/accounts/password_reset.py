@@ -75,6 +75,21 @@ async def request_reset(session: AsyncSession, principal: Principal, email: str)
         enqueue(session, RESET_MAIL_JOB, {"user_id": user.id}, enterprise_id=user.enterprise_id)
 
 
+async def request_reset_for_address(session: AsyncSession, email: str) -> None:
+    """The sign-in page's "forgotten password", asked by someone not signed in: the reset
+    mail for the active account that proved `email` (one account at most, in whichever
+    enterprise), if there is one; nothing otherwise, and the caller learns nothing."""
+    user = await session.scalar(
+        select(User).where(
+            User.email == email.strip().lower(),
+            User.email_verified_at.is_not(None),
+            User.is_active.is_(True),
+        )
+    )
+    if user is not None:
+        enqueue(session, RESET_MAIL_JOB, {"user_id": user.id}, enterprise_id=user.enterprise_id)
+
+
 async def issue_reset_token(session: AsyncSession, user: User, ttl: dt.timedelta) -> str:
     """A new link token for `user` (the caller commits); an earlier one stops working."""
     token = new_secret(TOKEN_PREFIX)

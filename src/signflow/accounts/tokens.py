@@ -23,7 +23,7 @@ from signflow.accounts.principal import Principal
 from signflow.config import Settings
 from signflow.db import utcnow
 from signflow.errors import Forbidden, Unauthorized
-from signflow.models import Application, Enterprise, SpentRefreshToken, TokenGrant, User
+from signflow.models import Application, AppSession, Enterprise, SpentRefreshToken, TokenGrant, User
 
 logger = logging.getLogger("signflow.tokens")
 
@@ -174,7 +174,8 @@ async def revoke_user_grants(
     session: AsyncSession, user_id: int, *, keep_grant_id: int | None = None
 ) -> None:
     """Revoke every grant of the user, and every grant where they act through `scope`,
-    except `keep_grant_id` (the caller's own): after a password change."""
+    except `keep_grant_id` (the caller's own): after a password change. The user's web
+    app sessions end too."""
     conditions = [
         or_(TokenGrant.user_id == user_id, TokenGrant.actor_user_id == user_id),
         TokenGrant.revoked_at.is_(None),
@@ -184,6 +185,12 @@ async def revoke_user_grants(
     await session.execute(
         update(TokenGrant)
         .where(*conditions)
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(AppSession)
+        .where(AppSession.user_id == user_id, AppSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )

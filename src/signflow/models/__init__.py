@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate. Importing this package registers them all."""
 
+from signflow.models.app_session import AppSession
 from signflow.models.application import ApiKey, Application
 from signflow.models.blob import Blob
 from signflow.models.bulk import BulkAction, BulkRow, BulkRowStatus, BulkRun, BulkRunStatus
@@ -36,6 +37,7 @@ from signflow.models.signature_request import (
     SendInfoDelivery,
     SignatureRequest,
 )
+from signflow.models.sso import EnterpriseSso
 from signflow.models.template import Template, TemplateDocument, TemplateVersion
 from signflow.models.token import AuthFailure, SpentRefreshToken, TokenGrant
 from signflow.models.user import EnterpriseRole, User
@@ -44,6 +46,7 @@ from signflow.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
+    "AppSession",
     "Application",
     "Attachment",
     "AuthFailure",
@@ -60,6 +63,7 @@ __all__ = [
     "Enterprise",
     "EnterpriseCa",
     "EnterpriseRole",
+    "EnterpriseSso",
     "EvidenceReport",
     "Field",
     "FieldKind",

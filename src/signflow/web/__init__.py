@@ -13,6 +13,7 @@ from signflow.web import (
     progress,
     signature_requests,
 )
+from signflow.web.app import install as install_account_app
 from signflow.web.integration import api_router, page_router
 from signflow.web.pages import STATIC_DIR, STATIC_PATH
 from signflow.web.routes import router
@@ -31,6 +32,7 @@ def install(app: FastAPI) -> None:
     app.include_router(api_router)
     app.include_router(progress.page_router)
     app.include_router(progress.api_router)
+    install_account_app(app)  # the account holders' web app under /app/
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="web-static")
     # Last: `/{uuid}`, the short form of a signature request's link.
     app.include_router(signature_requests.router)

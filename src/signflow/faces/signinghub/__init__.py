@@ -26,6 +26,7 @@ from signflow.faces.signinghub import (
     self_service,
     signature_settings,
     signing_certificates,
+    sso,
     templates,
     verification,
     workflow,
@@ -67,7 +68,7 @@ def build_routers(*ours: APIRouter) -> list[tuple[APIRouter, str]]:
         # Last: its free path segments would shadow more specific /packages/... routes.
         packages.listing_router,
     ]
-    routers = [(auth.token_router, "")]
+    routers = [(auth.token_router, ""), (sso.router, "")]
     for version in API_VERSIONS:
         routers.extend((router, f"/{version}") for router in versioned)
     return routers

@@ -1,0 +1,24 @@
+"""The account holders' web app under /app/: sign-in, sessions and (growing) the pages
+for preparing, sending and tracking packages.
+
+Every page is a core call the API also exposes; the app's own concerns are the browser
+session (`session`), CSRF (`csrf`) and rendering (`pages`). Routers of app pages are
+made with `routing.app_router()`, and depend on `session.app_principal` for the
+signed-in user.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from signflow.web.app import admin_users, forgot, hash_route, home, prepare, routes, sso, viewer
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(routes.router)
+    app.include_router(forgot.router)
+    app.include_router(sso.router)
+    app.include_router(admin_users.router)
+    # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
+    for documents in (home.router, viewer.router, prepare.router, hash_route.router):
+        app.include_router(documents)

@@ -1,0 +1,90 @@
+"""Rendering the web app's pages: the signer pages' layout, texts and security headers,
+with the app's navigation, the signed-in user, the CSRF token and the language."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from signflow import __version__
+from signflow.web.app.csrf import csrf_field, csrf_token, write_seed
+from signflow.web.app.session import APP_PATH, Viewer, secure_cookies, settings_of
+from signflow.web.branding import accent_stylesheet_url, logo_url, page_branding
+from signflow.web.i18n import (
+    DEFAULT_LANGUAGE,
+    Translator,
+    from_accept_language,
+    language_names,
+    languages,
+    supported,
+)
+from signflow.web.pages import STATIC_PATH, environment, security_headers
+
+LANGUAGE_COOKIE = "signflow_app_lang"
+YEAR = 365 * 24 * 3600
+
+
+def signed_in(request: Request) -> Viewer | None:
+    viewer = getattr(request.state, "app_viewer", None)
+    return viewer if isinstance(viewer, Viewer) else None
+
+
+def app_language(request: Request) -> str:
+    """`?lang=` (remembered in a cookie), else the remembered choice, else the account's
+    language, else the browser's, else English."""
+    for choice in (request.query_params.get("lang"), request.cookies.get(LANGUAGE_COOKIE)):
+        code = supported(choice)
+        if code:
+            return code
+    viewer = signed_in(request)
+    account_language = supported(viewer.language) if viewer is not None else None
+    if account_language:
+        return account_language
+    return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
+
+
+def _remember_language(request: Request, response: Response) -> None:
+    code = supported(request.query_params.get("lang"))
+    if code and code != request.cookies.get(LANGUAGE_COOKIE):
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            code,
+            max_age=YEAR,
+            path=APP_PATH,
+            httponly=True,
+            secure=secure_cookies(settings_of(request)),
+            samesite="lax",
+        )
+
+
+def finish(request: Request, response: Response) -> Response:
+    """The headers and cookies every app answer carries (pages and redirects)."""
+    write_seed(request, response)
+    _remember_language(request, response)
+    return security_headers(response, None)
+
+
+def render(
+    request: Request, template: str, status_code: int = 200, **values: object
+) -> HTMLResponse:
+    language = app_language(request)
+    branding = page_branding(request)
+    html = environment.get_template(template).render(
+        t=Translator(language),
+        lang=language,
+        languages=languages(),
+        language_names=language_names(),
+        switch_path=request.url.path if request.method == "GET" else None,
+        branding=branding,
+        accent_css=accent_stylesheet_url(branding),
+        logo_url=logo_url(branding),
+        static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
+        csrf_field=lambda: csrf_field(request),
+        csrf_token=lambda: csrf_token(request),
+        me=signed_in(request),
+        path=request.url.path,
+        **values,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    finish(request, response)
+    return response
