@@ -344,6 +344,7 @@ WEB_SESSION = {
 APP_PAGES = {
     "/app/sessions/{session_id}/revoke",
     "/app/admin/users/{user_id}",
+    "/app/admin/apikeys/{key_id}/revoke",
     # An enterprise's single sign-on address: its random key only sends the browser to
     # that enterprise's provider (an unknown key is 404: tests/web/app/test_app_sso_http.py).
     "/app/sso/{signin_key}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signflow.web.app import admin_users, forgot, routes, sso
+from signflow.web.app import admin_api_keys, admin_users, forgot, routes, sso
 
 
 def install(app: FastAPI) -> None:
@@ -19,3 +19,4 @@ def install(app: FastAPI) -> None:
     app.include_router(forgot.router)
     app.include_router(sso.router)
     app.include_router(admin_users.router)
+    app.include_router(admin_api_keys.router)
