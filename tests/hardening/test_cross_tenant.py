@@ -360,6 +360,7 @@ APP_PAGES = {
     "/app/new/{package_id}/fields/{document_id}/{name}/delete",
     "/app/new/{package_id}/send",
     "/app/admin/users/{user_id}",
+    "/app/admin/apikeys/{key_id}/revoke",
     # An enterprise's single sign-on address: its random key only sends the browser to
     # that enterprise's provider (an unknown key is 404: tests/web/app/test_app_sso_http.py).
     "/app/sso/{signin_key}",

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from signflow.web.app import admin_users, forgot, hash_route, home, prepare, routes, sso, viewer
+from signflow.web.app import (
+    admin_api_keys,
+    admin_users,
+    forgot,
+    hash_route,
+    home,
+    prepare,
+    routes,
+    sso,
+    viewer,
+)
 
 
 def install(app: FastAPI) -> None:
@@ -19,6 +29,7 @@ def install(app: FastAPI) -> None:
     app.include_router(forgot.router)
     app.include_router(sso.router)
     app.include_router(admin_users.router)
+    app.include_router(admin_api_keys.router)
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
     for documents in (home.router, viewer.router, prepare.router, hash_route.router):
         app.include_router(documents)
