@@ -137,7 +137,7 @@
     if (!next) { return; }
     var list = pendingFields();
     next.hidden = !list.length;
-    next.textContent = guide.current ? next.dataset.next : next.dataset.start;
+    next.textContent = guide.visited ? next.dataset.next : next.dataset.start;
   }
   function setupGuide() {
     var next = document.getElementById("next-field");
