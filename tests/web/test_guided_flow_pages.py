@@ -149,7 +149,9 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
     await page.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
     await page.get_by_label("Type").check()
     await page.locator("#sign-apply").click()
-    await expect(page.locator("#flash")).to_have_text("The field “AnaSigns” is signed.", timeout=30_000)
+    await expect(page.locator("#flash")).to_have_text(
+        "The field “AnaSigns” is signed.", timeout=30_000
+    )
     assert await page.evaluate("window.stillTheSameDocument === true")  # no reload
     # The guide moved on to what is left: the initials.
     assert await _focused_field(page) == ("AnaInitials", "BUTTON")
@@ -159,7 +161,9 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
     await page.keyboard.press("Enter")
     await page.get_by_label("Type").check()
     await page.locator("#sign-apply").click()
-    await expect(page.locator("#flash")).to_have_text("The field “AnaInitials” is signed.", timeout=30_000)
+    await expect(page.locator("#flash")).to_have_text(
+        "The field “AnaInitials” is signed.", timeout=30_000
+    )
     await expect(finish).to_be_enabled()
     await expect(hint).to_have_text("Everything is done: press Finish.")
     assert await page.evaluate("window.stillTheSameDocument === true")
@@ -201,7 +205,9 @@ async def test_without_javascript_the_page_still_signs_and_finishes(web: Web) ->
     for name in ("AnaSigns", "AnaInitials"):
         await page.get_by_label(f"Your name, to sign “{name}”").fill("Ana Ruiz")
         await page.get_by_role("button", name=f"Sign “{name}”").click()
-        await expect(page.locator("#flash")).to_have_text(f"The field “{name}” is signed.", timeout=30_000)
+        await expect(page.locator("#flash")).to_have_text(
+            f"The field “{name}” is signed.", timeout=30_000
+        )
     await expect(page.locator("#finish")).to_be_enabled()
     await page.locator("#finish").click()
     await expect(page).to_have_url(web.live_server.url + "/web/done", timeout=30_000)

@@ -15,7 +15,13 @@ from signflow.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
 from signflow.faces.routing import get_session
 from signflow.models import FieldKind
 from signflow.web.i18n import Translator
-from signflow.web.pages import FieldView, PackageView, choose_language, package_view
+from signflow.web.pages import (
+    FieldView,
+    PackageView,
+    choose_language,
+    package_view,
+    security_headers,
+)
 from signflow.web.routes import (
     MAX_VALUE_CHARS,
     WebRoute,
@@ -24,7 +30,6 @@ from signflow.web.routes import (
     _form,
     _open,
     _web,
-    security_headers,
 )
 from signflow.workflow.fields import FillValue, fill_fields
 
@@ -102,5 +107,9 @@ async def save_field(request: Request) -> Response:
     )
     after = await package_view(session, access, rs.recipient, rs.principal)
     language = choose_language(request, web)
-    body = {"saved": True, "message": Translator(language)("save.saved"), **guide_state(after, language)}
+    body = {
+        "saved": True,
+        "message": Translator(language)("save.saved"),
+        **guide_state(after, language),
+    }
     return security_headers(JSONResponse(body), web)
