@@ -201,7 +201,7 @@ async def test_without_javascript_the_page_still_signs_and_finishes(web: Web) ->
     await page.get_by_label("Choice “Plan”, page 1").select_option("Basic")
     await page.locator("#save-fields").click()
     await expect(page.locator("#flash")).to_have_text("Your entries were saved.")
-    await web.shot_and_check_axe(page, "flow-06-nojs-saved", "page without script")
+    await web.shot(page, "flow-06-nojs-saved")  # axe runs as a script: not here
     for name in ("AnaSigns", "AnaInitials"):
         await page.get_by_label(f"Your name, to sign “{name}”").fill("Ana Ruiz")
         await page.get_by_role("button", name=f"Sign “{name}”").click()

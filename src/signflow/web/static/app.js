@@ -278,9 +278,13 @@
     var incoming = fresh.querySelectorAll(".page img[data-page-key]");
     for (var j = 0; j < incoming.length; j++) {
       var before = kept[incoming[j].dataset.pageKey];
-      if (before && before.getAttribute("src") === incoming[j].getAttribute("src")) {
-        incoming[j].replaceWith(before);
+      if (!before) { continue; }
+      if (before.getAttribute("src") !== incoming[j].getAttribute("src")) {
+        // A page that changed: its new picture replaces the old one once loaded.
+        before.setAttribute("srcset", incoming[j].getAttribute("srcset"));
+        before.setAttribute("src", incoming[j].getAttribute("src"));
       }
+      incoming[j].replaceWith(before);
     }
     var dialog = document.getElementById("sign-dialog");
     if (dialog && dialog.open) { dialog.close(); }
