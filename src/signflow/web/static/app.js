@@ -561,7 +561,6 @@
   }
 
   ready(function () {
-    window.signflowLoadedAt = window.signflowLoadedAt || Date.now();
     reportOutcome();
     openIntegration();
     setupPage();
