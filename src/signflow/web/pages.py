@@ -203,6 +203,7 @@ class FieldView:
     group: str | None = None  # a radio button's group
     date_format: str | None = None
     shown: str | None = None  # an identity field's value, from the signer's identity
+    placeholder: str | None = None  # the hint the API gave a text field
 
     @property
     def is_signature(self) -> bool:
@@ -332,7 +333,13 @@ def _field_view(
         group=radio_group(field) if field.kind == FieldKind.RADIO.value else None,
         date_format=date_format(field) if field.kind == FieldKind.DATE.value else None,
         shown=shown,
+        placeholder=_placeholder(field),
     )
+
+
+def _placeholder(field: Field) -> str | None:
+    hint = field.options.get("placeholder")
+    return hint if isinstance(hint, str) and hint else None
 
 
 async def package_view(
