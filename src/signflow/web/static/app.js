@@ -39,6 +39,26 @@
     });
   }
 
+  // "Page 2 of 5": the page that fills most of the screen, across every document.
+  function setupPageCount() {
+    var out = document.getElementById("page-count");
+    var pages = document.querySelectorAll("#pages .page");
+    if (!out || !pages.length || !("IntersectionObserver" in window)) { return; }
+    var seen = {};
+    var observer = new IntersectionObserver(function (entries) {
+      for (var i = 0; i < entries.length; i++) {
+        seen[entries[i].target.dataset.index] = entries[i].intersectionRatio;
+      }
+      var best = 0, ratio = -1;
+      for (var key in seen) { if (seen[key] > ratio) { ratio = seen[key]; best = Number(key); } }
+      out.textContent = out.dataset.template.replace("{page}", String(best + 1));
+    }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
+    for (var i = 0; i < pages.length; i++) {
+      pages[i].dataset.index = String(i);
+      observer.observe(pages[i]);
+    }
+  }
+
   // "Next field": the next of my fields that still needs me, in page order.
   function done(el) {
     if (el.tagName === "SELECT") { return !!el.value; }
@@ -294,6 +314,7 @@
     openIntegration();
     placeFields();
     setupZoom();
+    setupPageCount();
     setupNext();
     setupSignPad();
     var flash = document.getElementById("flash");
