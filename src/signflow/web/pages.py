@@ -75,12 +75,17 @@ environment = Environment(
 
 
 def choose_language(request: Request, web: WebSession | None) -> str:
-    """The page's language: `?lang=`, else the session's, else the browser's, else English."""
+    """The page's language: `?lang=`, else the session's, else the known reader's own
+    (`request.state.reader_language`), else the browser's, else English."""
     asked = supported(request.query_params.get("lang"))
     if asked:
         return asked
     if web is not None and web.language:
         return web.language
+    # A page whose reader is known without a session (the owner's progress page).
+    reader = supported(getattr(request.state, "reader_language", None))
+    if reader:
+        return reader
     return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
 
 
