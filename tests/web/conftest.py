@@ -205,10 +205,13 @@ class Web:
     async def shot(self, page: Page, name: str) -> None:
         await shot(page, self.artifacts, name)
 
-    async def shot_and_check_axe(self, page: Page, name: str, where: str) -> None:
-        """A screenshot for a person to look at, then axe-core: see helpers.check_axe."""
+    async def shot_and_check_axe(
+        self, page: Page, name: str, where: str, *, strict: bool = False
+    ) -> None:
+        """A screenshot for a person to look at, then axe-core: see helpers.check_axe
+        (strict: no violation of any impact)."""
         await shot(page, self.artifacts, name)
-        await check_axe(page, self.axe_source, where)
+        await check_axe(page, self.axe_source, where, strict)
 
 
 @pytest.fixture

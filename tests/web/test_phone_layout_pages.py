@@ -114,12 +114,15 @@ async def test_the_document_comes_first_and_everything_fits(web: Web, size: str)
     # What the date needs: a copy of the input at its content's own width, beside it.
     needed = await date.evaluate(
         """el => { const probe = el.cloneNode(); probe.removeAttribute('id');
-             probe.style.cssText = 'position:absolute;visibility:hidden;min-width:0;width:max-content';
+             probe.style.cssText =
+               'position:absolute;visibility:hidden;min-width:0;width:max-content';
              el.after(probe); const w = probe.getBoundingClientRect().width;
              probe.remove(); return w; }"""
     )
     assert width + 1 >= needed, (width, needed)
-    await web.shot_and_check_axe(page, f"layout-{size}-01-package", f"package page ({size})")
+    await web.shot_and_check_axe(
+        page, f"layout-{size}-01-package", f"package page ({size})", strict=True
+    )
 
     # The zoom keeps one row and the count follows the page in view.
     await page.locator("#zoom-in").click()
@@ -135,7 +138,9 @@ async def test_the_document_comes_first_and_everything_fits(web: Web, size: str)
     await expect(page.locator("#code-panel")).to_be_visible()
     await sign_is_in_view(page, viewport)
     assert not await small_targets(page, "#sign-dialog button")
-    await web.shot_and_check_axe(page, f"layout-{size}-02-sign-code", f"code dialog ({size})")
+    await web.shot_and_check_axe(
+        page, f"layout-{size}-02-sign-code", f"code dialog ({size})", strict=True
+    )
     await page.context.close()
 
 
@@ -145,7 +150,7 @@ async def sign_is_in_view(page: Page, viewport: dict[str, int]) -> None:
     cancel = await page.locator("#sign-cancel").bounding_box()
     assert apply is not None and cancel is not None
     for button in (apply, cancel):
-        assert 0 <= button["y"] and button["y"] + button["height"] <= viewport["height"], button
+        assert button["y"] >= 0 and button["y"] + button["height"] <= viewport["height"], button
     assert await page.evaluate("window.scrollY") == scrolled
 
 
@@ -156,5 +161,7 @@ async def test_on_a_short_desktop_the_code_dialog_keeps_sign_in_view(web: Web) -
     await page.get_by_role("button", name="Sign here “AnaCode”, page 1").click()
     await expect(page.locator("#code-panel")).to_be_visible()
     await sign_is_in_view(page, SHORT_DESKTOP)
-    await web.shot_and_check_axe(page, "layout-desktop-700-sign-code", "code dialog (1366x700)")
+    await web.shot_and_check_axe(
+        page, "layout-desktop-700-sign-code", "code dialog (1366x700)", strict=True
+    )
     await page.context.close()
