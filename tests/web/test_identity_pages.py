@@ -208,7 +208,10 @@ async def test_three_wrong_passwords_show_the_blocked_page(web: Web) -> None:
     assert "RECIPIENT_BLOCKED" in await history(api, prepared)
 
 
-async def test_a_signature_request_is_signed_through_open_document_and_returns(web: Web) -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_signature_request_is_signed_through_open_document_and_returns(
+    web: Web, size: str
+) -> None:
     api, live_server = web.api, web.live_server
     app = application_server()  # the integrator's site, another origin
     app_origin = f"http://localhost:{app.server_port}"
@@ -225,7 +228,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     request_id, document_id = created.json()["result"], created.json()["documentId"]
     assert created.json()["url"] == f"{live_server.url}/openDocument/{request_id}"
 
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     await page.goto(created.json()["url"])
     await expect(page).to_have_url(live_server.url + "/web/package")
     await expect(page.locator("h1")).to_have_text("Offer 2026.pdf")
@@ -233,7 +236,9 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     await expect(page.locator("#finish")).to_have_count(0)
     sign = page.get_by_role("button", name="Sign here “Signature”, page 2")
     await expect(sign).to_be_visible()
-    await web.shot_and_check_axe(page, "request-01-open-document", "signature request page")
+    await web.shot_and_check_axe(
+        page, f"request-{size}-01-open-document", "signature request page", strict=True
+    )
     await sign.click()
     await draw_signature(page)
     # Drawn without a name: the browser asks for it first; nothing is signed.
@@ -241,7 +246,9 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     assert await page.locator("#signer-name").evaluate("el => !el.validity.valid")
     await expect(page.locator("#sign-dialog")).to_be_visible()
     await page.get_by_label("Your full name").fill("Carla Núñez")
-    await web.shot_and_check_axe(page, "request-02-sign", "signature request's sign dialog")
+    await web.shot_and_check_axe(
+        page, f"request-{size}-02-sign", "signature request's sign dialog", strict=True
+    )
     await page.locator("#sign-apply").click()
     await expect(page.get_by_text("Back in the app", exact=True)).to_be_visible()
     final = urlsplit(page.url)
@@ -270,7 +277,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     (signature,) = PdfFileReader(io.BytesIO(signed.content)).embedded_signatures
     assert str(signature.sig_object["/Name"]) == "Carla Núñez"
     # The link has nothing left to do, and a page of its own says so (not an error).
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     response = await page.goto(created.json()["url"])
     assert response is not None and response.status == 410
     await expect(page.locator("h1")).to_have_text("Already signed")
@@ -278,5 +285,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
         "This document has already been signed. There is nothing left to do."
     )
     assert "Something went wrong" not in await page.content()
-    await web.shot_and_check_axe(page, "request-03-already-signed", "signed request's link")
+    await web.shot_and_check_axe(
+        page, f"request-{size}-03-already-signed", "signed request's link", strict=True
+    )
     await page.context.close()
