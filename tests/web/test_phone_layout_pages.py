@@ -144,6 +144,19 @@ async def test_the_document_comes_first_and_everything_fits(web: Web, size: str)
     await page.context.close()
 
 
+async def test_the_toolbar_keeps_one_row_in_german_at_every_width(web: Web) -> None:
+    link = await package_with_every_small_field(web)
+    page = await web.new_page({"width": 1366, "height": 900}, locale="de-DE")
+    await page.goto(link)
+    await expect(page.locator("#page-count")).to_have_text("Seite 1 von 2")
+    for width in (1366, 1024, 899, 700, 600, 390, 360):
+        await page.set_viewport_size({"width": width, "height": 800})
+        toolbar = await page.locator(".toolbar").bounding_box()
+        assert toolbar is not None and toolbar["height"] <= 62, (width, toolbar)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= width
+    await page.context.close()
+
+
 async def sign_is_in_view(page: Page, viewport: dict[str, int]) -> None:
     scrolled = await page.evaluate("window.scrollY")
     apply = await page.locator("#sign-apply").bounding_box()
