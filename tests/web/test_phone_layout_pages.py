@@ -154,6 +154,9 @@ async def test_the_toolbar_keeps_one_row_in_german_at_every_width(web: Web) -> N
         toolbar = await page.locator(".toolbar").bounding_box()
         assert toolbar is not None and toolbar["height"] <= 62, (width, toolbar)
         assert await page.evaluate("document.documentElement.scrollWidth") <= width
+        if width >= 390:  # the page count whole, not cut with an ellipsis
+            count = page.locator("#page-count")
+            assert await count.evaluate("el => el.scrollWidth <= el.clientWidth"), width
     await page.context.close()
 
 
