@@ -75,12 +75,17 @@ environment = Environment(
 
 
 def choose_language(request: Request, web: WebSession | None) -> str:
-    """The page's language: `?lang=`, else the session's, else the browser's, else English."""
+    """The page's language: `?lang=`, else the session's, else the known reader's own
+    (`request.state.reader_language`), else the browser's, else English."""
     asked = supported(request.query_params.get("lang"))
     if asked:
         return asked
     if web is not None and web.language:
         return web.language
+    # A page whose reader is known without a session (the owner's progress page).
+    reader = supported(getattr(request.state, "reader_language", None))
+    if reader:
+        return reader
     return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
 
 
@@ -207,6 +212,7 @@ class FieldView:
     # The guide leads here: finishing needs it (the core's rule) and it is not yet done
     # (a date that takes the signing date, or a company the identity gives, is done).
     needed: bool = False
+    placeholder: str | None = None  # the hint the API gave a text field
 
     @property
     def is_signature(self) -> bool:
@@ -344,7 +350,13 @@ def _field_view(
         group=radio_group(field) if field.kind == FieldKind.RADIO.value else None,
         date_format=date_format(field) if field.kind == FieldKind.DATE.value else None,
         shown=shown,
+        placeholder=_placeholder(field),
     )
+
+
+def _placeholder(field: Field) -> str | None:
+    hint = field.options.get("placeholder")
+    return hint if isinstance(hint, str) and hint else None
 
 
 async def package_view(

@@ -70,6 +70,28 @@
     show();
   }
 
+  // "Page 2 of 5": the page that fills most of the screen, across every document.
+  var pageObserver = null;
+  function setupPageCount() {
+    var out = document.getElementById("page-count");
+    var pages = document.querySelectorAll("#pages .page");
+    if (!out || !pages.length || !("IntersectionObserver" in window)) { return; }
+    if (pageObserver) { pageObserver.disconnect(); }  // a page updated in place observes anew
+    var seen = {};
+    var observer = pageObserver = new IntersectionObserver(function (entries) {
+      for (var i = 0; i < entries.length; i++) {
+        seen[entries[i].target.dataset.index] = entries[i].intersectionRatio;
+      }
+      var best = 0, ratio = -1;
+      for (var key in seen) { if (seen[key] > ratio) { ratio = seen[key]; best = Number(key); } }
+      out.textContent = out.dataset.template.replace("{page}", String(best + 1));
+    }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
+    for (var i = 0; i < pages.length; i++) {
+      pages[i].dataset.index = String(i);
+      observer.observe(pages[i]);
+    }
+  }
+
   // The guide: Start, each field still needed (the server marks them, by the same rule as
   // finishing), then Finish. "Next" goes to the first pending field at or after the one
   // highlighted, and to the following one once the signer has been taken there.
@@ -554,6 +576,7 @@
   function setupPage() {
     placeFields();
     setupZoom();
+    setupPageCount();
     setupGuide();
     setupSignPad();
     setupAutosave();
