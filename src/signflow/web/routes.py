@@ -43,6 +43,7 @@ from signflow.packages.documents import get_document
 from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
+from signflow.web.adoption import ADOPTED_IMAGE_PATH, adopted_image, signature_with_adoption
 from signflow.web.blocked import owner_told_of_block
 from signflow.web.branding import recipient_language
 from signflow.web.branding import remember as remember_branding
@@ -436,14 +437,18 @@ async def sign(request: Request) -> Response:
     _not_a_request(web)
     rs, _ = await _open(request, web)
     document_id = _document_id(form)
+    consent, actor = consent_text(request, web), _actor(request, rs)
+    adopted = form.get("adopt") == "1" or form.get("use_adopted") == "1"
+    fallback = None if adopted else signature_from(form)
+    signature = await signature_with_adoption(request, rs, actor, form, consent, fallback)
     await sign_document(
         get_session(request),
         get_context(request),
         rs.principal,
-        _actor(request, rs),
+        actor,
         rs.package.id,
         document_id,
-        replace(signature_from(form), consent_text=consent_text(request, web)),
+        replace(signature, consent_text=consent),
         otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
@@ -455,6 +460,15 @@ async def sign(request: Request) -> Response:
         name=form["field_name"],
     )
     return security_headers(response, web)
+
+
+@router.get(ADOPTED_IMAGE_PATH)
+async def adopted_png(kind: str, request: Request) -> Response:
+    """The signer's adopted signature or initials, shown in the dialog and on the fields."""
+    web = _web(request)
+    _not_a_request(web)
+    rs, _ = await _open(request, web)
+    return await adopted_image(request, web, rs, kind)
 
 
 @router.post("/web/package/sign-code")

@@ -1,0 +1,180 @@
+"""Adopting a signature once: a signer's signature and initials, kept for their turn.
+
+The signer pages ask for the signature and initials at the first signature or initials
+field; each further one of the same turn applies them without asking again. An adoption
+belongs to one recipient entry and the user acting for it, within the package's
+enterprise, and is usable only while that recipient's turn is open.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from signflow.accounts.images import normalized_png
+from signflow.audit.history import Actor, record
+from signflow.db import utcnow
+from signflow.errors import BadRequest, Conflict, Forbidden
+from signflow.models import (
+    FieldKind,
+    Package,
+    ProcessStatus,
+    Recipient,
+    SignatureAdoption,
+    User,
+    WorkflowStatus,
+)
+from signflow.workflow.common import NOT_ALLOWED, SIGNING_ROLES, turn_is_open
+
+ADOPTED_ACTION = "SIGNATURE_ADOPTED"
+NOT_ADOPTED = "adopt.missing"
+MAX_INITIALS = 10
+MAX_NAME = 200
+# The handwriting styles of typed signatures (fonts under web/static/fonts).
+TYPED_STYLES = ("dancing-script", "caveat", "great-vibes", "sacramento")
+
+
+class AdoptionMethod(StrEnum):
+    DRAWN = "drawn"
+    TYPED = "typed"
+    UPLOADED = "uploaded"
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """What the signer adopts: PNG bytes as sent (re-encoded here), and how they made them."""
+
+    method: AdoptionMethod
+    signature_png: bytes
+    initials_png: bytes
+    initials: str
+    consent: str
+    style: str | None = None
+    typed_name: str | None = None
+
+
+def initials_of(name: str) -> str:
+    """Initials from a name: "Ana María López" -> "AML" (letters only, at most 10)."""
+    letters = [part[0] for part in name.split() if part and part[0].isalpha()]
+    return "".join(letters).upper()[:MAX_INITIALS]
+
+
+def require_signing_turn(package: Package, recipient: Recipient) -> None:
+    """Adoptions are made and used only during the recipient's open signing turn."""
+    if (
+        package.status != WorkflowStatus.SHARED.value
+        or recipient.role not in SIGNING_ROLES
+        or recipient.process_status != ProcessStatus.IN_PROGRESS.value
+        or not turn_is_open(recipient)
+    ):
+        raise Forbidden(NOT_ALLOWED)
+
+
+def _checked(adoption: Adoption) -> Adoption:
+    try:
+        method = AdoptionMethod(adoption.method)
+    except ValueError as exc:
+        raise BadRequest("adopt.method") from exc
+    initials = adoption.initials.strip()
+    if not initials or len(initials) > MAX_INITIALS:
+        raise BadRequest("adopt.initials")
+    if method is AdoptionMethod.TYPED:
+        if adoption.style not in TYPED_STYLES:
+            raise BadRequest("adopt.style")
+        if not (adoption.typed_name or "").strip():
+            raise BadRequest("sign.empty")
+    if not adoption.consent.strip():
+        raise BadRequest("adopt.consent")
+    return adoption
+
+
+async def adopt(
+    session: AsyncSession,
+    actor: Actor,
+    package: Package,
+    recipient: Recipient,
+    user: User,
+    adoption: Adoption,
+) -> SignatureAdoption:
+    """Keep `adoption` for the recipient's turn (replacing an earlier one) and record it,
+    with its consent and the digests of its images, in the package's history."""
+    require_signing_turn(package, recipient)
+    checked = _checked(adoption)
+    signature = normalized_png(checked.signature_png, "adopt.image")
+    initials = normalized_png(checked.initials_png, "adopt.image")
+    await session.execute(
+        delete(SignatureAdoption).where(
+            SignatureAdoption.recipient_id == recipient.id,
+            SignatureAdoption.user_id == user.id,
+        )
+    )
+    typed = checked.method is AdoptionMethod.TYPED
+    row = SignatureAdoption(
+        enterprise_id=package.enterprise_id,
+        recipient_id=recipient.id,
+        user_id=user.id,
+        method=checked.method.value,
+        style=checked.style if typed else None,
+        typed_name=(checked.typed_name or "").strip()[:MAX_NAME] if typed else None,
+        initials=checked.initials.strip(),
+        signature_png=signature,
+        initials_png=initials,
+        signature_sha256=hashlib.sha256(signature).hexdigest(),
+        initials_sha256=hashlib.sha256(initials).hexdigest(),
+        consent=checked.consent.strip(),
+        adopted_at=utcnow(),
+    )
+    session.add(row)
+    await session.flush()
+    await record(
+        session,
+        package.id,
+        ADOPTED_ACTION,
+        actor,
+        {
+            "order": recipient.position,
+            "method": row.method,
+            "style": row.style,
+            "initials": row.initials,
+            "signature_sha256": row.signature_sha256,
+            "initials_sha256": row.initials_sha256,
+            "consent": row.consent,
+        },
+    )
+    return row
+
+
+async def current_adoption(
+    session: AsyncSession, package: Package, recipient: Recipient, user: User
+) -> SignatureAdoption | None:
+    """The adoption of this recipient entry and user, while their turn is open."""
+    if recipient.package_id != package.id:
+        raise Forbidden(NOT_ALLOWED)
+    try:
+        require_signing_turn(package, recipient)
+    except Forbidden:
+        return None
+    found: SignatureAdoption | None = await session.scalar(
+        select(SignatureAdoption).where(
+            SignatureAdoption.enterprise_id == package.enterprise_id,
+            SignatureAdoption.recipient_id == recipient.id,
+            SignatureAdoption.user_id == user.id,
+        )
+    )
+    return found
+
+
+async def adopted_mark(
+    session: AsyncSession, package: Package, recipient: Recipient, user: User, field_kind: str
+) -> bytes:
+    """The adopted PNG for a field of `field_kind` (the initials for an initials field, the
+    signature for any other); refused outside the turn or when nothing was adopted."""
+    require_signing_turn(package, recipient)
+    found = await current_adoption(session, package, recipient, user)
+    if found is None:
+        raise Conflict(NOT_ADOPTED)
+    return found.initials_png if field_kind == FieldKind.INITIALS.value else found.signature_png
