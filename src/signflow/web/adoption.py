@@ -24,7 +24,9 @@ from signflow.models import Document, Field, FieldKind
 from signflow.web.pages import security_headers
 from signflow.web.session import WebSession
 from signflow.workflow.adoption import (
+    IMAGE_TOO_LARGE,
     NOT_ADOPTED,
+    NOT_AN_IMAGE,
     Adoption,
     AdoptionMethod,
     adopt,
@@ -35,8 +37,6 @@ from signflow.workflow.recipient_session import RecipientSession
 from signflow.workflow.sign import SignatureRequest
 
 ADOPTED_IMAGE_PATH = "/web/package/adopted/{kind}.png"
-IMAGE_TOO_LARGE = "adopt.too_large"
-NOT_AN_IMAGE = "adopt.not_image"
 
 
 def image_bytes(value: str | None) -> bytes:
@@ -56,12 +56,11 @@ def image_bytes(value: str | None) -> bytes:
 
 
 def adoption_from(form: dict[str, str], consent: str) -> Adoption:
-    """The adoption the dialog's form describes; the consent line must be ticked."""
-    if form.get("consent_accepted") != "yes":
-        raise BadRequest("adopt.consent")
+    """The adoption the dialog's form describes, accepted with the consent line shown beside
+    its button."""
     method = form.get("adopt_method", "")
     if method not in {m.value for m in AdoptionMethod}:
-        raise BadRequest("adopt.method")
+        raise BadRequest("adopt.method_bad")
     return Adoption(
         method=AdoptionMethod(method),
         signature_png=image_bytes(form.get("hand_signature_image")),

@@ -81,6 +81,7 @@ from signflow.workflow.actions import (
     open_package,
     submit_package,
 )
+from signflow.workflow.adoption import TYPED_STYLES, current_adoption, initials_of
 from signflow.workflow.common import NOT_ALLOWED
 from signflow.workflow.completeness import FIELDS_MISSING
 from signflow.workflow.fields import FillValue, fill_fields
@@ -336,6 +337,11 @@ async def package_page(request: Request, lang: str | None = None) -> Response:
         signature_request=signature_request,
         page_versions=await page_versions(request, access, view.documents),
         embed=embed_event(web, flash_event(flash, rs)),
+        adoption=None
+        if signature_request
+        else await current_adoption(session, rs.package, rs.recipient, rs.principal.user),
+        initials=initials_of(rs.principal.user.name or rs.recipient.name or ""),
+        typed_styles=TYPED_STYLES,
     )
     if flash:
         clear_flash(response, framed=bool(web.frame_ancestors))

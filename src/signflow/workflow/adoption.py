@@ -32,6 +32,9 @@ from signflow.workflow.common import NOT_ALLOWED, SIGNING_ROLES, turn_is_open
 
 ADOPTED_ACTION = "SIGNATURE_ADOPTED"
 NOT_ADOPTED = "adopt.missing"
+NOT_AN_IMAGE = "adopt.not_image"
+IMAGE_TOO_LARGE = "adopt.too_large"
+IMAGE_TOO_WIDE = "adopt.too_wide"
 MAX_INITIALS = 10
 MAX_NAME = 200
 # The handwriting styles of typed signatures (fonts under web/static/fonts).
@@ -78,18 +81,30 @@ def _checked(adoption: Adoption) -> Adoption:
     try:
         method = AdoptionMethod(adoption.method)
     except ValueError as exc:
-        raise BadRequest("adopt.method") from exc
+        raise BadRequest("adopt.method_bad") from exc
     initials = adoption.initials.strip()
     if not initials or len(initials) > MAX_INITIALS:
-        raise BadRequest("adopt.initials")
+        raise BadRequest("adopt.initials_bad")
     if method is AdoptionMethod.TYPED:
         if adoption.style not in TYPED_STYLES:
-            raise BadRequest("adopt.style")
+            raise BadRequest("adopt.style_bad")
         if not (adoption.typed_name or "").strip():
             raise BadRequest("sign.empty")
     if not adoption.consent.strip():
-        raise BadRequest("adopt.consent")
+        raise BadRequest("adopt.consent_missing")
     return adoption
+
+
+def _reencoded(data: bytes) -> bytes:
+    """The image re-encoded as PNG (transparency kept), or a 400 naming what is wrong."""
+    try:
+        return normalized_png(data, "image")
+    except BadRequest as exc:
+        if "pixels" in exc.message:
+            raise BadRequest(IMAGE_TOO_WIDE) from exc
+        if "1 MB" in exc.message:
+            raise BadRequest(IMAGE_TOO_LARGE) from exc
+        raise BadRequest(NOT_AN_IMAGE) from exc
 
 
 async def adopt(
@@ -104,8 +119,8 @@ async def adopt(
     with its consent and the digests of its images, in the package's history."""
     require_signing_turn(package, recipient)
     checked = _checked(adoption)
-    signature = normalized_png(checked.signature_png, "adopt.image")
-    initials = normalized_png(checked.initials_png, "adopt.image")
+    signature = _reencoded(checked.signature_png)
+    initials = _reencoded(checked.initials_png)
     await session.execute(
         delete(SignatureAdoption).where(
             SignatureAdoption.recipient_id == recipient.id,
