@@ -32,7 +32,7 @@ def upgrade() -> None:
             sa.ForeignKey("recipients.id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column("user_id", BIG_ID, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("user_id", BIG_ID, nullable=False),
         sa.Column("method", sa.String(10), nullable=False),
         sa.Column("style", sa.String(40), nullable=True),
         sa.Column("typed_name", sa.String(200), nullable=True),

@@ -26,7 +26,9 @@ class SignatureAdoption(Base):
     recipient_id: Mapped[int] = mapped_column(
         ForeignKey("recipients.id", ondelete="CASCADE"), index=True
     )
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # The acting user: a group member's id, 0 for a link recipient without an account
+    # (they act through a stand-in user); not a foreign key for that reason.
+    user_id: Mapped[int] = mapped_column(BigId)
     method: Mapped[str] = mapped_column(String(10))  # drawn, typed, uploaded
     style: Mapped[str | None] = mapped_column(String(40), default=None)  # a typed font
     typed_name: Mapped[str | None] = mapped_column(String(200), default=None)
