@@ -80,7 +80,7 @@ async def _refusal(client: httpx.AsyncClient, form: dict[str, str]) -> httpx.Res
 async def test_an_uploaded_signature_is_adopted_once_then_each_field_is_one_post(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ) -> None:
-    people, package_id, document_id = await _package(client, context, tenant)
+    _people, package_id, document_id = await _package(client, context, tenant)
     links = await _links(context, package_id)
     await client.get(_path(links["ana"]))
     html = (await client.get("/web/package")).text
@@ -194,7 +194,5 @@ async def test_an_uploaded_signature_is_adopted_once_then_each_field_is_one_post
     )
     assert theirs.status_code == 409
     # Nor can he sign Ana's field with his own.
-    form = _adopt_form(ben_csrf, document_id, "AnaSignsAgain", data_url(png())) | {
-        "initials": "B"
-    }
+    form = _adopt_form(ben_csrf, document_id, "AnaSignsAgain", data_url(png())) | {"initials": "B"}
     assert (await _refusal(client, form)).status_code == 403

@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signflow.accounts.images import normalized_png
+from signflow.accounts.images import MAX_IMAGE_SIDE, normalized_png
 from signflow.audit.history import Actor, record
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Conflict, Forbidden
@@ -36,6 +36,7 @@ NOT_AN_IMAGE = "adopt.not_image"
 IMAGE_TOO_LARGE = "adopt.too_large"
 IMAGE_TOO_WIDE = "adopt.too_wide"
 MAX_INITIALS = 10
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_NAME = 200
 # The handwriting styles of typed signatures (fonts under web/static/fonts).
 TYPED_STYLES = ("dancing-script", "caveat", "great-vibes", "sacramento")
@@ -95,8 +96,18 @@ def _checked(adoption: Adoption) -> Adoption:
     return adoption
 
 
+def _png_header_side(data: bytes) -> int:
+    """A PNG's longer side as its header states it (0 when it is no PNG)."""
+    if not data.startswith(PNG_SIGNATURE) or data[12:16] != b"IHDR":
+        return 0
+    return max(int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big"))
+
+
 def _reencoded(data: bytes) -> bytes:
     """The image re-encoded as PNG (transparency kept), or a 400 naming what is wrong."""
+    if _png_header_side(data) > MAX_IMAGE_SIDE:
+        # Said before Pillow refuses it as a decompression bomb, as something else.
+        raise BadRequest(IMAGE_TOO_WIDE)
     try:
         return normalized_png(data, "image")
     except BadRequest as exc:
