@@ -20,7 +20,17 @@ from tests.factories import bearer, create_package, upload_document
 from tests.signing.checks import assert_the_signed_pdf_carries
 from tests.signing.forms_pdfs import save_png
 from tests.web.conftest import Web
-from tests.web.helpers import DESKTOP, Prepared, recipient_links, workflow
+from tests.web.helpers import (
+    ANA,
+    ANA_SIGNS,
+    DESKTOP,
+    Field,
+    Prepared,
+    box,
+    draw_signature,
+    recipient_links,
+    workflow,
+)
 from tests.workflow.helpers import make_pdf
 
 PHONE = {"width": 390, "height": 844}
@@ -265,3 +275,30 @@ async def test_two_signers_adopt_once_and_sign_every_field_kind(web: Web) -> Non
     assert adoptions[0]["signature_sha256"] in text.replace(" ", "") or (
         adoptions[0]["signature_sha256"][:32] in text.replace(" ", "")
     )
+
+
+async def test_an_adopted_signature_signs_with_one_tap_without_script(web: Web) -> None:
+    initials: Field = ("initials", 1, "AnaInitials", box(300, 120, 80, 40))
+    prepared = await web.prepare([ANA], [ANA_SIGNS, initials])
+    page = await web.new_page(DESKTOP, locale="en-US")
+    await page.goto(prepared.links["ana"])
+    await page.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
+    await expect(page.locator("#adopt-initials")).to_have_value("A")
+    await draw_signature(page)
+    await page.locator("#sign-apply").click()
+    await expect(page.locator("#flash")).to_have_text(
+        "The field “AnaSigns” is signed.", timeout=SIGNING
+    )
+    await page.context.close()
+
+    # The same link in a browser without script: the adopted initials are one button.
+    bare = await web.new_page(DESKTOP, locale="en-US", java_script_enabled=False)
+    await bare.goto(prepared.links["ana"])
+    await bare.get_by_role("button", name="Initials here “AnaInitials”, page 1").click()
+    await expect(bare.locator("#flash")).to_have_text(
+        "The field “AnaInitials” is signed.", timeout=SIGNING
+    )
+    await web.shot(bare, "adopt-07-no-script-signed")  # axe needs script: not here
+    await bare.context.close()
+    adoptions = await _adoption_log(web.api, prepared.package_id, prepared.owner)
+    assert [(a["method"], a["initials"]) for a in adoptions] == [("drawn", "A")]
