@@ -125,7 +125,8 @@ async def test_a_code_by_email_a_wrong_try_then_the_right_one_and_a_signing_code
         "We sent the code. It is valid for 5 minutes."
     )
     signing_code = await mailed_code(live_server, smtp_server, ana)
-    await page.get_by_label("Type").check()
+    # Her signature was adopted at the first field: the dialog shows it, and asks the code.
+    await expect(page.locator("#adopted-panel")).to_be_visible()
     await page.get_by_label("6-digit code").fill(signing_code)
     # Sign is in view without scrolling the page, however tall the dialog.
     apply = await page.locator("#sign-apply").bounding_box()

@@ -143,7 +143,8 @@ def security_headers(
             form_action += f" {target}"
     ancestors = frame_sources(web.frame_ancestors) if web is not None else ""
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; "
+        "img-src 'self' data: blob:; "
         f"connect-src 'self'; form-action {form_action}; base-uri 'none'; "
         f"frame-ancestors {ancestors or NONE}"
     )

@@ -43,6 +43,7 @@ from signflow.packages.documents import get_document
 from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
+from signflow.web.adoption import ADOPTED_IMAGE_PATH, adopted_image, signature_with_adoption
 from signflow.web.blocked import owner_told_of_block
 from signflow.web.branding import recipient_language
 from signflow.web.branding import remember as remember_branding
@@ -80,6 +81,7 @@ from signflow.workflow.actions import (
     open_package,
     submit_package,
 )
+from signflow.workflow.adoption import TYPED_STYLES, current_adoption, initials_of
 from signflow.workflow.common import NOT_ALLOWED
 from signflow.workflow.completeness import FIELDS_MISSING
 from signflow.workflow.fields import FillValue, fill_fields
@@ -337,6 +339,11 @@ async def package_page(request: Request, lang: str | None = None) -> Response:
         signature_request=signature_request,
         page_versions=await page_versions(request, access, view.documents),
         embed=embed_event(web, flash_event(flash, rs)),
+        adoption=None
+        if signature_request
+        else await current_adoption(session, rs.package, rs.recipient, rs.principal.user),
+        initials=initials_of(rs.principal.user.name or rs.recipient.name or ""),
+        typed_styles=TYPED_STYLES,
     )
     if flash:
         clear_flash(response, framed=bool(web.frame_ancestors))
@@ -460,14 +467,18 @@ async def sign(request: Request) -> Response:
         # The page's entries come with the signature: kept first, in the same transaction,
         # so a value typed just before signing is under the signature.
         await fill_from_form(request, web, rs, access, form)
+    consent, actor = consent_text(request, web), _actor(request, rs)
+    adopted = form.get("adopt") == "1" or form.get("use_adopted") == "1"
+    fallback = None if adopted else signature_from(form)
+    signature = await signature_with_adoption(request, rs, actor, form, consent, fallback)
     await sign_document(
         get_session(request),
         get_context(request),
         rs.principal,
-        _actor(request, rs),
+        actor,
         rs.package.id,
         document_id,
-        replace(signature_from(form), consent_text=consent_text(request, web)),
+        replace(signature, consent_text=consent),
         otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
@@ -479,6 +490,15 @@ async def sign(request: Request) -> Response:
         name=form["field_name"],
     )
     return security_headers(response, web)
+
+
+@router.get(ADOPTED_IMAGE_PATH)
+async def adopted_png(kind: str, request: Request) -> Response:
+    """The signer's adopted signature or initials, shown in the dialog and on the fields."""
+    web = _web(request)
+    _not_a_request(web)
+    rs, _ = await _open(request, web)
+    return await adopted_image(request, web, rs, kind)
 
 
 @router.post("/web/package/sign-code")

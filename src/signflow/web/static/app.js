@@ -1,6 +1,6 @@
-/* Signflow signer pages: field placement, zoom, the guide (Start, Next, Finish), autosave,
-   in-place actions, and the signature pad. Plain JavaScript, no build step; without it the
-   pages still work (forms post, signatures are typed). */
+/* Signflow signer pages: field placement, zoom, the page count, the guide (Start, Next,
+   Finish), autosave and in-place actions (the sign dialog: adopt.js). Plain JavaScript, no
+   build step; without it the pages still work (forms post, signatures are typed). */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -312,7 +312,7 @@
     if (dialog && dialog.open) { dialog.close(); }
     document.title = doc.title;
     main.replaceWith(document.adoptNode(fresh));
-    ["sign-dialog", "signflow-event"].forEach(function (id) {
+    ["adopted-forms", "sign-dialog", "signflow-event"].forEach(function (id) {
       var now = document.getElementById(id);
       var next = doc.getElementById(id);
       if (now) { now.remove(); }
@@ -362,192 +362,20 @@
         HTMLFormElement.prototype.submit.call(form);
       });
   }
+  // One listener on the document, so that it runs after each form's own (the sign dialog
+  // checks its input first and cancels the submit when empty) and serves forms that an
+  // in-place update brings.
+  var inPlaceReady = false;
   function setupInPlace() {
-    var forms = document.querySelectorAll("form[data-inplace]");
-    for (var i = 0; i < forms.length; i++) {
-      forms[i].addEventListener("submit", function (ev) {
-        if (ev.defaultPrevented || !window.fetch || !window.DOMParser) { return; }
-        ev.preventDefault();
-        var form = ev.currentTarget;
-        var submitter = ev.submitter;
-        flushSaves().then(function () { return submitInPlace(form, submitter); });
-      });
-    }
-  }
-
-  // The signature pad: draw with pointer events (mouse, touch, pen) or type a name.
-  function setupSignPad() {
-    var dialog = document.getElementById("sign-dialog");
-    if (!dialog) { return; }
-    var form = document.getElementById("sign-form");
-    var canvas = document.getElementById("sign-canvas");
-    var preview = document.getElementById("type-preview");
-    var typed = document.getElementById("typed-name");
-    var image = document.getElementById("sign-image");
-    var error = document.getElementById("sign-error");
-    var drawPanel = document.getElementById("draw-panel");
-    var typePanel = document.getElementById("type-panel");
-    var modeDraw = document.getElementById("mode-draw");
-    var modeType = document.getElementById("mode-type");
-    var ctx = canvas.getContext("2d");
-    var inked = false;
-    var drawing = false;
-    var last = null;
-    var opener = null;
-
-    function clear() {
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      inked = false;
-    }
-    function point(ev) {
-      var r = canvas.getBoundingClientRect();
-      return { x: (ev.clientX - r.left) * canvas.width / r.width, y: (ev.clientY - r.top) * canvas.height / r.height };
-    }
-    function pen(c) {
-      c.lineWidth = 4;
-      c.lineCap = "round";
-      c.lineJoin = "round";
-      c.strokeStyle = "#0a1f5c";
-      c.fillStyle = "#0a1f5c";
-    }
-    canvas.addEventListener("pointerdown", function (ev) {
+    if (inPlaceReady) { return; }
+    inPlaceReady = true;
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (!form.matches || !form.matches("form[data-inplace]")) { return; }
+      if (ev.defaultPrevented || !window.fetch || !window.DOMParser) { return; }
       ev.preventDefault();
-      canvas.setPointerCapture(ev.pointerId);
-      drawing = true;
-      last = point(ev);
-      pen(ctx);
-      ctx.beginPath();
-      ctx.arc(last.x, last.y, 2, 0, Math.PI * 2);
-      ctx.fill();
-      inked = true;
-      error.hidden = true;
-    });
-    canvas.addEventListener("pointermove", function (ev) {
-      if (!drawing) { return; }
-      ev.preventDefault();
-      var events = ev.getCoalescedEvents ? ev.getCoalescedEvents() : [ev];
-      if (!events.length) { events = [ev]; }
-      pen(ctx);
-      for (var i = 0; i < events.length; i++) {
-        var p = point(events[i]);
-        ctx.beginPath();
-        ctx.moveTo(last.x, last.y);
-        ctx.lineTo(p.x, p.y);
-        ctx.stroke();
-        last = p;
-      }
-    });
-    function stop() { drawing = false; last = null; }
-    canvas.addEventListener("pointerup", stop);
-    canvas.addEventListener("pointercancel", stop);
-    document.getElementById("sign-clear").addEventListener("click", clear);
-
-    function renderTyped() {
-      var c = preview.getContext("2d");
-      c.clearRect(0, 0, preview.width, preview.height);
-      var text = typed.value.trim();
-      if (!text) { return false; }
-      var size = 80;
-      pen(c);
-      do {
-        c.font = "italic " + size + "px 'Brush Script MT', 'Segoe Script', cursive, serif";
-        size -= 4;
-      } while (c.measureText(text).width > preview.width - 40 && size > 20);
-      c.textAlign = "center";
-      c.textBaseline = "middle";
-      c.fillText(text, preview.width / 2, preview.height / 2);
-      return true;
-    }
-    typed.addEventListener("input", function () { renderTyped(); error.hidden = true; });
-
-    function setMode() {
-      var typing = modeType.checked;
-      drawPanel.hidden = typing;
-      typePanel.hidden = !typing;
-      typed.disabled = !typing;
-      if (typing) { renderTyped(); }
-    }
-    modeDraw.addEventListener("change", setMode);
-    modeType.addEventListener("change", setMode);
-
-    // A field whose signature asks for a code: the code input and "send the code".
-    var codePanel = document.getElementById("code-panel");
-    var codeInput = document.getElementById("sign-code");
-    var codeStatus = document.getElementById("code-status");
-    var sendCode = document.getElementById("sign-send-code");
-    function setCode(channel) {
-      codePanel.hidden = !channel;
-      codeInput.disabled = !channel;
-      codeInput.required = !!channel;
-      codeInput.value = "";
-      codeStatus.textContent = "";
-      document.getElementById("code-help-email").hidden = channel !== "email";
-      document.getElementById("code-help-sms").hidden = channel !== "sms";
-    }
-    sendCode.addEventListener("click", function () {
-      var label = sendCode.textContent;
-      var body = new URLSearchParams();
-      body.set("csrf", form.elements.csrf.value);
-      body.set("document_id", document.getElementById("sign-document").value);
-      body.set("field_name", document.getElementById("sign-field").value);
-      sendCode.disabled = true;
-      codeStatus.textContent = dialog.dataset.sending;
-      fetch("/web/package/sign-code", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Accept": "application/json" },
-        body: body
-      }).then(function (response) {
-        return response.json().then(function (data) { return data.message || ""; });
-      }).then(function (message) {
-        codeStatus.textContent = message;
-      }, function () {
-        codeStatus.textContent = "";
-      }).then(function () {
-        sendCode.disabled = false;
-        sendCode.textContent = dialog.dataset.again || label;
-        codeInput.focus();
-      });
-    });
-
-    function open(button) {
-      opener = button;
-      setCode(button.dataset.code || "");
-      var initials = button.dataset.initials === "true";
-      document.getElementById("sign-title").textContent =
-        initials ? dialog.dataset.titleInitials : dialog.dataset.titleSignature;
-      document.getElementById("sign-for").textContent = dialog.dataset.for.replace("%", button.dataset.field);
-      document.getElementById("sign-document").value = button.dataset.document;
-      document.getElementById("sign-field").value = button.dataset.field;
-      error.hidden = true;
-      clear();
-      setMode();
-      dialog.showModal();
-    }
-    var buttons = document.querySelectorAll("button.field-sign");
-    for (var i = 0; i < buttons.length; i++) {
-      buttons[i].addEventListener("click", function (ev) { open(ev.currentTarget); });
-    }
-    document.getElementById("sign-cancel").addEventListener("click", function () { dialog.close(); });
-    dialog.addEventListener("close", function () { if (opener) { opener.focus(); } });
-
-    form.addEventListener("submit", function (ev) {
-      var ok;
-      if (modeType.checked) {
-        ok = renderTyped();
-        if (ok) { image.value = preview.toDataURL("image/png"); }
-      } else {
-        ok = inked;
-        if (ok) { image.value = canvas.toDataURL("image/png"); }
-      }
-      if (!ok) {
-        ev.preventDefault();
-        error.hidden = false;
-        return;
-      }
-      var apply = document.getElementById("sign-apply");
-      apply.disabled = true;
-      apply.textContent = dialog.dataset.working;
+      var submitter = ev.submitter;
+      flushSaves().then(function () { return submitInPlace(form, submitter); });
     });
   }
 
@@ -578,7 +406,9 @@
     setupZoom();
     setupPageCount();
     setupGuide();
-    setupSignPad();
+    // The sign dialog (adopt.js) binds to the dialog and the signature fields, which an
+    // in-place update replaces.
+    if (window.signflowSignDialog) { window.signflowSignDialog(); }
     setupAutosave();
     setupInPlace();
   }
