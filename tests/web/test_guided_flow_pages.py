@@ -167,6 +167,8 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
     await page.get_by_label("Check box “Agree”, page 1").check()
     await page.get_by_label("Option “Yearly”, page 1").check()
     await page.get_by_label("Choice “Plan”, page 1").select_option("Plus")
+    picture = page.locator(".page img").first
+    unsigned_picture = await picture.get_attribute("src")
     await page.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
     await page.get_by_label("Type").check()
     await page.locator("#sign-apply").click()
@@ -174,14 +176,20 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
         "The field “AnaSigns” is signed.", timeout=30_000
     )
     assert await page.evaluate("window.stillTheSameDocument === true")  # no reload
+    # The field shows the adopted mark: the page's new picture (the signed PDF's) is loaded.
+    await expect(page.locator(".field-signed")).to_have_count(1)
+    await expect(picture).not_to_have_attribute("src", unsigned_picture or "")
+    await page.wait_for_function(
+        "() => { const i = document.querySelector('.page img'); return i.complete && i.naturalWidth > 0; }"
+    )
     # The guide moved on to what is left: the initials.
     assert await _focused_field(page) == ("AnaInitials", "BUTTON")
     await expect(hint).to_have_text("Still to do before Finish: AnaInitials")
     await web.shot_and_check_axe(page, f"flow-03-signed-{size}", "guided flow, signed in place")
 
+    # The signature adopted with the first field: the initials are one tap (Enter), in place.
+    await expect(page.locator("button.field-sign[data-adopted]")).to_have_count(1)
     await page.keyboard.press("Enter")
-    await page.get_by_label("Type").check()
-    await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_have_text(
         "The field “AnaInitials” is signed.", timeout=30_000
     )
