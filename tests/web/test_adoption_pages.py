@@ -23,7 +23,8 @@ from tests.web.conftest import Web
 from tests.web.helpers import (
     ANA,
     ANA_SIGNS,
-    DESKTOP,
+    TALL_PHONE,
+    WIDE_DESKTOP,
     Field,
     Prepared,
     box,
@@ -33,7 +34,6 @@ from tests.web.helpers import (
 )
 from tests.workflow.helpers import make_pdf
 
-PHONE = {"width": 390, "height": 844}
 SIGNING = 30_000  # ms: a PAdES signature on a busy two-core machine
 ANA_NAME = "Ana María López"
 BEN_NAME = "Ben Okafor"
@@ -161,7 +161,7 @@ async def test_two_signers_adopt_once_and_sign_every_field_kind(web: Web) -> Non
     package_id, document_id, owner, links = await _package(web)
 
     # Ana, on a desktop: types her name and picks the third handwriting style.
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.new_page(WIDE_DESKTOP, locale="en-US")
     await page.goto(links["ana"])
     await _fill(
         page, "Ana", {"phone": "+34 600 100 200", "company": "Ruiz & Hijos", "title": "Tenant"}
@@ -207,7 +207,9 @@ async def test_two_signers_adopt_once_and_sign_every_field_kind(web: Web) -> Non
     await page.context.close()
 
     # Ben, on a phone: uploads an image with a transparent background.
-    phone = await web.new_page(PHONE, is_mobile=True, has_touch=True, locale="en-US")
+    phone = await web.new_page(
+        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-US"
+    )
     await phone.goto(links["ben"])
     await _fill(
         phone, "Ben", {"phone": "+44 20 7946 0000", "company": "Okafor Ltd", "title": "Guarantor"}
@@ -280,7 +282,7 @@ async def test_two_signers_adopt_once_and_sign_every_field_kind(web: Web) -> Non
 async def test_an_adopted_signature_signs_with_one_tap_without_script(web: Web) -> None:
     initials: Field = ("initials", 1, "AnaInitials", box(300, 120, 80, 40))
     prepared = await web.prepare([ANA], [ANA_SIGNS, initials])
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.new_page(WIDE_DESKTOP, locale="en-US")
     await page.goto(prepared.links["ana"])
     await page.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
     await expect(page.locator("#adopt-initials")).to_have_value("A")
@@ -292,7 +294,7 @@ async def test_an_adopted_signature_signs_with_one_tap_without_script(web: Web) 
     await page.context.close()
 
     # The same link in a browser without script: the adopted initials are one button.
-    bare = await web.new_page(DESKTOP, locale="en-US", java_script_enabled=False)
+    bare = await web.new_page(WIDE_DESKTOP, locale="en-US", java_script_enabled=False)
     await bare.goto(prepared.links["ana"])
     await bare.get_by_role("button", name="Initials here “AnaInitials”, page 1").click()
     await expect(bare.locator("#flash")).to_have_text(

@@ -180,7 +180,8 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
     await expect(page.locator(".field-signed")).to_have_count(1)
     await expect(picture).not_to_have_attribute("src", unsigned_picture or "")
     await page.wait_for_function(
-        "() => { const i = document.querySelector('.page img'); return i.complete && i.naturalWidth > 0; }"
+        "() => { const i = document.querySelector('.page img');"
+        " return i.complete && i.naturalWidth > 0; }"
     )
     # The guide moved on to what is left: the initials.
     assert await _focused_field(page) == ("AnaInitials", "BUTTON")
