@@ -185,7 +185,10 @@ async def new_page(browser: Browser, viewport: dict[str, int], **options: object
 
 
 async def shot(page: Page, artifacts: Path, name: str) -> None:
-    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    # The whole page, except with a modal dialog open: a whole-page capture stretches the
+    # window, so the dialog would not be shown as the person sees it.
+    modal = await page.evaluate("document.querySelector('dialog[open]') !== null")
+    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=not modal)
 
 
 async def check_axe(page: Page | Frame, axe_source: str, where: str, strict: bool = False) -> None:
