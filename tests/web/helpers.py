@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
+import email
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Frame, Page
 from sqlalchemy import select
 
 from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.identity.codes import DELIVERY_PURPOSE
 from signflow.models import OneTimeCode, Recipient
+from signflow.outbox.worker import Worker
 from signflow.packages.links import recipient_link
 from signflow.sealing import unseal
 from tests.factories import Tenant, bearer, create_package, upload_document
 from tests.workflow.helpers import make_pdf
 
 if TYPE_CHECKING:  # conftest builds its fixtures from these helpers
+    from tests.notify.conftest import SmtpServer
     from tests.web.conftest import LiveServer
 
 PHONE = {"width": 375, "height": 667}
@@ -179,11 +185,15 @@ async def new_page(browser: Browser, viewport: dict[str, int], **options: object
 
 
 async def shot(page: Page, artifacts: Path, name: str) -> None:
-    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    # The whole page, except with a modal dialog open: a whole-page capture stretches the
+    # window, so the dialog would not be shown as the person sees it.
+    modal = await page.evaluate("document.querySelector('dialog[open]') !== null")
+    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=not modal)
 
 
-async def check_axe(page: Page, axe_source: str, where: str) -> None:
-    """axe-core in the page: no serious or critical violation."""
+async def check_axe(page: Page | Frame, axe_source: str, where: str, strict: bool = False) -> None:
+    """axe-core in the page (or a frame): no serious or critical violation; strict, none
+    at all."""
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         # Added through the DevTools protocol: the page's CSP does not apply to it.
         await page.evaluate(axe_source)
@@ -192,7 +202,7 @@ async def check_axe(page: Page, axe_source: str, where: str) -> None:
         " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
         " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)})); }"
     )
-    bad = [v for v in result if v["impact"] in ("serious", "critical")]
+    bad = [v for v in result if strict or v["impact"] in ("serious", "critical")]
     assert not bad, f"axe on {where}: " + json.dumps(bad, indent=1)
 
 
@@ -209,3 +219,34 @@ async def draw_signature(page: Page) -> None:
         y = y0 + h * (0.6 - 0.3 * ((step % 4) in (1, 2)))
         await page.mouse.move(x, y, steps=2)
     await page.mouse.up()
+
+
+async def delivered_mail(live: LiveServer, smtp: SmtpServer) -> list[EmailMessage]:
+    """Run the outbox with a mailer pointed at the SMTP server (aiosmtpd); everything that
+    server received so far."""
+    settings = live.settings.model_copy(update={"smtp_url": f"smtp://127.0.0.1:{smtp.port}"})
+    context = AppContext.create(settings)
+    try:
+        await Worker(context).run_until_idle()
+    finally:
+        await context.close()
+    return [
+        email.message_from_bytes(m.data, policy=default)  # type: ignore[misc]
+        for m in smtp.sink.messages
+    ]
+
+
+async def mailed_code(live: LiveServer, smtp: SmtpServer, to: str) -> str:
+    """The newest verification code e-mailed to `to`, as the outbox sent it over SMTP."""
+    received = await delivered_mail(live, smtp)
+    codes = [
+        m
+        for m in received
+        if m["To"].addresses[0].addr_spec == to and "verification code" in str(m["Subject"])
+    ]
+    assert codes, [str(m["Subject"]) for m in received]
+    body = codes[-1].get_body(("plain",))
+    assert body is not None
+    found = re.search(r"\b(\d{6})\b", body.get_content())
+    assert found, "no code in the e-mail"
+    return found.group(1)

@@ -10,16 +10,18 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from playwright.async_api import Page, expect
 
 from tests.factories import bearer
-from tests.web.conftest import Web
+from tests.web.conftest import SIZES, Web
 from tests.web.helpers import (
     ANA,
     ANA_SIGNS,
     TALL_PHONE,
     WIDE_DESKTOP,
     Prepared,
+    check_axe,
     history,
     workflow,
 )
@@ -43,9 +45,11 @@ class ParentPage(BaseHTTPRequestHandler):
             return
         if self.path == "/embed":
             body = (
-                f"<!doctype html><html lang='en'><title>App</title>{LISTENER}"
-                f'<iframe title="Signing" src="{self.server.embed_url}" width="1000" height="760">'
-                "</iframe></html>"
+                "<!doctype html><html lang='en'><meta name='viewport'"
+                " content='width=device-width, initial-scale=1'><title>App</title>"
+                "<style>body { margin: 0 } iframe { display: block; border: 0;"
+                " width: 100vw; height: 100vh }</style>"
+                f'{LISTENER}<iframe title="Signing" src="{self.server.embed_url}"></iframe></html>'
             )
         else:
             self.server.callbacks.append(self.path)
@@ -101,7 +105,8 @@ async def messages(page: Page, count: int) -> list[dict[str, Any]]:
     return received
 
 
-async def test_a_parent_frames_the_signing_and_hears_each_outcome(web: Web) -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_parent_frames_the_signing_and_hears_each_outcome(web: Web, size: str) -> None:
     api, live = web.api, web.live_server
     app = parent_server()
     allowed = f"http://localhost:{app.server_port}"
@@ -133,10 +138,13 @@ async def test_a_parent_frames_the_signing_and_hears_each_outcome(web: Web) -> N
     assert "INTEGRATION_LINK_OPENED" not in await history(api, prepared)
 
     # The allowed origin frames the same link: it opens, and the signer signs.
-    page = await web.new_page(WIDE_DESKTOP)
+    page = await web.page_at(size)
     await page.goto(f"{allowed}/embed")
     frame = page.frame_locator("iframe")
     await expect(frame.locator("h1")).to_have_text("Lease 2026")
+    signing = page.frames[1]
+    await check_axe(signing, web.axe_source, f"framed package page ({size})", strict=True)
+    await web.shot(page, f"embed-{size}-01-framed")
     await frame.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
     await frame.get_by_label("Type").check()
     await frame.locator("#sign-apply").click()
@@ -152,7 +160,7 @@ async def test_a_parent_frames_the_signing_and_hears_each_outcome(web: Web) -> N
         "workflow_status": "SHARED",
         "field_name": "AnaSigns",
     }
-    await web.shot(page, "embed-02-framed-signed")
+    await web.shot(page, f"embed-{size}-02-framed-signed")
     await frame.locator("#finish").click()
     finished = (await messages(page, 2))[1]
     assert finished["data"]["event"] == "finished"
@@ -161,7 +169,8 @@ async def test_a_parent_frames_the_signing_and_hears_each_outcome(web: Web) -> N
     # The callback is the parent's business, not the frame's: the frame shows the done page.
     await expect(frame.locator("[role=status]")).to_contain_text("Your part is done")
     assert app.callbacks == []
-    await web.shot(page, "embed-03-framed-finished")
+    await web.shot(page, f"embed-{size}-03-framed-finished")
+    await check_axe(signing, web.axe_source, f"framed done page ({size})", strict=True)
     # A page the session cannot show tells the parent too.
     await page.locator("iframe").evaluate(
         "f => { f.src = f.src.replace(/\\/web\\/integration\\/.*/, "

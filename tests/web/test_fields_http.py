@@ -100,7 +100,9 @@ async def test_the_page_fills_every_kind_and_finishes_only_when_complete(
     assert f'name="{document_id}:group:Pay" value="Yearly"' in html
     assert '<output id="' in html and ">Ana</output>" in html  # her name, not an input
     assert "Name1" not in re.findall(r'name="[^"]*"', html).__str__()
-    assert 'id="finish"' not in html
+    # Finish is there, disabled, saying what is missing (the same rule as finishing).
+    assert re.search(r'id="finish" aria-describedby="guide-hint" disabled', html)
+    assert "Still to do before Finish: AnaSigns, Phone, Start, Agree, Pay, Plan" in html
     csrf = _csrf(html, "/web/package/fill")
 
     # Finish anyway (an old page): refused, naming what is missing.

@@ -9,11 +9,13 @@ import io
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from playwright.async_api import expect
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
 from tests.signing.checks import run_pdfsig
-from tests.web.conftest import Web
+from tests.web.conftest import SIZES, Web
 from tests.web.helpers import (
     ANA,
     ANA_SIGNS,
@@ -26,7 +28,7 @@ from tests.web.helpers import (
     box,
     draw_signature,
     history,
-    latest_code,
+    mailed_code,
     workflow,
 )
 from tests.web.test_decline_and_integration import application_server
@@ -53,9 +55,15 @@ def wrong(code: str) -> str:
     return "000000" if code != "000000" else "111111"
 
 
-async def test_a_code_by_email_a_wrong_try_then_the_right_one_and_a_signing_code(web: Web) -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_code_by_email_a_wrong_try_then_the_right_one_and_a_signing_code(
+    web: Web,
+    size: str,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
     api, live_server = web.api, web.live_server
     prepared = await web.prepare([ANA], [ANA_SIGNS], share=False)
+    ana = prepared.email("ana", web.tenant)
     # A second field whose signature asks for a code of its own.
     code_field = ("electronic_signature", 1, "AnaCode", box(300, 120))
     await add_field(
@@ -69,25 +77,29 @@ async def test_a_code_by_email_a_wrong_try_then_the_right_one_and_a_signing_code
     await protect(api, prepared, email_otp={"enabled": True})
     await share(api, prepared)
 
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     await page.goto(prepared.links["ana"])
     await expect(page).to_have_url(live_server.url + "/web/identity")
     await expect(page.locator("h1")).to_have_text("Confirm it is you")
     await expect(page.locator("#tries")).to_contain_text("Tries left: 3 of 3")
-    await web.shot_and_check_axe(page, "identity-01-code", "identity page (code)")
+    await web.shot_and_check_axe(
+        page, f"identity-{size}-01-code", "identity page (code)", strict=True
+    )
 
     await page.get_by_role("button", name="Send me the code").click()
     await expect(page.locator("#flash")).to_have_text(
         "We sent the code. It is valid for 5 minutes."
     )
     await expect(page.get_by_role("button", name="Send the code again")).to_be_visible()
-    code = await latest_code(live_server.context, prepared.package_id)
+    code = await mailed_code(live_server, smtp_server, ana)
 
     await page.get_by_label("6-digit code").fill(wrong(code))
     await page.get_by_role("button", name="Continue").click()
     await expect(page.locator("#flash")).to_have_text("That is not right. Check it and try again.")
     await expect(page.locator("#tries")).to_contain_text("Tries left: 2 of 3")
-    await web.shot_and_check_axe(page, "identity-02-wrong-code", "identity page after a wrong code")
+    await web.shot_and_check_axe(
+        page, f"identity-{size}-02-wrong-code", "identity page after a wrong code", strict=True
+    )
 
     # Asking again at once is refused by the resend limit, with the wait.
     await page.get_by_role("button", name="Send the code again").click()
@@ -112,16 +124,21 @@ async def test_a_code_by_email_a_wrong_try_then_the_right_one_and_a_signing_code
     await expect(page.locator("#code-status")).to_have_text(
         "We sent the code. It is valid for 5 minutes."
     )
-    signing_code = await latest_code(live_server.context, prepared.package_id)
-    await page.get_by_label("Type").check()
+    signing_code = await mailed_code(live_server, smtp_server, ana)
+    # Her signature was adopted at the first field: the dialog shows it, and asks the code.
+    await expect(page.locator("#adopted-panel")).to_be_visible()
     await page.get_by_label("6-digit code").fill(signing_code)
+    # Sign is in view without scrolling the page, however tall the dialog.
+    apply = await page.locator("#sign-apply").bounding_box()
+    assert apply and apply["y"] + apply["height"] <= SIZES[size]["height"], apply
     await web.shot_and_check_axe(
-        page, "identity-03-signing-code", "sign dialog with a signing code"
+        page, f"identity-{size}-03-signing-code", "sign dialog with a signing code", strict=True
     )
     await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_have_text("The field “AnaCode” is signed.")
     await page.locator("#finish").click()
     await expect(page).to_have_url(live_server.url + "/web/done")
+    await web.shot_and_check_axe(page, f"identity-{size}-04-done", "done page", strict=True)
     await page.context.close()
 
     assert await workflow(api, prepared) == ("COMPLETED", ["SIGNED"])
@@ -192,7 +209,10 @@ async def test_three_wrong_passwords_show_the_blocked_page(web: Web) -> None:
     assert "RECIPIENT_BLOCKED" in await history(api, prepared)
 
 
-async def test_a_signature_request_is_signed_through_open_document_and_returns(web: Web) -> None:
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_a_signature_request_is_signed_through_open_document_and_returns(
+    web: Web, size: str
+) -> None:
     api, live_server = web.api, web.live_server
     app = application_server()  # the integrator's site, another origin
     app_origin = f"http://localhost:{app.server_port}"
@@ -209,7 +229,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     request_id, document_id = created.json()["result"], created.json()["documentId"]
     assert created.json()["url"] == f"{live_server.url}/openDocument/{request_id}"
 
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     await page.goto(created.json()["url"])
     await expect(page).to_have_url(live_server.url + "/web/package")
     await expect(page.locator("h1")).to_have_text("Offer 2026.pdf")
@@ -217,7 +237,9 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     await expect(page.locator("#finish")).to_have_count(0)
     sign = page.get_by_role("button", name="Sign here “Signature”, page 2")
     await expect(sign).to_be_visible()
-    await web.shot_and_check_axe(page, "request-01-open-document", "signature request page")
+    await web.shot_and_check_axe(
+        page, f"request-{size}-01-open-document", "signature request page", strict=True
+    )
     await sign.click()
     await draw_signature(page)
     # Drawn without a name: the browser asks for it first; nothing is signed.
@@ -225,7 +247,9 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     assert await page.locator("#signer-name").evaluate("el => !el.validity.valid")
     await expect(page.locator("#sign-dialog")).to_be_visible()
     await page.get_by_label("Your full name").fill("Carla Núñez")
-    await web.shot_and_check_axe(page, "request-02-sign", "signature request's sign dialog")
+    await web.shot_and_check_axe(
+        page, f"request-{size}-02-sign", "signature request's sign dialog", strict=True
+    )
     await page.locator("#sign-apply").click()
     await expect(page.get_by_text("Back in the app", exact=True)).to_be_visible()
     final = urlsplit(page.url)
@@ -254,7 +278,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
     (signature,) = PdfFileReader(io.BytesIO(signed.content)).embedded_signatures
     assert str(signature.sig_object["/Name"]) == "Carla Núñez"
     # The link has nothing left to do, and a page of its own says so (not an error).
-    page = await web.new_page(DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     response = await page.goto(created.json()["url"])
     assert response is not None and response.status == 410
     await expect(page.locator("h1")).to_have_text("Already signed")
@@ -262,5 +286,7 @@ async def test_a_signature_request_is_signed_through_open_document_and_returns(w
         "This document has already been signed. There is nothing left to do."
     )
     assert "Something went wrong" not in await page.content()
-    await web.shot_and_check_axe(page, "request-03-already-signed", "signed request's link")
+    await web.shot_and_check_axe(
+        page, f"request-{size}-03-already-signed", "signed request's link", strict=True
+    )
     await page.context.close()

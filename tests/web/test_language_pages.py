@@ -1,9 +1,9 @@
 """Languages and branding on the signer pages, in Chromium at 1366x900 and 390x844.
 
 The enterprise speaks German by default and is branded (name, logo, accent); Ana is
-added in Spanish. Her link opens in Spanish whatever her browser says, she signs and
+added in Spanish. Her e-mail and her link open in Spanish whatever her browser says, she signs and
 finishes, and the switch on the done page turns it German. Ben has no language of his
-own: his page is German; he declines, and the done page says so in German, then in
+own: his e-mail and page are German; he declines, and the done page says so in German, then in
 Spanish: status words translated, never raw. An error page has the switch too.
 """
 
@@ -11,14 +11,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from email.message import EmailMessage
 
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.branding.test_checks import image
 from tests.factories import bearer
+from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
 from tests.web.conftest import Web
-from tests.web.helpers import ANA, ANA_SIGNS, BEN, BEN_SIGNS, draw_signature, workflow
+from tests.web.helpers import (
+    ANA,
+    ANA_SIGNS,
+    BEN,
+    BEN_SIGNS,
+    delivered_mail,
+    draw_signature,
+    workflow,
+)
 
 SIZES = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "height": 844}}
 RAW = ("DECLINED", "SIGNED", "IN_PROGRESS", "UN_PROCESSED", "SHARED")
@@ -31,6 +41,17 @@ async def open_page(web: Web, size: str, locale: str) -> Page:
             SIZES[size], is_mobile=True, has_touch=True, device_scale_factor=2, locale=locale
         )
     return await web.new_page(SIZES[size], locale=locale)
+
+
+async def your_turn_mail(web: Web, smtp: SmtpServer, to: str) -> EmailMessage:
+    """The one "your turn" e-mail `to` received, sent by the outbox through aiosmtpd."""
+    received = await delivered_mail(web.live_server, smtp)
+    (mail,) = [
+        m
+        for m in received
+        if m["To"].addresses[0].addr_spec == to and "Lease 2026" in str(m["Subject"])
+    ]
+    return mail
 
 
 async def no_raw_status_words(page: Page) -> None:
@@ -47,7 +68,9 @@ async def switch_to(page: Page, language_name: str, lang: str, web: Web | None =
     await expect(link).to_be_visible()
     if web is not None:
         size = "phone" if page.viewport_size and page.viewport_size["width"] < 500 else "desktop"
-        await web.shot_and_check_axe(page, f"lang-{size}-01b-switch-open", "language switch open")
+        await web.shot_and_check_axe(
+            page, f"lang-{size}-01b-switch-open", "language switch open", strict=True
+        )
     await link.click()
     await expect(page.locator("html")).to_have_attribute("lang", lang)
 
@@ -58,7 +81,11 @@ async def check_fits(page: Page, size: str) -> None:
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-async def test_spanish_and_german_pages_branded(web: Web, size: str) -> None:
+async def test_spanish_and_german_pages_and_mails_branded(
+    web: Web,
+    size: str,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
     api, live = web.api, web.live_server
     admin = await bearer(api, web.tenant, web.tenant.admin_email)
     logo = image("PNG", (160, 48))
@@ -85,6 +112,12 @@ async def test_spanish_and_german_pages_branded(web: Web, size: str) -> None:
     assert spanish.status_code == 200, spanish.text
     shared = await api.post(f"/v3/packages/{prepared.package_id}/workflow", headers=prepared.owner)
     assert shared.status_code == 200, shared.text
+    # Ana's e-mail is in Spanish, whatever the enterprise's default.
+    ana_mail = await your_turn_mail(web, smtp_server, prepared.email("ana", web.tenant))
+    assert str(ana_mail["Subject"]).endswith("le pide que firme «Lease 2026»")
+    text = ana_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Hola, Ana:" in text and "Abra los documentos y firme aquí:" in text
+    assert "Acme Leasing" in text
 
     # Ana's first page is Spanish (her language), though her browser asks for English.
     page = await open_page(web, size, "en-US")
@@ -103,13 +136,17 @@ async def test_spanish_and_german_pages_branded(web: Web, size: str) -> None:
     await expect(page.locator(".people")).to_contain_text("En espera")
     await no_raw_status_words(page)
     await check_fits(page, size)
-    await web.shot_and_check_axe(page, f"lang-{size}-01-ana-spanish-branded", "branded page (es)")
+    await web.shot_and_check_axe(
+        page, f"lang-{size}-01-ana-spanish-branded", "branded page (es)", strict=True
+    )
 
     # The switch: German, then back to Spanish; the session keeps the choice.
     await switch_to(page, "Deutsch", "de", web)
     await expect(page.locator(".people")).to_contain_text("Sie sind an der Reihe")
     await expect(page.locator(".people")).to_contain_text("Wartet")
-    await web.shot_and_check_axe(page, f"lang-{size}-02-ana-german", "package page (de)")
+    await web.shot_and_check_axe(
+        page, f"lang-{size}-02-ana-german", "package page (de)", strict=True
+    )
     await switch_to(page, "Español", "es")
     await page.reload()
     await expect(page.locator("html")).to_have_attribute("lang", "es")
@@ -124,16 +161,21 @@ async def test_spanish_and_german_pages_branded(web: Web, size: str) -> None:
     await expect(page).to_have_url(live.url + "/web/done")
     await expect(page.locator(".people")).to_contain_text("Firmado")
     await no_raw_status_words(page)
-    await web.shot_and_check_axe(page, f"lang-{size}-03-ana-done-es", "done page (es)")
+    await web.shot_and_check_axe(page, f"lang-{size}-03-ana-done-es", "done page (es)", strict=True)
     # The done page has the switch too.
     await switch_to(page, "Deutsch", "de")
     await expect(page.locator(".people")).to_contain_text("Unterschrieben")
     await expect(page.locator(".people")).to_contain_text("Ist an der Reihe")
     await no_raw_status_words(page)
-    await web.shot_and_check_axe(page, f"lang-{size}-04-ana-done-de", "done page (de)")
+    await web.shot_and_check_axe(page, f"lang-{size}-04-ana-done-de", "done page (de)", strict=True)
     await page.context.close()
 
-    # Ben: no language of his own, so the enterprise's German; he declines.
+    # Ben: no language of his own, so the enterprise's German, in his e-mail too.
+    ben_mail = await your_turn_mail(web, smtp_server, prepared.email("ben", web.tenant))
+    assert str(ben_mail["Subject"]).endswith("bittet Sie, „Lease 2026“ zu unterschreiben")
+    text = ben_mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Hallo Ben," in text
+    assert "Öffnen Sie die Dokumente und unterschreiben Sie hier:" in text
     page = await open_page(web, size, "en-US")
     await page.goto(prepared.links["ben"])
     await expect(page.locator("html")).to_have_attribute("lang", "de")
@@ -149,12 +191,16 @@ async def test_spanish_and_german_pages_branded(web: Web, size: str) -> None:
     await expect(page.locator(".people")).to_contain_text("Abgelehnt")
     await no_raw_status_words(page)
     await check_fits(page, size)
-    await web.shot_and_check_axe(page, f"lang-{size}-05-ben-declined-de", "declined (de)")
+    await web.shot_and_check_axe(
+        page, f"lang-{size}-05-ben-declined-de", "declined (de)", strict=True
+    )
     await switch_to(page, "Español", "es")
     await expect(page.locator("main")).to_contain_text("Este paquete está cerrado (Rechazado).")
     await expect(page.locator(".people")).to_contain_text("Rechazado")
     await no_raw_status_words(page)
-    await web.shot_and_check_axe(page, f"lang-{size}-06-ben-declined-es", "declined (es)")
+    await web.shot_and_check_axe(
+        page, f"lang-{size}-06-ben-declined-es", "declined (es)", strict=True
+    )
     await page.context.close()
     assert await workflow(api, prepared) == ("DECLINED", ["SIGNED", "DECLINED"])
 
@@ -164,5 +210,5 @@ async def test_spanish_and_german_pages_branded(web: Web, size: str) -> None:
     await expect(page.locator("h1")).to_have_text("Etwas ist schiefgelaufen")
     await switch_to(page, "Français", "fr")
     await expect(page.locator("h1")).to_have_text("Un problème est survenu")
-    await web.shot_and_check_axe(page, f"lang-{size}-07-error-fr", "error page (fr)")
+    await web.shot_and_check_axe(page, f"lang-{size}-07-error-fr", "error page (fr)", strict=True)
     await page.context.close()

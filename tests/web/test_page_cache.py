@@ -1,7 +1,9 @@
 """Page images in Chromium: URLs named by the image's content, kept by the browser.
 
-A reload transfers no page image; signing a field transfers again only the page whose
-picture changed (the signature drawn on it), never the others."""
+A reload transfers no page image; signing a field (in place: the document is not loaded
+again) transfers again only the page whose picture changed (the signature drawn on it),
+never the others. The picture is chosen for the size shown (srcset), so zooming in asks
+for a sharper one."""
 
 from __future__ import annotations
 
@@ -62,7 +64,8 @@ async def every_page_shown(page: Page) -> list[str]:
         await expect(image).to_have_js_property("complete", True)
         assert await image.evaluate("img => img.naturalWidth") > 0
     await page.wait_for_load_state("networkidle")
-    sources: list[str] = await images.evaluate_all("all => all.map(img => img.src)")
+    # The picture the browser chose among the page's resolutions (srcset).
+    sources: list[str] = await images.evaluate_all("all => all.map(img => img.currentSrc)")
     return sources
 
 
@@ -88,10 +91,16 @@ async def test_reloading_and_signing_transfer_no_unchanged_page_image(web: Web) 
     assert transfers.received == []  # a reload: every image from the cache
 
     transfers.reset()
+    await page.evaluate("window.stillTheSameDocument = true")
+    navigations: list[str] = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
     await page.get_by_role("button", name="Sign here “AnaSigns”, page 1").click()
     await page.get_by_label("Type").check()
     await page.locator("#sign-apply").click()
     await expect(page.locator("#flash")).to_contain_text("AnaSigns")
+    # Signed in place: the page was updated, not loaded again.
+    assert await page.evaluate("window.stillTheSameDocument === true")
+    assert navigations == []
     after = await every_page_shown(page)
     # Page 1 now shows the signature: a new picture under a new URL, fetched once.
     # Page 2 did not change: same URL, served by the cache, not transferred again.
@@ -113,4 +122,40 @@ async def test_an_old_or_missing_version_is_not_kept(web: Web) -> None:
         response = await page.request.get(url)
         assert response.status == 200
         assert response.headers["cache-control"] == "private, no-store"
+    await page.context.close()
+
+
+async def test_zooming_in_asks_for_a_sharper_picture_and_keeps_the_place(web: Web) -> None:
+    prepared = await web.prepare([ANA], [ANA_SIGNS])
+    page = await web.new_page(WIDE_DESKTOP)
+    await page.goto(prepared.links["ana"])
+    (first, _) = await every_page_shown(page)
+    natural = await page.locator(".page img").first.evaluate("img => img.naturalWidth")
+    # Scroll so that a point of page 2 is under the middle of the window, then zoom.
+    second = page.locator(".page img").nth(1)
+    await second.scroll_into_view_if_needed()
+    where = (
+        "() => { const r = document.querySelectorAll('.page img')[1].getBoundingClientRect();"
+        " return (innerHeight / 2 - r.top) / r.height; }"
+    )
+    await page.evaluate("window.scrollBy(0, 200)")
+    before = await page.evaluate(where)
+    for _ in range(4):  # 100 % -> 125 -> 150 -> 200 -> 300 %
+        await page.locator("#zoom-in").click()
+    await expect(page.locator("#zoom-level")).to_have_text("Zoom: 300%")
+    assert abs(await page.evaluate(where) - before) < 0.02  # the same point, still there
+    shown = await every_page_shown(page)
+    assert "scale=3" in shown[1], shown
+    sharp = await second.evaluate("img => img.naturalWidth")
+    assert sharp >= 3 * 816 - 3 and natural < sharp, (natural, sharp)
+    await web.shot_and_check_axe(page, "cache-03-zoom-300-desktop", "package page at 300 %")
+
+    base = first.split("?")[0]
+    version = first.split("v=")[1].split("&")[0]
+    sharp_url = f"{base}?v={version}&scale=3"
+    response = await page.request.get(sharp_url)
+    assert response.headers["cache-control"] == "private, max-age=31536000, immutable"
+    for bad in ("4", "0", "1.5", "x"):
+        refused = await page.request.get(f"{base}?v={version}&scale={bad}")
+        assert refused.status == 400, bad
     await page.context.close()

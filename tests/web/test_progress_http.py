@@ -10,8 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import update
 
 from signflow.context import AppContext
+from signflow.db import transaction
+from signflow.models import User
 from signflow.sealing import sign_token
 from signflow.web.progress import PROGRESS_LINK_PURPOSE
 from tests.factories import Tenant, bearer, sign_in
@@ -236,3 +239,31 @@ async def test_expired_forged_and_other_links_are_refused(
     missing = await client.get(draft_path)
     assert missing.status_code == 404
     assert "does not exist any more" in missing.text
+
+
+async def _set_language(context: AppContext, email: str, language: str | None) -> None:
+    async with transaction(context.sessions) as session:
+        await session.execute(update(User).where(User.email == email).values(language=language))
+
+
+async def test_the_page_speaks_the_owners_profile_language(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> None:
+    people = await People(client, context, tenant).start("ana", "ben")
+    package_id, _ = await _serial(people)
+    await share(people, package_id)
+    path = await _link(client, people.owner, package_id)
+    spanish_browser = {"accept-language": "es-ES,es;q=0.9"}
+
+    await _set_language(context, tenant.user_email, "de")
+    german = await client.get(path, headers=spanish_browser)
+    assert '<html lang="de">' in german.text
+    assert "Als Nächstes an der Reihe: Ana" in german.text
+    # ?lang= still wins, and the switch's links keep the page.
+    french = await client.get(path + "?lang=fr", headers=spanish_browser)
+    assert '<html lang="fr">' in french.text and "Prochain à agir : Ana" in french.text
+    assert f'href="{path}?lang=es"' in french.text
+    # Without a language of their own, the browser's.
+    await _set_language(context, tenant.user_email, None)
+    spanish = await client.get(path, headers=spanish_browser)
+    assert '<html lang="es">' in spanish.text

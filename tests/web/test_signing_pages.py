@@ -57,7 +57,10 @@ async def test_two_signers_sign_a_serial_package_by_clicking_and_drawing(web: We
     assert abs((field_box["x"] - page_box["x"]) / page_box["width"] - 72 / 595.28) < 0.01
     expected_top = (841.89 - 120 - 60) / 841.89
     assert abs((field_box["y"] - page_box["y"]) / page_box["height"] - expected_top) < 0.01
-    assert await page.locator("#finish").count() == 0
+    await expect(page.locator("#finish")).to_be_disabled()  # it says what is missing
+    await expect(page.locator("#guide-hint")).to_have_text(
+        "Still to do before Finish: AnaSigns, AnaCity"
+    )
     await web.shot_and_check_axe(page, "serial-01-ana-package", "package page")
 
     # Fill her text field, then the "next field" guide leads to the signature.

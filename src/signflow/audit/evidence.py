@@ -54,6 +54,7 @@ from signflow.signing.revocation import current_crl
 from signflow.signing.service import signer_cache
 from signflow.signing.signer import LONG_TERM_LEVELS, FastSigner
 from signflow.storage import BlobStore
+from signflow.workflow.adoption import ADOPTED_ACTION
 
 EVIDENCE_JOB = "evidence.generate"
 NOT_COMPLETED = "The evidence report is available once the package is completed"
@@ -139,11 +140,31 @@ def _consent(history: list[HistoryEntry], order: int) -> str | None:
     pages record it with the signature); None when they signed where none is shown."""
     for entry in history:
         details = entry.details or {}
-        if entry.action == "DOCUMENT_SIGNED" and details.get("order") == order:
+        signed_or_adopted = entry.action in ("DOCUMENT_SIGNED", ADOPTED_ACTION)
+        if signed_or_adopted and details.get("order") == order:
             consent = details.get("consent")
             if isinstance(consent, str) and consent:
                 return consent
     return None
+
+
+def _adoptions(history: list[HistoryEntry], order: int) -> tuple[str, ...]:
+    """The signatures the recipient at `order` adopted: how (drawn, typed in a style,
+    uploaded), when, and the SHA-256 of the adopted signature and initials images."""
+    lines = []
+    for entry in history:
+        details = entry.details or {}
+        if entry.action == ADOPTED_ACTION and details.get("order") == order:
+            how = str(details.get("method", ""))
+            if details.get("style"):
+                how += f" ({details['style']})"
+            lines.append(
+                f"{how}, {entry.created_at:%Y-%m-%d %H:%M:%S} UTC; signature image SHA-256 "
+                f"{details.get('signature_sha256', '')}, initials "
+                f"“{details.get('initials', '')}” image SHA-256 "
+                f"{details.get('initials_sha256', '')}"
+            )
+    return tuple(lines)
 
 
 async def gather_evidence(
@@ -196,6 +217,7 @@ async def gather_evidence(
                 viewed_at=r.read_at or _first_view(history, r.email),
                 consent_text=_consent(history, r.position),
                 signatures=signatures.get(r.id, ()),
+                adoptions=_adoptions(history, r.position),
             )
             for r in recipients
         ],

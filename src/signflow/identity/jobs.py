@@ -82,13 +82,15 @@ async def sms_one_time_code(context: AppContext, job: Job) -> Outcome:
     found = await _pending(context, job)
     if found is None:
         return Done()
-    code, _name, value, _audience = found
+    code, _name, value, audience = found
     channel = create_sms_channel(context.settings, webhook_client(context))
     if code.channel != f"sms:{channel.name}":
         return Failed(f"the code was issued for {code.channel}, configured is sms:{channel.name}")
-    text = (
-        f"{value} is your {context.settings.installation_name} verification code. "
-        f"It is valid for {VALID_MINUTES} minutes."
+    text = messages.one_time_code_sms(
+        code=value,
+        valid_minutes=VALID_MINUTES,
+        language=audience.language,
+        brand=audience.branding.display_name or context.settings.installation_name,
     )
     await channel.send(code.destination, text)
     await _delivered(context, code.id)

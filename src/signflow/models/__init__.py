@@ -31,6 +31,7 @@ from signflow.models.pki import (
 )
 from signflow.models.recipient import ProcessStatus, Recipient, RecipientRole
 from signflow.models.rendered_page import RenderedPage
+from signflow.models.signature_adoption import SignatureAdoption
 from signflow.models.signature_request import (
     RequestState,
     SendInfoAttempt,
@@ -93,6 +94,7 @@ __all__ = [
     "SecurityQuestion",
     "SendInfoAttempt",
     "SendInfoDelivery",
+    "SignatureAdoption",
     "SignatureRequest",
     "SignatureSettings",
     "SigningCapacity",

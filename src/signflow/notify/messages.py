@@ -279,6 +279,22 @@ def one_time_code(
     )
 
 
+def one_time_code_sms(
+    *,
+    code: str,
+    valid_minutes: int,
+    language: str = DEFAULT_LANGUAGE,
+    brand: str = DEFAULT_BRAND,
+) -> str:
+    """The text of a code sent by SMS, in the recipient's language; the code comes first
+    in every language, so a phone's preview shows it."""
+    if not re.fullmatch(r"\d{6}", code):
+        raise ValueError("a one-time code is six digits")
+    language = supported(language) or DEFAULT_LANGUAGE
+    context = {"code": code, "brand": brand, "valid_minutes": valid_minutes}
+    return " ".join(_render(language, "one_time_code.sms.txt", context).split())
+
+
 def endpoint_disabled(
     *,
     mail_from: str,

@@ -70,6 +70,8 @@ class RecipientEvidence:
     consent_text: str | None = None
     """The consent text the recipient accepted; None when none was recorded."""
     signatures: Sequence[SignatureEvidence] = ()
+    adoptions: Sequence[str] = ()
+    """Each signature the recipient adopted in the signer pages: how, when, image digest."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ def _recipient_detail(r: RecipientEvidence) -> Flowable:
         [_p(done.capitalize(), _HEAD), _p(_when(r.acted_at) if r.acted_at else "not yet")],
         [_p("Consent accepted", _HEAD), _p(r.consent_text or NO_CONSENT)],
     ]
+    for adoption in r.adoptions:
+        rows.append([_p("Signature adopted", _HEAD), _p(adoption, _MONO)])
     for s in r.signatures:
         rows.append(
             [

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from signflow.web import (
     activation,
+    autosave,
     brand_files,
     identity,
     password_reset,
@@ -24,6 +25,7 @@ def install(app: FastAPI) -> None:
     integration and progress link endpoints, the owner's progress page, the account
     activation page and the static files."""
     app.include_router(router)
+    app.include_router(autosave.router)
     app.include_router(activation.router)
     app.include_router(password_reset.router)
     app.include_router(brand_files.router)

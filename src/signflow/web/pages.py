@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -45,7 +45,7 @@ from signflow.workflow.common import (
     package_recipients,
     turn_is_open,
 )
-from signflow.workflow.completeness import requirements
+from signflow.workflow.completeness import Requirement, requirements
 from signflow.workflow.field_values import (
     FIXED_KINDS,
     IDENTITY_KINDS,
@@ -75,12 +75,17 @@ environment = Environment(
 
 
 def choose_language(request: Request, web: WebSession | None) -> str:
-    """The page's language: `?lang=`, else the session's, else the browser's, else English."""
+    """The page's language: `?lang=`, else the session's, else the known reader's own
+    (`request.state.reader_language`), else the browser's, else English."""
     asked = supported(request.query_params.get("lang"))
     if asked:
         return asked
     if web is not None and web.language:
         return web.language
+    # A page whose reader is known without a session (the owner's progress page).
+    reader = supported(getattr(request.state, "reader_language", None))
+    if reader:
+        return reader
     return from_accept_language(request.headers.get("accept-language")) or DEFAULT_LANGUAGE
 
 
@@ -138,7 +143,8 @@ def security_headers(
             form_action += f" {target}"
     ancestors = frame_sources(web.frame_ancestors) if web is not None else ""
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; "
+        "img-src 'self' data: blob:; "
         f"connect-src 'self'; form-action {form_action}; base-uri 'none'; "
         f"frame-ancestors {ancestors or NONE}"
     )
@@ -186,6 +192,7 @@ def render(
 
 @dataclass(frozen=True)
 class FieldView:
+    field_id: int
     anchor: str
     document_id: int
     name: str
@@ -203,6 +210,10 @@ class FieldView:
     group: str | None = None  # a radio button's group
     date_format: str | None = None
     shown: str | None = None  # an identity field's value, from the signer's identity
+    # The guide leads here: finishing needs it (the core's rule) and it is not yet done
+    # (a date that takes the signing date, or a company the identity gives, is done).
+    needed: bool = False
+    placeholder: str | None = None  # the hint the API gave a text field
 
     @property
     def is_signature(self) -> bool:
@@ -278,6 +289,8 @@ class PackageView:
     tries_left: int = MAX_FAILURES
     # Documents I signed: my values there are in the PDF and cannot change.
     signed_documents: frozenset[int] = frozenset()
+    # What keeps Finish disabled, by name, in order (the core's rule).
+    missing: tuple[str, ...] = ()
 
     @property
     def my_fields(self) -> list[FieldView]:
@@ -294,6 +307,11 @@ class PackageView:
             and f.input_type != "fixed"
             and f.document_id not in self.signed_documents
         ]
+
+    @property
+    def unsigned(self) -> list[FieldView]:
+        """My signature and initials fields still to sign."""
+        return [f for f in self.my_fields if f.is_signature and not f.signed]
 
     def editable(self, field: FieldView) -> bool:
         return self.can_act and field in self.fillable
@@ -315,6 +333,7 @@ def _field_view(
     if field.kind in IDENTITY_KINDS:
         shown = identity_value(field.kind, identity)
     return FieldView(
+        field_id=field.id,
         anchor=f"field-{document_id}-{field.id}",
         document_id=document_id,
         name=field.name,
@@ -332,7 +351,13 @@ def _field_view(
         group=radio_group(field) if field.kind == FieldKind.RADIO.value else None,
         date_format=date_format(field) if field.kind == FieldKind.DATE.value else None,
         shown=shown,
+        placeholder=_placeholder(field),
     )
+
+
+def _placeholder(field: Field) -> str | None:
+    hint = field.options.get("placeholder")
+    return hint if isinstance(hint, str) and hint else None
 
 
 async def package_view(
@@ -359,6 +384,7 @@ async def package_view(
     # The same rule as finishing: what is left is what finishing would refuse.
     todo = requirements(mine, me.id, identity, me.role)
     left = sum(1 for item in todo if not item.done)
+    views = [_with_needs(document, todo) for document in views]
     everyone = await package_recipients(session, package.id)
     next_ids = next_to_act(package.status, list(everyone))
     people = [
@@ -389,7 +415,27 @@ async def package_view(
         can_download=me.permissions.get("download", True) is not False,
         tries_left=tries_left(record),
         signed_documents=frozenset(signed_here),
+        missing=tuple(dict.fromkeys(item.name for item in todo if not item.done)),
     )
+
+
+def _with_needs(document: DocumentView, todo: list[Requirement]) -> DocumentView:
+    """Mark the fields the guide leads to: a requirement of the core's rule, not done yet
+    by a default (a field the signer emptied again is still needed)."""
+    by_field = {item.field_id: item for item in todo if item.field_id is not None}
+    groups = {(item.document_id, item.name) for item in todo if item.field_id is None}
+    pages = []
+    for page in document.pages:
+        fields = []
+        for field in page.fields:
+            if field.group is not None:
+                needed = (field.document_id, field.group) in groups
+            else:
+                item = by_field.get(field.field_id)
+                needed = item is not None and not (item.done and not field.value)
+            fields.append(replace(field, needed=needed and not field.signed))
+        pages.append(replace(page, fields=fields))
+    return replace(document, pages=pages)
 
 
 def tries_left(identity: RecipientIdentity | None) -> int:

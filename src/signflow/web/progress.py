@@ -172,6 +172,8 @@ async def _owner(request: Request, payload: dict[str, object]) -> tuple[int, Pri
     if enterprise is None or not enterprise.is_active:
         raise Forbidden("error.link")
     remember_branding(request, enterprise)
+    # The owner's profile language, else their enterprise's default; `?lang=` still wins.
+    request.state.reader_language = owner.language or enterprise.default_language
     return package_id, Principal(user=owner, enterprise=enterprise, grant_id=0)
 
 

@@ -43,6 +43,7 @@ from signflow.packages.documents import get_document
 from signflow.packages.links import RECIPIENT_LINK_PURPOSE
 from signflow.sealing import InvalidToken, read_token
 from signflow.signature_requests.service import resolve_signature_request, signer_actor
+from signflow.web.adoption import ADOPTED_IMAGE_PATH, adopted_image, signature_with_adoption
 from signflow.web.blocked import owner_told_of_block
 from signflow.web.branding import recipient_language
 from signflow.web.branding import remember as remember_branding
@@ -80,6 +81,7 @@ from signflow.workflow.actions import (
     open_package,
     submit_package,
 )
+from signflow.workflow.adoption import TYPED_STYLES, current_adoption, initials_of
 from signflow.workflow.common import NOT_ALLOWED
 from signflow.workflow.completeness import FIELDS_MISSING
 from signflow.workflow.fields import FillValue, fill_fields
@@ -109,6 +111,8 @@ CODE_SHAPE = "x-otp must be the 6-digit code"
 # A page image's URL names its content (`?v=`): the browser may keep it for a year.
 IMMUTABLE = "private, max-age=31536000, immutable"
 VERSION_CHARS = 20
+# A page image's resolutions: 1x, and 2x and 3x for dense screens and zoomed pages.
+PAGE_SCALES = ("1", "2", "3")
 
 
 class SessionExpired(SignflowError):
@@ -335,6 +339,11 @@ async def package_page(request: Request, lang: str | None = None) -> Response:
         signature_request=signature_request,
         page_versions=await page_versions(request, access, view.documents),
         embed=embed_event(web, flash_event(flash, rs)),
+        adoption=None
+        if signature_request
+        else await current_adoption(session, rs.package, rs.recipient, rs.principal.user),
+        initials=initials_of(rs.principal.user.name or rs.recipient.name or ""),
+        typed_styles=TYPED_STYLES,
     )
     if flash:
         clear_flash(response, framed=bool(web.frame_ancestors))
@@ -359,15 +368,25 @@ async def page_versions(
 
 @router.get("/web/package/documents/{document_id}/pages/{page_no}.png")
 async def page_png(
-    document_id: int, page_no: int, request: Request, v: str | None = None
+    document_id: int,
+    page_no: int,
+    request: Request,
+    v: str | None = None,
+    scale: str | None = None,
 ) -> Response:
+    """A page's picture; `scale` (1 to 3) renders it for a denser screen or a zoomed page.
+    `v` names the page's version by its 1x picture, whatever the scale."""
     web = _web(request)
+    times = page_scale(scale)
     _, access = await _open(request, web)
     session = get_session(request)
     document = await get_document(session, access, document_id)
     blobs = get_context(request).blobs
     current = await page_image_sha256(session, blobs, document, page_no, PAGE_DPI)
-    png = await blobs.get(current)
+    shown = current
+    if times != 1:
+        shown = await page_image_sha256(session, blobs, document, page_no, PAGE_DPI * times)
+    png = await blobs.get(shown)
     response = Response(png, media_type="image/png")
     # Only the URL that names this very image may be kept: an old `v` gets today's page,
     # which must not be cached under the old name.
@@ -376,6 +395,14 @@ async def page_png(
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def page_scale(scale: str | None) -> int:
+    if scale is None:
+        return 1
+    if scale not in PAGE_SCALES:
+        raise BadRequest("error.page_scale")
+    return int(scale)
 
 
 @router.get("/web/package/documents/{document_id}/file")
@@ -434,16 +461,24 @@ async def sign(request: Request) -> Response:
     web = _web(request)
     form = await _form(request, web)
     _not_a_request(web)
-    rs, _ = await _open(request, web)
+    rs, access = await _open(request, web)
     document_id = _document_id(form)
+    if form.get("with_fields") == "1":
+        # The page's entries come with the signature: kept first, in the same transaction,
+        # so a value typed just before signing is under the signature.
+        await fill_from_form(request, web, rs, access, form)
+    consent, actor = consent_text(request, web), _actor(request, rs)
+    adopted = form.get("adopt") == "1" or form.get("use_adopted") == "1"
+    fallback = None if adopted else signature_from(form)
+    signature = await signature_with_adoption(request, rs, actor, form, consent, fallback)
     await sign_document(
         get_session(request),
         get_context(request),
         rs.principal,
-        _actor(request, rs),
+        actor,
         rs.package.id,
         document_id,
-        replace(signature_from(form), consent_text=consent_text(request, web)),
+        replace(signature, consent_text=consent),
         otp=(form.get("otp") or "").strip() or None,
     )
     response = RedirectResponse(PACKAGE_PAGE, status_code=303)
@@ -455,6 +490,15 @@ async def sign(request: Request) -> Response:
         name=form["field_name"],
     )
     return security_headers(response, web)
+
+
+@router.get(ADOPTED_IMAGE_PATH)
+async def adopted_png(kind: str, request: Request) -> Response:
+    """The signer's adopted signature or initials, shown in the dialog and on the fields."""
+    web = _web(request)
+    _not_a_request(web)
+    rs, _ = await _open(request, web)
+    return await adopted_image(request, web, rs, kind)
 
 
 @router.post("/web/package/sign-code")
@@ -484,6 +528,22 @@ async def fill(request: Request) -> Response:
     web = _web(request)
     form = await _form(request, web)
     rs, access = await _open(request, web)
+    await fill_from_form(request, web, rs, access, form)
+    response = RedirectResponse(PACKAGE_PAGE, status_code=303)
+    write_flash(
+        response, get_context(request).settings, "fill.saved", framed=bool(web.frame_ancestors)
+    )
+    return security_headers(response, web)
+
+
+async def fill_from_form(
+    request: Request,
+    web: WebSession,
+    rs: RecipientSession,
+    access: PackageAccess,
+    form: dict[str, str],
+) -> None:
+    """Keep what the page's form says about every field the recipient can still fill."""
     session = get_session(request)
     view = await package_view(session, access, rs.recipient, rs.principal)
     by_document: dict[int, list[FillValue]] = {}
@@ -494,11 +554,6 @@ async def fill(request: Request) -> Response:
     actor = _actor(request, rs, web)
     for document_id, values in by_document.items():
         await fill_fields(session, rs.principal, actor, rs.package.id, document_id, values)
-    response = RedirectResponse(PACKAGE_PAGE, status_code=303)
-    write_flash(
-        response, get_context(request).settings, "fill.saved", framed=bool(web.frame_ancestors)
-    )
-    return security_headers(response, web)
 
 
 def form_value(field: FieldView, form: dict[str, str]) -> FillValue | None:

@@ -1,5 +1,6 @@
-/* Signflow signer pages: field placement, zoom, "next field", and the signature pad.
-   Plain JavaScript, no build step; the pages work without it except for drawing. */
+/* Signflow signer pages: field placement, zoom, the page count, the guide (Start, Next,
+   Finish), autosave and in-place actions (the sign dialog: adopt.js). Plain JavaScript, no
+   build step; without it the pages still work (forms post, signatures are typed). */
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -20,27 +21,82 @@
     }
   }
 
-  // Zoom: the pages' width as a multiple of the column.
+  // Zoom: the pages' width as a multiple of the column. The point of the document under
+  // the middle of the window stays there, and the pictures are asked at the size shown.
+  var zoomLevels = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+  var zoomIndex = 2;
+  function fitPictures() {
+    var images = document.querySelectorAll(".page img[srcset]");
+    for (var i = 0; i < images.length; i++) {
+      var width = Math.round(images[i].getBoundingClientRect().width);
+      if (width > 0) { images[i].sizes = width + "px"; }
+    }
+  }
   function setupZoom() {
     var pages = document.getElementById("pages");
     var out = document.getElementById("zoom-level");
     if (!pages || !out) { return; }
-    var levels = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
-    var index = 2;
-    function apply() {
-      pages.style.setProperty("--zoom", String(levels[index]));
-      out.textContent = out.dataset.template.replace("%", String(Math.round(levels[index] * 100))).replace("%%", "%");
+    function show() {
+      pages.style.setProperty("--zoom", String(zoomLevels[zoomIndex]));
+      out.textContent = out.dataset.template.replace("%", String(Math.round(zoomLevels[zoomIndex] * 100))).replace("%%", "%");
+      fitPictures();
+    }
+    function anchor() {
+      var middle = window.innerHeight / 2;
+      var all = pages.querySelectorAll(".page");
+      for (var i = 0; i < all.length; i++) {
+        var r = all[i].getBoundingClientRect();
+        if (r.bottom >= middle || i === all.length - 1) {
+          return { page: all[i], y: (middle - r.top) / r.height, x: (pages.scrollLeft + pages.clientWidth / 2) / pages.scrollWidth };
+        }
+      }
+      return null;
+    }
+    function apply(to) {
+      var place = anchor();
+      zoomIndex = to;
+      show();
+      if (!place) { return; }
+      var r = place.page.getBoundingClientRect();
+      window.scrollBy(0, r.top + place.y * r.height - window.innerHeight / 2);
+      pages.scrollLeft = place.x * pages.scrollWidth - pages.clientWidth / 2;
     }
     document.getElementById("zoom-in").addEventListener("click", function () {
-      if (index < levels.length - 1) { index++; apply(); }
+      if (zoomIndex < zoomLevels.length - 1) { apply(zoomIndex + 1); }
     });
     document.getElementById("zoom-out").addEventListener("click", function () {
-      if (index > 0) { index--; apply(); }
+      if (zoomIndex > 0) { apply(zoomIndex - 1); }
     });
+    show();
   }
 
-  // "Next field": the next of my fields that still needs me, in page order.
+  // "Page 2 of 5": the page that fills most of the screen, across every document.
+  var pageObserver = null;
+  function setupPageCount() {
+    var out = document.getElementById("page-count");
+    var pages = document.querySelectorAll("#pages .page");
+    if (!out || !pages.length || !("IntersectionObserver" in window)) { return; }
+    if (pageObserver) { pageObserver.disconnect(); }  // a page updated in place observes anew
+    var seen = {};
+    var observer = pageObserver = new IntersectionObserver(function (entries) {
+      for (var i = 0; i < entries.length; i++) {
+        seen[entries[i].target.dataset.index] = entries[i].intersectionRatio;
+      }
+      var best = 0, ratio = -1;
+      for (var key in seen) { if (seen[key] > ratio) { ratio = seen[key]; best = Number(key); } }
+      out.textContent = out.dataset.template.replace("{page}", String(best + 1));
+    }, { threshold: [0, 0.25, 0.5, 0.75, 1] });
+    for (var i = 0; i < pages.length; i++) {
+      pages[i].dataset.index = String(i);
+      observer.observe(pages[i]);
+    }
+  }
+
+  // The guide: Start, each field still needed (the server marks them, by the same rule as
+  // finishing), then Finish. "Next" goes to the first pending field at or after the one
+  // highlighted, and to the following one once the signer has been taken there.
   function done(el) {
+    if (el.tagName === "BUTTON") { return false; }
     if (el.tagName === "SELECT") { return !!el.value; }
     if (el.tagName !== "INPUT") { return false; }
     if (el.type === "checkbox") { return el.checked; }
@@ -50,16 +106,15 @@
       for (var g = 0; g < group.length; g++) { if (group[g].checked) { return true; } }
       return false;
     }
-    return !!el.value;
+    return !!el.value.trim();
   }
   function pendingFields() {
-    var all = document.querySelectorAll("button.field-sign.todo, .field-input input, .field-input select");
+    var all = document.querySelectorAll("#pages [data-need]");
     var list = [];
     var groups = {};
     for (var i = 0; i < all.length; i++) {
       var el = all[i];
-      // "Next field" leads to what is still needed, not to optional fields.
-      if (el.disabled || el.hasAttribute("data-optional") || done(el)) { continue; }
+      if (el.disabled || done(el)) { continue; }
       if (el.type === "radio") {
         if (groups[el.name]) { continue; }
         groups[el.name] = true;
@@ -68,202 +123,259 @@
     }
     return list;
   }
-  function goTo(el) {
-    var old = document.querySelector(".current-field");
-    if (old) { old.classList.remove("current-field"); }
+  var guide = { current: null, visited: false };
+  function mark(el) {
+    var old = document.querySelectorAll(".current-field");
+    for (var i = 0; i < old.length; i++) { old[i].classList.remove("current-field"); }
     el.classList.add("current-field");
+    guide.current = el;
+  }
+  function goTo(el) {
+    mark(el);
+    guide.visited = true;
     el.scrollIntoView({ block: "center", behavior: "smooth" });
     el.focus({ preventScroll: true });
+    labelNext();
   }
-  function setupNext() {
+  function highlight(el, scroll) {
+    mark(el);
+    guide.visited = false;
+    if (scroll) { el.scrollIntoView({ block: "center" }); }
+    labelNext();
+  }
+  function nextTarget(list) {
+    var current = guide.current;
+    if (!current || !document.body.contains(current)) { return list[0]; }
+    if (!guide.visited && list.indexOf(current) >= 0) { return current; }
+    for (var i = 0; i < list.length; i++) {
+      if (list[i] !== current && (current.compareDocumentPosition(list[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) {
+        return list[i];
+      }
+    }
+    return list[0];
+  }
+  function labelNext() {
+    var next = document.getElementById("next-field");
+    if (!next) { return; }
+    var list = pendingFields();
+    next.hidden = !list.length;
+    next.textContent = guide.visited ? next.dataset.next : next.dataset.start;
+  }
+  function setupGuide() {
     var next = document.getElementById("next-field");
     if (!next) { return; }
     next.addEventListener("click", function () {
       var list = pendingFields();
       if (!list.length) {
         var finish = document.getElementById("finish");
-        if (finish) { goTo(finish); }
+        if (finish && !finish.disabled) { finish.focus(); }
+        labelNext();
         return;
       }
-      var current = document.querySelector(".current-field");
-      var at = current ? list.indexOf(current) : -1;
-      goTo(list[(at + 1) % list.length]);
+      goTo(nextTarget(list));
     });
+    labelNext();
+  }
+  function showGuide(state) {
+    var todo = document.getElementById("todo-text");
+    if (todo && state.todo) { todo.textContent = state.todo; }
+    var finish = document.getElementById("finish");
+    if (finish) { finish.disabled = !state.can_finish; }
+    var hint = document.getElementById("guide-hint");
+    if (hint && state.finish_hint) { hint.textContent = state.finish_hint; }
+    labelNext();
   }
 
-  // The signature pad: draw with pointer events (mouse, touch, pen) or type a name.
-  function setupSignPad() {
-    var dialog = document.getElementById("sign-dialog");
-    if (!dialog) { return; }
-    var form = document.getElementById("sign-form");
-    var canvas = document.getElementById("sign-canvas");
-    var preview = document.getElementById("type-preview");
-    var typed = document.getElementById("typed-name");
-    var image = document.getElementById("sign-image");
-    var error = document.getElementById("sign-error");
-    var drawPanel = document.getElementById("draw-panel");
-    var typePanel = document.getElementById("type-panel");
-    var modeDraw = document.getElementById("mode-draw");
-    var modeType = document.getElementById("mode-type");
-    var ctx = canvas.getContext("2d");
-    var inked = false;
-    var drawing = false;
-    var last = null;
-    var opener = null;
-
-    function clear() {
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
-      inked = false;
+  // Autosave: each entry goes to the server as it changes (typing settles for a moment
+  // first), one request after another, with its state beside the field and read out.
+  var saveQueue = Promise.resolve();
+  var saveTimers = {};
+  function saveLabels() {
+    var live = document.getElementById("save-status");
+    return live ? live.dataset : null;
+  }
+  function saveState(el, state, text) {
+    var shown = document.getElementById(el.id + "-state");
+    if (shown) { shown.textContent = text; shown.dataset.state = state; }
+    var labels = saveLabels();
+    var live = document.getElementById("save-status");
+    if (labels && live && state !== "saving") {
+      live.textContent = labels.field.replace("%1", el.dataset.field).replace("%2", text);
     }
-    function point(ev) {
-      var r = canvas.getBoundingClientRect();
-      return { x: (ev.clientX - r.left) * canvas.width / r.width, y: (ev.clientY - r.top) * canvas.height / r.height };
-    }
-    function pen(c) {
-      c.lineWidth = 4;
-      c.lineCap = "round";
-      c.lineJoin = "round";
-      c.strokeStyle = "#0a1f5c";
-      c.fillStyle = "#0a1f5c";
-    }
-    canvas.addEventListener("pointerdown", function (ev) {
-      ev.preventDefault();
-      canvas.setPointerCapture(ev.pointerId);
-      drawing = true;
-      last = point(ev);
-      pen(ctx);
-      ctx.beginPath();
-      ctx.arc(last.x, last.y, 2, 0, Math.PI * 2);
-      ctx.fill();
-      inked = true;
-      error.hidden = true;
+  }
+  function saveValue(el) {
+    if (el.type === "checkbox") { return el.checked ? "true" : "false"; }
+    if (el.type === "radio") { return "true"; }
+    return el.value;
+  }
+  function saveNow(el) {
+    var form = document.getElementById("fill-form");
+    var labels = saveLabels();
+    if (!form || !labels || !document.body.contains(el)) { return Promise.resolve(); }
+    var body = new URLSearchParams();
+    body.set("csrf", form.elements.csrf.value);
+    body.set("document_id", el.dataset.document);
+    body.set("name", el.dataset.field);
+    body.set("value", saveValue(el));
+    saveState(el, "saving", labels.saving);
+    return fetch("/web/package/field", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Accept": "application/json" },
+      body: body
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        if (response.ok) {
+          saveState(el, "saved", labels.saved);
+          showGuide(data);
+        } else {
+          saveState(el, "refused", labels.refused.replace("%", data.message || String(response.status)));
+        }
+      });
+    }).catch(function () {
+      saveState(el, "refused", labels.refused.replace("%", labels.offline));
     });
-    canvas.addEventListener("pointermove", function (ev) {
-      if (!drawing) { return; }
-      ev.preventDefault();
-      var events = ev.getCoalescedEvents ? ev.getCoalescedEvents() : [ev];
-      if (!events.length) { events = [ev]; }
-      pen(ctx);
-      for (var i = 0; i < events.length; i++) {
-        var p = point(events[i]);
-        ctx.beginPath();
-        ctx.moveTo(last.x, last.y);
-        ctx.lineTo(p.x, p.y);
-        ctx.stroke();
-        last = p;
-      }
+  }
+  function runSave(key) {
+    var pending = saveTimers[key];
+    if (!pending) { return saveQueue; }
+    delete saveTimers[key];
+    clearTimeout(pending.timer);
+    saveQueue = saveQueue.then(function () { return saveNow(pending.el); });
+    return saveQueue;
+  }
+  function scheduleSave(el, delay) {
+    var key = el.dataset.document + ":" + el.dataset.field;
+    if (saveTimers[key]) { clearTimeout(saveTimers[key].timer); }
+    saveTimers[key] = { el: el, timer: setTimeout(function () { runSave(key); }, delay) };
+  }
+  function flushSaves() {
+    Object.keys(saveTimers).forEach(runSave);
+    return saveQueue;
+  }
+  function setupAutosave() {
+    var form = document.getElementById("fill-form");
+    if (!form || !saveLabels()) { return; }
+    form.addEventListener("input", function (ev) {
+      var el = ev.target;
+      if (!el.dataset || !el.dataset.field || el.disabled) { return; }
+      var typed = el.tagName === "INPUT" && (el.type === "text" || el.type === "date");
+      scheduleSave(el, typed ? 700 : 0);
     });
-    function stop() { drawing = false; last = null; }
-    canvas.addEventListener("pointerup", stop);
-    canvas.addEventListener("pointercancel", stop);
-    document.getElementById("sign-clear").addEventListener("click", clear);
-
-    function renderTyped() {
-      var c = preview.getContext("2d");
-      c.clearRect(0, 0, preview.width, preview.height);
-      var text = typed.value.trim();
-      if (!text) { return false; }
-      var size = 80;
-      pen(c);
-      do {
-        c.font = "italic " + size + "px 'Brush Script MT', 'Segoe Script', cursive, serif";
-        size -= 4;
-      } while (c.measureText(text).width > preview.width - 40 && size > 20);
-      c.textAlign = "center";
-      c.textBaseline = "middle";
-      c.fillText(text, preview.width / 2, preview.height / 2);
-      return true;
-    }
-    typed.addEventListener("input", function () { renderTyped(); error.hidden = true; });
-
-    function setMode() {
-      var typing = modeType.checked;
-      drawPanel.hidden = typing;
-      typePanel.hidden = !typing;
-      typed.disabled = !typing;
-      if (typing) { renderTyped(); }
-    }
-    modeDraw.addEventListener("change", setMode);
-    modeType.addEventListener("change", setMode);
-
-    // A field whose signature asks for a code: the code input and "send the code".
-    var codePanel = document.getElementById("code-panel");
-    var codeInput = document.getElementById("sign-code");
-    var codeStatus = document.getElementById("code-status");
-    var sendCode = document.getElementById("sign-send-code");
-    function setCode(channel) {
-      codePanel.hidden = !channel;
-      codeInput.disabled = !channel;
-      codeInput.required = !!channel;
-      codeInput.value = "";
-      codeStatus.textContent = "";
-      document.getElementById("code-help-email").hidden = channel !== "email";
-      document.getElementById("code-help-sms").hidden = channel !== "sms";
-    }
-    sendCode.addEventListener("click", function () {
-      var label = sendCode.textContent;
+    form.addEventListener("change", function (ev) {
+      var el = ev.target;
+      if (!el.dataset || !el.dataset.field || el.disabled) { return; }
+      scheduleSave(el, 0);
+    });
+  }
+  // Leaving the page with an entry not sent yet: send it anyway.
+  window.addEventListener("pagehide", function () {
+    var form = document.getElementById("fill-form");
+    Object.keys(saveTimers).forEach(function (key) {
+      var el = saveTimers[key].el;
+      clearTimeout(saveTimers[key].timer);
+      delete saveTimers[key];
+      if (!form || !navigator.sendBeacon) { return; }
       var body = new URLSearchParams();
       body.set("csrf", form.elements.csrf.value);
-      body.set("document_id", document.getElementById("sign-document").value);
-      body.set("field_name", document.getElementById("sign-field").value);
-      sendCode.disabled = true;
-      codeStatus.textContent = dialog.dataset.sending;
-      fetch("/web/package/sign-code", {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Accept": "application/json" },
-        body: body
-      }).then(function (response) {
-        return response.json().then(function (data) { return data.message || ""; });
-      }).then(function (message) {
-        codeStatus.textContent = message;
-      }, function () {
-        codeStatus.textContent = "";
-      }).then(function () {
-        sendCode.disabled = false;
-        sendCode.textContent = dialog.dataset.again || label;
-        codeInput.focus();
-      });
+      body.set("document_id", el.dataset.document);
+      body.set("name", el.dataset.field);
+      body.set("value", saveValue(el));
+      navigator.sendBeacon("/web/package/field", body);
     });
+  });
 
-    function open(button) {
-      opener = button;
-      setCode(button.dataset.code || "");
-      var initials = button.dataset.initials === "true";
-      document.getElementById("sign-title").textContent =
-        initials ? dialog.dataset.titleInitials : dialog.dataset.titleSignature;
-      document.getElementById("sign-for").textContent = dialog.dataset.for.replace("%", button.dataset.field);
-      document.getElementById("sign-document").value = button.dataset.document;
-      document.getElementById("sign-field").value = button.dataset.field;
-      error.hidden = true;
-      clear();
-      setMode();
-      dialog.showModal();
-    }
-    var buttons = document.querySelectorAll("button.field-sign");
-    for (var i = 0; i < buttons.length; i++) {
-      buttons[i].addEventListener("click", function (ev) { open(ev.currentTarget); });
-    }
-    document.getElementById("sign-cancel").addEventListener("click", function () { dialog.close(); });
-    dialog.addEventListener("close", function () { if (opener) { opener.focus(); } });
-
-    form.addEventListener("submit", function (ev) {
-      var ok;
-      if (modeType.checked) {
-        ok = renderTyped();
-        if (ok) { image.value = preview.toDataURL("image/png"); }
-      } else {
-        ok = inked;
-        if (ok) { image.value = canvas.toDataURL("image/png"); }
+  // Forms marked data-inplace post with fetch and the page is updated in place from the
+  // answer (the package page the server redirects to): no reload, and each page picture
+  // whose URL did not change stays as it is, so only a page that changed is fetched.
+  // Without script they post as ordinary forms.
+  function swapPage(html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById("main");
+    var main = document.getElementById("main");
+    if (!fresh || !main) { return false; }
+    var kept = {};
+    var old = main.querySelectorAll(".page img[data-page-key]");
+    for (var i = 0; i < old.length; i++) { kept[old[i].dataset.pageKey] = old[i]; }
+    var incoming = fresh.querySelectorAll(".page img[data-page-key]");
+    for (var j = 0; j < incoming.length; j++) {
+      var before = kept[incoming[j].dataset.pageKey];
+      if (!before) { continue; }
+      if (before.getAttribute("src") !== incoming[j].getAttribute("src")) {
+        // A page that changed: its new picture replaces the old one once loaded.
+        before.setAttribute("srcset", incoming[j].getAttribute("srcset"));
+        before.setAttribute("src", incoming[j].getAttribute("src"));
       }
-      if (!ok) {
-        ev.preventDefault();
-        error.hidden = false;
-        return;
-      }
-      var apply = document.getElementById("sign-apply");
-      apply.disabled = true;
-      apply.textContent = dialog.dataset.working;
+      incoming[j].replaceWith(before);
+    }
+    var dialog = document.getElementById("sign-dialog");
+    if (dialog && dialog.open) { dialog.close(); }
+    document.title = doc.title;
+    main.replaceWith(document.adoptNode(fresh));
+    ["adopted-forms", "sign-dialog", "signflow-event"].forEach(function (id) {
+      var now = document.getElementById(id);
+      var next = doc.getElementById(id);
+      if (now) { now.remove(); }
+      if (next) { document.body.appendChild(document.adoptNode(next)); }
+    });
+    return true;
+  }
+  function afterSwap() {
+    setupPage();
+    reportOutcome();
+    var flash = document.getElementById("flash");
+    var list = pendingFields();
+    if (flash && flash.classList.contains("notice-error")) {
+      flash.tabIndex = -1;
+      flash.focus();
+    } else if (list.length) {
+      goTo(list[0]);
+    } else {
+      var finish = document.getElementById("finish");
+      if (finish && !finish.disabled) { finish.focus(); }
+    }
+  }
+  function submitInPlace(form, submitter) {
+    var body = new URLSearchParams(new FormData(form, submitter || undefined));
+    var withId = form.dataset.inplaceWith;
+    var extra = withId ? document.getElementById(withId) : null;
+    if (extra) {
+      // The page's entries travel with the action: the server keeps them first.
+      new FormData(extra).forEach(function (value, name) {
+        if (name !== "csrf" && typeof value === "string") { body.append(name, value); }
+      });
+      body.set("with_fields", "1");
+    }
+    var main = document.getElementById("main");
+    if (main) { main.setAttribute("aria-busy", "true"); }
+    return fetch(form.action, { method: "POST", credentials: "same-origin", body: body })
+      .then(function (response) {
+        var path = new URL(response.url).pathname;
+        if (response.ok && path !== "/web/package") {
+          window.location.assign(response.url);
+          return;
+        }
+        return response.text().then(function (html) {
+          if (swapPage(html)) { afterSwap(); } else { window.location.assign(response.url); }
+        });
+      }, function () {
+        HTMLFormElement.prototype.submit.call(form);
+      });
+  }
+  // One listener on the document, so that it runs after each form's own (the sign dialog
+  // checks its input first and cancels the submit when empty) and serves forms that an
+  // in-place update brings.
+  var inPlaceReady = false;
+  function setupInPlace() {
+    if (inPlaceReady) { return; }
+    inPlaceReady = true;
+    document.addEventListener("submit", function (ev) {
+      var form = ev.target;
+      if (!form.matches || !form.matches("form[data-inplace]")) { return; }
+      if (ev.defaultPrevented || !window.fetch || !window.DOMParser) { return; }
+      ev.preventDefault();
+      var submitter = ev.submitter;
+      flushSaves().then(function () { return submitInPlace(form, submitter); });
     });
   }
 
@@ -289,17 +401,29 @@
     if (form) { form.submit(); }
   }
 
+  function setupPage() {
+    placeFields();
+    setupZoom();
+    setupPageCount();
+    setupGuide();
+    // The sign dialog (adopt.js) binds to the dialog and the signature fields, which an
+    // in-place update replaces.
+    if (window.signflowSignDialog) { window.signflowSignDialog(); }
+    setupAutosave();
+    setupInPlace();
+  }
+
   ready(function () {
     reportOutcome();
     openIntegration();
-    placeFields();
-    setupZoom();
-    setupNext();
-    setupSignPad();
+    setupPage();
+    window.addEventListener("resize", fitPictures);
+    // After an action, or when coming back: the first field still needed is highlighted,
+    // and "Next" starts there.
+    var list = pendingFields();
     var flash = document.getElementById("flash");
-    if (flash && flash.classList.contains("notice-ok")) {
-      var list = pendingFields();
-      if (list.length) { list[0].classList.add("current-field"); list[0].scrollIntoView({ block: "center" }); }
+    if (list.length && document.getElementById("next-field")) {
+      highlight(list[0], !!flash && flash.classList.contains("notice-ok"));
     }
   });
 })();
