@@ -1,7 +1,7 @@
 """signature adoptions: a signer's adopted signature and initials for their turn
 
 Revision ID: ad0000000001
-Revises: b1a5e0000013
+Revises: aa0a99500001
 Create Date: 2026-12-03 18:05:00.000000
 
 The signer pages' "Adopt your signature": what a recipient (or the group member acting
