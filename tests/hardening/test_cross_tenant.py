@@ -318,6 +318,9 @@ NOT_TENANT_DATA = {
     # (unguessable without the image, and naming no enterprise).
     "/web/brand/accent/{color}.css",
     "/web/brand/logo/{sha256}",
+    # "signature" or "initials": the web session's own adopted mark, never another
+    # recipient's (tests/web/test_adoption_http.py).
+    "/web/package/adopted/{kind}.png",
 }
 # The path value is itself the permission (a signed, purpose-bound token or an unguessable
 # request UUID): checked below with tokens of another purpose and forged ones.
