@@ -20,18 +20,11 @@ from tests.web.helpers import (
     ANA,
     TALL_PHONE,
     WIDE_DESKTOP,
+    at,
     check_axe,
-    recipient_links,
+    share_with_fields,
     workflow,
 )
-
-
-def at(x: float, y: float, w: float | None = 150, h: float | None = 22) -> dict[str, float]:
-    box = {"x": x, "y": y}
-    if w is not None and h is not None:
-        box |= {"width": w, "height": h}
-    return box
-
 
 FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("text", {"field_name": "Phone", "dimensions": at(72, 700)}),
@@ -64,17 +57,7 @@ VISITS = ["Phone", "Start", "Agree", "Monthly", "Plan", "AnaSigns", "AnaInitials
 
 async def _package(web: Web) -> tuple[Any, str]:
     prepared = await web.prepare([ANA], [], share=False)
-    base = f"/v4/packages/{prepared.package_id}/documents/{prepared.document_id}/fields"
-    for kind, body in FIELDS:
-        response = await web.api.post(
-            f"{base}/{kind}", json={"order": 1, "page_no": 1, **body}, headers=prepared.owner
-        )
-        assert response.status_code == 200, response.text
-    shared = await web.api.post(
-        f"/v4/packages/{prepared.package_id}/workflow", headers=prepared.owner
-    )
-    assert shared.status_code == 200, shared.text
-    return prepared, (await recipient_links(web.live_server, prepared.package_id))["ana"]
+    return prepared, (await share_with_fields(web.api, web.live_server, prepared, FIELDS))["ana"]
 
 
 async def _focused_field(page: Page) -> tuple[str, str]:
