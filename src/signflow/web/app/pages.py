@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from signflow.web.app.csrf import csrf_field, csrf_token, write_seed
-from signflow.web.app.session import APP_PATH, Viewer, secure_cookies, settings_of
+from signflow.web.app.session import Viewer, set_app_cookie, settings_of
 from signflow.web.i18n import DEFAULT_LANGUAGE, from_accept_language, supported
 from signflow.web.pages import environment, layout_values, security_headers
 
@@ -37,15 +37,7 @@ def app_language(request: Request) -> str:
 def _remember_language(request: Request, response: Response) -> None:
     code = supported(request.query_params.get("lang"))
     if code and code != request.cookies.get(LANGUAGE_COOKIE):
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            code,
-            max_age=YEAR,
-            path=APP_PATH,
-            httponly=True,
-            secure=secure_cookies(settings_of(request)),
-            samesite="lax",
-        )
+        set_app_cookie(response, settings_of(request), LANGUAGE_COOKIE, code, max_age=YEAR)
 
 
 def finish(request: Request, response: Response) -> Response:
