@@ -18,7 +18,6 @@ from tests.signing.checks import assert_the_signed_pdf_carries
 from tests.web.conftest import Web
 from tests.web.helpers import (
     ANA,
-    TALL_PHONE,
     WIDE_DESKTOP,
     at,
     check_axe,
@@ -95,12 +94,7 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
     web: Web, size: str
 ) -> None:
     prepared, link = await _package(web)
-    if size == "phone":
-        page = await web.new_page(
-            TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-US"
-        )
-    else:
-        page = await web.new_page(WIDE_DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     await page.goto(link)
     finish = page.locator("#finish")
     hint = page.locator("#guide-hint")

@@ -59,9 +59,7 @@ async def test_a_forgotten_password_on_a_desktop(
 
 async def test_a_forgotten_password_on_a_phone_in_spanish(web: Web) -> None:
     base = web.live_server.url
-    page = await web.new_page(
-        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="es-ES"
-    )
+    page = await web.page_at("phone", "es-ES")
     try:
         await page.goto(base + "/app/signin")
         await page.get_by_role("link", name="¿Ha olvidado su contraseña?").click()
