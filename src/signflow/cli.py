@@ -426,41 +426,30 @@ def _enterprise_action(name: str, action: str, value: str | int | None) -> list[
 
 
 async def _with_enterprise(name: str, action: str, value: str | int | None) -> list[str]:
-    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from signflow.accounts.api_keys import create_api_key, list_api_keys, revoke_api_key
+    from signflow.cli_enterprise import in_enterprise
     from signflow.errors import SignflowError
     from signflow.models import Enterprise
 
-    settings = _settings()
-    await run_migrations(settings.effective_database_url)
-    context = AppContext.create(settings)
-    try:
-        async with transaction(context.sessions) as session:
-            enterprise = await session.scalar(select(Enterprise).where(Enterprise.name == name))
-            if enterprise is None:
-                names = select(Enterprise.name).order_by(Enterprise.name)
-                known = list(await session.scalars(names))
-                raise SetupError(
-                    f"no enterprise named {name!r}; --enterprise takes one of: "
-                    + (", ".join(repr(k) for k in known) or "(none yet: run signflow bootstrap)")
-                )
-            if action == "create":
-                key, secret = await create_api_key(session, enterprise.id, str(value))
-                return [f"id {key.id}  name {key.name}", f"x-api-key (shown only now): {secret}"]
-            if action == "revoke":
-                try:
-                    await revoke_api_key(session, enterprise.id, int(value or 0))
-                except SignflowError as exc:
-                    raise SetupError(exc.message) from exc
-                return [f"revoked {value}"]
-            return [
-                f"{k.id}\t{k.prefix}…\t{k.name}\t{k.created_at.isoformat()}\t"
-                + (f"revoked {k.revoked_at.isoformat()}" if k.revoked_at else "active")
-                for k in await list_api_keys(session, enterprise.id)
-            ]
-    finally:
-        await context.close()
+    async def work(session: AsyncSession, settings: Settings, enterprise: Enterprise) -> list[str]:
+        if action == "create":
+            key, secret = await create_api_key(session, enterprise.id, str(value))
+            return [f"id {key.id}  name {key.name}", f"x-api-key (shown only now): {secret}"]
+        if action == "revoke":
+            try:
+                await revoke_api_key(session, enterprise.id, int(value or 0))
+            except SignflowError as exc:
+                raise SetupError(exc.message) from exc
+            return [f"revoked {value}"]
+        return [
+            f"{k.id}\t{k.prefix}…\t{k.name}\t{k.created_at.isoformat()}\t"
+            + (f"revoked {k.revoked_at.isoformat()}" if k.revoked_at else "active")
+            for k in await list_api_keys(session, enterprise.id)
+        ]
+
+    return await in_enterprise(_settings(), name, work)
 
 
 @apikey_app.command("create")

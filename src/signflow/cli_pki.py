@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from signflow.cli_enterprise import run_in_enterprise
 from signflow.config import Settings
-from signflow.context import AppContext
-from signflow.db import transaction
-from signflow.enterprise_setup import SetupError
-from signflow.errors import SignflowError
-from signflow.migrate import migrate as run_migrations
 from signflow.models import Enterprise
 
 pki_app = typer.Typer(
@@ -24,39 +18,6 @@ pki_app = typer.Typer(
     no_args_is_help=True,
 )
 EnterpriseOption = Annotated[str, typer.Option("--enterprise", help="enterprise name")]
-Work = Callable[[AsyncSession, Settings, Enterprise], Awaitable[list[str]]]
-
-
-def _run(name: str, work: Work) -> None:
-    # Late import: cli.py adds this group to its app, so it cannot be imported at the top.
-    from signflow.cli import _settings, fail
-
-    settings = _settings()
-    try:
-        lines = asyncio.run(_in_enterprise(settings, name, work))
-    except (SetupError, SignflowError) as exc:
-        fail(exc.message if isinstance(exc, SignflowError) else str(exc))
-    for line in lines:
-        typer.echo(line)
-
-
-async def _in_enterprise(settings: Settings, name: str, work: Work) -> list[str]:
-    await run_migrations(settings.effective_database_url)
-    context = AppContext.create(settings)
-    try:
-        async with transaction(context.sessions) as session:
-            enterprise = await session.scalar(select(Enterprise).where(Enterprise.name == name))
-            if enterprise is None:
-                known = list(
-                    await session.scalars(select(Enterprise.name).order_by(Enterprise.name))
-                )
-                raise SetupError(
-                    f"no enterprise named {name!r}; --enterprise takes one of: "
-                    + (", ".join(repr(k) for k in known) or "(none yet: run signflow bootstrap)")
-                )
-            return await work(session, settings, enterprise)
-    finally:
-        await context.close()
 
 
 @pki_app.command("list")
@@ -72,7 +33,7 @@ def list_certificates(enterprise: EnterpriseOption) -> None:
             for c in await listed(session, found.id)
         ]
 
-    _run(enterprise, work)
+    run_in_enterprise(enterprise, work)
 
 
 @pki_app.command("revoke")
@@ -88,7 +49,7 @@ def revoke(
         credential = await revoke_certificate(session, found.id, serial_number)
         return [f"revoked {credential.serial_number} ({credential.kind} {credential.email})"]
 
-    _run(enterprise, work)
+    run_in_enterprise(enterprise, work)
 
 
 @pki_app.command("import-ca")
@@ -114,7 +75,7 @@ def import_ca(
         loaded = await import_enterprise_ca(session, settings, found.id, p12, password or None)
         return [f"imported CA {loaded.authority.cert.subject.rfc4514_string()}"]
 
-    _run(enterprise, work)
+    run_in_enterprise(enterprise, work)
 
 
 @pki_app.command("use-token")
@@ -158,4 +119,4 @@ def use_token(
             lines.append(f"seal: key {seal_key_label!r} in token {token_label!r}")
         return lines
 
-    _run(enterprise, work)
+    run_in_enterprise(enterprise, work)

@@ -3,19 +3,15 @@ same settings as the admin API's /v4/enterprise/settings/sso)."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy import delete, select
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.sso import SsoChange, apply_sso, sso_of
+from signflow.cli_enterprise import run_in_enterprise
 from signflow.config import Settings
-from signflow.context import AppContext
-from signflow.db import transaction
-from signflow.enterprise_setup import SetupError
-from signflow.errors import SignflowError
-from signflow.migrate import migrate as run_migrations
 from signflow.models import Enterprise, EnterpriseSso
 
 sso_app = typer.Typer(
@@ -37,40 +33,23 @@ def _lines(settings: Settings, row: EnterpriseSso) -> list[str]:
     ]
 
 
-async def _run(name: str, change: SsoChange | None, clear: bool) -> list[str]:
-    settings = Settings()
-    await run_migrations(settings.effective_database_url)
-    context = AppContext.create(settings)
-    try:
-        async with transaction(context.sessions) as session:
-            enterprise = await session.scalar(select(Enterprise).where(Enterprise.name == name))
-            if enterprise is None:
-                raise SetupError(f"no enterprise named {name!r}")
-            if clear:
-                await session.execute(
-                    delete(EnterpriseSso).where(EnterpriseSso.enterprise_id == enterprise.id)
-                )
-                return ["single sign-on is off"]
-            if change is not None:
-                row = await apply_sso(session, settings, enterprise.id, change)
-            else:
-                found = await sso_of(session, enterprise.id)
-                if found is None:
-                    return ["single sign-on is not set up"]
-                row = found
-            return _lines(settings, row)
-    finally:
-        await context.close()
-
-
 def _echo(name: str, change: SsoChange | None = None, clear: bool = False) -> None:
-    try:
-        lines = asyncio.run(_run(name, change, clear))
-    except (SetupError, SignflowError) as exc:
-        typer.echo(f"error: {getattr(exc, 'message', None) or exc}", err=True)
-        raise typer.Exit(1) from exc
-    for line in lines:
-        typer.echo(line)
+    async def work(session: AsyncSession, settings: Settings, enterprise: Enterprise) -> list[str]:
+        if clear:
+            await session.execute(
+                delete(EnterpriseSso).where(EnterpriseSso.enterprise_id == enterprise.id)
+            )
+            return ["single sign-on is off"]
+        if change is not None:
+            row = await apply_sso(session, settings, enterprise.id, change)
+        else:
+            found = await sso_of(session, enterprise.id)
+            if found is None:
+                return ["single sign-on is not set up"]
+            row = found
+        return _lines(settings, row)
+
+    run_in_enterprise(name, work)
 
 
 @sso_app.command("show")

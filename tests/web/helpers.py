@@ -55,6 +55,14 @@ def box(x: float, y: float, width: float = 180, height: float = 60) -> dict[str,
     return {"x": x, "y": y, "width": width, "height": height}
 
 
+def at(x: float, y: float, w: float | None = 150, h: float | None = 22) -> dict[str, float]:
+    """A field's dimensions for /v4 (a checkbox or radio button leaves its size out)."""
+    found = {"x": x, "y": y}
+    if w is not None and h is not None:
+        found |= {"width": w, "height": h}
+    return found
+
+
 # The recipients and fields most packages of these tests are made of.
 ANA: Person = ("ana", "SIGNER")
 BEN: Person = ("ben", "SIGNER")
@@ -152,6 +160,25 @@ async def recipient_links(live: LiveServer, package_id: int) -> dict[str, str]:
             select(Recipient).where(Recipient.package_id == package_id).order_by(Recipient.position)
         )
         return {r.email.partition("@")[0]: recipient_link(live.settings, r) for r in rows}
+
+
+async def share_with_fields(
+    api: httpx.AsyncClient,
+    live: LiveServer,
+    prepared: Prepared,
+    fields: Sequence[tuple[str, dict[str, Any]]],
+) -> dict[str, str]:
+    """Add the fields (the first recipient's, on page 1) through /v4, share the package;
+    the recipients' links."""
+    base = f"/v4/packages/{prepared.package_id}/documents/{prepared.document_id}/fields"
+    for kind, body in fields:
+        response = await api.post(
+            f"{base}/{kind}", json={"order": 1, "page_no": 1, **body}, headers=prepared.owner
+        )
+        assert response.status_code == 200, response.text
+    shared = await api.post(f"/v4/packages/{prepared.package_id}/workflow", headers=prepared.owner)
+    assert shared.status_code == 200, shared.text
+    return await recipient_links(live, prepared.package_id)
 
 
 async def workflow(api: httpx.AsyncClient, prepared: Prepared) -> tuple[str, list[str]]:

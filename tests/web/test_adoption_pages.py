@@ -23,7 +23,6 @@ from tests.web.conftest import Web
 from tests.web.helpers import (
     ANA,
     ANA_SIGNS,
-    TALL_PHONE,
     WIDE_DESKTOP,
     Field,
     Prepared,
@@ -210,9 +209,7 @@ async def test_two_signers_adopt_once_and_sign_every_field_kind(web: Web) -> Non
     await page.context.close()
 
     # Ben, on a phone: uploads an image with a transparent background.
-    phone = await web.new_page(
-        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-US"
-    )
+    phone = await web.page_at("phone", "en-US")
     await phone.goto(links["ben"])
     await _fill(
         phone,

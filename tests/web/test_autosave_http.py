@@ -8,7 +8,7 @@ import httpx
 
 from signflow.context import AppContext
 from tests.factories import Tenant
-from tests.web.test_fields_http import _stored, at
+from tests.web.test_fields_http import _stored, at, typed_signature
 from tests.web.test_web_http import _csrf, _links, _path
 from tests.workflow.helpers import People, add_users, new_package, share
 
@@ -112,13 +112,7 @@ async def test_each_entry_is_kept_alone_and_a_bad_one_is_refused_with_its_reason
     dated = await client.post("/web/package/field", data=entry("Start", "2026-04-01"), headers=JSON)
     assert dated.status_code == 200 and dated.json()["missing"] == ["AnaSigns"]
     signed = await client.post(
-        "/web/package/sign",
-        data={
-            "csrf": csrf,
-            "document_id": str(document_id),
-            "field_name": "AnaSigns",
-            "typed_name": "Ana",
-        },
+        "/web/package/sign", data=typed_signature(csrf, document_id, "AnaSigns", "Ana")
     )
     assert signed.headers["location"] == "/web/package"
     late = await client.post("/web/package/field", data=entry("Start", "2026-04-02"), headers=JSON)
@@ -133,11 +127,7 @@ async def test_a_signature_keeps_the_entries_it_carries_first(
     people = await People(client, context, tenant).start()
     package_id, document_id = await _package(client, context, tenant, people)
     csrf = await _open_as_ana(client, context, package_id)
-    sign = {
-        "csrf": csrf,
-        "document_id": str(document_id),
-        "field_name": "AnaSigns",
-        "typed_name": "Ana",
+    sign = typed_signature(csrf, document_id, "AnaSigns", "Ana") | {
         "with_fields": "1",
         f"{document_id}:Phone": "+34 611",
         f"{document_id}:Start": "2026-05-02",

@@ -18,17 +18,17 @@ from tests.audit.test_evidence import pdf_text
 from tests.signing.checks import assert_the_signed_pdf_carries
 from tests.signing.forms_pdfs import save_png
 from tests.web.conftest import Web
-from tests.web.helpers import ANA, draw_signature, history, recipient_links, workflow
+from tests.web.helpers import (
+    ANA,
+    at,
+    draw_signature,
+    history,
+    share_with_fields,
+    workflow,
+)
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def at(x: float, y: float, w: float | None = 150, h: float | None = 22) -> dict[str, float]:
-    box = {"x": x, "y": y}
-    if w is not None and h is not None:
-        box |= {"width": w, "height": h}
-    return box
 
 
 FIELDS: list[tuple[str, dict[str, Any]]] = [
@@ -99,15 +99,7 @@ async def _shots(web: Web, page: Page, name: str) -> None:
 async def test_a_signer_fills_every_kind_on_the_page_and_finishes(web: Web) -> None:
     api = web.api
     prepared = await web.prepare([ANA], [], share=False)
-    base = f"/v4/packages/{prepared.package_id}/documents/{prepared.document_id}/fields"
-    for kind, body in FIELDS:
-        response = await api.post(
-            f"{base}/{kind}", json={"order": 1, "page_no": 1, **body}, headers=prepared.owner
-        )
-        assert response.status_code == 200, response.text
-    shared = await api.post(f"/v4/packages/{prepared.package_id}/workflow", headers=prepared.owner)
-    assert shared.status_code == 200, shared.text
-    link = (await recipient_links(web.live_server, prepared.package_id))["ana"]
+    link = (await share_with_fields(api, web.live_server, prepared, FIELDS))["ana"]
 
     page = await web.new_page(DESKTOP, locale="en-US")
     await page.goto(link)

@@ -75,6 +75,18 @@ async def _form_package(client: httpx.AsyncClient, context: AppContext, tenant: 
     return people, package_id, document_id
 
 
+def typed_signature(
+    csrf: str, document_id: int, field_name: str, typed_name: str
+) -> dict[str, str]:
+    """The form of Sign with a typed name, as the signer page posts it."""
+    return {
+        "csrf": csrf,
+        "document_id": str(document_id),
+        "field_name": field_name,
+        "typed_name": typed_name,
+    }
+
+
 def _todo(html: str) -> str:
     found = re.search(r'<p id="todo-text">([^<]*)</p>', html)
     assert found is not None
@@ -142,13 +154,7 @@ async def test_the_page_fills_every_kind_and_finishes_only_when_complete(
     html = (await client.get("/web/package")).text
     assert _todo(html) == "Complete the highlighted fields: 1 of 6 left."
     signed = await client.post(
-        "/web/package/sign",
-        data={
-            "csrf": csrf,
-            "document_id": str(document_id),
-            "field_name": "AnaSigns",
-            "typed_name": "Someone Else",
-        },
+        "/web/package/sign", data=typed_signature(csrf, document_id, "AnaSigns", "Someone Else")
     )
     assert signed.headers["location"] == "/web/package"
     html = (await client.get("/web/package")).text
@@ -192,12 +198,7 @@ async def test_a_signature_request_is_not_signed_with_a_required_field_empty(
     await client.get(f"/openDocument/{request_id}")
     html = (await client.get("/web/package")).text
     csrf = _csrf(html, "/web/request/sign")
-    sign = {
-        "csrf": csrf,
-        "document_id": str(document_id),
-        "field_name": "Signature",
-        "typed_name": "Ana",
-    }
+    sign = typed_signature(csrf, document_id, "Signature", "Ana")
     # The signer gives their name first: without it, nothing is signed.
     nameless = await client.post("/web/request/sign", data=sign)
     assert nameless.headers["location"] == "/web/package"

@@ -18,20 +18,12 @@ from tests.signing.checks import assert_the_signed_pdf_carries
 from tests.web.conftest import Web
 from tests.web.helpers import (
     ANA,
-    TALL_PHONE,
     WIDE_DESKTOP,
+    at,
     check_axe,
-    recipient_links,
+    share_with_fields,
     workflow,
 )
-
-
-def at(x: float, y: float, w: float | None = 150, h: float | None = 22) -> dict[str, float]:
-    box = {"x": x, "y": y}
-    if w is not None and h is not None:
-        box |= {"width": w, "height": h}
-    return box
-
 
 FIELDS: list[tuple[str, dict[str, Any]]] = [
     ("text", {"field_name": "Phone", "dimensions": at(72, 700)}),
@@ -64,17 +56,7 @@ VISITS = ["Phone", "Start", "Agree", "Monthly", "Plan", "AnaSigns", "AnaInitials
 
 async def _package(web: Web) -> tuple[Any, str]:
     prepared = await web.prepare([ANA], [], share=False)
-    base = f"/v4/packages/{prepared.package_id}/documents/{prepared.document_id}/fields"
-    for kind, body in FIELDS:
-        response = await web.api.post(
-            f"{base}/{kind}", json={"order": 1, "page_no": 1, **body}, headers=prepared.owner
-        )
-        assert response.status_code == 200, response.text
-    shared = await web.api.post(
-        f"/v4/packages/{prepared.package_id}/workflow", headers=prepared.owner
-    )
-    assert shared.status_code == 200, shared.text
-    return prepared, (await recipient_links(web.live_server, prepared.package_id))["ana"]
+    return prepared, (await share_with_fields(web.api, web.live_server, prepared, FIELDS))["ana"]
 
 
 async def _focused_field(page: Page) -> tuple[str, str]:
@@ -112,12 +94,7 @@ async def test_next_leads_everywhere_and_a_signature_right_after_typing_keeps_it
     web: Web, size: str
 ) -> None:
     prepared, link = await _package(web)
-    if size == "phone":
-        page = await web.new_page(
-            TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="en-US"
-        )
-    else:
-        page = await web.new_page(WIDE_DESKTOP, locale="en-US")
+    page = await web.page_at(size, "en-US")
     await page.goto(link)
     finish = page.locator("#finish")
     hint = page.locator("#guide-hint")

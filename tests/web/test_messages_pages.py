@@ -6,15 +6,10 @@ signature request's link says it was cancelled."""
 from __future__ import annotations
 
 import base64
-import email
-from email.message import EmailMessage
-from email.policy import default
 
 import httpx
 from playwright.async_api import Page, expect
 
-from signflow.context import AppContext
-from signflow.outbox.worker import Worker
 from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
 from tests.web.conftest import Web
 from tests.web.helpers import (
@@ -25,6 +20,7 @@ from tests.web.helpers import (
     TALL_PHONE,
     WIDE_DESKTOP,
     Prepared,
+    delivered_mail,
     workflow,
 )
 from tests.web.test_identity_pages import protect, share
@@ -58,22 +54,6 @@ async def block_ana(web: Web, page: Page, prepared: Prepared) -> None:
     await expect(page.locator("h1")).to_have_text("Blocked")
 
 
-async def deliver(web: Web, smtp: SmtpServer) -> list[EmailMessage]:
-    """Run the outbox with a mailer pointed at the SMTP server; what it received."""
-    settings = web.live_server.settings.model_copy(
-        update={"smtp_url": f"smtp://127.0.0.1:{smtp.port}"}
-    )
-    context = AppContext.create(settings)
-    try:
-        await Worker(context).run_until_idle()
-    finally:
-        await context.close()
-    return [
-        email.message_from_bytes(m.data, policy=default)  # type: ignore[misc]
-        for m in smtp.sink.messages
-    ]
-
-
 async def test_a_block_is_mailed_to_the_owner_and_shown_as_such(
     web: Web,
     smtp_server: SmtpServer,  # noqa: F811
@@ -96,7 +76,7 @@ async def test_a_block_is_mailed_to_the_owner_and_shown_as_such(
     await web.shot_and_check_axe(page, "messages-02-blocked-phone", "blocked page (phone)")
     await page.context.close()
 
-    received = await deliver(web, smtp_server)
+    received = await delivered_mail(web.live_server, smtp_server)
     owner = web.tenant.user_email
     mails = [m for m in received if m["To"].addresses[0].addr_spec == owner]
     blocked = [m for m in mails if "blocked" in str(m["Subject"])]

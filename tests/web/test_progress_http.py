@@ -46,6 +46,16 @@ async def _link(client: httpx.AsyncClient, headers: dict[str, str], package_id: 
     return _path(url)
 
 
+async def _shared_with_link(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> tuple[People, int, int, str]:
+    """The serial package, shared, and its owner's progress link (as a path)."""
+    people = await People(client, context, tenant).start("ana", "ben")
+    package_id, document_id = await _serial(people)
+    await share(people, package_id)
+    return people, package_id, document_id, await _link(client, people.owner, package_id)
+
+
 def _payload(path: str) -> dict[str, Any]:
     """What a link's token says (its first part is plain base64 JSON)."""
     encoded = path.rsplit("/", 1)[1].split(".", 1)[0]
@@ -72,10 +82,7 @@ async def test_the_owner_sees_who_signed_and_who_is_next(
     tenant: Tenant,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    people = await People(client, context, tenant).start("ana", "ben")
-    package_id, document_id = await _serial(people)
-    await share(people, package_id)
-    path = await _link(client, people.owner, package_id)
+    people, package_id, document_id, path = await _shared_with_link(client, context, tenant)
     token = path.rsplit("/", 1)[1]
 
     with caplog.at_level(logging.INFO, logger="signflow.access"):
@@ -190,10 +197,7 @@ async def test_the_link_is_the_owners_only(
 async def test_expired_forged_and_other_links_are_refused(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ) -> None:
-    people = await People(client, context, tenant).start("ana", "ben")
-    package_id, _ = await _serial(people)
-    await share(people, package_id)
-    path = await _link(client, people.owner, package_id)
+    people, package_id, _, path = await _shared_with_link(client, context, tenant)
     secret = context.settings.effective_secret_key
     payload = _payload(path)
     assert payload["p"] == package_id
@@ -249,10 +253,7 @@ async def _set_language(context: AppContext, email: str, language: str | None) -
 async def test_the_page_speaks_the_owners_profile_language(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant
 ) -> None:
-    people = await People(client, context, tenant).start("ana", "ben")
-    package_id, _ = await _serial(people)
-    await share(people, package_id)
-    path = await _link(client, people.owner, package_id)
+    *_, path = await _shared_with_link(client, context, tenant)
     spanish_browser = {"accept-language": "es-ES,es;q=0.9"}
 
     await _set_language(context, tenant.user_email, "de")

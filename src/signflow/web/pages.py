@@ -163,6 +163,23 @@ def consent_text(request: Request, web: WebSession | None) -> str:
     return configured or Translator(choose_language(request, web))("sign.consent")
 
 
+def layout_values(request: Request, language: str, switch: str | None) -> dict[str, object]:
+    """What base.html needs on every page, the signer's and the app's: texts in the page's
+    language, the language switch, the enterprise's branding and the static files' URLs."""
+    branding = page_branding(request)
+    return {
+        "t": Translator(language),
+        "lang": language,
+        "languages": languages(),
+        "language_names": language_names(),
+        "switch_path": switch,
+        "branding": branding,
+        "accent_css": accent_stylesheet_url(branding),
+        "logo_url": logo_url(branding),
+        "static": lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
+    }
+
+
 def render(
     request: Request,
     template: str,
@@ -171,18 +188,8 @@ def render(
     return_url: str | None = None,
     **values: object,
 ) -> HTMLResponse:
-    language = choose_language(request, web)
-    branding = page_branding(request)
     html = environment.get_template(template).render(
-        t=Translator(language),
-        lang=language,
-        languages=languages(),
-        language_names=language_names(),
-        switch_path=switch_path(request, web),
-        branding=branding,
-        accent_css=accent_stylesheet_url(branding),
-        logo_url=logo_url(branding),
-        static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
+        **layout_values(request, choose_language(request, web), switch_path(request, web)),
         csrf=web.csrf if web is not None else "",
         consent=consent_text(request, web),
         **values,

@@ -42,7 +42,9 @@ class Form:
     def __init__(self, people: People, package_id: int, document_id: int) -> None:
         self.people = people
         self.package_id = package_id
-        self.base = f"/v4/packages/{package_id}/documents/{document_id}/fields"
+        self.package = f"/v4/packages/{package_id}"
+        self.document = f"{self.package}/documents/{document_id}"
+        self.base = f"{self.document}/fields"
 
     async def add(self, kind: str, body: dict[str, Any], status: int = 200) -> httpx.Response:
         response = await self.people.client.post(
@@ -64,6 +66,16 @@ class Form:
 
     async def fill(self, who: str, body: dict[str, Any]) -> httpx.Response:
         return await self.people.client.put(self.base, json=body, headers=self.people[who])
+
+    async def sign_and_finish(self, who: str, field_name: str) -> None:
+        """The recipient signs their signature field, then finishes their turn."""
+        client, headers = self.people.client, self.people[who]
+        signed = await client.post(
+            f"{self.document}/sign", json={"field_name": field_name}, headers=headers
+        )
+        assert signed.status_code == 200, signed.text
+        finish = await client.post(f"{self.package}/finish", headers=headers)
+        assert finish.status_code == 200, finish.text
 
 
 async def _package(client: httpx.AsyncClient, context: AppContext, tenant: Tenant) -> tuple:
@@ -476,15 +488,7 @@ async def test_the_stamped_name_is_the_verified_one_and_the_values_are_on_record
     ).status_code == 200
     ben_fill = await form.fill("ben", {"text": [{"field_name": "BenCity", "value": "Lyon"}]})
     assert ben_fill.status_code == 200, ben_fill.text
-    signed = await client.post(
-        f"/v4/packages/{package_id}/documents/{document_id}/sign",
-        json={"field_name": "BenSigns"},
-        headers=people["ben"],
-    )
-    assert signed.status_code == 200, signed.text
-    assert (
-        await client.post(f"/v4/packages/{package_id}/finish", headers=people["ben"])
-    ).status_code == 200
+    await form.sign_and_finish("ben", "BenSigns")
     await Worker(context).run_until_idle()
     report = await client.get(f"/v4/packages/{package_id}/report", headers=people.owner)
     assert report.status_code == 200
@@ -545,14 +549,7 @@ async def test_an_editors_values_land_under_the_next_signature(
         done = await client.post(f"/v4/packages/{package_id}/{action}", headers=people["eddie"])
         assert done.status_code == 200, done.text
     for who, field in (("ana", "AnaSigns"), ("ben", "BenSigns")):
-        signed = await client.post(
-            f"/v4/packages/{package_id}/documents/{document_id}/sign",
-            json={"field_name": field},
-            headers=people[who],
-        )
-        assert signed.status_code == 200, signed.text
-        finish = await client.post(f"/v4/packages/{package_id}/finish", headers=people[who])
-        assert finish.status_code == 200, finish.text
+        await form.sign_and_finish(who, field)
 
     async with transaction(context.sessions) as session:
         entries = list(
@@ -697,14 +694,7 @@ async def test_choices_the_second_signer_makes_leave_the_first_signature_form_fi
         if who == "ben":
             filled = await form.fill("ben", choices)
             assert filled.status_code == 200, filled.text
-        signed = await client.post(
-            f"/v4/packages/{package_id}/documents/{document_id}/sign",
-            json={"field_name": field},
-            headers=people[who],
-        )
-        assert signed.status_code == 200, signed.text
-        finish = await client.post(f"/v4/packages/{package_id}/finish", headers=people[who])
-        assert finish.status_code == 200, finish.text
+        await form.sign_and_finish(who, field)
 
     final = (
         await client.get(f"/v4/packages/{package_id}/documents/{document_id}", headers=people.owner)

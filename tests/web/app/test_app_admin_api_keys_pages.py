@@ -33,9 +33,7 @@ async def test_creating_and_revoking_a_key_on_a_desktop(web: Web) -> None:
 
 
 async def test_the_keys_page_on_a_phone_in_spanish(web: Web) -> None:
-    page = await web.new_page(
-        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="es-ES"
-    )
+    page = await web.page_at("phone", "es-ES")
     try:
         await _sign_in_as_admin(page, web, "Correo electrónico", "Contraseña")
         await page.goto(web.live_server.url + "/app/admin/apikeys")

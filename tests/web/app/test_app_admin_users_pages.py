@@ -43,9 +43,7 @@ async def test_inviting_and_disabling_on_a_desktop(web: Web) -> None:
 
 
 async def test_the_users_page_on_a_phone_in_spanish(web: Web) -> None:
-    page = await web.new_page(
-        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="es-ES"
-    )
+    page = await web.page_at("phone", "es-ES")
     try:
         await _sign_in_as_admin(page, web, "Correo electrónico", "Contraseña")
         await page.get_by_role("link", name="Usuarios", exact=True).click()

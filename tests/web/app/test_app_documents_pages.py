@@ -17,8 +17,7 @@ from tests.factories import bearer
 from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
 from tests.web.app.documents_helpers import app_signed_in_browser, drag
 from tests.web.conftest import Web
-from tests.web.helpers import TALL_PHONE, WIDE_DESKTOP, draw_signature
-from tests.web.test_messages_pages import deliver
+from tests.web.helpers import TALL_PHONE, WIDE_DESKTOP, delivered_mail, draw_signature
 from tests.workflow.helpers import make_pdf
 
 LINK = re.compile(r"https?://\S+/sign/\S+")
@@ -64,6 +63,17 @@ async def fields_of(web: Web, package_id: int, document_id: int) -> dict[str, li
     assert answer.status_code == 200, answer.text
     body: dict[str, list[dict]] = answer.json()  # type: ignore[type-arg]
     return body
+
+
+async def _downloaded_pdf(page: Page, button: str) -> str:
+    """Click a download button: the file must be a PDF; its suggested name."""
+    async with page.expect_download() as info:
+        await page.locator(button).click()
+    download = await info.value
+    path = await download.path()
+    assert path is not None
+    assert Path(path).read_bytes().startswith(b"%PDF")
+    return download.suggested_filename
 
 
 async def test_prepare_by_dragging_send_sign_and_download(
@@ -143,7 +153,7 @@ async def test_prepare_by_dragging_send_sign_and_download(
     await expect(page.locator("#next-summary")).to_contain_text("Ana")
     await web.shot_and_check_axe(page, "app-docs-04-viewer-sent-desktop", "viewer (sent)")
 
-    mails = await deliver(web, smtp_server)
+    mails = await delivered_mail(web.live_server, smtp_server)
     ana_link = link_of(mails, ana)
     signer = await web.new_page(WIDE_DESKTOP, locale="en-GB")
     signer.set_default_timeout(45_000)
@@ -160,7 +170,7 @@ async def test_prepare_by_dragging_send_sign_and_download(
     await expect(signer).to_have_url(live.url + "/web/done")
     await signer.context.close()
 
-    mails = await deliver(web, smtp_server)
+    mails = await delivered_mail(web.live_server, smtp_server)
     ben_link = link_of(mails, ben)
     signer = await web.new_page(TALL_PHONE, is_mobile=True, has_touch=True, locale="en-GB")
     signer.set_default_timeout(45_000)
@@ -189,20 +199,8 @@ async def test_prepare_by_dragging_send_sign_and_download(
     await expect(page.locator("#package-status")).to_contain_text("Completed")
     await expect(page.locator("#verification .signature-status")).to_have_text(["Valid", "Valid"])
     await web.shot_and_check_axe(page, "app-docs-06-viewer-completed-desktop", "viewer")
-    async with page.expect_download() as signed_info:
-        await page.locator("#download-package").click()
-    signed = await signed_info.value
-    signed_path = await signed.path()
-    assert signed_path is not None
-    assert Path(signed_path).read_bytes().startswith(b"%PDF")
-    assert signed.suggested_filename.endswith(".pdf")
-    async with page.expect_download() as report_info:
-        await page.locator("#download-report").click()
-    report = await report_info.value
-    report_path = await report.path()
-    assert report_path is not None
-    assert Path(report_path).read_bytes().startswith(b"%PDF")
-    assert "evidence report" in report.suggested_filename
+    assert (await _downloaded_pdf(page, "#download-package")).endswith(".pdf")
+    assert "evidence report" in await _downloaded_pdf(page, "#download-report")
     await page.context.close()
 
     # On a phone, in Spanish: the home, the viewer, the upload and the /Web address.

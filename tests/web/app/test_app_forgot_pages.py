@@ -5,37 +5,16 @@ tests/artifacts/web/."""
 
 from __future__ import annotations
 
-import email
 import re
-from email.message import EmailMessage
-from email.policy import default
 
 from playwright.async_api import expect
 
-from signflow.context import AppContext
-from signflow.outbox.worker import Worker
 from tests.accounts.helpers import text_of
 from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
 from tests.web.conftest import Web
-from tests.web.helpers import TALL_PHONE, WIDE_DESKTOP
+from tests.web.helpers import TALL_PHONE, WIDE_DESKTOP, delivered_mail
 
 RESET_PATH = re.compile(r"https?://[^/\s]+(/web/password/sfp_[A-Za-z0-9_-]+)")
-
-
-async def deliver(web: Web, smtp: SmtpServer) -> list[EmailMessage]:
-    """Run the outbox with a mailer pointed at the SMTP server; what it received."""
-    settings = web.live_server.settings.model_copy(
-        update={"smtp_url": f"smtp://127.0.0.1:{smtp.port}"}
-    )
-    context = AppContext.create(settings)
-    try:
-        await Worker(context).run_until_idle()
-    finally:
-        await context.close()
-    return [
-        email.message_from_bytes(m.data, policy=default)  # type: ignore[misc]
-        for m in smtp.sink.messages
-    ]
 
 
 async def test_a_forgotten_password_on_a_desktop(
@@ -56,7 +35,7 @@ async def test_a_forgotten_password_on_a_desktop(
 
         [mail] = [
             m
-            for m in await deliver(web, smtp_server)
+            for m in await delivered_mail(web.live_server, smtp_server)
             if m["To"].addresses[0].addr_spec == web.tenant.user_email
         ]
         [path] = set(RESET_PATH.findall(text_of(mail)))
@@ -80,9 +59,7 @@ async def test_a_forgotten_password_on_a_desktop(
 
 async def test_a_forgotten_password_on_a_phone_in_spanish(web: Web) -> None:
     base = web.live_server.url
-    page = await web.new_page(
-        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="es-ES"
-    )
+    page = await web.page_at("phone", "es-ES")
     try:
         await page.goto(base + "/app/signin")
         await page.get_by_role("link", name="¿Ha olvidado su contraseña?").click()

@@ -23,6 +23,11 @@ def _cookie_header(response: httpx.Response, name: str) -> str:
     return header
 
 
+async def _change_user(context: AppContext, email: str, **values: object) -> None:
+    async with transaction(context.sessions) as session:
+        await session.execute(update(User).where(User.email == email).values(**values))
+
+
 async def _sessions(context: AppContext) -> list[AppSession]:
     async with transaction(context.sessions) as session:
         return list(await session.scalars(select(AppSession).order_by(AppSession.id)))
@@ -97,10 +102,7 @@ async def test_sign_in_tries_are_throttled(context: AppContext, tenant: Tenant) 
 
 
 async def test_a_disabled_account_cannot_sign_in(context: AppContext, tenant: Tenant) -> None:
-    async with transaction(context.sessions) as session:
-        await session.execute(
-            update(User).where(User.email == tenant.user_email).values(is_active=False)
-        )
+    await _change_user(context, tenant.user_email, is_active=False)
     async with browser(create_app(context=context)) as client:
         answer = await sign_in(client, tenant.user_email)
     assert answer.status_code == 403
@@ -111,10 +113,7 @@ async def test_a_disabled_account_cannot_sign_in(context: AppContext, tenant: Te
 async def test_disabling_an_account_ends_its_sessions(context: AppContext, tenant: Tenant) -> None:
     async with browser(create_app(context=context)) as client:
         assert (await sign_in(client, tenant.user_email)).status_code == 303
-        async with transaction(context.sessions) as session:
-            await session.execute(
-                update(User).where(User.email == tenant.user_email).values(is_active=False)
-            )
+        await _change_user(context, tenant.user_email, is_active=False)
         assert (await client.get("/app/")).status_code == 303
 
 
@@ -249,10 +248,7 @@ async def test_the_signin_form_is_bound_to_its_browser(context: AppContext, tena
 async def test_a_password_an_admin_set_opens_nothing_until_replaced(
     context: AppContext, tenant: Tenant
 ) -> None:
-    async with transaction(context.sessions) as session:
-        await session.execute(
-            update(User).where(User.email == tenant.user_email).values(must_change_password=True)
-        )
+    await _change_user(context, tenant.user_email, must_change_password=True)
     async with browser(create_app(context=context)) as client:
         answer = await sign_in(client, tenant.user_email)
         assert answer.status_code == 403

@@ -65,9 +65,7 @@ async def test_signing_in_and_out_on_a_desktop(web: Web) -> None:
 
 
 async def test_signing_in_with_the_keyboard_on_a_phone_in_spanish(web: Web) -> None:
-    page = await web.new_page(
-        TALL_PHONE, is_mobile=True, has_touch=True, device_scale_factor=2, locale="es-ES"
-    )
+    page = await web.page_at("phone", "es-ES")
     base = web.live_server.url
     try:
         await page.goto(base + "/app/")

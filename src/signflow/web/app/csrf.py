@@ -24,7 +24,7 @@ from markupsafe import Markup, escape
 from signflow.errors import PayloadTooLarge, SignflowError
 from signflow.faces.bodies import read_limited
 from signflow.web.app.multipart_form import read_multipart
-from signflow.web.app.session import APP_PATH, SESSION_COOKIE, secure_cookies, settings_of
+from signflow.web.app.session import SESSION_COOKIE, set_app_cookie, settings_of
 
 FORM_FIELD = "csrf"
 HEADER = "x-csrf-token"
@@ -74,14 +74,7 @@ def write_seed(request: Request, response: Response) -> None:
     """Give the browser the pre-session cookie a page's token was made from."""
     fresh = getattr(request.state, "new_csrf_seed", None)
     if isinstance(fresh, str):
-        response.set_cookie(
-            SEED_COOKIE,
-            fresh,
-            path=APP_PATH,
-            httponly=True,
-            secure=secure_cookies(settings_of(request)),
-            samesite="lax",
-        )
+        set_app_cookie(response, settings_of(request), SEED_COOKIE, fresh)
 
 
 def _same_origin(request: Request) -> bool:

@@ -6,19 +6,10 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
-from signflow import __version__
 from signflow.web.app.csrf import csrf_field, csrf_token, write_seed
-from signflow.web.app.session import APP_PATH, Viewer, secure_cookies, settings_of
-from signflow.web.branding import accent_stylesheet_url, logo_url, page_branding
-from signflow.web.i18n import (
-    DEFAULT_LANGUAGE,
-    Translator,
-    from_accept_language,
-    language_names,
-    languages,
-    supported,
-)
-from signflow.web.pages import STATIC_PATH, environment, security_headers
+from signflow.web.app.session import Viewer, set_app_cookie, settings_of
+from signflow.web.i18n import DEFAULT_LANGUAGE, from_accept_language, supported
+from signflow.web.pages import environment, layout_values, security_headers
 
 LANGUAGE_COOKIE = "signflow_app_lang"
 YEAR = 365 * 24 * 3600
@@ -46,15 +37,7 @@ def app_language(request: Request) -> str:
 def _remember_language(request: Request, response: Response) -> None:
     code = supported(request.query_params.get("lang"))
     if code and code != request.cookies.get(LANGUAGE_COOKIE):
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            code,
-            max_age=YEAR,
-            path=APP_PATH,
-            httponly=True,
-            secure=secure_cookies(settings_of(request)),
-            samesite="lax",
-        )
+        set_app_cookie(response, settings_of(request), LANGUAGE_COOKIE, code, max_age=YEAR)
 
 
 def finish(request: Request, response: Response) -> Response:
@@ -67,18 +50,9 @@ def finish(request: Request, response: Response) -> Response:
 def render(
     request: Request, template: str, status_code: int = 200, **values: object
 ) -> HTMLResponse:
-    language = app_language(request)
-    branding = page_branding(request)
+    switch = request.url.path if request.method == "GET" else None
     html = environment.get_template(template).render(
-        t=Translator(language),
-        lang=language,
-        languages=languages(),
-        language_names=language_names(),
-        switch_path=request.url.path if request.method == "GET" else None,
-        branding=branding,
-        accent_css=accent_stylesheet_url(branding),
-        logo_url=logo_url(branding),
-        static=lambda name: f"{STATIC_PATH}/{name}?v={__version__}",
+        **layout_values(request, app_language(request), switch),
         csrf_field=lambda: csrf_field(request),
         csrf_token=lambda: csrf_token(request),
         me=signed_in(request),

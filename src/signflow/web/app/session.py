@@ -90,16 +90,29 @@ async def start_session(
     return Started(value, row)
 
 
-def write_cookie(response: Response, settings: Settings, value: str) -> None:
+def set_app_cookie(
+    response: Response,
+    settings: Settings,
+    name: str,
+    value: str,
+    max_age: int | None = None,
+    path: str = APP_PATH,
+) -> None:
+    """Every cookie of the app: out of scripts' reach, HTTPS-only where the app is served
+    over HTTPS, and not sent with cross-site requests."""
     response.set_cookie(
-        SESSION_COOKIE,
+        name,
         value,
-        max_age=LIFETIME_SECONDS,
-        path=APP_PATH,
+        max_age=max_age,
+        path=path,
         httponly=True,
         secure=secure_cookies(settings),
         samesite="lax",
     )
+
+
+def write_cookie(response: Response, settings: Settings, value: str) -> None:
+    set_app_cookie(response, settings, SESSION_COOKIE, value, max_age=LIFETIME_SECONDS)
 
 
 def clear_cookie(response: Response, settings: Settings) -> None:

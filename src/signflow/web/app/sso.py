@@ -27,7 +27,7 @@ from signflow.sealing import InvalidToken, read_token, sign_token
 from signflow.web.app.csrf import read_form
 from signflow.web.app.pages import finish, render
 from signflow.web.app.routing import app_router, local_target
-from signflow.web.app.session import secure_cookies, start_session, write_cookie
+from signflow.web.app.session import set_app_cookie, start_session, write_cookie
 
 STATE_COOKIE = "signflow_app_sso"
 STATE_PURPOSE = "signflow/app-sso/v1"
@@ -145,14 +145,8 @@ async def start_sso(request: Request, signin_key: str) -> Response:
     }
     token = sign_token(settings.effective_secret_key, STATE_PURPOSE, kept, STATE_TTL_SECONDS)
     response = RedirectResponse(started.url, status_code=303)
-    response.set_cookie(
-        STATE_COOKIE,
-        token,
-        max_age=STATE_TTL_SECONDS,
-        path=STATE_PATH,
-        httponly=True,
-        secure=secure_cookies(settings),
-        samesite="lax",
+    set_app_cookie(
+        response, settings, STATE_COOKIE, token, max_age=STATE_TTL_SECONDS, path=STATE_PATH
     )
     # The provider's page is another origin: the redirect to it must not be blocked.
     return finish(request, response)
