@@ -127,6 +127,19 @@ class Identity:
     name: str | None
 
 
+async def proven_account(session: AsyncSession, email: str) -> User | None:
+    """The account that proved `email`, in whichever enterprise (an address is proven once)."""
+    return await session.scalar(
+        select(User).where(User.email == email, User.email_verified_at.is_not(None))
+    )
+
+
+async def sso_for_address(session: AsyncSession, email: str) -> EnterpriseSso | None:
+    """The single sign-on of the enterprise whose account proved `email`, if it has one."""
+    user = await proven_account(session, email)
+    return await sso_of(session, user.enterprise_id) if user is not None else None
+
+
 async def account_for(session: AsyncSession, row: EnterpriseSso, identity: Identity) -> User:
     """The enterprise's account the identity signs in as, created when the settings say so;
     Forbidden (with a page text key) otherwise."""
@@ -134,9 +147,7 @@ async def account_for(session: AsyncSession, row: EnterpriseSso, identity: Ident
     if not email or not identity.email_verified:
         raise Forbidden(EMAIL_NOT_VERIFIED)
     enterprise = await session.get_one(Enterprise, row.enterprise_id)
-    proven = await session.scalar(
-        select(User).where(User.email == email, User.email_verified_at.is_not(None))
-    )
+    proven = await proven_account(session, email)
     if proven is not None and proven.enterprise_id != enterprise.id:
         raise Forbidden(OTHER_ENTERPRISE)
     user = proven or await session.scalar(

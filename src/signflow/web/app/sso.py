@@ -16,13 +16,17 @@ from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
 from signflow.accounts import oidc
-from signflow.accounts.sso import account_for, client_secret, sso_by_signin_key, sso_of
+from signflow.accounts.sso import (
+    account_for,
+    client_secret,
+    sso_by_signin_key,
+    sso_for_address,
+    sso_of,
+)
 from signflow.errors import BadRequest, NotFound
 from signflow.faces.routing import get_context, get_session
-from signflow.models import User
 from signflow.sealing import InvalidToken, read_token, sign_token
 from signflow.web.app.csrf import read_form
 from signflow.web.app.pages import finish, render
@@ -70,11 +74,7 @@ async def sso_page(request: Request) -> Response:
 async def sso_by_address(request: Request) -> Response:
     form = await read_form(request)
     email = form.get("email", "").strip().lower()[:320]
-    session = get_session(request)
-    user = await session.scalar(
-        select(User).where(User.email == email, User.email_verified_at.is_not(None))
-    )
-    row = await sso_of(session, user.enterprise_id) if user is not None else None
+    row = await sso_for_address(get_session(request), email)
     after = local_target(form.get("next"))
     if row is None:
         return _form(request, email, "app.sso.unknown", after)
