@@ -27,14 +27,22 @@ def is_form(content_type: str | None) -> bool:
     return (content_type or "").strip().lower().startswith("multipart/form-data")
 
 
-def file_from_form(content_type: str, body: bytes) -> FormFile:
+def form_parts(
+    content_type: str, body: bytes, no_boundary: str, not_multipart: str
+) -> list[EmailMessage]:
+    """The parts of a multipart/form-data body; BadRequest with the caller's texts when it
+    has no boundary or is not multipart."""
     if "boundary=" not in content_type.lower():
-        raise BadRequest("A multipart/form-data body needs a boundary")
+        raise BadRequest(no_boundary)
     header = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
     message = BytesParser(policy=policy.default).parsebytes(header + body)
     if not isinstance(message, EmailMessage) or not message.is_multipart():
-        raise BadRequest(NO_FILE)
-    parts = [part for part in message.iter_parts() if isinstance(part, EmailMessage)]
+        raise BadRequest(not_multipart)
+    return [part for part in message.iter_parts() if isinstance(part, EmailMessage)]
+
+
+def file_from_form(content_type: str, body: bytes) -> FormFile:
+    parts = form_parts(content_type, body, "A multipart/form-data body needs a boundary", NO_FILE)
     named = [part for part in parts if part.get_filename()]
     candidates = named or parts
     if not candidates:

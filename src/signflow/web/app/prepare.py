@@ -18,6 +18,7 @@ from signflow.contacts.book import list_contacts
 from signflow.contacts.recipients import person_of
 from signflow.errors import BadRequest
 from signflow.faces.file_names import file_name_from_header
+from signflow.faces.form_upload import is_form
 from signflow.faces.routing import get_context, get_session
 from signflow.faces.signinghub.deps import request_actor
 from signflow.models import FieldKind, RecipientRole, WorkflowMode, WorkflowStatus
@@ -26,7 +27,7 @@ from signflow.packages.documents import DEFAULT_FILE_NAME, Upload, upload_docume
 from signflow.packages.packages import create_package
 from signflow.web.app.document_pages import app_page
 from signflow.web.app.form_values import FormValues, read_form
-from signflow.web.app.multipart_form import MultipartForm, is_multipart, read_multipart
+from signflow.web.app.multipart_form import MultipartForm, read_multipart
 from signflow.web.app.package_access import readable_package
 from signflow.web.app.pages import finish
 from signflow.web.app.placement import prepared_documents
@@ -93,7 +94,7 @@ async def new_page(request: Request, principal: PrincipalDep) -> Response:
 
 
 async def _multipart(request: Request) -> MultipartForm:
-    if not is_multipart(request.headers.get("content-type")):
+    if not is_form(request.headers.get("content-type")):
         raise BadRequest("upload.not_a_form")
     form = await read_multipart(request)
     if not form.files:
