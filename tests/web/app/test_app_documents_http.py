@@ -416,6 +416,21 @@ async def test_a_text_file_is_converted_as_the_api_converts_it(
     assert [p["package_name"] for p in listed.json()] == ["notes"]
 
 
+async def test_sending_without_a_signer_is_the_cores_refusal_in_the_page_language(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+) -> None:
+    people = await People(client, context, tenant).start()
+    await app_signed_in(client, tenant, tenant.user_email)
+    token = await page_token(client, "/app/new")
+    package_id = package_id_of(await upload(client, [("lease.pdf", PDF, "application/pdf")], token))
+    token = await page_token(client, f"/app/new/{package_id}")
+    refused = await client.post(f"/app/new/{package_id}/send", data={"csrf": token})
+    assert refused.status_code == 404
+    assert "Add a recipient before sending." in refused.text
+    workflow = await client.get(f"/v4/packages/{package_id}/workflow", headers=people.owner)
+    assert workflow.json()["workflow"]["workflow_status"] == "DRAFT"
+
+
 async def test_a_recipient_from_the_contacts(
     client: httpx.AsyncClient, context: AppContext, tenant: Tenant, other_tenant: Tenant
 ) -> None:

@@ -46,7 +46,6 @@ from signflow.workflow.recipients import (
     NewRecipient,
     add_recipients,
     delete_recipient,
-    list_recipients,
 )
 from signflow.workflow.settings import WorkflowChange, get_workflow, update_workflow
 from signflow.workflow.share import share_package
@@ -328,7 +327,5 @@ async def send(package_id: int, request: Request, principal: PrincipalDep) -> Re
         await update_workflow(
             session, principal, actor, package_id, WorkflowChange(message=message)
         )
-    if not await list_recipients(session, principal, package_id):
-        raise BadRequest("prepare.no_recipients")
     await share_package(session, principal, actor, package_id)
     return _redirect(request, f"/app/viewer/{package_id}")

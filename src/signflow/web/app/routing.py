@@ -24,6 +24,7 @@ from signflow.web.app.session import (
     settings_of,
 )
 from signflow.web.i18n import has_text
+from signflow.workflow.common import MUST_ADD_SIGNERS
 
 
 def local_target(target: str | None) -> str | None:
@@ -46,12 +47,16 @@ def _to_signin(request: Request) -> Response:
     return finish(request, response)
 
 
+# The core's refusals (in the API's English) that the app says in the reader's language.
+CORE_REFUSALS = {NOT_ALLOWED: "error.not_allowed", MUST_ADD_SIGNERS: "prepare.no_recipients"}
+
+
 def error_page(request: Request, exc: SignflowError) -> Response:
     if isinstance(exc, SignInRequired):
         return _to_signin(request)
-    key = exc.message if has_text(exc.message) else "error.refused"
-    if exc.message == NOT_ALLOWED:
-        key = "error.not_allowed"
+    key = CORE_REFUSALS.get(exc.message) or (
+        exc.message if has_text(exc.message) else "error.refused"
+    )
     values: dict[str, str] = {"message": exc.message} if key == "error.refused" else {}
     if isinstance(exc, TooManyRequests):
         values = {"seconds": str(exc.retry_after)}
