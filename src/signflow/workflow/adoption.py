@@ -134,6 +134,7 @@ async def adopt(
     initials = _reencoded(checked.initials_png)
     await session.execute(
         delete(SignatureAdoption).where(
+            SignatureAdoption.enterprise_id == package.enterprise_id,
             SignatureAdoption.recipient_id == recipient.id,
             SignatureAdoption.user_id == user.id,
         )
