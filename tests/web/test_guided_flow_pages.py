@@ -69,7 +69,19 @@ async def _focused_field(page: Page) -> tuple[str, str]:
 
 
 async def _not_under_the_bar(page: Page) -> None:
-    """The focused field is in the window and above the sticky guide bar."""
+    """The focused field is in the window and above the sticky guide bar, once the scroll
+    that focusing started has come to rest (a loaded machine can measure mid-scroll)."""
+    await page.wait_for_function(
+        """() => new Promise((rest) => {
+            let last = window.scrollY;
+            const check = () => {
+                if (window.scrollY === last) { rest(true); return; }
+                last = window.scrollY;
+                setTimeout(check, 100);
+            };
+            setTimeout(check, 100);
+        })"""
+    )
     field = await page.evaluate("() => document.activeElement.getBoundingClientRect().toJSON()")
     bar = await page.locator("#guide-bar").bounding_box()
     assert bar is not None
