@@ -156,7 +156,7 @@ async def prepare_page(package_id: int, request: Request, principal: PrincipalDe
         documents=documents,
         recipients=view.recipients,
         palette=[kind.value for kind in PALETTE],
-        choices=await recipient_choices(session, principal, request),
+        choices=await recipient_choices(session, principal, request, view.recipients),
         prepare_url=PREPARE.format(package_id=package_id),
     )
 
