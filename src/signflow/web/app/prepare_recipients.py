@@ -235,6 +235,9 @@ async def change_recipient(
     session = get_session(request)
     await readable_package(session, principal, package_id, Need.OWN)
     actor = request_actor(request, principal)
+    # The prepare page changes drafts only (a sent package's recipient is replaced from
+    # the viewer, by the core's reassignment).
+    await owned_draft(session, principal, package_id)
     recipient = await get_recipient(session, principal, package_id, order)
     role = _role(form)
     step = form.optional_integer("signing_order")
