@@ -41,6 +41,7 @@ from signflow.web.app.package_access import readable_package
 from signflow.web.app.pages import finish
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
+from signflow.workflow.common import owned_draft
 from signflow.workflow.groups import (
     GroupRecipientChange,
     NewGroupRecipient,
