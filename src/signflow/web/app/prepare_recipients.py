@@ -80,7 +80,9 @@ ROLES = (
 # The identity checks a recipient may be asked for before the package opens
 # (`PUT packages/{id}/workflow/{order}/authentication`).
 CHECKS = ("none", "email_otp", "sms_otp", "password")
-CONTACTS_SHOWN = 20
+# The first contacts by name before a search narrows them; a search shows more.
+CONTACTS_FIRST = 6
+CONTACTS_FOUND = 20
 GROUPS_SHOWN = 100
 MAX_ID = 2**62
 
@@ -115,8 +117,9 @@ def check_of(recipient: Recipient) -> str:
 async def _contacts(session: AsyncSession, principal: Principal, search: str) -> list[Contact]:
     """`GET settings/contacts` with `x-search-text`: any of the caller's contacts, personal
     or the enterprise's, by name or address."""
+    shown = CONTACTS_FOUND if search else CONTACTS_FIRST
     found, _ = await list_contacts(
-        session, principal, 1, CONTACTS_SHOWN, search=search or None, enterprise=None
+        session, principal, 1, shown, search=search or None, enterprise=None
     )
     return found
 
