@@ -187,4 +187,17 @@ async def test_the_recipients_in_spanish_on_a_phone(web: Web) -> None:
     await web.shot_and_check_axe(
         page, "app-recipients-05-settings-phone-es", "settings (phone, Spanish)", strict=True
     )
+    # A refusal to a form saved in place takes the page's main part: an access password
+    # chosen without one.
+    await page.locator("#check-1").select_option("password")
+    await page.locator("#save-1").click()
+    await expect(page.locator("#main h1")).to_have_text("Algo salió mal")
+    await expect(page.locator("#main")).to_contain_text("Un valor del formulario no es válido.")
+    await web.shot_and_check_axe(
+        page, "app-recipients-06-refused-phone-es", "a refusal in place", strict=True
+    )
+    authentication = await web.api.get(
+        f"/v4/packages/{package_id}/workflow/1/authentication", headers=owner
+    )
+    assert authentication.json()["authentication"]["enabled"] is False
     await page.context.close()
