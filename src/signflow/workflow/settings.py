@@ -35,6 +35,7 @@ from signflow.workflow.common import (
 from signflow.workflow.recipients import renumber_serial
 
 MAX_MESSAGE = 5000
+EXPIRY_IN_THE_PAST = "expires_on must be in the future"
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ async def update_workflow(
         if expires.tzinfo is None:
             expires = expires.replace(tzinfo=dt.UTC)
         if expires <= utcnow():
-            raise BadRequest("expires_on must be in the future")
+            raise BadRequest(EXPIRY_IN_THE_PAST)
         package.expires_at = expires
         changed["expires_on"] = expires.isoformat()
     elif change.clear_expiry:

@@ -18,6 +18,8 @@ from signflow.web.app import (
     hash_route,
     home,
     prepare,
+    prepare_recipients,
+    prepare_settings,
     routes,
     sso,
     viewer,
@@ -31,5 +33,12 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_users.router)
     app.include_router(admin_api_keys.router)
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
-    for documents in (home.router, viewer.router, prepare.router, hash_route.router):
+    for documents in (
+        home.router,
+        viewer.router,
+        prepare.router,
+        prepare_recipients.router,
+        prepare_settings.router,
+        hash_route.router,
+    ):
         app.include_router(documents)

@@ -1,5 +1,5 @@
-"""Prepare and send `/app/new`: upload, recipients, fields placed on the page images,
-the message, send.
+"""Prepare and send `/app/new`: upload, fields placed on the page images, the message,
+send (the recipients: `prepare_recipients`; the settings: `prepare_settings`).
 
 Each form is one core call, the one behind the API route named beside it; the pages
 hold no rule of their own (what may change, and when, is the core's to say).
@@ -13,15 +13,12 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from signflow.accounts.principal import Principal
-from signflow.contacts.book import MAX_PER_PAGE as MAX_CONTACTS
-from signflow.contacts.book import list_contacts
-from signflow.contacts.recipients import person_of
 from signflow.errors import BadRequest
 from signflow.faces.file_names import file_name_from_header
 from signflow.faces.form_upload import is_form
 from signflow.faces.routing import get_context, get_session
 from signflow.faces.signinghub.deps import request_actor
-from signflow.models import FieldKind, RecipientRole, WorkflowMode, WorkflowStatus
+from signflow.models import FieldKind, WorkflowMode, WorkflowStatus
 from signflow.packages.access import Need
 from signflow.packages.documents import DEFAULT_FILE_NAME, Upload, upload_document
 from signflow.packages.packages import create_package
@@ -31,6 +28,7 @@ from signflow.web.app.multipart_form import MultipartForm, read_multipart
 from signflow.web.app.package_access import readable_package
 from signflow.web.app.pages import finish
 from signflow.web.app.placement import prepared_documents
+from signflow.web.app.prepare_recipients import recipient_choices
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
 from signflow.workflow.fields import (
@@ -41,11 +39,6 @@ from signflow.workflow.fields import (
     add_field,
     delete_field,
     update_field,
-)
-from signflow.workflow.recipients import (
-    NewRecipient,
-    add_recipients,
-    delete_recipient,
 )
 from signflow.workflow.settings import WorkflowChange, get_workflow, update_workflow
 from signflow.workflow.share import share_package
@@ -66,7 +59,6 @@ PALETTE = (
     FieldKind.NAME,
     FieldKind.EMAIL,
 )
-ROLES = (RecipientRole.SIGNER, RecipientRole.REVIEWER, RecipientRole.CARBON_COPY)
 # A field added without a position (the keyboard's way): near the page's top left.
 DEFAULT_SIZES: dict[FieldKind, tuple[float, float]] = {
     FieldKind.CHECKBOX: (18, 18),
@@ -156,10 +148,6 @@ async def prepare_page(package_id: int, request: Request, principal: PrincipalDe
     if view.package.status != WorkflowStatus.DRAFT.value:
         return _redirect(request, f"/app/viewer/{package_id}")
     documents = await prepared_documents(session, principal, package_id, view.documents)
-    # The first contacts by name, personal and the enterprise's (`GET settings/contacts`).
-    contacts, _ = await list_contacts(
-        session, principal, 1, MAX_CONTACTS, search=None, enterprise=None
-    )
     return app_page(
         request,
         principal,
@@ -167,9 +155,8 @@ async def prepare_page(package_id: int, request: Request, principal: PrincipalDe
         package=view.package,
         documents=documents,
         recipients=view.recipients,
-        contacts=contacts,
         palette=[kind.value for kind in PALETTE],
-        roles=[role.value for role in ROLES],
+        choices=await recipient_choices(session, principal, request, view.recipients),
         prepare_url=PREPARE.format(package_id=package_id),
     )
 
@@ -180,52 +167,6 @@ async def add_documents(package_id: int, request: Request, principal: PrincipalD
     form = await _multipart(request)
     await _upload_all(request, principal, package_id, form)
     return _back(request, package_id, "#documents")
-
-
-@router.post(PREPARE + "/recipients")
-async def add_recipient(package_id: int, request: Request, principal: PrincipalDep) -> Response:
-    """`POST packages/{id}/workflow/users` with one user: typed, or one of the contacts."""
-    form = await read_form(request)
-    session = get_session(request)
-    await readable_package(session, principal, package_id, Need.OWN)
-    role = _role(form)
-    person = await person_of(
-        session,
-        principal,
-        email=form.text("email", 254) or None,
-        name=form.text("name", 255) or None,
-        mobile_number=None,
-        contact_id=form.optional_integer("contact_id", maximum=2**62),
-    )
-    item = NewRecipient(
-        email=person.email,
-        name=person.name,
-        role=role,
-        signing_order=form.optional_integer("signing_order"),
-    )
-    await add_recipients(session, principal, request_actor(request, principal), package_id, [item])
-    return _back(request, package_id, "#recipients")
-
-
-def _role(form: FormValues) -> RecipientRole:
-    try:
-        role = RecipientRole(form.text("role", 40) or RecipientRole.SIGNER.value)
-    except ValueError as exc:
-        raise BadRequest("prepare.bad_value", value="role") from exc
-    if role not in ROLES:
-        raise BadRequest("prepare.bad_value", value="role")
-    return role
-
-
-@router.post(PREPARE + "/recipients/{order}/delete")
-async def remove_recipient(
-    package_id: int, order: int, request: Request, principal: PrincipalDep
-) -> Response:
-    """`DELETE packages/{id}/workflow/{order}`."""
-    session = get_session(request)
-    await readable_package(session, principal, package_id, Need.OWN)
-    await delete_recipient(session, principal, request_actor(request, principal), package_id, order)
-    return _back(request, package_id, "#recipients")
 
 
 def _kind(form: FormValues) -> FieldKind:

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 
 from signflow.accounts.users import NOT_ALLOWED
+from signflow.contacts.recipients import EMAIL_OR_CONTACT
 from signflow.errors import SignflowError, TooManyRequests
 from signflow.faces.routing import in_request_transaction
 from signflow.web.app.csrf import check_csrf
@@ -25,6 +26,7 @@ from signflow.web.app.session import (
 )
 from signflow.web.i18n import has_text
 from signflow.workflow.common import MUST_ADD_SIGNERS
+from signflow.workflow.settings import EXPIRY_IN_THE_PAST
 
 
 def local_target(target: str | None) -> str | None:
@@ -48,7 +50,12 @@ def _to_signin(request: Request) -> Response:
 
 
 # The core's refusals (in the API's English) that the app says in the reader's language.
-CORE_REFUSALS = {NOT_ALLOWED: "error.not_allowed", MUST_ADD_SIGNERS: "prepare.no_recipients"}
+CORE_REFUSALS = {
+    NOT_ALLOWED: "error.not_allowed",
+    MUST_ADD_SIGNERS: "prepare.no_recipients",
+    EMAIL_OR_CONTACT: "recipients.email_or_contact",
+    EXPIRY_IN_THE_PAST: "settings.expiry_past",
+}
 
 
 def error_page(request: Request, exc: SignflowError) -> Response:
