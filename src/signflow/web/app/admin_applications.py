@@ -19,11 +19,12 @@ from signflow.accounts.embedding import (
 )
 from signflow.accounts.principal import Principal
 from signflow.accounts.users import require_admin
-from signflow.errors import BadRequest
+from signflow.errors import BadRequest, SignflowError
 from signflow.faces.routing import get_session, get_settings
 from signflow.web.app.csrf import read_form
 from signflow.web.app.form_values import BAD_VALUE
 from signflow.web.app.pages import finish, render
+from signflow.web.app.refusals import said
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
 
@@ -37,7 +38,7 @@ async def _page(
     request: Request,
     me: Principal,
     status_code: int = 200,
-    error: str | None = None,
+    error: SignflowError | None = None,
 ) -> Response:
     applications = await list_applications(get_session(request), me.enterprise_id)
     return render(
@@ -47,7 +48,7 @@ async def _page(
         applications=applications,
         max_origins=MAX_ORIGINS,
         saved=request.query_params.get("done") == "saved",
-        error=error,
+        error=said(error) if error is not None else None,
     )
 
 
@@ -75,7 +76,7 @@ async def change_embedding(request: Request, application_id: int, me: Admin) -> 
     try:
         embedding = check_embedding(_origins(origins_text), callback, get_settings(request))
     except BadRequest as exc:
-        return await _page(request, me, exc.status_code, exc.message)
+        return await _page(request, me, exc.status_code, exc)
     set_embedding(application, embedding)
     await session.flush()
     return finish(request, RedirectResponse(f"{APPLICATIONS_PAGE}?done=saved", status_code=303))

@@ -21,6 +21,7 @@ from signflow.models import WebhookEndpoint
 from signflow.web.app.csrf import read_form
 from signflow.web.app.form_values import BAD_VALUE, FormValues
 from signflow.web.app.pages import finish, render
+from signflow.web.app.refusals import said
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
 from signflow.webhooks.endpoints import (
@@ -83,7 +84,7 @@ class EndpointForm:
 
 
 async def _list_page(
-    request: Request, me: Principal, status_code: int = 200, error: str | None = None
+    request: Request, me: Principal, status_code: int = 200, error: SignflowError | None = None
 ) -> Response:
     endpoints = await list_endpoints(get_session(request), me)
     return render(
@@ -93,7 +94,7 @@ async def _list_page(
         endpoints=endpoints,
         events=EVENTS,
         notice=_notice(request),
-        error=error,
+        error=said(error) if error is not None else None,
     )
 
 
@@ -110,7 +111,7 @@ async def _endpoint_page(
     endpoint: WebhookEndpoint,
     *,
     status_code: int = 200,
-    error: str | None = None,
+    error: SignflowError | None = None,
     secret: str | None = None,
 ) -> Response:
     page = _page_number(request) if request.method == "GET" else 1
@@ -128,7 +129,7 @@ async def _endpoint_page(
         pages=max(1, -(-total // LOG_PAGE_SIZE)),
         total=total,
         notice=_notice(request),
-        error=error,
+        error=said(error) if error is not None else None,
         secret=secret,
     )
 
@@ -153,7 +154,7 @@ async def create(request: Request, me: Admin) -> Response:
     except SignflowError as exc:
         if not _refusal(exc):
             raise
-        return await _list_page(request, me, exc.status_code, exc.message)
+        return await _list_page(request, me, exc.status_code, exc)
     return await _endpoint_page(request, me, endpoint, secret=secret)
 
 
@@ -179,9 +180,7 @@ async def change(request: Request, endpoint_id: int, me: Admin) -> Response:
     except SignflowError as exc:
         if not _refusal(exc):
             raise
-        return await _endpoint_page(
-            request, me, endpoint, status_code=exc.status_code, error=exc.message
-        )
+        return await _endpoint_page(request, me, endpoint, status_code=exc.status_code, error=exc)
     return _back(request, f"{HOOKS_PAGE}/{endpoint_id}", "saved")
 
 
