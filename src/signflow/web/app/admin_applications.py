@@ -70,10 +70,10 @@ async def change_embedding(request: Request, application_id: int, me: Admin) -> 
     application = await enterprise_application(session, me.enterprise_id, application_id)
     form = await read_form(request)
     origins_text = form.get("origins", "")
-    if len(origins_text) > MAX_ORIGINS * (MAX_URL_CHARS + 1):
-        raise BadRequest(BAD_VALUE, value="origins")
     callback = form.get("callback_url", "").strip() or None
     try:
+        if len(origins_text) > MAX_ORIGINS * (MAX_URL_CHARS + 1):
+            raise BadRequest(BAD_VALUE, value="origins")
         embedding = check_embedding(_origins(origins_text), callback, get_settings(request))
     except BadRequest as exc:
         return await _page(request, me, exc.status_code, exc)
