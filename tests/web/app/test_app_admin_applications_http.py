@@ -103,6 +103,8 @@ async def test_a_refused_embedding_is_said_and_nothing_changes(
         assert refused.status_code == 400
         assert said in html.unescape(refused.text)
         assert 'id="apps-error"' in refused.text
+        if len(origins) < 100:
+            assert f">{html.escape(origins)}</textarea>" in refused.text  # kept as typed
     [application] = await _api_applications(client, tenant)
     assert application["allowed_origins"] == ["https://ok.example.com"]
     assert application["callback_url"] is None

@@ -39,6 +39,7 @@ async def _page(
     me: Principal,
     status_code: int = 200,
     error: SignflowError | None = None,
+    draft: tuple[int, str, str] | None = None,
 ) -> Response:
     applications = await list_applications(get_session(request), me.enterprise_id)
     return render(
@@ -49,6 +50,7 @@ async def _page(
         max_origins=MAX_ORIGINS,
         saved=request.query_params.get("done") == "saved",
         error=said(error) if error is not None else None,
+        draft=draft,
     )
 
 
@@ -76,7 +78,8 @@ async def change_embedding(request: Request, application_id: int, me: Admin) -> 
             raise BadRequest(BAD_VALUE, value="origins")
         embedding = check_embedding(_origins(origins_text), callback, get_settings(request))
     except BadRequest as exc:
-        return await _page(request, me, exc.status_code, exc)
+        draft = (application.id, origins_text[: MAX_ORIGINS * (MAX_URL_CHARS + 1)], callback or "")
+        return await _page(request, me, exc.status_code, exc, draft)
     set_embedding(application, embedding)
     await session.flush()
     return finish(request, RedirectResponse(f"{APPLICATIONS_PAGE}?done=saved", status_code=303))

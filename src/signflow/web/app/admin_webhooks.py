@@ -84,7 +84,11 @@ class EndpointForm:
 
 
 async def _list_page(
-    request: Request, me: Principal, status_code: int = 200, error: SignflowError | None = None
+    request: Request,
+    me: Principal,
+    status_code: int = 200,
+    error: SignflowError | None = None,
+    draft: dict[str, object] | None = None,
 ) -> Response:
     endpoints = await list_endpoints(get_session(request), me)
     return render(
@@ -93,6 +97,7 @@ async def _list_page(
         status_code=status_code,
         endpoints=endpoints,
         events=EVENTS,
+        draft=draft,
         notice=_notice(request),
         error=said(error) if error is not None else None,
     )
@@ -141,8 +146,9 @@ async def hooks_page(request: Request, me: Admin) -> Response:
 
 @router.post(HOOKS_PAGE)
 async def create(request: Request, me: Admin) -> Response:
+    posted = await read_form(request)
     try:
-        form = EndpointForm(await read_form(request))
+        form = EndpointForm(posted)
         endpoint, secret = await create_endpoint(
             get_session(request),
             get_settings(request),
@@ -154,7 +160,12 @@ async def create(request: Request, me: Admin) -> Response:
     except SignflowError as exc:
         if not _refusal(exc):
             raise
-        return await _list_page(request, me, exc.status_code, exc)
+        draft: dict[str, object] = {
+            "url": posted.get("url", "")[:MAX_URL_CHARS],
+            "description": posted.get("description", "")[:MAX_DESCRIPTION_CHARS],
+            "events": [event for event in EVENTS if posted.get(f"event.{event}")],
+        }
+        return await _list_page(request, me, exc.status_code, exc, draft)
     return await _endpoint_page(request, me, endpoint, secret=secret)
 
 
