@@ -180,6 +180,11 @@ async def test_an_admin_creates_an_endpoint_and_sees_its_deliveries(
         await page.locator("#refresh").click()
         await expect(page.locator(".hooks-delivery dd").nth(2)).to_have_text("2")
         assert await page.evaluate("window.stillTheSamePage === true")
+
+        await page.locator('main a[href="/app/admin/webhooks"]').click()
+        await expect(page.locator("#endpoints li")).to_contain_text(receiver.url())
+        await web.shot_and_check_axe(page, f"app-webhooks-{name}", "the endpoints", strict=True)
+        await _fits(page)
     finally:
         await page.context.close()
 
