@@ -166,7 +166,7 @@ async def test_an_admin_creates_an_endpoint_and_sees_its_deliveries(
             page, f"app-webhooks-delivery-{name}", "a delivery", strict=True
         )
         await _fits(page)
-        await page.locator("main p a").first.click()  # back to the log
+        await page.locator("#back-to-log").click()
         await expect(page.locator("#created-secret")).to_have_count(0)  # shown once
 
         await page.evaluate("window.stillTheSamePage = true")
@@ -181,7 +181,7 @@ async def test_an_admin_creates_an_endpoint_and_sees_its_deliveries(
         await expect(page.locator(".hooks-delivery dd").nth(2)).to_have_text("2")
         assert await page.evaluate("window.stillTheSamePage === true")
 
-        await page.locator('main a[href="/app/admin/webhooks"]').click()
+        await page.locator("#back-to-list").click()
         await expect(page.locator("#endpoints li")).to_contain_text(receiver.url())
         await web.shot_and_check_axe(page, f"app-webhooks-{name}", "the endpoints", strict=True)
         await _fits(page)
