@@ -172,6 +172,7 @@ async def test_an_admin_creates_an_endpoint_and_sees_its_deliveries(
         await page.evaluate("window.stillTheSamePage = true")
         await page.locator(".hooks-delivery button").click()
         await expect(page.locator("#hooks-notice")).to_have_text(texts["again"])
+        await expect(page.locator("#log-title")).to_be_focused()  # not lost with the button
         await _deliver(web)
         assert len(receiver.requests) == 2
         first, second = receiver.requests
