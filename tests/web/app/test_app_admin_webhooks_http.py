@@ -17,7 +17,8 @@ from standardwebhooks import Webhook
 from signflow.app import create_app
 from signflow.context import AppContext
 from signflow.outbox.worker import Worker
-from tests.factories import Tenant, bearer
+from tests.factories import Tenant, bearer, create_package, upload_document
+from tests.pdf.builders import make_pdf
 from tests.web.app.helpers import browser, form_token, sign_in
 from tests.webhooks.receiver import Receiver
 
@@ -112,6 +113,35 @@ async def test_a_test_event_is_delivered_logged_and_redelivered(
     assert body["attempts"][0]["response"] == "ok"
     missing = await client.get(f"/v3/webhooks/{endpoint_id}/deliveries/999999", headers=headers)
     assert missing.status_code == 404
+
+
+async def test_a_sent_packages_notification_appears_in_the_log(
+    context: AppContext, tenant: Tenant, client: httpx.AsyncClient, receiver: Receiver
+) -> None:
+    async with browser(create_app(context=context)) as app:
+        await sign_in(app, tenant.admin_email)
+        _, endpoint_id, secret = await _create(app, receiver.url(), **{"event.CREATE": "1"})
+        headers = await bearer(client, tenant, tenant.admin_email)
+        package_id = await create_package(client, headers, "Lease 2026")
+        await upload_document(client, headers, package_id, make_pdf(texts=["lease"]), "l.pdf")
+        reviewer = {"user_email": "rita@example.test", "user_name": "Rita", "role": "REVIEWER"}
+        added = await client.post(
+            f"/v3/packages/{package_id}/workflow/users", json=[reviewer], headers=headers
+        )
+        assert added.status_code == 200, added.text
+        shared = await client.post(f"/v3/packages/{package_id}/workflow", headers=headers)
+        assert shared.status_code == 200, shared.text
+        await Worker(context).run_until_idle()
+
+        [request] = receiver.requests
+        assert json.loads(request.body)["package"] == str(package_id)
+        Webhook(secret).verify(request.body, request.headers)
+        log = await app.get(f"{PAGE}/{endpoint_id}")
+        [delivery_id] = DELIVERY_ID.findall(log.text)
+        assert "<code>CREATE</code>" in log.text and "Delivered" in log.text
+        opened = await app.get(f"{PAGE}/{endpoint_id}/deliveries/{delivery_id}")
+        [payload] = PAYLOAD.findall(opened.text)
+        assert html.unescape(payload) == request.body.decode()
 
 
 async def test_the_log_is_newest_first_and_paged(
