@@ -231,6 +231,7 @@ MATRIX: dict[tuple[str, str], Case] = {
     ("DELETE", "/webhooks/{endpoint_id}"): Case(),
     ("POST", "/webhooks/{endpoint_id}/secret"): Case(),
     ("GET", "/webhooks/{endpoint_id}/deliveries"): Case(),
+    ("GET", "/webhooks/{endpoint_id}/deliveries/{delivery_id}"): Case(),
     ("POST", "/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver"): Case(),
     ("POST", "/webhooks/{endpoint_id}/test"): Case(),
     ("DELETE", "/enterprise/apikeys/{key_id}"): Case(),
@@ -364,6 +365,16 @@ APP_PAGES = {
     "/app/new/{package_id}/send",
     "/app/admin/users/{user_id}",
     "/app/admin/apikeys/{key_id}/revoke",
+    # tests/web/app/test_app_admin_webhooks_http.py and test_app_admin_applications_http.py
+    # (another enterprise's admin gets 404 on each, nothing changed).
+    "/app/admin/webhooks/{endpoint_id}",
+    "/app/admin/webhooks/{endpoint_id}/enabled",
+    "/app/admin/webhooks/{endpoint_id}/delete",
+    "/app/admin/webhooks/{endpoint_id}/secret",
+    "/app/admin/webhooks/{endpoint_id}/test",
+    "/app/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}",
+    "/app/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+    "/app/admin/applications/{application_id}",
     # An enterprise's single sign-on address: its random key only sends the browser to
     # that enterprise's provider (an unknown key is 404: tests/web/app/test_app_sso_http.py).
     "/app/sso/{signin_key}",

@@ -35,6 +35,7 @@ EVENTS = (
 )
 DELIVER_JOB = "webhook.deliver"
 ENDPOINT_NOT_FOUND = "Webhook endpoint not found"
+DELIVERY_NOT_FOUND = "Webhook delivery not found"
 
 
 @dataclass(frozen=True)
@@ -142,15 +143,19 @@ async def update_endpoint(
     changes: EndpointChanges,
 ) -> WebhookEndpoint:
     endpoint = await get_endpoint(session, principal, endpoint_id)
+    # Everything is checked before anything changes: a refused change leaves it as it was.
+    url = None
     if changes.url is not None:
-        allowed = parse_allowed_networks(settings.webhook_allowed_networks)
-        endpoint.url = validate_webhook_url(changes.url, allowed)
+        url = validate_webhook_url(
+            changes.url, parse_allowed_networks(settings.webhook_allowed_networks)
+        )
+    events = None if changes.clear_events else check_events(changes.events)
+    if url is not None:
+        endpoint.url = url
     if changes.description is not None:
         endpoint.description = changes.description
-    if changes.clear_events:
-        endpoint.events = None
-    elif changes.events is not None:
-        endpoint.events = check_events(changes.events)
+    if changes.clear_events or changes.events is not None:
+        endpoint.events = events
     if changes.enabled is not None:
         endpoint.enabled = changes.enabled
         if changes.enabled:
@@ -207,18 +212,40 @@ async def list_messages(
     return [(m, [a for a in attempts if a.message_id == m.id]) for m in messages], total or 0
 
 
-async def redeliver(
-    session: AsyncSession, principal: Principal, endpoint_id: int, message_id: int
+async def _endpoint_message(
+    session: AsyncSession, endpoint: WebhookEndpoint, message_id: int
 ) -> WebhookMessage:
-    """Send a message again, with the same webhook-id, whatever happened to it before."""
-    endpoint = await get_endpoint(session, principal, endpoint_id)
     message = await session.scalar(
         select(WebhookMessage).where(
             WebhookMessage.id == message_id, WebhookMessage.endpoint_id == endpoint.id
         )
     )
     if message is None:
-        raise NotFound("Webhook delivery not found")
+        raise NotFound(DELIVERY_NOT_FOUND)
+    return message
+
+
+async def get_message(
+    session: AsyncSession, principal: Principal, endpoint_id: int, message_id: int
+) -> tuple[WebhookMessage, list[WebhookAttempt]]:
+    """One delivery of the admin's endpoint, with its attempts in the order they were made
+    (each with the start of the answer it received)."""
+    endpoint = await get_endpoint(session, principal, endpoint_id)
+    message = await _endpoint_message(session, endpoint, message_id)
+    attempts = await session.scalars(
+        select(WebhookAttempt)
+        .where(WebhookAttempt.message_id == message.id)
+        .order_by(WebhookAttempt.id)
+    )
+    return message, list(attempts)
+
+
+async def redeliver(
+    session: AsyncSession, principal: Principal, endpoint_id: int, message_id: int
+) -> WebhookMessage:
+    """Send a message again, with the same webhook-id, whatever happened to it before."""
+    endpoint = await get_endpoint(session, principal, endpoint_id)
+    message = await _endpoint_message(session, endpoint, message_id)
     message.status = "pending"
     enqueue_delivery(session, message, endpoint.enterprise_id)
     return message

@@ -16,6 +16,7 @@ from signflow.webhooks.endpoints import (
     create_endpoint,
     delete_endpoint,
     get_endpoint,
+    get_message,
     list_endpoints,
     list_messages,
     redeliver,
@@ -70,6 +71,18 @@ class DeliveryBody(VendorModel):
     created_on: str
     delivered_on: str | None
     attempts: list[AttemptBody]
+
+
+class AttemptDetail(AttemptBody):
+    response: str | None
+
+
+class DeliveryDetail(DeliveryBody):
+    """A delivery with what was sent (the signed body) and, per attempt, the start of the
+    answer received."""
+
+    payload: str
+    attempts: list[AttemptDetail]  # type: ignore[assignment]
 
 
 class DeliveryQueued(VendorModel):
@@ -190,6 +203,35 @@ async def get_deliveries(
     found, total = await list_messages(session, principal, endpoint_id, limit, offset)
     response.headers["x-total-records"] = str(total)
     return [delivery_body(message, attempts) for message, attempts in found]
+
+
+def delivery_detail(message: WebhookMessage, attempts: list[WebhookAttempt]) -> DeliveryDetail:
+    summary = delivery_body(message, [])
+    return DeliveryDetail(
+        **summary.model_dump(exclude={"attempts"}),
+        payload=message.body.decode("utf-8", errors="replace"),
+        attempts=[
+            AttemptDetail(
+                attempted_on=attempt.attempted_at.isoformat(),
+                status_code=attempt.status_code,
+                latency_ms=attempt.latency_ms,
+                error=attempt.error,
+                response=attempt.response_excerpt,
+            )
+            for attempt in attempts
+        ],
+    )
+
+
+@router.get(
+    "/webhooks/{endpoint_id}/deliveries/{delivery_id}",
+    dependencies=[ReadOnly],
+    response_model=DeliveryDetail,
+)
+async def get_delivery(
+    endpoint_id: int, delivery_id: int, principal: PrincipalDep, session: SessionDep
+) -> DeliveryDetail:
+    return delivery_detail(*await get_message(session, principal, endpoint_id, delivery_id))
 
 
 @router.post(

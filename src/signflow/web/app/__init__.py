@@ -13,7 +13,9 @@ from fastapi import FastAPI
 
 from signflow.web.app import (
     admin_api_keys,
+    admin_applications,
     admin_users,
+    admin_webhooks,
     forgot,
     hash_route,
     home,
@@ -32,6 +34,8 @@ def install(app: FastAPI) -> None:
     app.include_router(sso.router)
     app.include_router(admin_users.router)
     app.include_router(admin_api_keys.router)
+    app.include_router(admin_webhooks.router)
+    app.include_router(admin_applications.router)
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
     for documents in (
         home.router,
