@@ -359,6 +359,14 @@ APP_PAGES = {
     "/app/new/{package_id}/documents",
     "/app/new/{package_id}/recipients",
     "/app/new/{package_id}/recipients/{order}/delete",
+    # tests/web/app/test_app_prepare_recipients_http.py and test_app_prepare_settings_http.py
+    # (another enterprise's user gets 404 on each form and the search, nothing changed).
+    "/app/new/{package_id}/recipients/contacts",
+    "/app/new/{package_id}/recipients/group",
+    "/app/new/{package_id}/recipients/placeholder",
+    "/app/new/{package_id}/recipients/{order}",
+    "/app/new/{package_id}/recipients/{order}/move",
+    "/app/new/{package_id}/settings",
     "/app/new/{package_id}/fields",
     "/app/new/{package_id}/fields/{document_id}/{name}",
     "/app/new/{package_id}/fields/{document_id}/{name}/delete",
