@@ -18,6 +18,7 @@ from signflow.web.app import (
     hash_route,
     home,
     prepare,
+    prepare_fields,
     routes,
     sso,
     viewer,
@@ -33,3 +34,4 @@ def install(app: FastAPI) -> None:
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
     for documents in (home.router, viewer.router, prepare.router, hash_route.router):
         app.include_router(documents)
+    app.include_router(prepare_fields.router)
