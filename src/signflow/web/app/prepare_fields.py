@@ -17,6 +17,7 @@ from signflow.faces.routing import get_session
 from signflow.faces.signinghub.deps import request_actor
 from signflow.models import FieldKind
 from signflow.packages.access import Need
+from signflow.web.app.field_options import added_options, changed_options, prefilled_value
 from signflow.web.app.form_values import FormValues, read_form
 from signflow.web.app.package_access import readable_package
 from signflow.web.app.pages import finish
@@ -41,18 +42,32 @@ PREPARE = "/app/new/{package_id}"
 # The kinds the palette offers, in its order; each is a kind of the core's fields.
 PALETTE = (
     FieldKind.DIGITAL_SIGNATURE,
+    FieldKind.ELECTRONIC_SIGNATURE,
+    FieldKind.SIGNATURE,
+    FieldKind.IN_PERSON_SIGNATURE,
     FieldKind.INITIALS,
     FieldKind.TEXT,
     FieldKind.DATE,
-    FieldKind.CHECKBOX,
     FieldKind.NAME,
     FieldKind.EMAIL,
+    FieldKind.COMPANY,
+    FieldKind.JOB_TITLE,
+    FieldKind.CHECKBOX,
+    FieldKind.RADIO,
+    FieldKind.DROPDOWN,
+    FieldKind.LISTBOX,
 )
+SIGNATURE_SIZE = (180.0, 60.0)
 # A field added without a position (the keyboard's way): near the page's top left.
 DEFAULT_SIZES: dict[FieldKind, tuple[float, float]] = {
     FieldKind.CHECKBOX: (18, 18),
+    FieldKind.RADIO: (18, 18),
     FieldKind.INITIALS: (60, 40),
-    FieldKind.DIGITAL_SIGNATURE: (180, 60),
+    FieldKind.LISTBOX: (160, 72),
+    FieldKind.DIGITAL_SIGNATURE: SIGNATURE_SIZE,
+    FieldKind.ELECTRONIC_SIGNATURE: SIGNATURE_SIZE,
+    FieldKind.SIGNATURE: SIGNATURE_SIZE,
+    FieldKind.IN_PERSON_SIGNATURE: SIGNATURE_SIZE,
 }
 DEFAULT_SIZE = (160, 24)
 MARGIN = 72.0
@@ -104,6 +119,7 @@ async def place_field(package_id: int, request: Request, principal: PrincipalDep
         page_no=page_no,
         box=_box(form, kind, document.pages[page_no - 1][1]),
         required=form.flag("required"),
+        options=added_options(kind, form),
     )
     field = await add_field(
         session, principal, request_actor(request, principal), package_id, document_id, kind, spec
@@ -115,13 +131,17 @@ async def place_field(package_id: int, request: Request, principal: PrincipalDep
 async def change_field(
     package_id: int, document_id: int, name: str, request: Request, principal: PrincipalDep
 ) -> Response:
-    """`PUT packages/{id}/documents/{document_id}/fields` (move, resize, assign, required)."""
+    """`PUT packages/{id}/documents/{document_id}/fields/{kind}`: the inspector's form
+    (name, recipient, required, the box, the kind's options and value)."""
     form = await read_form(request)
     session = get_session(request)
     await readable_package(session, principal, package_id, Need.OWN)
     kind = _kind(form)
     change = FieldChange(
         name=name,
+        renamed_as=form.text("renamed_as", 255) or None,
+        value=prefilled_value(kind.value, form),
+        options=changed_options(kind.value, form),
         order=form.optional_integer("order"),
         required=form.flag("required"),
         resize=PartialBox(
@@ -131,10 +151,10 @@ async def change_field(
             height=form.number("height", minimum=1),
         ),
     )
-    await update_field(
+    changed = await update_field(
         session, principal, request_actor(request, principal), package_id, document_id, kind, change
     )
-    return _back(request, package_id, f"#placed-{document_id}-{name}")
+    return _back(request, package_id, f"#placed-{document_id}-{changed.name}")
 
 
 @router.post(PREPARE + "/fields/{document_id}/{name}/delete")
