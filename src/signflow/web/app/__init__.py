@@ -19,6 +19,7 @@ from signflow.web.app import (
     home,
     prepare,
     prepare_fields,
+    preview,
     routes,
     sso,
     viewer,
@@ -35,3 +36,4 @@ def install(app: FastAPI) -> None:
     for documents in (home.router, viewer.router, prepare.router, hash_route.router):
         app.include_router(documents)
     app.include_router(prepare_fields.router)
+    app.include_router(preview.router)
