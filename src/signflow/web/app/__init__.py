@@ -22,6 +22,7 @@ from signflow.web.app import (
     preview,
     routes,
     sso,
+    template_pages,
     viewer,
 )
 
@@ -37,3 +38,4 @@ def install(app: FastAPI) -> None:
         app.include_router(documents)
     app.include_router(prepare_fields.router)
     app.include_router(preview.router)
+    app.include_router(template_pages.router)

@@ -34,6 +34,7 @@ from signflow.web.app.placement import prepared_documents
 from signflow.web.app.prepare_fields import PALETTE
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
+from signflow.web.app.template_pages import template_choices
 from signflow.workflow.recipients import (
     NewRecipient,
     add_recipients,
@@ -63,7 +64,8 @@ def _back(request: Request, package_id: int, anchor: str = "") -> Response:
 
 @router.get(NEW)
 async def new_page(request: Request, principal: PrincipalDep) -> Response:
-    return app_page(request, principal, "app/new.html")
+    choices = await template_choices(request, principal)
+    return app_page(request, principal, "app/new.html", choices=choices)
 
 
 async def _multipart(request: Request) -> MultipartForm:

@@ -53,9 +53,7 @@ async def preview_page(
         view = replace(seen, can_act=False, can_finish=False, can_download=False)
         placed = await prepared_documents(session, principal, package_id, workflow.documents)
         others = {
-            (document.id, page.number): [
-                f for f in page.fields if f.order != chosen.position
-            ]
+            (document.id, page.number): [f for f in page.fields if f.order != chosen.position]
             for document in placed
             for page in document.pages
         }
