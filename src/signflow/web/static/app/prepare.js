@@ -22,6 +22,28 @@
   if (!addForm || !pages.length || typeof window.interact !== "function") { return; }
   var interact = window.interact;
 
+  /* The choices and radio group for new fields stay from one drop to the next (each
+     drop reloads the page): several buttons dropped in a row make one group. */
+  var KEPT = ["choices", "radio_group_name"];
+  var keptKey = "signflow.new-field." + window.location.pathname;
+  try {
+    var kept = JSON.parse(window.sessionStorage.getItem(keptKey) || "{}");
+    KEPT.forEach(function (name) {
+      var input = addForm.elements[name];
+      if (input && kept[name]) {
+        input.value = kept[name];
+        input.closest("details").open = true;
+      }
+    });
+  } catch (ignored) { /* no storage (private mode): the fields start empty */ }
+  addForm.addEventListener("submit", function () {
+    var values = {};
+    KEPT.forEach(function (name) {
+      if (addForm.elements[name]) { values[name] = addForm.elements[name].value; }
+    });
+    try { window.sessionStorage.setItem(keptKey, JSON.stringify(values)); } catch (ignored) { /* as above */ }
+  });
+
   function place(box) {
     box.style.left = box.dataset.l + "%";
     box.style.top = box.dataset.t + "%";
@@ -102,7 +124,8 @@
         if (CHOICE_KINDS.indexOf(kind) >= 0 && choices && !choices.value.trim()) {
           /* A dropdown or list box needs its choices first. */
           choices.closest("details").open = true;
-          choices.focus();
+          /* After the pointer's own events, which may move the focus back to the chip. */
+          window.setTimeout(function () { choices.focus(); }, 0);
           return;
         }
         var r = page.getBoundingClientRect();
