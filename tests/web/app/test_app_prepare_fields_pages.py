@@ -236,6 +236,8 @@ async def test_placing_and_the_inspector_on_a_phone(web: Web) -> None:
     chip = page.locator("#chip-radio")
     target = page.locator(".prepare-page").first
     await target.scroll_into_view_if_needed()
+    # The phone's palette is one row scrolling sideways: the radio chip brought in sight.
+    await chip.scroll_into_view_if_needed()
     start, end = await chip.bounding_box(), await target.bounding_box()
     assert start and end
     client = await page.context.new_cdp_session(page)
