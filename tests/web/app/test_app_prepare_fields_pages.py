@@ -264,7 +264,22 @@ async def test_placing_and_the_inspector_on_a_phone(web: Web) -> None:
     await page.locator(f"#group-{document_id}-{name}").fill("Size")
     async with page.expect_navigation():
         await page.locator(f"#form-{document_id}-{name} button[type=submit]").click()
-    assert (await fields_of(web, package_id, document_id))["radio"][0]["radio_group_name"] == "Size"
+    before = (await fields_of(web, package_id, document_id))["radio"][0]
+    assert before["radio_group_name"] == "Size"
+    # A small radio button still moves with a finger (it resizes from its corner only).
+    placed = page.locator(f"#placed-{document_id}-{name}")
+    await placed.scroll_into_view_if_needed()
+    area = await placed.bounding_box()
+    assert area
+    cx, cy = area["x"] + area["width"] * 0.35, area["y"] + area["height"] * 0.35
+    async with page.expect_navigation():
+        await touch("touchStart", cx, cy)
+        for step in range(1, 11):
+            await touch("touchMove", cx + 6 * step, cy)
+        await touch("touchEnd", cx + 60, cy)
+    after = (await fields_of(web, package_id, document_id))["radio"][0]["dimensions"]
+    assert after["x"] > before["dimensions"]["x"] + 20
+    assert after["width"] == before["dimensions"]["width"]
     await page.goto(f"{live.url}/app/new/{package_id}/preview?order=1")
     await web.shot_and_check_axe(page, "app-fields-08-preview-phone", "preview (phone)")
     await page.goto(f"{live.url}/app/new")

@@ -146,11 +146,25 @@
 
   /* Placed fields: move, resize from any edge or corner, both kept within the page. */
   function formOf(box) { return document.getElementById(box.dataset.form); }
-  function save(box) {
+  /* `moved`: only the place changed; the size in points stays as it is (whole screen
+     pixels would round it). */
+  function save(box, moved) {
     var form = formOf(box);
     if (!form) { return; }
-    fill(form, toPoints(box.parentElement, box.offsetLeft, box.offsetTop,
-      box.offsetWidth, box.offsetHeight));
+    var points = toPoints(box.parentElement, box.offsetLeft, box.offsetTop,
+      box.offsetWidth, box.offsetHeight);
+    var width = parseFloat(form.elements.width.value), height = parseFloat(form.elements.height.value);
+    if (moved && width > 0 && height > 0) {
+      var page = box.parentElement;
+      var scale = parseFloat(page.dataset.width) / page.getBoundingClientRect().width;
+      var pageHeight = parseFloat(page.dataset.height);
+      var yTop = clamp(box.offsetTop * scale, 0, pageHeight - height);
+      points = {
+        x: clamp(box.offsetLeft * scale, 0, parseFloat(page.dataset.width) - width),
+        y: pageHeight - yTop - height, width: width, height: height
+      };
+    }
+    fill(form, points);
     submit(form);
   }
   function select(box) {
@@ -165,45 +179,55 @@
     details.scrollIntoView({ block: "nearest" });
   }
   var within = interact.modifiers.restrictRect({ restriction: "parent" });
-  interact(".placed[data-form]")
-    .draggable({
-      modifiers: [within],
-      listeners: {
-        start: function (event) { event.target.classList.add("moving"); },
-        move: function (event) {
-          var box = event.target;
-          box.style.left = (box.offsetLeft + event.dx) + "px";
-          box.style.top = (box.offsetTop + event.dy) + "px";
-        },
-        end: function (event) {
-          event.target.classList.remove("moving");
-          save(event.target);
+  function bind(selector, edges, extra) {
+    interact(selector)
+      .draggable({
+        modifiers: [within],
+        listeners: {
+          start: function (event) { event.target.classList.add("moving"); },
+          move: function (event) {
+            var box = event.target;
+            box.style.left = (box.offsetLeft + event.dx) + "px";
+            box.style.top = (box.offsetTop + event.dy) + "px";
+          },
+          end: function (event) {
+            event.target.classList.remove("moving");
+            save(event.target, true);
+          }
         }
-      }
-    })
-    .resizable({
-      edges: { left: true, right: true, top: true, bottom: true },
-      margin: 6,
-      modifiers: [
-        interact.modifiers.restrictEdges({ outer: "parent" }),
-        interact.modifiers.restrictSize({ min: { width: MIN_SIDE, height: MIN_SIDE } })
-      ],
-      listeners: {
-        start: function (event) { event.target.classList.add("moving"); },
-        move: function (event) {
-          var box = event.target;
-          box.style.left = (box.offsetLeft + event.deltaRect.left) + "px";
-          box.style.top = (box.offsetTop + event.deltaRect.top) + "px";
-          box.style.width = event.rect.width + "px";
-          box.style.height = event.rect.height + "px";
-        },
-        end: function (event) {
-          event.target.classList.remove("moving");
-          save(event.target);
+      })
+      .resizable({
+        edges: edges,
+        margin: 6,
+        modifiers: extra.concat([
+          interact.modifiers.restrictEdges({ outer: "parent" }),
+          interact.modifiers.restrictSize({ min: { width: MIN_SIDE, height: MIN_SIDE } })
+        ]),
+        listeners: {
+          start: function (event) { event.target.classList.add("moving"); },
+          move: function (event) {
+            var box = event.target;
+            box.style.left = (box.offsetLeft + event.deltaRect.left) + "px";
+            box.style.top = (box.offsetTop + event.deltaRect.top) + "px";
+            box.style.width = event.rect.width + "px";
+            box.style.height = event.rect.height + "px";
+          },
+          end: function (event) {
+            event.target.classList.remove("moving");
+            save(event.target);
+          }
         }
-      }
-    })
-    .on("tap", function (event) { select(event.currentTarget); });
+      })
+      .on("tap", function (event) { select(event.currentTarget); });
+  }
+  var TOGGLES = ".placed[data-form].kind-checkbox, .placed[data-form].kind-radio";
+  /* Most fields resize from any edge or corner. */
+  bind(".placed[data-form]:not(.kind-checkbox):not(.kind-radio)",
+    { left: true, right: true, top: true, bottom: true }, []);
+  /* A checkbox or radio button is small and stays square (as the core keeps it): it
+     resizes from its corner handle only, so the rest of it still moves it. */
+  bind(TOGGLES, { right: ".resize-handle", bottom: ".resize-handle" },
+    [interact.modifiers.aspectRatio({ ratio: 1 })]);
 
   /* The keyboard: arrows move by a hundredth of the page, Shift and arrows resize,
      Enter saves what changed (or, unchanged, opens the field's options). */
@@ -216,6 +240,7 @@
         event.preventDefault();
         var dx = step[0] * page.clientWidth / 100, dy = step[1] * page.clientHeight / 100;
         if (event.shiftKey) {
+          box.dataset.resized = "true";
           box.style.width = clamp(box.offsetWidth + dx, MIN_SIDE, page.clientWidth - box.offsetLeft) + "px";
           box.style.height = clamp(box.offsetHeight + dy, MIN_SIDE, page.clientHeight - box.offsetTop) + "px";
         } else {
@@ -225,7 +250,7 @@
         box.dataset.changed = "true";
       } else if (event.key === "Enter") {
         event.preventDefault();
-        if (box.dataset.changed) { save(box); } else { select(box); }
+        if (box.dataset.changed) { save(box, !box.dataset.resized); } else { select(box); }
       }
     });
   });
