@@ -20,7 +20,8 @@ from signflow.workflow.field_values import (
     TEXT_KINDS,
 )
 
-# The API's schema bounds (`workflow_schemas.FieldOptions`).
+# The API's schema bounds (`workflow_schemas.FieldOptions`); the API sets no upper bound
+# on `max_length`, the form keeps it to a number a text field can mean.
 MAX_PLACEHOLDER = 255
 MAX_LENGTH_LIMIT = 100_000
 MAX_CHOICES_TEXT = 200 * 256
