@@ -368,12 +368,18 @@ def _placeholder(field: Field) -> str | None:
 
 
 async def package_view(
-    session: AsyncSession, access: PackageAccess, me: Recipient, principal: Principal
+    session: AsyncSession,
+    access: PackageAccess,
+    me: Recipient,
+    principal: Principal,
+    *,
+    preview: bool = False,
 ) -> PackageView:
-    """What the package page shows to `me`."""
+    """What the package page shows to `me`; `preview`: as the sender previews it for
+    `me` (the recipient's own identity, not the sender's)."""
     package = access.package
     documents = await list_documents(session, package.id)
-    identity = await signer_identity(session, me, principal.user)
+    identity = await signer_identity(session, me, None if preview else principal.user)
     views: list[DocumentView] = []
     mine: list[Field] = []
     for document in documents:

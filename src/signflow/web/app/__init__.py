@@ -20,10 +20,13 @@ from signflow.web.app import (
     hash_route,
     home,
     prepare,
+    prepare_fields,
     prepare_recipients,
     prepare_settings,
+    preview,
     routes,
     sso,
+    template_pages,
     viewer,
 )
 
@@ -46,3 +49,6 @@ def install(app: FastAPI) -> None:
         hash_route.router,
     ):
         app.include_router(documents)
+    app.include_router(prepare_fields.router)
+    app.include_router(preview.router)
+    app.include_router(template_pages.router)

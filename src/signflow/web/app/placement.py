@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.models import Document
+from signflow.web.app.field_options import OptionsShown, shown_for
 from signflow.workflow.fields import PlacedField, list_fields
 
 VIEWER_PAGE = "/app/viewer/{package_id}/documents/{document_id}/pages/{page_no}.png"
@@ -31,6 +32,22 @@ class PlacedView:
     top: float
     width_pct: float
     height_pct: float
+    value: str | None
+    options: dict[str, object]
+    shown: OptionsShown
+
+    def option(self, key: str) -> object:
+        return self.options.get(key)
+
+    @property
+    def choices_text(self) -> str:
+        raw = self.options.get("choices")
+        return "\n".join(str(c) for c in raw) if isinstance(raw, list) else ""
+
+    @property
+    def levels(self) -> list[str]:
+        raw = self.options.get("level_of_assurance")
+        return [str(v) for v in raw] if isinstance(raw, list) else []
 
 
 @dataclass(frozen=True)
@@ -70,6 +87,9 @@ def placed_view(placed: PlacedField, width: float, height: float) -> PlacedView:
         top=(height - field.y - field.height) / height * 100,
         width_pct=field.width / width * 100,
         height_pct=field.height / height * 100,
+        value=field.value,
+        options=dict(field.options),
+        shown=shown_for(field.kind),
     )
 
 

@@ -1,5 +1,6 @@
 """Prepare and send `/app/new`: upload, fields placed on the page images, the message,
-send (the recipients: `prepare_recipients`; the settings: `prepare_settings`).
+send (the recipients: `prepare_recipients`; the fields: `prepare_fields`; the settings:
+`prepare_settings`; templates: `template_pages`).
 
 Each form is one core call, the one behind the API route named beside it; the pages
 hold no rule of their own (what may change, and when, is the core's to say).
@@ -18,28 +19,21 @@ from signflow.faces.file_names import file_name_from_header
 from signflow.faces.form_upload import is_form
 from signflow.faces.routing import get_context, get_session
 from signflow.faces.signinghub.deps import request_actor
-from signflow.models import FieldKind, WorkflowMode, WorkflowStatus
+from signflow.models import WorkflowMode, WorkflowStatus
 from signflow.packages.access import Need
 from signflow.packages.documents import DEFAULT_FILE_NAME, Upload, upload_document
 from signflow.packages.packages import create_package
 from signflow.web.app.document_pages import app_page
-from signflow.web.app.form_values import FormValues, read_form
+from signflow.web.app.form_values import read_form
 from signflow.web.app.multipart_form import MultipartForm, read_multipart
 from signflow.web.app.package_access import readable_package
 from signflow.web.app.pages import finish
 from signflow.web.app.placement import prepared_documents
+from signflow.web.app.prepare_fields import PALETTE
 from signflow.web.app.prepare_recipients import recipient_choices
 from signflow.web.app.routing import app_router
 from signflow.web.app.session import app_principal
-from signflow.workflow.fields import (
-    Box,
-    FieldChange,
-    FieldSpec,
-    PartialBox,
-    add_field,
-    delete_field,
-    update_field,
-)
+from signflow.web.app.template_pages import template_choices
 from signflow.workflow.settings import WorkflowChange, get_workflow, update_workflow
 from signflow.workflow.share import share_package
 
@@ -49,24 +43,6 @@ PrincipalDep = Annotated[Principal, Depends(app_principal)]
 
 NEW = "/app/new"
 PREPARE = "/app/new/{package_id}"
-# The kinds the palette offers, in its order; each is a kind of the core's fields.
-PALETTE = (
-    FieldKind.DIGITAL_SIGNATURE,
-    FieldKind.INITIALS,
-    FieldKind.TEXT,
-    FieldKind.DATE,
-    FieldKind.CHECKBOX,
-    FieldKind.NAME,
-    FieldKind.EMAIL,
-)
-# A field added without a position (the keyboard's way): near the page's top left.
-DEFAULT_SIZES: dict[FieldKind, tuple[float, float]] = {
-    FieldKind.CHECKBOX: (18, 18),
-    FieldKind.INITIALS: (60, 40),
-    FieldKind.DIGITAL_SIGNATURE: (180, 60),
-}
-DEFAULT_SIZE = (160, 24)
-MARGIN = 72.0
 NO_FILE = "upload.no_file"
 MAX_FILES = 20
 
@@ -81,7 +57,8 @@ def _back(request: Request, package_id: int, anchor: str = "") -> Response:
 
 @router.get(NEW)
 async def new_page(request: Request, principal: PrincipalDep) -> Response:
-    return app_page(request, principal, "app/new.html")
+    choices = await template_choices(request, principal)
+    return app_page(request, principal, "app/new.html", choices=choices)
 
 
 async def _multipart(request: Request) -> MultipartForm:
@@ -167,93 +144,6 @@ async def add_documents(package_id: int, request: Request, principal: PrincipalD
     form = await _multipart(request)
     await _upload_all(request, principal, package_id, form)
     return _back(request, package_id, "#documents")
-
-
-def _kind(form: FormValues) -> FieldKind:
-    try:
-        kind = FieldKind(form.text("kind", 40))
-    except ValueError as exc:
-        raise BadRequest("prepare.bad_value", value="kind") from exc
-    if kind not in PALETTE:
-        raise BadRequest("prepare.bad_value", value="kind")
-    return kind
-
-
-def _box(form: FormValues, kind: FieldKind, page_height: float) -> Box:
-    """The box the drop gave (PDF points), or the default place near the top left."""
-    if form.values.get("x", "").strip():
-        return Box(
-            x=form.number("x"),
-            y=form.number("y"),
-            width=form.number("width", minimum=1),
-            height=form.number("height", minimum=1),
-        )
-    width, height = DEFAULT_SIZES.get(kind, DEFAULT_SIZE)
-    return Box(x=MARGIN, y=max(0.0, page_height - MARGIN - height), width=width, height=height)
-
-
-@router.post(PREPARE + "/fields")
-async def place_field(package_id: int, request: Request, principal: PrincipalDep) -> Response:
-    """`POST packages/{id}/documents/{document_id}/fields/{kind}`."""
-    form = await read_form(request)
-    session = get_session(request)
-    await readable_package(session, principal, package_id, Need.OWN)
-    view = await get_workflow(session, principal, package_id)
-    document_id = form.integer("document_id", minimum=1, maximum=2**62)
-    document = next((d for d in view.documents if d.id == document_id), None)
-    if document is None:
-        raise BadRequest("prepare.bad_value", value="document_id")
-    page_no = form.integer("page_no", minimum=1, maximum=document.page_count)
-    kind = _kind(form)
-    spec = FieldSpec(
-        order=form.optional_integer("order"),
-        page_no=page_no,
-        box=_box(form, kind, document.pages[page_no - 1][1]),
-        required=form.flag("required"),
-    )
-    field = await add_field(
-        session, principal, request_actor(request, principal), package_id, document_id, kind, spec
-    )
-    return _back(request, package_id, f"#placed-{document_id}-{field.name}")
-
-
-@router.post(PREPARE + "/fields/{document_id}/{name}")
-async def change_field(
-    package_id: int, document_id: int, name: str, request: Request, principal: PrincipalDep
-) -> Response:
-    """`PUT packages/{id}/documents/{document_id}/fields` (move, resize, assign, required)."""
-    form = await read_form(request)
-    session = get_session(request)
-    await readable_package(session, principal, package_id, Need.OWN)
-    kind = _kind(form)
-    change = FieldChange(
-        name=name,
-        order=form.optional_integer("order"),
-        required=form.flag("required"),
-        resize=PartialBox(
-            x=form.number("x"),
-            y=form.number("y"),
-            width=form.number("width", minimum=1),
-            height=form.number("height", minimum=1),
-        ),
-    )
-    await update_field(
-        session, principal, request_actor(request, principal), package_id, document_id, kind, change
-    )
-    return _back(request, package_id, f"#placed-{document_id}-{name}")
-
-
-@router.post(PREPARE + "/fields/{document_id}/{name}/delete")
-async def remove_field(
-    package_id: int, document_id: int, name: str, request: Request, principal: PrincipalDep
-) -> Response:
-    """`DELETE packages/{id}/documents/{document_id}/fields`."""
-    session = get_session(request)
-    await readable_package(session, principal, package_id, Need.OWN)
-    await delete_field(
-        session, principal, request_actor(request, principal), package_id, document_id, name
-    )
-    return _back(request, package_id, f"#document-{document_id}")
 
 
 @router.post(PREPARE + "/send")
