@@ -367,6 +367,11 @@ APP_PAGES = {
     "/app/new/{package_id}/recipients/{order}",
     "/app/new/{package_id}/recipients/{order}/move",
     "/app/new/{package_id}/settings",
+    # tests/web/app/test_app_preview_http.py and test_app_templates_http.py (another
+    # enterprise's user gets 404 on the preview and on both template forms, nothing made).
+    "/app/new/{package_id}/preview",
+    "/app/new/{package_id}/template",
+    "/app/new/templates/{template_id}",
     "/app/new/{package_id}/fields",
     "/app/new/{package_id}/fields/{document_id}/{name}",
     "/app/new/{package_id}/fields/{document_id}/{name}/delete",
