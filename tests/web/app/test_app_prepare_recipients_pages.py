@@ -100,12 +100,16 @@ async def test_recipients_identity_reorder_settings_send_and_the_code(
     await page.evaluate("window.stillTheSamePage = true")
     await page.locator("#recipient-1 summary").click()
     await page.locator("#check-1").select_option("email_otp")
+    await page.locator("#name-1").fill("Zoe Zimmer-Lang")
     await web.shot_and_check_axe(
         page, f"app-recipients-02-identity-{size}", "a recipient's form", strict=True
     )
     await page.locator("#save-1").click()
     await expect(page.locator("#recipient-1 .identity")).to_have_text("Code by email")
     assert await page.evaluate("window.stillTheSamePage === true")
+    # The fields' "For" choices follow the list swapped in place (name and position).
+    await expect(page.locator('#field-order option[value="1"]')).to_have_text("1. Zoe Zimmer-Lang")
+    await expect(page.locator('#field-order option[value="3"]')).to_have_text("3. The tenant")
     # The section alone, for docs/app.md.
     await page.locator("#recipients").screenshot(
         path=web.artifacts / f"app-recipients-section-{size}.png"
@@ -129,7 +133,11 @@ async def test_recipients_identity_reorder_settings_send_and_the_code(
     )
     workflow = (await web.api.get(f"/v4/packages/{package_id}/workflow", headers=owner)).json()
     assert workflow["workflow"]["expires_on"] is not None
-    assert [u["user_name"] for u in workflow["users"]] == ["Zoe Zimmer", "Legal team", "The tenant"]
+    assert [u["user_name"] for u in workflow["users"]] == [
+        "Zoe Zimmer-Lang",
+        "Legal team",
+        "The tenant",
+    ]
     reminders = await web.api.get(f"/v4/packages/{package_id}/workflow/3/reminders", headers=owner)
     assert reminders.json()["remind_after"] == 2
     assert reminders.json()["repeat"]["total_reminders"] == 4
