@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from signflow.accounts.activation import check_new_password
 from signflow.accounts.credentials import hash_password_off_loop, verify_password_off_loop
 from signflow.accounts.principal import Principal
 from signflow.accounts.throttle import reserve, settle_success, user_buckets
@@ -41,14 +42,17 @@ async def change_own_password(
     address: str | None,
     current: str,
     new: str,
+    keep_app_session_id: int | None = None,
 ) -> None:
     """The caller's own password, in the request's `session`. The try at the current
     password is reserved in a transaction of its own first (`sessions`), so a wrong one
-    stays counted when the request rolls back; argon2 runs off the event loop."""
+    stays counted when the request rolls back; argon2 runs off the event loop.
+    `keep_app_session_id`: the web app's session that asked, which goes on."""
     if principal.is_scoped:
         raise Forbidden(SCOPED_CHANGE)
     if new == current:
         raise BadRequest(SAME_PASSWORD)
+    check_new_password(new)
     user = principal.user
     buckets = user_buckets(settings, user.email, address)
     async with transaction(sessions) as counting:
@@ -69,7 +73,12 @@ async def change_own_password(
     if changed.rowcount != 1:
         raise Conflict(CHANGED_MEANWHILE)
     await settle_success(session, buckets)
-    await revoke_user_grants(session, user.id, keep_grant_id=principal.grant_id)
+    await revoke_user_grants(
+        session,
+        user.id,
+        keep_grant_id=principal.grant_id,
+        keep_app_session_id=keep_app_session_id,
+    )
     await session.execute(
         update(TokenGrant)
         .where(TokenGrant.id == principal.grant_id)
