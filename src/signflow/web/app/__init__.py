@@ -12,7 +12,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from signflow.web.app import (
+    account_password,
     admin_api_keys,
+    admin_branding,
+    admin_sso,
     admin_users,
     forgot,
     hash_route,
@@ -30,6 +33,9 @@ def install(app: FastAPI) -> None:
     app.include_router(sso.router)
     app.include_router(admin_users.router)
     app.include_router(admin_api_keys.router)
+    app.include_router(admin_branding.router)
+    app.include_router(admin_sso.router)
+    app.include_router(account_password.router)
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
     for documents in (home.router, viewer.router, prepare.router, hash_route.router):
         app.include_router(documents)
