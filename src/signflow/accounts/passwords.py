@@ -35,7 +35,7 @@ CHANGED_MEANWHILE = "The password was changed meanwhile; sign in again"
 
 async def change_own_password(
     session: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession] | None,
     settings: Settings,
     principal: Principal,
     *,
@@ -47,6 +47,10 @@ async def change_own_password(
     """The caller's own password, in the request's `session`. The try at the current
     password is reserved in a transaction of its own first (`sessions`), so a wrong one
     stays counted when the request rolls back; argon2 runs off the event loop.
+
+    `sessions` None: the try is reserved in `session` itself, for a caller whose
+    transaction already holds SQLite's one write lock (a transaction of its own would
+    wait for it) and that commits when it answers a refusal (the web app's page does).
     `keep_app_session_id`: the web app's session that asked, which goes on."""
     if principal.is_scoped:
         raise Forbidden(SCOPED_CHANGE)
@@ -55,8 +59,11 @@ async def change_own_password(
     check_new_password(new)
     user = principal.user
     buckets = user_buckets(settings, user.email, address)
-    async with transaction(sessions) as counting:
-        await reserve(counting, settings, buckets)
+    if sessions is None:
+        await reserve(session, settings, buckets)
+    else:
+        async with transaction(sessions) as counting:
+            await reserve(counting, settings, buckets)
     if not await verify_password_off_loop(user.password_hash, current):
         raise BadRequest(WRONG_CURRENT_PASSWORD)
     new_hash = await hash_password_off_loop(new)

@@ -72,10 +72,14 @@ async def change_password(request: Request, me: CurrentUser) -> Response:
         return _page(request, me, 400, MISMATCH)
     context = get_context(request)
     this_session = await current_session(request)
+    session = get_session(request)
+    # On SQLite this request's transaction took the write lock when it read the session:
+    # the try is counted in it, and the refusal's page commits it.
+    apart = context.sessions if session.get_bind().dialect.name != "sqlite" else None
     try:
         await change_own_password(
-            get_session(request),
-            context.sessions,
+            session,
+            apart,
             context.settings,
             me,
             address=client_address(request),
