@@ -14,6 +14,7 @@ from PIL import Image
 from signflow.app import create_app
 from signflow.context import AppContext
 from signflow.models import Enterprise
+from tests.branding.test_checks import bomb
 from tests.factories import Tenant
 from tests.web.app.helpers import browser, form_token, sign_in
 
@@ -95,6 +96,7 @@ async def test_refused_colours_and_logos_change_nothing(
         ({}, truncated, "not a readable PNG or JPEG"),
         ({}, too_big, "larger than 256 KB"),
         ({}, png(2500, 10), "2000x2000 pixels"),
+        ({}, bomb(), "not a readable PNG or JPEG"),
     ]
     async with browser(create_app(context=context)) as client:
         await sign_in(client, tenant.admin_email)
