@@ -35,12 +35,13 @@ from signflow.web.app.session import app_principal, settings_of
 
 SSO_PAGE = "/app/admin/sso"
 NOTICES = {"saved": "app.ssoadmin.saved", "removed": "app.ssoadmin.removed"}
+TOO_LONG = "app.ssoadmin.too_long"
 # The core's refusals said in the reader's language (others: the core's own words).
 REFUSALS = {
     ISSUER_INVALID: "app.ssoadmin.issuer_invalid",
     SECRET_REQUIRED: "app.ssoadmin.secret_required",
+    TOO_LONG: TOO_LONG,
 }
-TOO_LONG = "app.ssoadmin.too_long"
 
 router = app_router()
 Admin = Annotated[Principal, Depends(app_principal)]
@@ -55,11 +56,8 @@ async def _page(
 ) -> Response:
     settings = settings_of(request)
     row = await sso_of(get_session(request), me.enterprise_id)
-    error_key = None
-    error_message = None
-    if error is not None:
-        error_key = REFUSALS.get(error.message) or (TOO_LONG if error.message == TOO_LONG else None)
-        error_message = None if error_key else error.message
+    error_key = REFUSALS.get(error.message) if error is not None else None
+    error_message = error.message if error is not None and error_key is None else None
     shown = asked or {}
     return render(
         request,
