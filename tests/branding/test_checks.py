@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 import pytest
 from PIL import Image
@@ -47,6 +49,20 @@ def test_a_colour_that_fails_is_refused_with_the_reason(value: str, message: str
         check_accent(value)
 
 
+def bomb(side: int = 100_000) -> bytes:
+    """A small PNG whose header claims side x side pixels (a decompression bomb)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"\0" * 100)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
 def test_png_and_jpeg_logos_are_accepted() -> None:
     assert check_logo(image("PNG")) == "image/png"
     assert check_logo(image("JPEG")) == "image/jpeg"
@@ -61,6 +77,7 @@ def test_png_and_jpeg_logos_are_accepted() -> None:
         (image("PNG")[:60], "not a readable"),
         (image("PNG", (2100, 10)), "2000x2000"),
         (b"\x89PNG\r\n\x1a\n" + b"\0" * (300 * 1024), "larger than 256 KB"),
+        (bomb(), "not a readable"),
     ],
 )
 def test_other_logos_are_refused(data: bytes, message: str) -> None:

@@ -319,6 +319,8 @@ NOT_TENANT_DATA = {
     # (unguessable without the image, and naming no enterprise).
     "/web/brand/accent/{color}.css",
     "/web/brand/logo/{sha256}",
+    # The app's branding preview: a stylesheet named by its colour alone (docs/app.md).
+    "/app/admin/branding/preview/{color}.css",
     # "signature" or "initials": the web session's own adopted mark, never another
     # recipient's (tests/web/test_adoption_http.py).
     "/web/package/adopted/{kind}.png",

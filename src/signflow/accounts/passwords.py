@@ -14,6 +14,7 @@ from typing import cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from signflow.accounts.activation import check_new_password
 from signflow.accounts.credentials import hash_password_off_loop, verify_password_off_loop
 from signflow.accounts.principal import Principal
 from signflow.accounts.throttle import reserve, settle_success, user_buckets
@@ -34,25 +35,35 @@ CHANGED_MEANWHILE = "The password was changed meanwhile; sign in again"
 
 async def change_own_password(
     session: AsyncSession,
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession] | None,
     settings: Settings,
     principal: Principal,
     *,
     address: str | None,
     current: str,
     new: str,
+    keep_app_session_id: int | None = None,
 ) -> None:
     """The caller's own password, in the request's `session`. The try at the current
     password is reserved in a transaction of its own first (`sessions`), so a wrong one
-    stays counted when the request rolls back; argon2 runs off the event loop."""
+    stays counted when the request rolls back; argon2 runs off the event loop.
+
+    `sessions` None: the try is reserved in `session` itself, for a caller whose
+    transaction already holds SQLite's one write lock (a transaction of its own would
+    wait for it) and that commits when it answers a refusal (the web app's page does).
+    `keep_app_session_id`: the web app's session that asked, which goes on."""
     if principal.is_scoped:
         raise Forbidden(SCOPED_CHANGE)
     if new == current:
         raise BadRequest(SAME_PASSWORD)
+    check_new_password(new)
     user = principal.user
     buckets = user_buckets(settings, user.email, address)
-    async with transaction(sessions) as counting:
-        await reserve(counting, settings, buckets)
+    if sessions is None:
+        await reserve(session, settings, buckets)
+    else:
+        async with transaction(sessions) as counting:
+            await reserve(counting, settings, buckets)
     if not await verify_password_off_loop(user.password_hash, current):
         raise BadRequest(WRONG_CURRENT_PASSWORD)
     new_hash = await hash_password_off_loop(new)
@@ -69,7 +80,12 @@ async def change_own_password(
     if changed.rowcount != 1:
         raise Conflict(CHANGED_MEANWHILE)
     await settle_success(session, buckets)
-    await revoke_user_grants(session, user.id, keep_grant_id=principal.grant_id)
+    await revoke_user_grants(
+        session,
+        user.id,
+        keep_grant_id=principal.grant_id,
+        keep_app_session_id=keep_app_session_id,
+    )
     await session.execute(
         update(TokenGrant)
         .where(TokenGrant.id == principal.grant_id)

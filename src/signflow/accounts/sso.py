@@ -36,6 +36,8 @@ NO_ACCOUNT = "sso.no_account"
 OTHER_ENTERPRISE = "sso.other_enterprise"
 ACCOUNT_DISABLED = "app.signin.disabled"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# Where the provider sends people back to (the web app's callback).
+CALLBACK_PATH = "/app/sso/callback"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,16 @@ class SsoChange:
     client_id: str
     client_secret: str | None  # None: keep the stored one
     auto_create_users: bool
+
+
+def redirect_uri(settings: Settings) -> str:
+    """The redirect URI an admin registers at the provider."""
+    return settings.base_url.rstrip("/") + CALLBACK_PATH
+
+
+def signin_url(settings: Settings, row: EnterpriseSso) -> str:
+    """The enterprise's own single sign-on address, to hand out or link to."""
+    return f"{settings.base_url.rstrip('/')}/app/sso/{row.signin_key}"
 
 
 def check_issuer(issuer: str) -> str:

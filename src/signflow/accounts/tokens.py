@@ -171,11 +171,15 @@ async def revoke_grant(session: AsyncSession, grant_id: int) -> None:
 
 
 async def revoke_user_grants(
-    session: AsyncSession, user_id: int, *, keep_grant_id: int | None = None
+    session: AsyncSession,
+    user_id: int,
+    *,
+    keep_grant_id: int | None = None,
+    keep_app_session_id: int | None = None,
 ) -> None:
     """Revoke every grant of the user, and every grant where they act through `scope`,
     except `keep_grant_id` (the caller's own): after a password change. The user's web
-    app sessions end too."""
+    app sessions end too, except `keep_app_session_id` (the app's page that changed it)."""
     conditions = [
         or_(TokenGrant.user_id == user_id, TokenGrant.actor_user_id == user_id),
         TokenGrant.revoked_at.is_(None),
@@ -188,9 +192,12 @@ async def revoke_user_grants(
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    app_conditions = [AppSession.user_id == user_id, AppSession.revoked_at.is_(None)]
+    if keep_app_session_id is not None:
+        app_conditions.append(AppSession.id != keep_app_session_id)
     await session.execute(
         update(AppSession)
-        .where(AppSession.user_id == user_id, AppSession.revoked_at.is_(None))
+        .where(*app_conditions)
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -2,7 +2,13 @@
 
 from signflow.branding.colors import DEFAULT_ACCENT, check_accent, contrast_ratio
 from signflow.branding.logo import MAX_LOGO_BYTES, MAX_LOGO_PIXELS, check_logo
-from signflow.branding.view import Branding, branding_of, effective_language, set_branding
+from signflow.branding.view import (
+    Branding,
+    branding_of,
+    effective_language,
+    set_branding,
+    set_default_language,
+)
 
 __all__ = [
     "DEFAULT_ACCENT",
@@ -15,4 +21,5 @@ __all__ = [
     "contrast_ratio",
     "effective_language",
     "set_branding",
+    "set_default_language",
 ]

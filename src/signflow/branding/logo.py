@@ -33,7 +33,13 @@ def check_logo(data: bytes) -> str:
             # verify() checks the structure; decoding proves the pixels are there.
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,  # a header claiming far more pixels than any logo
+    ) as exc:
         raise BadRequest("Logo is not a readable PNG or JPEG image") from exc
     if kind not in MEDIA_TYPES:
         raise BadRequest("Logo must be a PNG or JPEG image (SVG and other formats are refused)")

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from signflow.branding.colors import DEFAULT_ACCENT, check_accent, darker
 from signflow.branding.logo import check_logo
-from signflow.i18n import DEFAULT_LANGUAGE, supported
+from signflow.errors import BadRequest
+from signflow.i18n import DEFAULT_LANGUAGE, languages, supported
 from signflow.models import Enterprise
 
 
@@ -66,6 +67,18 @@ def set_branding(
     enterprise.logo = logo
     enterprise.logo_type = logo_type
     enterprise.logo_sha256 = hashlib.sha256(logo).hexdigest() if logo is not None else None
+
+
+def set_default_language(enterprise: Enterprise, code: str | None) -> None:
+    """The language of the enterprise's recipients who have none of their own (None or
+    empty: the browser's, else English); BadRequest for a language Signflow lacks."""
+    code = (code or "").strip()
+    language = supported(code) if code else None
+    if code and language is None:
+        raise BadRequest(
+            f"Language '{code}' is not supported; use one of: {', '.join(languages())}"
+        )
+    enterprise.default_language = language
 
 
 def effective_language(own: str | None, enterprise: Enterprise | None) -> str:

@@ -16,14 +16,14 @@ from pydantic import Field
 from sqlalchemy import select
 
 from signflow.accounts.users import require_admin
-from signflow.branding import MAX_LOGO_BYTES, set_branding
+from signflow.branding import MAX_LOGO_BYTES, set_branding, set_default_language
 from signflow.config import Settings
 from signflow.errors import BadRequest
 from signflow.faces.bodies import body_limit
 from signflow.faces.routing import ReadOnly, SessionDep, TransactionalRoute
 from signflow.faces.signinghub.deps import PrincipalDep
 from signflow.faces.signinghub.schemas import VendorModel
-from signflow.i18n import languages, supported
+from signflow.i18n import languages
 from signflow.models import Enterprise
 
 router = APIRouter(route_class=TransactionalRoute, tags=["enterprise settings"])
@@ -132,12 +132,6 @@ async def put_language_settings(
     """The language of recipients who have none of their own (null: the browser's, else
     English)."""
     enterprise = await _enterprise(session, principal)
-    code = (body.default_language or "").strip()
-    language = supported(code) if code else None
-    if code and language is None:
-        raise BadRequest(
-            f"Language '{code}' is not supported; use one of: {', '.join(languages())}"
-        )
-    enterprise.default_language = language
+    set_default_language(enterprise, body.default_language)
     await session.flush()
     return _language_body(enterprise)

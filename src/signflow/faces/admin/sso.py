@@ -8,7 +8,14 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from pydantic import Field
 
-from signflow.accounts.sso import SsoChange, clear_sso, set_sso, sso_settings
+from signflow.accounts.sso import (
+    SsoChange,
+    clear_sso,
+    redirect_uri,
+    set_sso,
+    signin_url,
+    sso_settings,
+)
 from signflow.faces.routing import (
     ReadOnly,
     SessionDep,
@@ -21,7 +28,6 @@ from signflow.faces.signinghub.schemas import VendorModel
 from signflow.models import EnterpriseSso
 
 router = APIRouter(route_class=TransactionalRoute, tags=["enterprise settings"])
-CALLBACK_PATH = "/app/sso/callback"
 
 
 class SsoSettings(VendorModel):
@@ -44,14 +50,13 @@ class SsoSettingsBody(VendorModel):
 
 
 def _body(settings: SettingsDep, row: EnterpriseSso) -> SsoSettingsBody:
-    base = settings.base_url.rstrip("/")
     return SsoSettingsBody(
         issuer=row.issuer,
         client_id=row.client_id,
         client_secret_set=bool(row.client_secret_sealed),
         auto_create_users=row.auto_create_users,
-        signin_url=f"{base}/app/sso/{row.signin_key}",
-        redirect_uri=f"{base}{CALLBACK_PATH}",
+        signin_url=signin_url(settings, row),
+        redirect_uri=redirect_uri(settings),
     )
 
 

@@ -12,8 +12,11 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from signflow.web.app import (
+    account_password,
     admin_api_keys,
     admin_applications,
+    admin_branding,
+    admin_sso,
     admin_users,
     admin_webhooks,
     forgot,
@@ -39,6 +42,9 @@ def install(app: FastAPI) -> None:
     app.include_router(admin_api_keys.router)
     app.include_router(admin_webhooks.router)
     app.include_router(admin_applications.router)
+    app.include_router(admin_branding.router)
+    app.include_router(admin_sso.router)
+    app.include_router(account_password.router)
     # The documents: home, viewer, prepare and send, and SigningHub's /Web address.
     for documents in (
         home.router,
