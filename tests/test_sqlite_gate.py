@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
@@ -114,3 +115,59 @@ async def test_a_writer_cancelled_while_waiting_leaves_the_line_working(
     async with read_transaction(sessions) as session:
         writers = set(await session.scalars(text("SELECT writer FROM log")))
     assert writers == {0, 2}
+
+
+def _other_process_holds_the_lock(database: Path) -> sqlite3.Connection:
+    """A writer the gate does not know of (as another process's would be)."""
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO log VALUES (9, 1)")
+    return other
+
+
+async def test_a_writer_waits_for_another_process_within_the_busy_timeout(
+    tmp_path: Path,
+):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE log (writer INTEGER, step INTEGER)"))
+    other = _other_process_holds_the_lock(tmp_path / "other.db")
+    try:
+        writer = asyncio.create_task(_write(async_sessionmaker(engine), 1))
+        await asyncio.sleep(0.05)
+        assert not writer.done()  # still retrying its BEGIN
+        other.execute("COMMIT")
+        async with asyncio.timeout(5):
+            await writer
+        async with read_transaction(async_sessionmaker(engine)) as session:
+            rows = (await session.execute(text("SELECT writer, step FROM log"))).all()
+        assert [tuple(row) for row in rows] == [(9, 1), (1, 1), (1, 2)]
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+async def test_a_writer_past_the_busy_timeout_fails_and_the_connection_keeps_it(
+    tmp_path: Path,
+):
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    event.listen(engine.sync_engine, "connect", _short_busy_timeout)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE log (writer INTEGER, step INTEGER)"))
+    other = _other_process_holds_the_lock(tmp_path / "other.db")
+    try:
+        with pytest.raises(OperationalError, match="database is locked"):
+            await _write(async_sessionmaker(engine), 1)
+        other.execute("COMMIT")
+        async with engine.connect() as connection:
+            # The BEGIN's retries turned the busy handler off only for themselves.
+            timeout = await connection.scalar(text("PRAGMA busy_timeout"))
+        assert timeout == 50
+        await _write(async_sessionmaker(engine), 2)
+    finally:
+        other.close()
+        await engine.dispose()
+
+
+def _short_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=50")

@@ -97,7 +97,7 @@ def _configure_sqlite(foreign_keys: bool, dbapi_connection: Any, _record: Any) -
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute(f"PRAGMA busy_timeout={sqlite_gate.BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
@@ -166,7 +166,7 @@ def _begin_immediate(gate: WriteGate, conn: Any) -> None:
         conn.exec_driver_sql("BEGIN")
         return
     gate.enter(conn.connection._connection_record)
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    sqlite_gate.begin_immediate(conn.connection.dbapi_connection)
 
 
 class WriteInReadOnlyTransaction(RuntimeError):

@@ -36,7 +36,7 @@ from sqlalchemy.orm import aliased
 
 import signflow.outbox.kinds  # noqa: F401  (registers every job handler)
 from signflow.context import AppContext
-from signflow.db import statements, transaction, utcnow
+from signflow.db import sqlite_file, statements, transaction, utcnow
 from signflow.models import Job, JobStatus
 from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import run_deferred
@@ -51,6 +51,7 @@ from signflow.outbox.handlers import (
     handler_for,
 )
 from signflow.outbox.recording import record_outcomes, still_claimed
+from signflow.outbox.sqlite_watch import watch_commits
 
 logger = logging.getLogger("signflow.worker")
 
@@ -287,12 +288,15 @@ class Worker:
     async def run_forever(self, stop: asyncio.Event, concurrency: int = CONCURRENCY) -> None:
         """Keep up to `concurrency` jobs running; a slow job holds one slot, not the others."""
         logger.info("worker %s started", self.worker_id)
-        listener = (
-            asyncio.create_task(self.listen(stop))
-            if self.context.engine.dialect.name == "postgresql"
-            else None
-        )
         running = self._running
+        listener: asyncio.Task[None] | None = None
+        database = sqlite_file(self.context.settings.effective_database_url)
+        if self.context.engine.dialect.name == "postgresql":
+            listener = asyncio.create_task(self.listen(stop))
+        elif database is not None:
+            listener = asyncio.create_task(
+                watch_commits(database, self.wake, stop, lambda: len(running) >= concurrency)
+            )
         claim_uncertain = False
         while not stop.is_set():
             free = concurrency - len(running)
@@ -313,6 +317,10 @@ class Worker:
             if claimed and len(claimed) == free:
                 await asyncio.sleep(0)
                 continue
+            if len(running) >= concurrency:
+                # No slot to claim into: a wake now would only spin this loop; the next
+                # job to finish brings it back to claim anyway.
+                self.wake.clear()
             waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
             await asyncio.wait(
                 [*waiters, *running], timeout=IDLE_POLL_SECONDS, return_when="FIRST_COMPLETED"
