@@ -12,6 +12,7 @@ Screenshots of every page go to tests/artifacts/web/ for a person to look at.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
 import socket
@@ -88,9 +89,10 @@ class LiveServer:
     context: AppContext  # the tests' own connection to the server's database
 
 
-@pytest.fixture(scope="session")
-async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("web-var")
+@contextlib.asynccontextmanager
+async def serving(data_dir: Path, **overrides: Any) -> AsyncIterator[LiveServer]:
+    """A Signflow server on a free loopback port, in a thread, over its own SQLite file in
+    `data_dir` (migrated here); `overrides` are further settings."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     database_url = f"sqlite+aiosqlite:///{data_dir / 'signflow.db'}"
@@ -102,6 +104,7 @@ async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
         secret_key=TEST_SECRET,
         base_url=url,
         embedded_worker=False,
+        **overrides,
     )
     config = uvicorn.Config(
         create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
@@ -121,6 +124,12 @@ async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
         await context.close()
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+async def live_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
+    async with serving(tmp_path_factory.mktemp("web-var")) as server:
+        yield server
 
 
 @pytest.fixture

@@ -10,24 +10,17 @@ The server here is one of this module's own: the operator allow-lists loopback
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.async_api import Browser, Page, expect
 
-from signflow.app import create_app
-from signflow.config import Settings
-from signflow.context import AppContext
-from signflow.migrate import migrate
 from signflow.outbox.worker import Worker
-from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, make_tenant
-from tests.web.conftest import LiveServer, ServerThread, Web, _free_port
+from tests.web.conftest import LiveServer, Web, serving
 from tests.webhooks.receiver import Receiver
 
 TEXTS = {
@@ -56,39 +49,12 @@ TEXTS = {
 
 @pytest.fixture(scope="module")
 async def hooks_server(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("hooks-var")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    database_url = f"sqlite+aiosqlite:///{data_dir / 'signflow.db'}"
-    await migrate(database_url)
-    settings = Settings(
-        env="test",
-        database_url=database_url,
-        data_dir=data_dir,
-        secret_key=TEST_SECRET,
-        base_url=url,
-        embedded_worker=False,
+    async with serving(
+        tmp_path_factory.mktemp("hooks-var"),
         webhook_allowed_networks="127.0.0.0/8",
         webhook_timeout_seconds=5.0,
-    )
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = ServerThread(server)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the test server did not start")
-        await asyncio.sleep(0.05)
-    context = AppContext.create(settings)
-    try:
-        yield LiveServer(url, settings, context)
-    finally:
-        await context.close()
-        server.should_exit = True
-        thread.join(timeout=10)
+    ) as server:
+        yield server
 
 
 @pytest.fixture
