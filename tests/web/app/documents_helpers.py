@@ -58,3 +58,31 @@ async def drag(page: Page, source: Locator, target: Locator, at: tuple[float, fl
         end["x"] + end["width"] * at[0], end["y"] + end["height"] * at[1], steps=12
     )
     await page.mouse.up()
+
+
+async def touch_move(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """One finger (touch events through DevTools) from `start` to `end` in ten steps,
+    waiting for the page the drop posts to."""
+    client = await page.context.new_cdp_session(page)
+
+    async def touch(kind: str, x: float, y: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
+        await client.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    (sx, sy), (ex, ey) = start, end
+    async with page.expect_navigation():
+        await touch("touchStart", sx, sy)
+        for step in range(1, 11):
+            await touch("touchMove", sx + (ex - sx) * step / 10, sy + (ey - sy) * step / 10)
+        await touch("touchEnd", ex, ey)
+
+
+async def touch_drag(page: Page, source: Locator, target: Locator, at: float) -> None:
+    """Drag `source` with one finger to the point `at` of `target`'s width and height."""
+    start, end = await source.bounding_box(), await target.bounding_box()
+    assert start and end
+    await touch_move(
+        page,
+        (start["x"] + start["width"] / 2, start["y"] + start["height"] / 2),
+        (end["x"] + end["width"] * at, end["y"] + end["height"] * at),
+    )

@@ -15,7 +15,7 @@ from playwright.async_api import Page, expect
 
 from tests.factories import bearer
 from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
-from tests.web.app.documents_helpers import app_signed_in_browser, drag
+from tests.web.app.documents_helpers import app_signed_in_browser, drag, touch_drag
 from tests.web.conftest import Web
 from tests.web.helpers import TALL_PHONE, WIDE_DESKTOP, delivered_mail, draw_signature
 from tests.workflow.helpers import make_pdf
@@ -244,21 +244,7 @@ async def test_prepare_on_a_phone_by_touch(web: Web) -> None:
     chip = page.locator("#chip-digital_signature")
     target = page.locator(".prepare-page").first
     await target.scroll_into_view_if_needed()
-    start, end = await chip.bounding_box(), await target.bounding_box()
-    assert start and end
-    client = await page.context.new_cdp_session(page)
-
-    async def touch(kind: str, x: float, y: float) -> None:
-        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
-        await client.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
-
-    sx, sy = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    ex, ey = end["x"] + end["width"] * 0.5, end["y"] + end["height"] * 0.5
-    async with page.expect_navigation():
-        await touch("touchStart", sx, sy)
-        for step in range(1, 11):
-            await touch("touchMove", sx + (ex - sx) * step / 10, sy + (ey - sy) * step / 10)
-        await touch("touchEnd", ex, ey)
+    await touch_drag(page, chip, target, 0.5)
     await expect(page.locator(".placed")).to_have_count(1)
     answer = await web.api.get(
         f"/v4/packages/{package_id}/documents/{document_id}/fields", headers=owner

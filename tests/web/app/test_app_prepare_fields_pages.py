@@ -18,7 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from tests.factories import bearer
 from tests.notify.conftest import SmtpServer, smtp_server, smtp_server_factory  # noqa: F401
-from tests.web.app.documents_helpers import drag
+from tests.web.app.documents_helpers import drag, touch_drag, touch_move
 from tests.web.app.test_app_documents_pages import fields_of, link_of, owner_page
 from tests.web.conftest import Web
 from tests.web.helpers import TALL_PHONE, WIDE_DESKTOP, delivered_mail, draw_signature
@@ -238,21 +238,7 @@ async def test_placing_and_the_inspector_on_a_phone(web: Web) -> None:
     await target.scroll_into_view_if_needed()
     # The phone's palette is one row scrolling sideways: the radio chip brought in sight.
     await chip.scroll_into_view_if_needed()
-    start, end = await chip.bounding_box(), await target.bounding_box()
-    assert start and end
-    client = await page.context.new_cdp_session(page)
-
-    async def touch(kind: str, x: float, y: float) -> None:
-        points = [] if kind == "touchEnd" else [{"x": x, "y": y}]
-        await client.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
-
-    sx, sy = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
-    ex, ey = end["x"] + end["width"] * 0.4, end["y"] + end["height"] * 0.4
-    async with page.expect_navigation():
-        await touch("touchStart", sx, sy)
-        for step in range(1, 11):
-            await touch("touchMove", sx + (ex - sx) * step / 10, sy + (ey - sy) * step / 10)
-        await touch("touchEnd", ex, ey)
+    await touch_drag(page, chip, target, 0.4)
     await expect(page.locator(".placed")).to_have_count(1)
     fields = await fields_of(web, package_id, document_id)
     name = fields["radio"][0]["field_name"]
@@ -272,11 +258,7 @@ async def test_placing_and_the_inspector_on_a_phone(web: Web) -> None:
     area = await placed.bounding_box()
     assert area
     cx, cy = area["x"] + area["width"] * 0.35, area["y"] + area["height"] * 0.35
-    async with page.expect_navigation():
-        await touch("touchStart", cx, cy)
-        for step in range(1, 11):
-            await touch("touchMove", cx + 6 * step, cy)
-        await touch("touchEnd", cx + 60, cy)
+    await touch_move(page, (cx, cy), (cx + 60, cy))
     after = (await fields_of(web, package_id, document_id))["radio"][0]["dimensions"]
     assert after["x"] > before["dimensions"]["x"] + 20
     assert after["width"] == before["dimensions"]["width"]
