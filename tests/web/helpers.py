@@ -206,6 +206,9 @@ async def verification(api: httpx.AsyncClient, prepared: Prepared) -> list[dict[
 async def new_page(browser: Browser, viewport: dict[str, int], **options: object) -> Page:
     """A page in a browser context of its own; close it with page.context.close()."""
     context = await browser.new_context(viewport=viewport, **options)  # type: ignore[arg-type]
+    # Every page records what its Content-Security-Policy blocked (check_axe asserts none):
+    # a blocked inline script or style fails no feature test by itself.
+    await context.add_init_script(CSP_WATCH)
     page = await context.new_page()
     page.set_default_timeout(15_000)
     return page
@@ -218,9 +221,20 @@ async def shot(page: Page, artifacts: Path, name: str) -> None:
     await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=not modal)
 
 
+CSP_WATCH = """
+window.__cspBlocked = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspBlocked.push(`${e.effectiveDirective} blocked ${e.blockedURI || "inline"}`
+    + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+});
+"""
+
+
 async def check_axe(page: Page | Frame, axe_source: str, where: str, strict: bool = False) -> None:
     """axe-core in the page (or a frame): no serious or critical violation; strict, none
-    at all."""
+    at all. And nothing the page's Content-Security-Policy blocked so far."""
+    blocked = await page.evaluate("window.__cspBlocked || []")
+    assert not blocked, f"the CSP of {where} blocked: {blocked}"
     if not await page.evaluate("typeof window.axe !== 'undefined'"):
         # Added through the DevTools protocol: the page's CSP does not apply to it.
         await page.evaluate(axe_source)
