@@ -57,13 +57,17 @@ def set_branding(
     display_name: str | None,
     accent_color: str | None,
     logo: bytes | None,
+    keep_logo: bool = False,
 ) -> None:
-    """Replace all three (None clears one); checked before anything changes."""
+    """Replace all three (None clears one), or the name and colour only with `keep_logo`
+    (the saved logo is neither read nor checked again); checked before anything changes."""
     name = (display_name or "").strip() or None
     accent = check_accent(accent_color) if accent_color is not None else None
     logo_type = check_logo(logo) if logo is not None else None
     enterprise.display_name = name
     enterprise.accent_color = accent
+    if keep_logo:
+        return
     enterprise.logo = logo
     enterprise.logo_type = logo_type
     enterprise.logo_sha256 = hashlib.sha256(logo).hexdigest() if logo is not None else None

@@ -12,7 +12,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
 
 from signflow.accounts.principal import Principal
 from signflow.accounts.users import require_admin
@@ -77,14 +76,6 @@ async def _enterprise(request: Request, me: Principal) -> Enterprise:
     return await get_session(request).get_one(Enterprise, me.enterprise_id)
 
 
-async def _saved_logo(request: Request, enterprise: Enterprise) -> bytes | None:
-    if not enterprise.logo_sha256:
-        return None
-    return await get_session(request).scalar(
-        select(Enterprise.logo).where(Enterprise.id == enterprise.id)
-    )
-
-
 def preview_css_url(accent: str) -> str:
     return PREVIEW_CSS.format(color=accent.removeprefix("#"))
 
@@ -132,13 +123,13 @@ async def save_branding(request: Request, me: Admin) -> Response:
     file replaces the logo, "remove" clears it, else the saved one stays."""
     enterprise = await _enterprise(request, me)
     form = await _posted(request)
-    logo = None if form.remove_logo else form.logo or await _saved_logo(request, enterprise)
     try:
         set_branding(
             enterprise,
             display_name=form.display_name,
             accent_color=form.accent_color or None,
-            logo=logo,
+            logo=None if form.remove_logo else form.logo,
+            keep_logo=not form.remove_logo and form.logo is None,
         )
     except BadRequest as exc:
         return await _page(request, enterprise, exc.status_code, exc.message, form)
