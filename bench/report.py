@@ -124,7 +124,9 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         out.append(
             (
                 f"notification latency, {r['config']}",
-                f"p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms at {p['offered_per_s']}/s offered;"
+                f"p50 {p['p50_ms']} ms, p99 {p['p99_ms']} ms at {p['offered_per_s']}/s offered"
+                + (f" ({p['answered_per_s']}/s answered)" if "answered_per_s" in p else "")
+                + ";"
                 f" {b['deliveries_per_s']} deliveries/s",
                 f"p99 {r['p99_over_direct']}x a direct POST"
                 f" ({r['baseline_direct_post']['p99_ms']} ms)",

@@ -490,6 +490,11 @@ async def webhook_endpoint(
 
 @contextlib.asynccontextmanager
 async def api_client(base: str, connections: int = 64) -> AsyncIterator[httpx.AsyncClient]:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # Idle connections are dropped before the server's keep-alive timeout (5 s) closes
+    # them: a request sent on a connection the server is closing fails (httpx's default
+    # expiry, 5 s, raced it under load).
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         yield client
