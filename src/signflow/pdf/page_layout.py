@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -36,7 +37,7 @@ class Font:
     size: float
     leading: float
 
-    @property
+    @cached_property
     def ascent(self) -> float:
         return float(getAscent(self.name, self.size))
 
@@ -123,7 +124,7 @@ class Cell:
     pieces: Sequence[Piece]
     shaded: bool = False
 
-    @property
+    @cached_property
     def content_height(self) -> float:
         return sum(piece.height for piece in self.pieces)
 
@@ -134,7 +135,7 @@ class Band:
 
     cells: Sequence[Cell]
 
-    @property
+    @cached_property
     def height(self) -> float:
         return max(cell.content_height for cell in self.cells) + 2 * PAD
 
@@ -156,6 +157,9 @@ class Pages:
         self._page = 1
         self._y = _TOP
         self._font: Font | None = None
+        # One text object per page for all its lines: a text object per line (what
+        # drawString makes) costs more than drawing the line.
+        self._words = canvas.beginText()
 
     @property
     def room(self) -> float:
@@ -166,15 +170,20 @@ class Pages:
         return self._y == _TOP
 
     def new_page(self) -> None:
-        self._footer(self._canvas, self._page)
+        self._end_page()
         self._canvas.showPage()
         self._page += 1
         self._y = _TOP
         self._font = None
+        self._words = self._canvas.beginText()
 
     def finish(self) -> None:
-        self._footer(self._canvas, self._page)
+        self._end_page()
         self._canvas.save()
+
+    def _end_page(self) -> None:
+        self._canvas.drawText(self._words)
+        self._footer(self._canvas, self._page)
 
     def space(self, height: float) -> None:
         """Vertical space, dropped at the top of a page."""
@@ -266,14 +275,14 @@ class Pages:
         self._y -= height
 
     def _text(self, line: Line, x: float, top: float, centred: bool = False) -> None:
-        if line.font != self._font:
-            self._canvas.setFont(line.font.name, line.font.size, line.font.leading)
-            self._font = line.font
-        baseline = top - line.font.ascent
+        font = line.font
+        if font != self._font:
+            self._words.setFont(font.name, font.size, font.leading)
+            self._font = font
         if centred:
-            self._canvas.drawCentredString(x, baseline, line.text)
-        else:
-            self._canvas.drawString(x, baseline, line.text)
+            x -= stringWidth(line.text, font.name, font.size) / 2
+        self._words.setTextOrigin(x, top - font.ascent)
+        self._words.textOut(line.text)
 
 
 def _split(band: Band, room: float) -> tuple[Band | None, Band | None]:
