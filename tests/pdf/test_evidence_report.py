@@ -227,3 +227,12 @@ def test_an_entry_taller_than_a_page_goes_on_over_the_next_pages() -> None:
     unpaged = _squeezed(re.sub(r"Supply agreement - page \d+\s*\f", "", raw))
     _entries_in_order(unpaged.replace(HISTORY_HEADER, ""), history)
     _words_inside_the_margins(pdf)
+
+
+def test_an_empty_table_still_shows_its_header() -> None:
+    data = replace(_evidence(entries=1), recipients=[], documents=[])
+
+    text = _squeezed(_pdftotext(render_evidence_report(data), "-raw"))
+
+    assert _squeezed("Recipients # Recipient Role Authentication Action") in text
+    assert _squeezed("Documents Document SHA-256") in text

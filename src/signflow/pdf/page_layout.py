@@ -203,6 +203,10 @@ class Pages:
 
     def table(self, rows: Sequence[Row], header: Band | None = None) -> None:
         header_height = header.height if header is not None else 0.0
+        if header is not None and not rows:
+            self.ensure(header_height)
+            self._band(header)
+            return
         header_here = False
         for row in rows:
             if not self._starts_here(row, header_height, header_here):
