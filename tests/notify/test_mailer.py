@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import logging
 import re
 import ssl
@@ -10,7 +11,9 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from signflow.branding import Branding
 from signflow.notify.mailer import (
     FileMailer,
     MailDeliveryError,
@@ -134,6 +137,40 @@ async def test_a_mail_file_shows_long_links_whole_and_non_ascii_as_written(tmp_p
     plain, html = bodies(parse(raw))
     assert long_link in plain and long_link in html
     assert message.get_body(("plain",))["Content-Transfer-Encoding"] != "8bit"  # sent as built
+
+
+async def test_a_mail_file_holds_every_part_and_header_of_the_message(tmp_path: Path) -> None:
+    png = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(png, format="PNG")
+    logo = Branding(logo_sha256="x", logo_type="image/png", logo=png.getvalue())
+    message = your_turn_to_sign(
+        mail_from="Ñandú Firmas <no-reply@sign.example.com>",
+        to="Zoë Müller <zoe@example.de>",
+        recipient_name="Zoë Müller",
+        package_name="Договор аренды",
+        sender_name="Ana Núñez",
+        signing_link=LINK,
+        branding=logo,
+        language="es",
+    )
+    sent = message.as_bytes()
+
+    await create_mailer(None, tmp_path).send(message)
+
+    assert message.as_bytes() == sent, "the message itself is left as it was built"
+    [file] = (tmp_path / "mail").iterdir()
+    written = parse(file.read_bytes())
+    for name in ("Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted"):
+        assert written[name] == message[name]
+    shape = [(p.get_content_type(), p.get("Content-ID")) for p in written.walk()]
+    assert shape == [(p.get_content_type(), p.get("Content-ID")) for p in message.walk()]
+    assert shape[0][0] == "multipart/alternative" and ("image/png", "<brand-logo>") in shape
+    texts = [p for p in written.walk() if p.get_content_maintype() == "text"]
+    assert [p["Content-Transfer-Encoding"] for p in texts] == ["8bit", "8bit"]
+    originals = [p for p in message.walk() if p.get_content_maintype() == "text"]
+    assert [p.get_content() for p in texts] == [p.get_content() for p in originals]
+    [image] = [p for p in written.walk() if p.get_content_type() == "image/png"]
+    assert image.get_content() == png.getvalue()
 
 
 async def test_smtp_mailer_delivers_to_a_real_server(smtp_server: SmtpServer) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import os
 import ssl
@@ -11,9 +10,9 @@ import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import aiosmtplib
@@ -143,15 +142,44 @@ def create_mailer(smtp_url: str | None, data_dir: Path) -> Mailer:
     return FileMailer(data_dir / "mail")
 
 
+_Part = TypeVar("_Part", bound=MIMEPart)
+
+
 def readable(message: EmailMessage) -> EmailMessage:
     """A copy whose text parts are plain 8-bit UTF-8: a developer reading the file sees
-    whole lines and whole links, where quoted-printable would break them at 76 columns."""
-    copied = copy.deepcopy(message)
-    for part in copied.walk():
-        if part.get_content_maintype() != "text" or part.is_multipart():
-            continue
-        text = part.get_content()
-        if any(len(line.encode()) > MAX_8BIT_LINE for line in text.splitlines()):
-            continue
-        part.set_content(text, subtype=part.get_content_subtype(), cte="8bit")
+    whole lines and whole links, where quoted-printable would break them at 76 columns.
+
+    Only the parts that change are new objects: the containers and the re-encoded text
+    parts (their headers shared, not parsed again); every other part is the original's,
+    left as it is. A deep copy of the message cost more than building it."""
+    return _readable(message)
+
+
+def _readable(part: _Part) -> _Part:
+    if part.is_multipart():
+        children = part.get_payload()
+        # A message built with EmailMessage holds EmailMessage parts.
+        assert isinstance(children, list) and all(isinstance(c, MIMEPart) for c in children)
+        copied = _with_headers_of(part)
+        copied.set_payload([_readable(cast(MIMEPart, child)) for child in children])
+        copied.preamble, copied.epilogue = part.preamble, part.epilogue
+        return copied
+    if part.get_content_maintype() != "text":
+        return part
+    text = part.get_content()
+    if any(len(line.encode()) > MAX_8BIT_LINE for line in text.splitlines()):
+        return part
+    copied = _with_headers_of(part)
+    copied.set_content(text, subtype=part.get_content_subtype(), cte="8bit")
+    return copied
+
+
+def _with_headers_of(part: _Part) -> _Part:
+    copied = type(part)(policy=part.policy)
+    for name, value in part.raw_items():
+        copied.set_raw(name, value)
+    copied.set_default_type(part.get_default_type())
+    unixfrom = part.get_unixfrom()
+    if unixfrom is not None:
+        copied.set_unixfrom(unixfrom)
     return copied
