@@ -104,6 +104,21 @@ async def test_a_read_only_transaction_takes_no_begin_on_postgresql(
         assert first != second
 
 
+async def test_each_statement_of_a_read_only_transaction_reads_the_last_commit(
+    context: AppContext, tenant: Tenant
+) -> None:
+    """No snapshot is held between the statements of a read-only transaction, on either
+    database: on SQLite it runs without BEGIN (saving its hops to aiosqlite's thread), as
+    on PostgreSQL in autocommit. A BEGIN would pin the first read's snapshot (WAL)."""
+    where = Enterprise.id == tenant.enterprise_id
+    async with read_transaction(context.sessions) as session:
+        before = await session.scalar(select(Enterprise.name).where(where))
+        async with transaction(context.sessions) as other:
+            await other.execute(update(Enterprise).where(where).values(name="Renamed"))
+        after = await session.scalar(select(Enterprise.name).where(where))
+    assert (before, after) == (tenant.name, "Renamed")
+
+
 async def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
     postgres_url: str, tmp_path: Path
 ) -> None:

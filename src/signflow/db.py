@@ -156,14 +156,17 @@ def _ping_in_one_round_trip(dbapi_connection: Any, _record: Any, _proxy: Any) ->
         dbapi_connection.autocommit = was_autocommit
 
 
-# Execution option for a transaction that only reads: on SQLite it begins DEFERRED and so
-# takes no write lock (under WAL, readers never wait for the writer).
+# Execution option for a transaction that only reads: on SQLite it runs without BEGIN and
+# so takes no write lock (under WAL, readers never wait for the writer).
 READ_ONLY = "signflow_read_only"
 
 
 def _begin_immediate(gate: WriteGate, conn: Any) -> None:
     if conn.get_execution_options().get(READ_ONLY, False):
-        conn.exec_driver_sql("BEGIN")
+        # No BEGIN: each statement reads the last committed state by itself, as on
+        # PostgreSQL (`read_only_options`), and the BEGIN's three hops to aiosqlite's
+        # thread are saved. Python's sqlite3 opens a transaction only before a write,
+        # and a write here is refused (`_refuse_writes_when_read_only`).
         return
     gate.enter(conn.connection._connection_record)
     sqlite_gate.begin_immediate(conn.connection.dbapi_connection)
@@ -203,7 +206,8 @@ async def transaction(factory: async_sessionmaker[AsyncSession]) -> AsyncIterato
 
 def read_only_options(session: AsyncSession) -> dict[str, object]:
     """The execution options of a transaction that only reads (a write in it raises, on
-    every database). On SQLite it begins DEFERRED and so takes no write lock. On
+    every database). On SQLite it runs without BEGIN, each statement reading by itself, so
+    it takes no write lock and holds no snapshot between statements. On
     PostgreSQL it runs in autocommit: at READ COMMITTED (PostgreSQL's default, which
     Signflow keeps) each statement of a transaction takes its own snapshot anyway, so a
     BEGIN and a COMMIT would be two round trips that buy nothing."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
@@ -57,6 +57,29 @@ def recipient_email(principal: Principal, enterprise_id: int) -> str | None:
     return proven_email(principal)
 
 
+def visible_to(email: ColumnElement[str | None] | str) -> ColumnElement[bool]:
+    """The recipient entries (of `Recipient`) the holder of `email` may read the package by:
+    their own, or a group's whose turn no member took yet and of which they are a live
+    member; from the moment their step opens, unless a terminate skipped them."""
+    return and_(
+        or_(
+            Recipient.email == email,
+            # A group whose turn no member took yet is each live member's.
+            and_(
+                Recipient.email == "",
+                Recipient.group_name.is_not(None),
+                exists().where(
+                    RecipientMember.recipient_id == Recipient.id,
+                    RecipientMember.email == email,
+                    RecipientMember.withdrawn_at.is_(None),
+                ),
+            ),
+        ),
+        Recipient.turn_started_at.is_not(None),
+        Recipient.process_status != ProcessStatus.SKIPPED.value,
+    )
+
+
 async def visible_recipients(
     session: AsyncSession, package_id: int, email: str | None
 ) -> tuple[Recipient, ...]:
@@ -64,24 +87,7 @@ async def visible_recipients(
         return ()
     rows = await session.scalars(
         select(Recipient)
-        .where(
-            Recipient.package_id == package_id,
-            or_(
-                Recipient.email == email,
-                # A group whose turn no member took yet is each live member's.
-                and_(
-                    Recipient.email == "",
-                    Recipient.group_name.is_not(None),
-                    exists().where(
-                        RecipientMember.recipient_id == Recipient.id,
-                        RecipientMember.email == email,
-                        RecipientMember.withdrawn_at.is_(None),
-                    ),
-                ),
-            ),
-            Recipient.turn_started_at.is_not(None),
-            Recipient.process_status != ProcessStatus.SKIPPED.value,
-        )
+        .where(Recipient.package_id == package_id, visible_to(email))
         .order_by(Recipient.position)
     )
     return tuple(rows)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any, Protocol, cast
 
 from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,23 @@ OPEN_TURN_STATUSES = frozenset(
 )
 
 
-def turn_is_open(recipient: Recipient) -> bool:
+class Turn(Protocol):
+    """What deciding whose turn it is reads of a recipient: a `Recipient`, or a row of the
+    workflow's read model (`workflow/read_model.py`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def signing_order(self) -> int: ...
+    @property
+    def process_status(self) -> str: ...
+    @property
+    def turn_started_at(self) -> object: ...
+    @property
+    def finished_at(self) -> object: ...
+
+
+def turn_is_open(recipient: Turn) -> bool:
     return (
         recipient.turn_started_at is not None
         and recipient.finished_at is None
@@ -64,7 +81,7 @@ def turn_is_open(recipient: Recipient) -> bool:
     )
 
 
-def next_to_act(package_status: str, recipients: list[Recipient]) -> set[int]:
+def next_to_act(package_status: str, recipients: Sequence[Turn]) -> set[int]:
     """Who must act next in a shared package: those whose turn is open, else the first
     group still waiting (the lowest signing order among the unprocessed). Nobody once the
     package is closed."""

@@ -52,7 +52,12 @@ class PostProcessing:
 
 def post_processing(package: Package) -> PostProcessing:
     """The package's settings, as stored (disabled when never set)."""
-    stored = package.post_process or {}
+    return stored_post_processing(package.post_process)
+
+
+def stored_post_processing(column: dict[str, object] | None) -> PostProcessing:
+    """The settings of a package's `post_process` column (disabled when never set)."""
+    stored = column or {}
     items = cast(list[dict[str, str]], stored.get("recipients") or [])
     return PostProcessing(
         enabled=bool(stored.get("enabled")),
