@@ -7,6 +7,7 @@ import asyncpg
 import pytest
 from sqlalchemy import select, text, update
 
+from signflow import db
 from signflow.context import AppContext
 from signflow.db import (
     READ_ONLY,
@@ -138,4 +139,27 @@ async def test_a_pooled_connection_the_server_dropped_is_replaced_before_use(
             replaced = await session.scalar(text("SELECT pg_backend_pid()"))
         assert replaced != backend
     finally:
+        await context.close()
+
+
+@pytest.mark.parametrize("idle_limit", [0.0, 3600.0])
+async def test_only_a_connection_idle_past_the_limit_is_pinged_before_use(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, idle_limit: float
+) -> None:
+    """The ping (`;`) is the backend's last statement after a checkout exactly when the
+    connection had been idle longer than `PING_AFTER_IDLE_S`; otherwise the last one is
+    still the pool's reset at the previous return."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_S", idle_limit)
+    context = AppContext.create(make_settings(postgres_url, tmp_path))
+    observer = await asyncpg.connect(postgres_url.replace("+asyncpg", ""))
+    try:
+        async with context.engine.connect() as conn:
+            backend = await conn.scalar(text("SELECT pg_backend_pid()"))
+        async with context.engine.connect():
+            last = await observer.fetchval(
+                "SELECT query FROM pg_stat_activity WHERE pid = $1", backend
+            )
+        assert last == (";" if idle_limit == 0.0 else "ROLLBACK;")
+    finally:
+        await observer.close()
         await context.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import partial
@@ -136,16 +137,36 @@ def create_engine(
     else:
         engine = create_async_engine(url, echo=echo, pool_size=POOL_SIZE, max_overflow=0)
         if pre_ping:
-            event.listen(engine.sync_engine, "checkout", _ping_in_one_round_trip)
+            event.listen(engine.sync_engine, "checkin", _note_checkin)
+            event.listen(engine.sync_engine, "checkout", _check_before_use)
     event.listen(engine.sync_engine, "before_cursor_execute", _refuse_writes_when_read_only)
     return engine
 
 
-def _ping_in_one_round_trip(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """`pool_pre_ping`'s check, in one round trip instead of three: SQLAlchemy's asyncpg
-    adapter pings inside a BEGIN … ROLLBACK of its own unless the connection is in
-    autocommit. A connection that does not answer is replaced (the pool retries the
-    checkout with a new one)."""
+# A connection back in the pool for less than this is trusted if its socket is still
+# open: a restart or a terminated backend closes the socket, which asyncpg notices as
+# soon as the event loop reads it. Past it, a middlebox may have dropped the connection
+# silently, and only a round trip tells.
+PING_AFTER_IDLE_S = 2.0
+_CHECKED_IN_AT = "signflow_checked_in_at"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _check_before_use(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """`pool_pre_ping`'s check, paid only where it can find something: a connection whose
+    socket closed is replaced at once, one idle for longer than `PING_AFTER_IDLE_S` is
+    pinged in one round trip (SQLAlchemy's asyncpg adapter pings inside a BEGIN …
+    ROLLBACK of its own unless the connection is in autocommit). Under load, connections
+    come back within milliseconds, and the ping was a fifth of a read's cost. A connection
+    that fails either check is replaced (the pool retries the checkout with a new one)."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the pooled connection was closed by the server")
+    idle = time.monotonic() - record.info.get(_CHECKED_IN_AT, float("-inf"))
+    if idle < PING_AFTER_IDLE_S:
+        return
     was_autocommit = dbapi_connection.autocommit
     dbapi_connection.autocommit = True
     try:
