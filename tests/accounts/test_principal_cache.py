@@ -196,3 +196,19 @@ async def test_outside_a_transaction_a_cached_token_comes_detached(
     )
     assert inspect(cached.user).detached
     assert len(token_reads) == 1
+
+
+async def test_a_password_change_ends_the_other_cached_sign_ins(
+    client: httpx.AsyncClient, tenant: Tenant, token: str
+):
+    changer = str((await sign_in(client, tenant, tenant.user_email))["access_token"])
+    assert (await client.get(PROFILE, headers=_auth(token))).status_code == 200
+    assert (await client.get(PROFILE, headers=_auth(changer))).status_code == 200
+    changed = await client.put(
+        "/v3/settings/profile/password",
+        headers=_auth(changer),
+        json={"user_old_password": tenant.password, "user_new_password": "Another-secret-9"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert (await client.get(PROFILE, headers=_auth(token))).status_code == 401
+    assert (await client.get(PROFILE, headers=_auth(changer))).status_code == 200

@@ -1,5 +1,6 @@
-"""GET packages/{pid}/workflow: the caller and the whole workflow in five statements, with
-each document's fields counted and the caller's folder read in one of them."""
+"""GET packages/{pid}/workflow: the caller and the whole workflow in five statements (four
+once the token is in the principal cache), with each document's fields counted and the
+caller's folder read in one of them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
+from signflow.accounts.principal_cache import PRINCIPAL_CACHE_INFO
 from signflow.context import AppContext
 from tests.factories import Tenant
 from tests.workflow.helpers import People, add_users, new_package
@@ -47,6 +49,7 @@ async def test_the_workflow_is_read_in_five_statements_with_fields_and_folder(
     assert added.status_code == 200, added.text
     path = f"/v3/packages/{package_id}/workflow"
 
+    context.sessions.kw["info"][PRINCIPAL_CACHE_INFO].clear()  # the token is read once
     with statements(context) as seen:
         unfiled = await client.get(path, headers=people.owner)
     assert unfiled.status_code == 200, unfiled.text
@@ -56,6 +59,10 @@ async def test_the_workflow_is_read_in_five_statements_with_fields_and_folder(
     # The token with its people, the package, its documents, its recipients, and the
     # fields per document with the caller's folder.
     assert len(seen) == 5, seen
+    with statements(context) as seen:
+        again = await client.get(path, headers=people.owner)
+    assert again.json() == unfiled.json()
+    assert len(seen) == 4, seen  # the token from the process's principal cache
 
     moved = await client.put(
         f"/v4/packages/{package_id}/move_to", json={"folder": "Leases"}, headers=people.owner
