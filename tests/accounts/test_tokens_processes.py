@@ -216,7 +216,12 @@ def test_a_cli_command_moves_the_clock_the_api_processes_read(
 ):
     _urls, account = two_api_processes
     env, data_dir = account["env"], account["data_dir"]
-    settings = Settings(env="test", database_url=env["SIGNFLOW_DATABASE_URL"], data_dir=data_dir)
+    settings = Settings(
+        env="test",
+        secret_key=env["SIGNFLOW_SECRET_KEY"],
+        database_url=env["SIGNFLOW_DATABASE_URL"],
+        data_dir=data_dir,
+    )
     path = clock_path(settings)
     assert path is not None
     clock = PrincipalClock(path)
