@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 from signflow.accounts.principal_clock import PrincipalClock, clock_at, generation, in_flight
 
 
 def _in_another_process(path: Path, body: str) -> subprocess.CompletedProcess[str]:
-    program = textwrap.dedent(
-        f"""
-        import os
-        from pathlib import Path
-        from signflow.accounts.principal_clock import PrincipalClock
-        clock = PrincipalClock(Path({str(path)!r}))
-        """
-    ) + textwrap.dedent(body)
     return subprocess.run(
-        [sys.executable, "-c", program], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", "import os\n" + _program(path, body)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
