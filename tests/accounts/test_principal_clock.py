@@ -50,13 +50,17 @@ def test_a_process_that_dies_between_its_steps_leaves_the_change_in_flight(tmp_p
 
 
 def test_processes_bumping_together_lose_no_step(tmp_path: Path):
-    path = tmp_path / "clock"
-    rounds = 2000
-    body = f"for _ in range({rounds}):\n    clock.begin_change()\n    clock.end_change()\n"
+    path, go = tmp_path / "clock", tmp_path / "go"
+    rounds = 20000
+    body = (
+        f"import os\nwhile not os.path.exists({str(go)!r}):\n    pass\n"
+        f"for _ in range({rounds}):\n    clock.begin_change()\n    clock.end_change()\n"
+    )
     program = [sys.executable, "-c", _program(path, body)]
     workers = [subprocess.Popen(program, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    go.touch()  # all three start together
     for worker in workers:
-        _, errors = worker.communicate(timeout=120)
+        _, errors = worker.communicate(timeout=300)
         assert worker.returncode == 0, errors
     word = PrincipalClock(path).read()
     assert (generation(word), in_flight(word)) == (3 * rounds * 2, 0)
