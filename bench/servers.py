@@ -252,6 +252,9 @@ def signflow_env(database_url: str, data_dir: Path, *, embedded_worker: bool) ->
         "SIGNFLOW_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         # Every load generator here is one enterprise: measure capacity, not the policy.
         "SIGNFLOW_ENTERPRISE_RATE_PER_SECOND": "0",
+        # Every process of a benchmark runs on this host: the principal cache is safe on
+        # PostgreSQL too, where it is off unless configured (docs/accounts.md).
+        "SIGNFLOW_PRINCIPAL_CACHE": "host",
     }
 
 

@@ -96,7 +96,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 def make_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = {"base_url": "http://testserver", **overrides}
+    # The principal cache on both databases (its default is off on PostgreSQL), so that
+    # every test also checks that it never serves what a change made stale.
+    values: dict[str, object] = {
+        "base_url": "http://testserver",
+        "principal_cache": "host",
+        **overrides,
+    }
     return Settings(
         env="test",
         database_url=database_url,

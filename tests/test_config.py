@@ -87,3 +87,19 @@ def test_unreadable_trust_roots_are_refused_at_start(tmp_path: Path, content: by
         path.write_bytes(content)
     with pytest.raises(ValidationError, match="SIGNFLOW_TRUST_ROOTS"):
         Settings(data_dir=tmp_path, trust_roots=str(path))
+
+
+@pytest.mark.parametrize(
+    ("database_url", "configured", "effective"),
+    [
+        ("", None, "host"),  # SQLite: every process is on one host
+        ("postgresql+asyncpg://db.internal/signflow", None, "off"),  # maybe several hosts
+        ("postgresql+asyncpg://db.internal/signflow", "host", "host"),
+        ("", "off", "off"),
+    ],
+)
+def test_the_principal_cache_is_on_by_default_only_where_every_process_shares_a_host(
+    tmp_path: Path, database_url: str, configured: str | None, effective: str
+):
+    settings = Settings(data_dir=tmp_path, database_url=database_url, principal_cache=configured)  # type: ignore[arg-type]
+    assert settings.effective_principal_cache == effective

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     privacy_policy_url: str = ""
 
     blob_store: Literal["filesystem", "database"] = "filesystem"
+    # Resolved bearer tokens kept for a few seconds in each API process (docs/accounts.md,
+    # "The principal cache"). "host": safe while every process that changes accounts or
+    # tokens runs on this host; "off": every request reads its token. Unset: "host" on
+    # SQLite (always one host), "off" on PostgreSQL (its API processes may be on several).
+    principal_cache: Literal["host", "off"] | None = None
 
     # Enterprise CAs and signer keys: "rsa2048" or "ec-p256".
     ca_key_type: Literal["rsa2048", "ec-p256"] = "rsa2048"
@@ -219,6 +224,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'signflow.db').resolve()}"
+
+    @property
+    def effective_principal_cache(self) -> Literal["host", "off"]:
+        if self.principal_cache is not None:
+            return self.principal_cache
+        return "host" if self.effective_database_url.startswith("sqlite") else "off"
 
     @cached_property
     def effective_secret_key(self) -> str:

@@ -12,6 +12,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from signflow.accounts.principal_cache import PRINCIPAL_CACHE_INFO
+from signflow.accounts.principal_cache_setup import install_principal_cache
 from signflow.accounts.rate_limit import EnterpriseRateLimiter
 from signflow.config import Settings
 from signflow.db import create_engine
@@ -51,13 +53,14 @@ class AppContext:
     def create(cls, settings: Settings, *, pre_ping: bool = True) -> AppContext:
         engine = create_engine(settings.effective_database_url, pre_ping=pre_ping)
         instrument_pool(engine)
+        principal_cache = install_principal_cache(settings, engine.sync_engine)
         # A session class of our own, so the commit hook below sees only our sessions.
         session_class = type("SignflowSession", (Session,), {})
         sessions = async_sessionmaker(
             engine,
             expire_on_commit=False,
             sync_session_class=session_class,
-            info={SETTINGS_INFO: settings},
+            info={SETTINGS_INFO: settings, PRINCIPAL_CACHE_INFO: principal_cache},
         )
         blobs = create_blob_store(settings.blob_store, settings.data_dir, sessions)
         sessions.kw["info"][BLOBS_INFO] = blobs  # before any session: each copies the info

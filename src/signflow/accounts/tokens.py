@@ -16,10 +16,17 @@ import logging
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from signflow.accounts.credentials import hash_secret, new_secret
 from signflow.accounts.principal import Principal
+from signflow.accounts.principal_cache import (
+    PRINCIPAL_CACHE_INFO,
+    PrincipalCache,
+    principal_cache_of,
+)
+from signflow.accounts.principal_watch import BEGIN_WORD
 from signflow.config import Settings
 from signflow.db import utcnow
 from signflow.errors import Forbidden, Unauthorized
@@ -131,8 +138,25 @@ _GRANT_WITH_PEOPLE = (
 )
 
 
+def cached_principal(sessions: async_sessionmaker[AsyncSession], token: str) -> Principal | None:
+    """The token's principal from the process's cache, without a transaction (None when
+    it is not there): for the paths that would open one only to read the token. Its rows
+    are detached, as those of a transaction that has ended."""
+    cache: PrincipalCache | None = sessions.kw["info"].get(PRINCIPAL_CACHE_INFO)
+    if cache is None:
+        return None
+    with Session() as scratch:
+        return cache.get(hash_secret(token), scratch)
+
+
 async def resolve_access_token(session: AsyncSession, token: str) -> Principal:
-    row = (await session.execute(_GRANT_WITH_PEOPLE, {"access_hash": hash_secret(token)})).first()
+    access_hash = hash_secret(token)
+    cache = principal_cache_of(session)
+    if cache is not None:
+        cached = cache.get(access_hash, session.sync_session)
+        if cached is not None:
+            return cached
+    row = (await session.execute(_GRANT_WITH_PEOPLE, {"access_hash": access_hash})).first()
     if row is None:
         raise Unauthorized(AUTHORIZATION_DENIED)
     grant, user, enterprise = row
@@ -141,13 +165,19 @@ async def resolve_access_token(session: AsyncSession, token: str) -> Principal:
     actor = await session.get_one(User, grant.actor_user_id) if grant.actor_user_id else None
     if not (user.is_active and enterprise.is_active and (actor is None or actor.is_active)):
         raise Forbidden(ACCOUNT_DISABLED)
-    return Principal(
+    principal = Principal(
         user=user,
         enterprise=enterprise,
         grant_id=grant.id,
         actor=actor,
         must_change_password=grant.must_change_password,
     )
+    if cache is not None:
+        # The clock as it was when this transaction began, before any of its statements.
+        began_at = session.sync_session.connection().info.get(BEGIN_WORD)
+        if began_at is not None:
+            cache.put(access_hash, began_at, principal, grant.access_expires_at.timestamp())
+    return principal
 
 
 async def ensure_active(

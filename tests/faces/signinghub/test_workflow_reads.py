@@ -1,6 +1,7 @@
 """GET packages/{pid}/workflow: the caller, then the whole workflow in one statement, each
 document's fields, the recipients' group members and the caller's folder in it
-(`workflow/read_model.py`)."""
+(`workflow/read_model.py`); once the token is in the principal cache, that one statement
+alone."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
+from signflow.accounts.principal_cache import PRINCIPAL_CACHE_INFO
 from signflow.context import AppContext
 from tests.factories import Tenant
 from tests.workflow.helpers import People, add_users, new_package
@@ -48,6 +50,7 @@ async def test_the_workflow_is_read_in_two_statements_with_fields_and_folder(
     assert added.status_code == 200, added.text
     path = f"/v3/packages/{package_id}/workflow"
 
+    context.sessions.kw["info"][PRINCIPAL_CACHE_INFO].clear()  # the token is read once
     with statements(context) as seen:
         unfiled = await client.get(path, headers=people.owner)
     assert unfiled.status_code == 200, unfiled.text
@@ -57,6 +60,10 @@ async def test_the_workflow_is_read_in_two_statements_with_fields_and_folder(
     # The token with its people; the package with its owner, documents (with whether each
     # has fields), recipients (with their group members) and the caller's folder.
     assert len(seen) == 2, seen
+    with statements(context) as seen:
+        again = await client.get(path, headers=people.owner)
+    assert again.json() == unfiled.json()
+    assert len(seen) == 1, seen  # the token from the process's principal cache
 
     moved = await client.put(
         f"/v4/packages/{package_id}/move_to", json={"folder": "Leases"}, headers=people.owner

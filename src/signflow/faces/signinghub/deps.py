@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from signflow.accounts.principal import Principal
-from signflow.accounts.tokens import resolve_access_token
+from signflow.accounts.tokens import cached_principal, resolve_access_token
 from signflow.audit.history import Actor
 from signflow.context import AppContext
 from signflow.db import read_transaction
@@ -65,8 +65,10 @@ async def authenticate_bearer_first(request: Request) -> None:
     held while the body arrives."""
     token = _bearer_token(request)
     context = get_context(request)
-    async with read_transaction(context.sessions) as session:
-        principal = await resolve_access_token(session, token)
+    principal = cached_principal(context.sessions, token)
+    if principal is None:
+        async with read_transaction(context.sessions) as session:
+            principal = await resolve_access_token(session, token)
     context.rate_limiter.check(principal.enterprise_id)
     request.state.principal = principal
 
@@ -88,6 +90,9 @@ async def _resolve(request: Request, context: AppContext, token: str) -> Princip
     every other writer up."""
     if context.engine.dialect.name != "sqlite" or is_read_only(request):
         return await resolve_access_token(get_session(request), token)
+    cached = cached_principal(context.sessions, token)
+    if cached is not None:
+        return cached
     async with read_transaction(context.sessions) as session:
         return await resolve_access_token(session, token)
 
