@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 
 def echo(value: object) -> object:
@@ -37,3 +38,15 @@ def burn_cpu(seconds: float) -> float:
     while time.process_time() - start < seconds:
         pass
     return time.process_time() - start
+
+
+def hold(gate: str) -> int:
+    """A hostile job under the test's control: marks that it runs (`gate`.started), then
+    spins on the CPU until the file `gate` exists; exits the worker if it says "crash"."""
+    Path(f"{gate}.started").touch()
+    release = Path(gate)
+    while not release.exists():
+        continue
+    if release.read_text() == "crash":
+        os._exit(3)
+    return os.getpid()
