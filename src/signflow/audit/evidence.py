@@ -38,7 +38,7 @@ from signflow.models import (
 )
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.packages.documents import list_documents
-from signflow.pdf.evidence_report import (
+from signflow.pdf.evidence_data import (
     DocumentEvidence,
     EvidenceData,
     HistoryEvidence,
@@ -46,7 +46,6 @@ from signflow.pdf.evidence_report import (
     RecipientEvidence,
     SignatureEvidence,
     ValueEvidence,
-    render_evidence_report,
 )
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
 from signflow.signing.evidence import LevelInputs, sign_evidence_report
@@ -283,6 +282,9 @@ async def _report_inputs(
 
 
 async def _sealed_report(data: EvidenceData, seal: _SealInputs) -> bytes:
+    # reportlab loads here, on the first report, not with every API process.
+    from signflow.pdf.evidence_report import render_evidence_report
+
     pdf = await asyncio.to_thread(render_evidence_report, data)
     return await asyncio.to_thread(sign_evidence_report, pdf, seal.signer, seal.level)
 
