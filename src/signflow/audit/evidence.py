@@ -281,10 +281,14 @@ async def _report_inputs(
     return data, _SealInputs(signer, level)
 
 
-async def _sealed_report(data: EvidenceData, seal: _SealInputs) -> bytes:
-    # reportlab loads here, on the first report, not with every API process.
-    from signflow.pdf.evidence_report import render_evidence_report
+def render_evidence_report(data: EvidenceData) -> bytes:
+    """The report drawn; reportlab loads on the first one, not with every API process."""
+    from signflow.pdf import evidence_report
 
+    return evidence_report.render_evidence_report(data)
+
+
+async def _sealed_report(data: EvidenceData, seal: _SealInputs) -> bytes:
     pdf = await asyncio.to_thread(render_evidence_report, data)
     return await asyncio.to_thread(sign_evidence_report, pdf, seal.signer, seal.level)
 
