@@ -144,10 +144,14 @@ class Sandbox:
             if healthy and not self._closed:
                 self._idle.append((worker, time.monotonic()))
                 return
+        # Gone before its replacement starts, so the two never hold memory at once; until
+        # then it still counts, so no waiting job starts another meanwhile.
+        worker.kill()
+        with self._changed:
             self._workers.discard(worker)
             if not self._closed and len(self._workers) < self.limits.resident_workers:
                 self._idle.append((self._start_worker(), time.monotonic()))
-        worker.kill()
+            self._changed.notify_all()
 
     def _stop_idle_extra_workers(self) -> None:
         """The reaper thread: stops the longest-idle worker while the pool has more than

@@ -14,12 +14,15 @@ allowance, so a job that spins is killed by SIGXCPU.
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import math
 import resource
 import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -80,6 +83,20 @@ class WorkerProcess:
         self.conn.close()
 
 
+def _give_back_memory() -> Callable[[], None]:
+    """What returns a job's freed heap to the system: without it a worker grew by about
+    20 MB with each 10 MB PDF (glibc keeps freed memory for reuse), and was replaced
+    every second job. malloc_trim is glibc's; elsewhere only the collector runs."""
+    trim = getattr(ctypes.CDLL(None), "malloc_trim", None)
+
+    def give_back() -> None:
+        gc.collect()
+        if trim is not None:
+            trim(0)
+
+    return give_back
+
+
 def _resident_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * resource.getpagesize()
@@ -98,6 +115,7 @@ def serve(conn: Connection) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     conn.send("ready")
     recycle = settings.recycle_rss_bytes
+    give_back_memory = _give_back_memory()
     while True:
         try:
             func, args, cpu_seconds = conn.recv()
@@ -111,6 +129,7 @@ def serve(conn: Connection) -> None:
             result = func(*args)
         except MemoryError:
             return  # the parent sees EOF and replaces this worker
+        give_back_memory()
         retire = bool(recycle) and _resident_bytes() > recycle
         conn.send((result, retire))
         if retire:
