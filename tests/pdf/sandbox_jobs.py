@@ -50,3 +50,18 @@ def hold(gate: str) -> int:
     if release.read_text() == "crash":
         os._exit(3)
     return os.getpid()
+
+
+_kept: list[bytes] = []
+
+
+def resident_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def fragment_heap() -> None:
+    """Allocates about 40 MB in blocks malloc serves from its heap and frees them, but
+    for every 100th, which stays (as a parser's caches do) and pins the heap's top."""
+    blocks = [bytes(1000 + n % 7) for n in range(40_000)]
+    _kept.extend(blocks[::100])

@@ -8,6 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+from signflow.pdf.sandbox import Sandbox, SandboxLimits
+from tests.pdf import sandbox_jobs
+
 # Run in a fresh interpreter: whether this test process already has other children
 # (a resource tracker some other test started) must not matter.
 _PROBE = textwrap.dedent(
@@ -47,3 +50,14 @@ def test_a_worker_is_the_only_process_the_sandbox_starts() -> None:
     seen = json.loads(done.stdout)
     assert [pid for pid, _ in seen["children"]] == [seen["worker"]]
     assert not any("resource_tracker" in cmdline for _, cmdline in seen["children"])
+
+
+def test_a_worker_gives_a_jobs_freed_memory_back() -> None:
+    box = Sandbox(SandboxLimits(workers=1))
+    try:
+        before = box.run(sandbox_jobs.resident_bytes)
+        box.run(sandbox_jobs.fragment_heap)
+        grown = box.run(sandbox_jobs.resident_bytes) - before
+        assert grown < 10 * 1024 * 1024  # the job touched about 40 MB
+    finally:
+        box.close()
