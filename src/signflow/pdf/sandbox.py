@@ -146,20 +146,32 @@ class Sandbox:
                 return
         # Gone before its replacement starts, so the two never hold memory at once; until
         # then it still counts, so no waiting job starts another meanwhile.
-        worker.kill()
-        with self._changed:
-            self._workers.discard(worker)
-            if not self._closed and len(self._workers) < self.limits.resident_workers:
-                self._idle.append((self._start_worker(), time.monotonic()))
-            self._changed.notify_all()
+        try:
+            worker.kill()
+        finally:
+            with self._changed:
+                self._workers.discard(worker)
+                if not self._closed and len(self._workers) < self.limits.resident_workers:
+                    self._idle.append((self._start_worker(), time.monotonic()))
+                self._changed.notify_all()
 
     def _stop_idle_extra_workers(self) -> None:
         """The reaper thread: stops the longest-idle worker while the pool has more than
         its resident ones and that worker has been idle long enough; ends with them."""
+        try:
+            self._reap()
+        except BaseException:
+            with self._changed:
+                self._reaper = None  # a later extra worker starts a new reaper
+            raise
+
+    def _reap(self) -> None:
         idle_limit = self.limits.extra_worker_idle_seconds
         while True:
             with self._changed:
                 if self._closed or len(self._workers) <= self.limits.resident_workers:
+                    # Under the lock that starts workers: one started after this
+                    # starts a reaper of its own.
                     self._reaper = None
                     return
                 if not self._idle:
