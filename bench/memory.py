@@ -37,13 +37,30 @@ class Sampler(threading.Thread):
         pids = self.tree()
         while not self.stopped.is_set():
             if self.samples % 10 == 0:
-                pids = self.tree()
+                pids = _executed(self.tree())
             rss, _ = servers.rss_bytes(pids)
             self.api_peak = max(self.api_peak, servers.rss_bytes(pids[:1])[0])
             if rss > self.peak:
                 self.peak, self.peak_processes = rss, len(pids)
             self.samples += 1
             self.stopped.wait(0.01)
+
+
+def _cmdline(pid: int) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _executed(pids: list[int]) -> list[int]:
+    """The tree (root first) less any child caught between fork and exec: until it execs
+    it shares its parent's pages (vfork: its very memory), and /proc reports the parent's
+    resident size for it, so counting it would count the server twice. Such a child
+    still runs its parent's command line."""
+    root = _cmdline(pids[0]) if pids else None
+    return pids[:1] + [pid for pid in pids[1:] if _cmdline(pid) != root]
 
 
 async def _uploads(app: servers.Signflow, pdf: bytes, rounds: int) -> dict[str, Any]:

@@ -7,16 +7,18 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from authlib.integrations.httpx_client import AsyncOAuth2Client
-from authlib.jose import JsonWebKey, JsonWebToken
-from authlib.jose.errors import JoseError
-from authlib.oauth2 import OAuth2Error
 
 from signflow.accounts.sso import Identity
 from signflow.errors import BadRequest
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+# Authlib is imported where a sign-in through a provider uses it, not with every API
+# process: most deployments never configure single sign-on.
 
 SCOPE = "openid email profile"
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"]
@@ -82,6 +84,8 @@ async def discover(issuer: str) -> Provider:
 
 
 def _client(client_id: str, client_secret: str, redirect_uri: str) -> AsyncOAuth2Client:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
     return AsyncOAuth2Client(
         client_id=client_id,
         client_secret=client_secret,
@@ -114,6 +118,8 @@ async def finish(
     nonce: str,
 ) -> Identity:
     """Exchange the code for tokens, and read the person from the checked ID token."""
+    from authlib.oauth2 import OAuth2Error
+
     async with _client(client_id, client_secret, redirect_uri) as client:
         try:
             token = await client.fetch_token(
@@ -152,6 +158,9 @@ def verify_id_token(
     """The person an ID token names, once every check holds; `nonce` None for a token
     handed over by an integration (`POST /authenticate/sso`), which has no sign-in of
     ours to bind it to."""
+    from authlib.jose import JsonWebKey, JsonWebToken
+    from authlib.jose.errors import JoseError
+
     options: dict[str, dict[str, Any]] = {
         "iss": {"essential": True, "value": issuer},
         "aud": {"essential": True, "value": client_id},

@@ -38,7 +38,7 @@ from signflow.models import (
 )
 from signflow.outbox.handlers import Done, Failed, Outcome, job_handler
 from signflow.packages.documents import list_documents
-from signflow.pdf.evidence_report import (
+from signflow.pdf.evidence_data import (
     DocumentEvidence,
     EvidenceData,
     HistoryEvidence,
@@ -46,7 +46,6 @@ from signflow.pdf.evidence_report import (
     RecipientEvidence,
     SignatureEvidence,
     ValueEvidence,
-    render_evidence_report,
 )
 from signflow.signing.enterprise_keys import credential_for, ensure_enterprise_ca, signer_from
 from signflow.signing.evidence import LevelInputs, sign_evidence_report
@@ -280,6 +279,13 @@ async def _report_inputs(
     )
     signer = signer_from(settings, signer_cache(context), seal, ca.record.cert_der)
     return data, _SealInputs(signer, level)
+
+
+def render_evidence_report(data: EvidenceData) -> bytes:
+    """The report drawn; reportlab loads on the first one, not with every API process."""
+    from signflow.pdf import evidence_report
+
+    return evidence_report.render_evidence_report(data)
 
 
 async def _sealed_report(data: EvidenceData, seal: _SealInputs) -> bytes:

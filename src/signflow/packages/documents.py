@@ -24,9 +24,8 @@ from signflow.models import (
 )
 from signflow.packages.access import DOCUMENT_NOT_FOUND, Need, PackageAccess, get_package
 from signflow.packages.active_content import apply_active_content_policy
-from signflow.pdf import convert_to_pdf, inspect_pdf
 from signflow.pdf.attachments import embed_attachment, remove_attachment
-from signflow.pdf.intake import inspect_pdf_file
+from signflow.pdf.intake import inspect_pdf, inspect_pdf_file
 from signflow.storage import BlobStore
 from signflow.storage.spool import SpooledFile
 
@@ -101,6 +100,9 @@ async def upload_document(
         if not data:
             raise BadRequest(NO_DOCUMENT)
         if upload.convert:
+            # The converter (reportlab, Pillow's codecs) loads on the first conversion.
+            from signflow.pdf.convert import convert_to_pdf
+
             data, converted = await convert_to_pdf(data, name), True
             if not name.lower().endswith(".pdf"):
                 name = f"{name.rsplit('.', 1)[0] if '.' in name else name}.pdf"

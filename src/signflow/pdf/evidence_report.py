@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from reportlab.lib.pagesizes import A4
@@ -25,88 +24,26 @@ from signflow.pdf.page_layout import (
     wrap,
 )
 
+from signflow.pdf.evidence_data import (
+    DocumentEvidence,
+    EvidenceData,
+    HistoryEvidence,
+    PackageInfo,
+    RecipientEvidence,
+    SignatureEvidence,
+    ValueEvidence,
+)
 
-@dataclass(frozen=True)
-class PackageInfo:
-    id: str
-    name: str
-    owner: str
-    status: str
-    created_at: datetime
-    completed_at: datetime | None
-
-
-@dataclass(frozen=True)
-class DocumentEvidence:
-    name: str
-    sha256_before: str
-    sha256_after: str
-
-
-@dataclass(frozen=True)
-class SignatureEvidence:
-    """One signature a recipient applied, as the completed document holds it."""
-
-    document: str
-    field: str
-    signed_at: datetime | None
-    certificate_serial: str | None
-    certificate_subject: str | None
-    image_png: bytes | None
-
-
-@dataclass(frozen=True)
-class RecipientEvidence:
-    order: int
-    name: str
-    email: str
-    role: str
-    authentication: str
-    action: str
-    acted_at: datetime | None
-    ip_address: str | None
-    user_agent: str | None
-    sent_at: datetime | None = None
-    viewed_at: datetime | None = None
-    consent_text: str | None = None
-    """The consent text the recipient accepted; None when none was recorded."""
-    signatures: Sequence[SignatureEvidence] = ()
-    adoptions: Sequence[str] = ()
-    """Each signature the recipient adopted in the signer pages: how, when, image digest."""
-
-
-@dataclass(frozen=True)
-class HistoryEvidence:
-    id: int
-    at: datetime
-    action: str
-    user: str
-    ip_address: str | None
-    details: str
-    entry_hash: str
-
-
-@dataclass(frozen=True)
-class ValueEvidence:
-    """A form value: what was entered, by whom, when, and the revision that holds it."""
-
-    document: str
-    field: str
-    value: str
-    by: str
-    at: datetime
-    revision: str
-
-
-@dataclass(frozen=True)
-class EvidenceData:
-    package: PackageInfo
-    documents: Sequence[DocumentEvidence]
-    recipients: Sequence[RecipientEvidence]
-    history: Sequence[HistoryEvidence]
-    chain_head: str
-    generated_at: datetime
-    values: Sequence[ValueEvidence] = ()
+__all__ = [
+    "DocumentEvidence",
+    "EvidenceData",
+    "HistoryEvidence",
+    "PackageInfo",
+    "RecipientEvidence",
+    "SignatureEvidence",
+    "ValueEvidence",
+    "render_evidence_report",
+]
 
 
 _BODY = Font("Helvetica", 8, 10)

@@ -34,7 +34,8 @@ DEFAULT_MAX_OBJECTS = 500_000
 DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_MEMORY_BYTES = 512 * MB
 EOF_WINDOW = 1024
-# An intake worker idles at about 55 MB; one that holds much more after a job is replaced.
+# An intake worker idles at about 45 MB and gives a job's memory back after it (see
+# sandbox_worker.py); one that still holds much more after a job is replaced.
 RECYCLE_RSS_BYTES = 80 * MB
 HEAD_WINDOW = 64  # enough for every signature sniff() knows
 
