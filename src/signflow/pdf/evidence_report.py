@@ -10,6 +10,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from signflow.pdf.evidence_data import (
+    DocumentEvidence,
+    EvidenceData,
+    HistoryEvidence,
+    PackageInfo,
+    RecipientEvidence,
+    SignatureEvidence,
+    ValueEvidence,
+)
 from signflow.pdf.page_layout import (
     MARGIN,
     PAD,
@@ -22,16 +31,6 @@ from signflow.pdf.page_layout import (
     picture,
     text_cell,
     wrap,
-)
-
-from signflow.pdf.evidence_data import (
-    DocumentEvidence,
-    EvidenceData,
-    HistoryEvidence,
-    PackageInfo,
-    RecipientEvidence,
-    SignatureEvidence,
-    ValueEvidence,
 )
 
 __all__ = [
