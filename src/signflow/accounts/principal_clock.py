@@ -20,6 +20,8 @@ import os
 import threading
 from pathlib import Path
 
+from signflow.file_modes import private_directory
+
 IN_FLIGHT_BITS = 24
 IN_FLIGHT_MASK = (1 << IN_FLIGHT_BITS) - 1
 GENERATION_STEP = 1 << IN_FLIGHT_BITS
@@ -43,7 +45,7 @@ class PrincipalClock:
         self._open()
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_directory(self.path.parent)
         self._pid = os.getpid()
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
