@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -466,7 +467,8 @@ def _activation_path(mail_dir: Path, email: str) -> str | None:
     for file in sorted(mail_dir.glob("*.eml"), reverse=True):
         message = message_from_bytes(file.read_bytes(), policy=default_policy)
         body = message.get_body(("plain",)) if isinstance(message, EmailMessage) else None
-        if body is None or email not in str(message["To"]):
+        recipients = {address.lower() for _, address in getaddresses([str(message["To"])])}
+        if body is None or email.lower() not in recipients:  # not a substring: r@ in owner@
             continue
         found = ACTIVATION_LINK.search(body.get_content())
         if found:
