@@ -17,7 +17,8 @@ from signflow.context import AppContext
 from signflow.db import transaction
 from signflow.models import Document, EnterpriseCa, EvidenceReport, HistoryEntry, Package
 from signflow.outbox.worker import Worker
-from signflow.pdf.evidence_report import EvidenceData, render_evidence_report
+from signflow.pdf.evidence_data import EvidenceData
+from signflow.pdf.evidence_report import render_evidence_report
 from signflow.signing.verify import verify_pdf
 from tests.factories import Tenant, bearer, create_package, upload_document
 from tests.pdf.builders import make_pdf

@@ -13,14 +13,14 @@ import pypdfium2 as pdfium
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from signflow.pdf.evidence_report import (
+from signflow.pdf.evidence_data import (
     DocumentEvidence,
     EvidenceData,
     HistoryEvidence,
     PackageInfo,
     RecipientEvidence,
-    render_evidence_report,
 )
+from signflow.pdf.evidence_report import render_evidence_report
 from signflow.signing.evidence import sign_evidence_report
 from signflow.signing.verify import verify_pdf
 from tests.prerequisites import require_command

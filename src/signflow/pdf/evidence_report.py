@@ -33,18 +33,6 @@ from signflow.pdf.page_layout import (
     wrap,
 )
 
-__all__ = [
-    "DocumentEvidence",
-    "EvidenceData",
-    "HistoryEvidence",
-    "PackageInfo",
-    "RecipientEvidence",
-    "SignatureEvidence",
-    "ValueEvidence",
-    "render_evidence_report",
-]
-
-
 _BODY = Font("Helvetica", 8, 10)
 _HEAD = Font("Helvetica-Bold", 8, 10)
 _MONO = Font("Courier", 6.5, 8)
