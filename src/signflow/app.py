@@ -25,7 +25,7 @@ from signflow.faces.admin import webhooks as admin_webhooks
 from signflow.faces.errors import install_error_handlers
 from signflow.faces.okdokument import routes as okdokument
 from signflow.faces.openapi import install_openapi
-from signflow.faces.path_guard import guard_paths
+from signflow.faces.route_index import install_route_index
 from signflow.heap import freeze_startup_objects
 from signflow.logs import configure_logging
 from signflow.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -97,10 +97,9 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     if context is not None:
         app.state.context = context
     install_error_handlers(app)
-    # Each router turns away paths it does not serve before FastAPI walks its routes.
-    app.include_router(guard_paths(health.router))
-    app.include_router(guard_paths(pki.router))
-    app.include_router(guard_paths(files.router))
+    app.include_router(health.router)
+    app.include_router(pki.router)
+    app.include_router(files.router)
     for router, prefix in signinghub.build_routers(
         admin_webhooks.router,
         admin_api_keys.router,
@@ -110,12 +109,13 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         admin_enterprise_settings.router,
         admin_sso.router,
     ):
-        app.include_router(guard_paths(router), prefix=prefix)
-    app.include_router(guard_paths(okdokument.router))
+        app.include_router(router, prefix=prefix)
+    app.include_router(okdokument.router)
     web.install(app)  # the signer pages: routes and static files
     install_openapi(app)
     install_redoc(app)
     app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    install_route_index(app)  # FastAPI asks only the entry that serves the path
     # A backstop for every path, above the largest route limit (a new signature request's
     # base64 PDF): each route refuses its own bodies first, with its own limit and message.
     app.add_middleware(

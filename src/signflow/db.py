@@ -34,6 +34,7 @@ from sqlalchemy.types import TypeDecorator
 
 from signflow import sqlite_gate
 from signflow.file_modes import create_private_file
+from signflow.sqlite_driver import one_trip_dbapi
 from signflow.sqlite_gate import WriteGate
 
 # SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
@@ -126,7 +127,9 @@ def create_engine(
             # SQLite creates the file with the umask's mode, and its -wal and -shm files
             # with the database file's: a file created here first keeps all three 0600.
             create_private_file(database)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 15}, module=one_trip_dbapi()
+        )
         event.listen(engine.sync_engine, "connect", partial(_configure_sqlite, foreign_keys))
         # aiosqlite's default deferred BEGIN lets two writers deadlock on upgrade;
         # BEGIN IMMEDIATE serialises writers up front, as SQLite intends. The writers of
