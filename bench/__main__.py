@@ -86,6 +86,7 @@ def main() -> None:
         "seconds_per_benchmark": timings,
         "commit": _commit(),
         "cpus": os.cpu_count(),
+        "cpu_placement": servers.cpu_placement(),
         "load_average_at_end": os.getloadavg(),
     }
     print()

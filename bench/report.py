@@ -174,6 +174,16 @@ def rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return out
 
 
+def placement_line(placement: dict[str, Any]) -> str:
+    server, load = placement.get("server_cpus"), placement.get("load_cpus")
+    if not server and not load:
+        return "Processes ran where the scheduler put them: the load generator shared the cores."
+    return (
+        f"Signflow's processes ran on CPUs {server or 'any'}, the load generator on CPUs"
+        f" {load or 'any'} (PostgreSQL, where it ran, was not placed)."
+    )
+
+
 def markdown(results: dict[str, Any], meta: dict[str, Any]) -> str:
     lines = [
         "# Signflow benchmark results",
@@ -181,6 +191,7 @@ def markdown(results: dict[str, Any], meta: dict[str, Any]) -> str:
         f"{meta['mode']} run, {meta['started']}, {meta['seconds']:.0f} s, commit"
         f" {meta['commit']}, {meta['cpus']} CPUs, Python {platform.python_version()}.",
         "Every ratio is against a baseline measured in the same run; absolute numbers beside.",
+        placement_line(meta.get("cpu_placement") or {}),
         "",
         "| measure | figure | ratio to baseline | goal |",
         "|---|---|---|---|",

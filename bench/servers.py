@@ -36,6 +36,37 @@ ADMIN_EMAIL, PASSWORD = "a@bench.test", "long-password-123"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+def cpu_list(text: str) -> set[int]:
+    """`0-1,4` -> {0, 1, 4}: the CPU list syntax of taskset and cgroups."""
+    cpus: set[int] = set()
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
+# Where the processes run, to measure a scale-out where the load generator does not
+# share the servers' cores: SIGNFLOW_BENCH_SERVER_CPUS for every Signflow process (and
+# the bare baseline), SIGNFLOW_BENCH_LOAD_CPUS for this process, the load generator.
+# Unset: anywhere, as the scheduler likes (PostgreSQL is never placed by the benchmark).
+SERVER_CPUS = cpu_list(os.environ.get("SIGNFLOW_BENCH_SERVER_CPUS", "")) or None
+LOAD_CPUS = cpu_list(os.environ.get("SIGNFLOW_BENCH_LOAD_CPUS", "")) or None
+if LOAD_CPUS:
+    os.sched_setaffinity(0, LOAD_CPUS)
+
+
+def cpu_placement() -> dict[str, list[int] | None]:
+    return {
+        "server_cpus": sorted(SERVER_CPUS) if SERVER_CPUS else None,
+        "load_cpus": sorted(LOAD_CPUS) if LOAD_CPUS else None,
+    }
+
+
+def _on_server_cpus() -> None:
+    if SERVER_CPUS:
+        os.sched_setaffinity(0, SERVER_CPUS)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -141,6 +172,7 @@ def start(name: str, args: list[str], env: dict[str, str], workdir: Path) -> Pro
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_on_server_cpus if SERVER_CPUS else None,
         )
     return Proc(name, popen, log)
 
