@@ -12,7 +12,13 @@ from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute, Match
 
 from signflow.app import create_app
-from signflow.faces.route_index import IndexedMatches, install_route_index
+from signflow.faces.route_index import (
+    IndexedMatches,
+    RouteIndex,
+    install_route_index,
+    literal_prefix,
+    path_key,
+)
 
 PARAMETER = re.compile(r"\{(\w+)(?::(\w+))?\}")
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
@@ -164,3 +170,32 @@ async def test_entries_added_later_and_opaque_entries_match_for_real():
         assert (await client.get("/opaque")).status_code == 299
         assert (await client.get("/known")).json() == 1
         assert (await client.get("/later")).json() == 2
+
+
+def test_literal_prefixes_only_keep_what_every_match_starts_with():
+    assert literal_prefix("/v3/packages/(?:[0-9]+)/workflow") == "/v3/packages/"
+    assert literal_prefix("/docs\\-assets/(?:.*)") == "/docs-assets/"
+    assert literal_prefix("/healthz") == "/healthz"
+    assert literal_prefix("/ab?c") == "/a"  # the b may be absent
+    assert literal_prefix("/x\\.?y") == "/x"
+    assert literal_prefix("/a\\d+") == "/a"
+    assert literal_prefix("/a|/b") == ""
+    for body in ("/ab?c", "/x\\.?y", "/a\\d+"):
+        for path in ("/ac", "/abc", "/xy", "/x.y", "/a1"):
+            if re.fullmatch(body, path):
+                assert path.startswith(literal_prefix(body)), (body, path)
+
+
+def test_path_keys_and_made_up_keys_stay_bounded():
+    assert path_key("/v3/packages/7/workflow") == "/v3/packages"
+    assert path_key("/v3/packages") == "/v3/packages"
+    assert path_key("/healthz") == "/healthz"
+    assert path_key("/") == "/"
+    app = create_app()
+    index = app.router.routes[0].matches._index  # type: ignore[attr-defined]
+    for n in range(RouteIndex.MAX_KEYS + 50):
+        scope = {"type": "http", "method": "GET", "path": f"/v3/made-up-{n}", "root_path": ""}
+        assert index.served(scope) is None
+        assert len(index._by_key) <= RouteIndex.MAX_KEYS
+    scope = {"type": "http", "method": "GET", "path": "/v3/packages/1/workflow", "root_path": ""}
+    assert index.served(scope) is not None
