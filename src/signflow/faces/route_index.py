@@ -231,15 +231,23 @@ class IndexedMatches:
     (an included router's match carries no scope of its own), without walking its
     routes here; FastAPI walks them once more to handle the request anyway."""
 
+    __slots__ = ("_entry", "_index", "_matches")
+
     def __init__(self, index: RouteIndex, entry: BaseRoute, matches: Matcher) -> None:
         self._index = index
         self._entry = entry
         self._matches = matches
 
     def __call__(self, scope: Scope) -> tuple[Match, Scope]:
-        if scope["type"] != "http":
+        # Called for each of the hundred entries in turn: the walk's state is read here
+        # (`RouteIndex.served` finds it the first time).
+        state = scope.get(_SCOPE_KEY)
+        if state is not None and state[0] == scope["path"]:
+            served: Served | None = state[1]
+        elif scope["type"] != "http":
             return self._matches(scope)
-        served = self._index.served(scope)
+        else:
+            served = self._index.served(scope)
         if served is _STEPPED_ASIDE:
             return self._matches(scope)
         if served is None or served.entry is not self._entry:
