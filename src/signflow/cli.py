@@ -1,5 +1,5 @@
 """The `signflow` command: serve, worker, migrate, bootstrap, audit, apikey, application,
-packages, retention."""
+packages, retention, principal-cache."""
 
 from __future__ import annotations
 
@@ -633,3 +633,7 @@ app.add_typer(pki_app, name="pki")
 from signflow.cli_sso import sso_app  # noqa: E402
 
 app.add_typer(sso_app, name="sso")
+
+from signflow.cli_principal_cache import principal_cache_app  # noqa: E402
+
+app.add_typer(principal_cache_app, name="principal-cache")

@@ -110,13 +110,17 @@ async def _sign_in(
 
 
 async def _use_until(
-    client: httpx.AsyncClient, url: str, process: int, token: str, stop: asyncio.Event
+    client: httpx.AsyncClient,
+    url: str,
+    process: int,
+    headers: dict[str, str],
+    path: str,
+    stop: asyncio.Event,
 ) -> list[Use]:
     uses: list[Use] = []
-    headers = {"Authorization": f"Bearer {token}"}
     while not stop.is_set():
         sent_at = time.monotonic()
-        response = await client.get(f"{url}{PROFILE}", headers=headers)
+        response = await client.get(f"{url}{path}", headers=headers)
         uses.append(Use(process, sent_at, response.status_code))
     return uses
 
@@ -125,23 +129,31 @@ Revocation = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
 
 
 async def _race(
-    urls: list[str], token: str, revoke: Revocation, refused: int, *, same_instant: bool
+    urls: list[str],
+    token: str,
+    revoke: Revocation,
+    refused: int,
+    *,
+    same_instant: bool,
+    headers: dict[str, str] | None = None,
+    path: str = PROFILE,
 ) -> None:
-    """Use `token` on every process in a loop; revoke it on the first; every use sent
-    after the revocation answered must get `refused`. With `same_instant`, one use per
-    process is also sent together with the revocation (in the same event-loop step)."""
-    headers = {"Authorization": f"Bearer {token}"}
+    """Use `token` (or the credential in `headers`) on every process in a loop; revoke it
+    on the first; every use sent after the revocation answered must get `refused`. With
+    `same_instant`, one use per process is also sent together with the revocation (in
+    the same event-loop step)."""
+    headers = headers or {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(timeout=30) as client:
         stop = asyncio.Event()
         users = [
-            asyncio.create_task(_use_until(client, url, n, token, stop))
+            asyncio.create_task(_use_until(client, url, n, headers, path, stop))
             for n, url in enumerate(urls)
             for _ in range(3)
         ]
         try:
             await asyncio.sleep(0.3)  # every process has served (and cached) the token
             if same_instant:
-                together = [client.get(f"{url}{PROFILE}", headers=headers) for url in urls]
+                together = [client.get(f"{url}{path}", headers=headers) for url in urls]
                 revocation, *alongside = await asyncio.gather(revoke(client), *together)
                 assert {r.status_code for r in alongside} <= {200, refused}
             else:

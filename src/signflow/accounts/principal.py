@@ -23,3 +23,12 @@ class Principal:
     @property
     def enterprise_id(self) -> int:
         return self.enterprise.id
+
+
+@dataclass(frozen=True)
+class ApiKeyPrincipal:
+    """Who calls with an `x-api-key`: the enterprise, through one of its keys."""
+
+    enterprise: Enterprise
+    key_id: int
+    key_prefix: str

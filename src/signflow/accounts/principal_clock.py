@@ -10,6 +10,11 @@ loads the word with one aligned 8-byte load (no system call, no lock): a writer 
 with one aligned 8-byte store under the lock, so a reader sees either the word before or
 the word after. Why this keeps a revoked token from working after its revocation's
 commit is argued in docs/accounts.md ("The principal cache").
+
+Every process that maps the clock also holds a shared `flock` on a second file beside
+it, `<clock>-users`, for as long as it lives: `reset_clock` takes that lock exclusively,
+so it runs only while no process of the host has the clock mapped, and a process that
+starts meanwhile waits for it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import fcntl
 import mmap
 import os
+import struct
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from signflow.file_modes import private_directory
@@ -26,6 +33,31 @@ IN_FLIGHT_BITS = 24
 IN_FLIGHT_MASK = (1 << IN_FLIGHT_BITS) - 1
 GENERATION_STEP = 1 << IN_FLIGHT_BITS
 WORD_BYTES = 8
+USERS_SUFFIX = "-users"
+_WORD = struct.Struct("=Q")  # the mapping's native 8-byte word
+
+
+class ClockInUse(Exception):
+    """Another process of the host has the clock mapped."""
+
+
+@dataclass(frozen=True)
+class ClockState:
+    word: int
+    in_use: bool  # some process of the host has the clock mapped
+
+    @property
+    def generation(self) -> int:
+        return generation(self.word)
+
+    @property
+    def in_flight(self) -> int:
+        return in_flight(self.word)
+
+
+def users_path(path: Path) -> Path:
+    """The file every process that maps the clock at `path` holds a shared lock on."""
+    return path.with_name(path.name + USERS_SUFFIX)
 
 
 def generation(word: int) -> int:
@@ -47,6 +79,11 @@ class PrincipalClock:
     def _open(self) -> None:
         private_directory(self.path.parent)
         self._pid = os.getpid()
+        # Held (shared) until the process ends: a reset waits for no process to hold it.
+        # Taken before the clock is opened, so a process starting during a reset waits
+        # for the reset's word.
+        self._users = os.open(users_path(self.path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fcntl.flock(self._users, fcntl.LOCK_SH)
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         try:
@@ -79,6 +116,61 @@ class PrincipalClock:
                 self._word[0] = self._word[0] + delta
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+
+def _word_of(fd: int) -> int:
+    return int(_WORD.unpack(os.pread(fd, WORD_BYTES, 0).ljust(WORD_BYTES, b"\0"))[0])
+
+
+def clock_state(path: Path) -> ClockState | None:
+    """The clock's word and whether a process of the host uses it, read without mapping
+    it (None when there is no clock file)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        word = _word_of(fd)
+    finally:
+        os.close(fd)
+    users = os.open(users_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return ClockState(word, in_use=True)
+        return ClockState(word, in_use=False)
+    finally:
+        os.close(users)  # releases the probe's lock
+
+
+def reset_clock(path: Path) -> tuple[int, int] | None:
+    """Set the clock to the next generation with nothing in flight, while no process of
+    the host has it mapped; (word before, word after), or None when there is no clock.
+
+    Raises `ClockInUse` when another process has it mapped (a live process may be between
+    its two steps: only a clock no one uses can be reset safely). The new generation is
+    greater than any the clock has shown, so no entry stamped before could match it."""
+    if not path.exists():
+        return None
+    users = os.open(users_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        try:
+            fcntl.flock(users, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ClockInUse(str(path)) from None
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            before = _word_of(fd)
+            after = (generation(before) + 1) << IN_FLIGHT_BITS
+            os.pwrite(fd, _WORD.pack(after), 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # and its lock
+        return before, after
+    finally:
+        os.close(users)
 
 
 _clocks: dict[Path, PrincipalClock] = {}

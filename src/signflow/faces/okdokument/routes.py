@@ -11,10 +11,8 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
-from signflow.accounts.api_keys import resolve_api_key
-from signflow.accounts.credentials import hash_secret
+from signflow.accounts.api_keys import cached_api_key, resolve_api_key
 from signflow.audit.history import Actor
 from signflow.config import Settings
 from signflow.db import read_transaction
@@ -30,7 +28,7 @@ from signflow.faces.routing import (
     get_context,
     get_session,
 )
-from signflow.models import ApiKey, Enterprise, SignatureRequest
+from signflow.models import Enterprise, SignatureRequest
 from signflow.packages.content import document_bytes
 from signflow.signature_requests.service import (
     DOCUMENT_NOT_FOUND,
@@ -118,27 +116,27 @@ class ApiCaller:
 async def api_caller(
     request: Request, x_api_key: Annotated[str | None, Header()] = None
 ) -> ApiCaller:
-    session = get_session(request)
-    enterprise = await resolve_api_key(session, x_api_key)
-    get_context(request).rate_limiter.check(enterprise.id)
-    key = await session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == hash_secret(x_api_key or ""))
-    )
+    holder = await resolve_api_key(get_session(request), x_api_key)
+    get_context(request).rate_limiter.check(holder.enterprise.id)
     actor = Actor(
         email=None,
-        name=f"API key {key.prefix}…" if key else "API key",
+        name=f"API key {holder.key_prefix}…",
         ip_address=client_address(request),
         user_agent=(request.headers.get("user-agent") or "")[:500] or None,
     )
-    return ApiCaller(enterprise, key.id if key else None, actor)
+    return ApiCaller(holder.enterprise, holder.key_id, actor)
 
 
 async def check_api_key_first(request: Request) -> None:
-    """Before a JSON body is read: a missing, unknown or revoked key is refused (401) in a
-    short read-only transaction of its own; the route's dependency then reads the key
-    again in the request's transaction."""
-    async with read_transaction(get_context(request).sessions) as session:
-        await resolve_api_key(session, request.headers.get("x-api-key"))
+    """Before a JSON body is read: a missing, unknown or revoked key is refused (401) from
+    the principal cache or in a short read-only transaction of its own; the route's
+    dependency then resolves the key again in the request's transaction."""
+    value = request.headers.get("x-api-key")
+    context = get_context(request)
+    if cached_api_key(context.sessions, value) is not None:
+        return
+    async with read_transaction(context.sessions) as session:
+        await resolve_api_key(session, value)
 
 
 CallerDep = Annotated[ApiCaller, Depends(api_caller)]
