@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
+from signflow.audit.history import note_package_locked
 from signflow.errors import Forbidden, NotFound
 from signflow.models import Package, ProcessStatus, Recipient, RecipientMember
 
@@ -112,6 +113,8 @@ async def get_package(
     package = await session.scalar(query, {"package_id": package_id})
     if package is None:
         raise NotFound(DOCUMENT_NOT_FOUND)
+    if for_update:
+        note_package_locked(session, package.id)
     if package.owner_id == principal.user.id:
         return PackageAccess(package, is_owner=True, recipients=())
     email = recipient_email(principal, package.enterprise_id)

@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from signflow.accounts.principal import Principal
 from signflow.audit.history import Actor, record
@@ -34,7 +35,7 @@ from signflow.workflow.common import (
     require_access_period,
     turn_is_open,
 )
-from signflow.workflow.completeness import require_complete
+from signflow.workflow.completeness import has_requirements, require_complete
 from signflow.workflow.events import (
     DocumentEvent,
     PackageEvent,
@@ -313,9 +314,10 @@ async def _end_turn(
     """The recipient is done: their turn closes and the next step opens (or the package
     completes). The package row is locked by the caller."""
     done = DONE_STATUS[recipient.role]
-    await require_complete(
-        session, recipient, await signer_identity(session, recipient, principal.user)
-    )
+    if has_requirements(recipient.role):
+        await require_complete(
+            session, recipient, await signer_identity(session, recipient, principal.user)
+        )
     expected = ProcessStatus(recipient.process_status)
     values: dict[str, Any] = {"finished_at": now}
     if recipient.processed_on is None:
@@ -385,5 +387,9 @@ async def _set_recipient_status(
     )
     if result.rowcount != 1:
         return False
-    await session.refresh(recipient)
+    # The row now holds these values (the package's lock keeps anyone else from it):
+    # given to the loaded entry as committed, nothing is read back nor written again.
+    set_committed_value(recipient, "process_status", new.value)
+    for key, value in values.items():
+        set_committed_value(recipient, key, value)
     return True
