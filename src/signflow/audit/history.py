@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -262,6 +263,15 @@ async def _locked_tail(session: AsyncSession, package_id: int) -> _Tail:
     return tail
 
 
+@dataclass(frozen=True)
+class Event:
+    """One entry to append: what was done, by whom, and its details."""
+
+    action: str
+    actor: Actor
+    details: dict[str, object] | None = None
+
+
 async def record(
     session: AsyncSession,
     package_id: int,
@@ -269,11 +279,18 @@ async def record(
     actor: Actor,
     details: dict[str, object] | None = None,
 ) -> Appended:
-    """Append one entry; the package row is locked so appends to one chain queue up.
+    """Append one entry; the package row is locked so appends to one chain queue up."""
+    return (await record_each(session, package_id, (Event(action, actor, details),)))[0]
 
-    Written as two statements (the entry, the package's head and its seal), after at most
-    one that takes the lock and reads the chain's tail: the tail is kept for the rest of
-    the transaction, so a second entry in it reads nothing. A `Package` this session has
+
+async def record_each(
+    session: AsyncSession, package_id: int, events: Sequence[Event]
+) -> list[Appended]:
+    """Append entries one after the other, as that many `record` calls would.
+
+    Written as two statements (the entries, the package's head and its seal), after at
+    most one that takes the lock and reads the chain's tail: the tail is kept for the rest
+    of the transaction, so a later entry in it reads nothing. A `Package` this session has
     loaded is given the new head as the database holds it."""
     if session.new or session.dirty or session.deleted:
         # What the caller changed through the ORM is written first, as before.
@@ -281,48 +298,56 @@ async def record(
     tail = await _locked_tail(session, package_id)
     assert tail.enterprise_id is not None and tail.sequence is not None
     keys = keys_for(session, tail.enterprise_id)
+    rows: list[dict[str, object]] = []
+    appended: list[Appended] = []
+    sequence, head = tail.sequence, tail.head
+    for event in events:
+        actor = event.actor
+        entry = _NewEntry(
+            package_id=package_id,
+            sequence=sequence + 1,
+            action=event.action,
+            user_email=actor.email,
+            user_name=actor.name,
+            ip_address=actor.ip_address,
+            user_agent=actor.user_agent,
+            details=dict(event.details or {}),
+            created_at=utcnow(),
+            previous_hash=head,
+        )
+        sequence, head = entry.sequence, keyed_link(keys, entry)
+        rows.append(
+            {
+                "package_id": package_id,
+                "sequence": sequence,
+                "chain_version": KEYED_CHAIN,
+                "action": entry.action,
+                "user_email": entry.user_email,
+                "user_name": entry.user_name,
+                "ip_address": entry.ip_address,
+                "user_agent": entry.user_agent,
+                "details": entry.details,
+                "created_at": entry.created_at,
+                "previous_hash": entry.previous_hash,
+                "entry_hash": head,
+            }
+        )
+        appended.append(Appended(package_id, sequence, head))
+    if not rows:
+        return appended
+    seal = head_seal(keys, package_id, sequence, head)
     now = utcnow()
-    entry = _NewEntry(
-        package_id=package_id,
-        sequence=tail.sequence + 1,
-        action=action,
-        user_email=actor.email,
-        user_name=actor.name,
-        ip_address=actor.ip_address,
-        user_agent=actor.user_agent,
-        details=dict(details or {}),
-        created_at=now,
-        previous_hash=tail.head,
-    )
-    link = keyed_link(keys, entry)
-    seal = head_seal(keys, package_id, entry.sequence, link)
+    await session.execute(_APPEND, rows)
     await session.execute(
-        _APPEND,
-        {
-            "package_id": package_id,
-            "sequence": entry.sequence,
-            "chain_version": KEYED_CHAIN,
-            "action": action,
-            "user_email": actor.email,
-            "user_name": actor.name,
-            "ip_address": actor.ip_address,
-            "user_agent": actor.user_agent,
-            "details": entry.details,
-            "created_at": now,
-            "previous_hash": tail.head,
-            "entry_hash": link,
-        },
+        _MOVE_HEAD, {"package_id": package_id, "head": head, "head_mac": seal, "now": now}
     )
-    await session.execute(
-        _MOVE_HEAD, {"package_id": package_id, "head": link, "head_mac": seal, "now": now}
-    )
-    tail.sequence, tail.head = entry.sequence, link
+    tail.sequence, tail.head = sequence, head
     loaded = session.sync_session.identity_map.get(identity_key(Package, package_id))
     if loaded is not None:
-        set_committed_value(loaded, "history_head", link)
+        set_committed_value(loaded, "history_head", head)
         set_committed_value(loaded, "history_head_mac", seal)
         set_committed_value(loaded, "modified_at", now)
-    return Appended(package_id, entry.sequence, link)
+    return appended
 
 
 @dataclass(frozen=True)
