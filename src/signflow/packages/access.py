@@ -58,7 +58,7 @@ def recipient_email(principal: Principal, enterprise_id: int) -> str | None:
     return proven_email(principal)
 
 
-def visible_to(email: ColumnElement[str | None] | str) -> ColumnElement[bool]:
+def visible_to(email: ColumnElement[str | None] | ColumnElement[str] | str) -> ColumnElement[bool]:
     """The recipient entries (of `Recipient`) the holder of `email` may read the package by:
     their own, or a group's whose turn no member took yet and of which they are a live
     member; from the moment their step opens, unless a terminate skipped them."""
@@ -81,16 +81,23 @@ def visible_to(email: ColumnElement[str | None] | str) -> ColumnElement[bool]:
     )
 
 
+# Read by every request of a recipient about a package: built once.
+_VISIBLE_RECIPIENTS = (
+    select(Recipient)
+    .where(
+        Recipient.package_id == bindparam("package_id"),
+        visible_to(bindparam("email", type_=Recipient.email.type)),
+    )
+    .order_by(Recipient.position)
+)
+
+
 async def visible_recipients(
     session: AsyncSession, package_id: int, email: str | None
 ) -> tuple[Recipient, ...]:
     if email is None:
         return ()
-    rows = await session.scalars(
-        select(Recipient)
-        .where(Recipient.package_id == package_id, visible_to(email))
-        .order_by(Recipient.position)
-    )
+    rows = await session.scalars(_VISIBLE_RECIPIENTS, {"package_id": package_id, "email": email})
     return tuple(rows)
 
 
