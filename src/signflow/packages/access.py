@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
+from signflow.audit.history import note_package_locked
 from signflow.errors import Forbidden, NotFound
 from signflow.models import Package, ProcessStatus, Recipient, RecipientMember
 
@@ -57,7 +58,7 @@ def recipient_email(principal: Principal, enterprise_id: int) -> str | None:
     return proven_email(principal)
 
 
-def visible_to(email: ColumnElement[str | None] | str) -> ColumnElement[bool]:
+def visible_to(email: ColumnElement[str | None] | ColumnElement[str] | str) -> ColumnElement[bool]:
     """The recipient entries (of `Recipient`) the holder of `email` may read the package by:
     their own, or a group's whose turn no member took yet and of which they are a live
     member; from the moment their step opens, unless a terminate skipped them."""
@@ -80,16 +81,23 @@ def visible_to(email: ColumnElement[str | None] | str) -> ColumnElement[bool]:
     )
 
 
+# Read by every request of a recipient about a package: built once.
+_VISIBLE_RECIPIENTS = (
+    select(Recipient)
+    .where(
+        Recipient.package_id == bindparam("package_id"),
+        visible_to(bindparam("email", type_=Recipient.email.type)),
+    )
+    .order_by(Recipient.position)
+)
+
+
 async def visible_recipients(
     session: AsyncSession, package_id: int, email: str | None
 ) -> tuple[Recipient, ...]:
     if email is None:
         return ()
-    rows = await session.scalars(
-        select(Recipient)
-        .where(Recipient.package_id == package_id, visible_to(email))
-        .order_by(Recipient.position)
-    )
+    rows = await session.scalars(_VISIBLE_RECIPIENTS, {"package_id": package_id, "email": email})
     return tuple(rows)
 
 
@@ -112,6 +120,8 @@ async def get_package(
     package = await session.scalar(query, {"package_id": package_id})
     if package is None:
         raise NotFound(DOCUMENT_NOT_FOUND)
+    if for_update:
+        note_package_locked(session, package.id)
     if package.owner_id == principal.user.id:
         return PackageAccess(package, is_owner=True, recipients=())
     email = recipient_email(principal, package.enterprise_id)

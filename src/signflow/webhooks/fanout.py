@@ -13,19 +13,27 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.evidence import EVIDENCE_JOB
 from signflow.config import Settings
 from signflow.context import AppContext
 from signflow.db import utcnow
-from signflow.models import Document, Job, Package, Recipient, WebhookEndpoint, WebhookMessage
-from signflow.outbox.enqueue import enqueue
+from signflow.models import (
+    Document,
+    Job,
+    JobStatus,
+    Package,
+    Recipient,
+    WebhookEndpoint,
+    WebhookMessage,
+)
+from signflow.outbox.enqueue import ENQUEUED_FLAG, enqueue
 from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, job_handler
-from signflow.webhooks.endpoints import enqueue_delivery, new_message_id
+from signflow.webhooks.endpoints import DELIVER_JOB, deliver_ordering_key, new_message_id
 from signflow.webhooks.payloads import needs_documents, package_event_body
 
 
@@ -44,7 +52,7 @@ async def write_messages(
     message: str | None = None,
     document_statuses: Mapping[str, str] | None = None,
     source_job_id: int | None = None,
-) -> list[WebhookMessage]:
+) -> list[str]:
     """One message and one delivery job for each enabled endpoint of the package's
     enterprise that wants `status`. `documents` are the package's, in order; they are
     read here when the body lists them and the caller has not."""
@@ -68,40 +76,63 @@ async def write_messages(
     )
     encoded = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     now = utcnow()
-    messages = []
-    for endpoint in endpoints:
-        written = WebhookMessage(
-            msg_id=new_message_id(),
-            endpoint_id=endpoint.id,
-            source_job_id=source_job_id,
-            package_id=package.id,
-            event=status,
-            body=encoded,
-            status="pending",
-            attempts=0,
-            created_at=now,
-        )
-        session.add(written)
-        enqueue_delivery(session, written, package.enterprise_id)
-        messages.append(written)
-    return messages
+    messages = [
+        {
+            "msg_id": new_message_id(),
+            "endpoint_id": endpoint.id,
+            "source_job_id": source_job_id,
+            "package_id": package.id,
+            "event": status,
+            "body": encoded,
+            "status": "pending",
+            "attempts": 0,
+            "delivered_at": None,
+            "created_at": now,
+        }
+        for endpoint in endpoints
+    ]
+    deliveries = [
+        {
+            "kind": DELIVER_JOB,
+            "payload": {"msg_id": written["msg_id"]},
+            "ordering_key": deliver_ordering_key(endpoint.id, package.id),
+            "enterprise_id": package.enterprise_id,
+            "status": JobStatus.PENDING.value,
+            "due_at": now,
+            "attempts": 0,
+            "created_at": now,
+        }
+        for endpoint, written in zip(endpoints, messages, strict=True)
+    ]
+    if session.new or session.dirty or session.deleted:
+        # Jobs enqueued before these (through the ORM) keep coming first.
+        await session.flush()
+    # Two statements whatever the number of endpoints, without the unit of work.
+    await session.execute(_WRITE_MESSAGES, messages)
+    await session.execute(_WRITE_JOBS, deliveries)
+    session.info[ENQUEUED_FLAG] = True
+    return [str(written["msg_id"]) for written in messages]
+
+
+# Read with every package notification: built once. FOR KEY SHARE on PostgreSQL: an
+# endpoint deleted while this transaction runs would otherwise fail its message's foreign
+# key at commit, and with it the change that notifies. The message's own foreign key
+# check takes the same lock a moment later.
+_ENABLED_ENDPOINTS = (
+    select(WebhookEndpoint)
+    .where(
+        WebhookEndpoint.enterprise_id == bindparam("enterprise_id"),
+        WebhookEndpoint.enabled.is_(True),
+    )
+    .order_by(WebhookEndpoint.id)
+    .with_for_update(read=True, key_share=True)
+)
+_WRITE_MESSAGES = insert(cast(Table, WebhookMessage.__table__))
+_WRITE_JOBS = insert(cast(Table, Job.__table__))
 
 
 async def _enabled_endpoints(session: AsyncSession, enterprise_id: int) -> list[WebhookEndpoint]:
-    # FOR KEY SHARE on PostgreSQL: an endpoint deleted while this transaction runs would
-    # otherwise fail its message's foreign key at commit, and with it the change that
-    # notifies. The message's own foreign key check takes the same lock a moment later.
-    return list(
-        await session.scalars(
-            select(WebhookEndpoint)
-            .where(
-                WebhookEndpoint.enterprise_id == enterprise_id,
-                WebhookEndpoint.enabled.is_(True),
-            )
-            .order_by(WebhookEndpoint.id)
-            .with_for_update(read=True, key_share=True)
-        )
-    )
+    return list(await session.scalars(_ENABLED_ENDPOINTS, {"enterprise_id": enterprise_id}))
 
 
 async def _documents_of(session: AsyncSession, package_id: int) -> list[Document]:

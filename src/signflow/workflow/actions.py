@@ -9,13 +9,15 @@ expects, written with its history entry and notifications.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import CursorResult, Table, Update, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from signflow.accounts.principal import Principal
-from signflow.audit.history import Actor, record
+from signflow.audit.history import Actor, Event, record, record_each
 from signflow.db import utcnow
 from signflow.errors import BadRequest, Forbidden
 from signflow.identity.checks import Credentials, require_opened, verify_identity
@@ -34,7 +36,7 @@ from signflow.workflow.common import (
     require_access_period,
     turn_is_open,
 )
-from signflow.workflow.completeness import require_complete
+from signflow.workflow.completeness import has_requirements, require_complete
 from signflow.workflow.events import (
     DocumentEvent,
     PackageEvent,
@@ -176,19 +178,33 @@ async def _role_action(
         # Approved or submitted before this rule (turn still open): end the turn now.
         await _end_turn(session, principal, actor, access.package, recipient, now)
         return
+    # As in SigningHub, approving or submitting ends the turn: no `finish` is needed. The
+    # action and the end of the turn are one change of the entry (after the check the end
+    # of a turn makes: a refusal leaves nothing written) and two history entries.
+    await _require_may_finish(session, principal, recipient)
     if not await _set_recipient_status(
-        session, recipient, ProcessStatus.IN_PROGRESS, done, processed_on=now, reason=reason
+        session,
+        recipient,
+        ProcessStatus.IN_PROGRESS,
+        done,
+        processed_on=now,
+        reason=reason,
+        finished_at=now,
     ):
         raise Forbidden(NOT_ALLOWED)
-    await record(
+    await record_each(
         session,
         access.package.id,
-        action,
-        actor,
-        {"order": recipient.position, "reason": reason, "process_status": done.value},
+        (
+            Event(
+                action,
+                actor,
+                {"order": recipient.position, "reason": reason, "process_status": done.value},
+            ),
+            _finished_event(actor, recipient),
+        ),
     )
-    # As in SigningHub, approving or submitting ends the turn: no `finish` is needed.
-    await _end_turn(session, principal, actor, access.package, recipient, now)
+    await _turn_ended(session, actor, access.package, recipient)
 
 
 async def decline_package(
@@ -313,22 +329,39 @@ async def _end_turn(
     """The recipient is done: their turn closes and the next step opens (or the package
     completes). The package row is locked by the caller."""
     done = DONE_STATUS[recipient.role]
-    await require_complete(
-        session, recipient, await signer_identity(session, recipient, principal.user)
-    )
+    await _require_may_finish(session, principal, recipient)
     expected = ProcessStatus(recipient.process_status)
     values: dict[str, Any] = {"finished_at": now}
     if recipient.processed_on is None:
         values["processed_on"] = now
     if not await _set_recipient_status(session, recipient, expected, ProcessStatus(done), **values):
         return
-    await record(
-        session,
-        package.id,
+    await record_each(session, package.id, (_finished_event(actor, recipient),))
+    await _turn_ended(session, actor, package, recipient)
+
+
+async def _require_may_finish(
+    session: AsyncSession, principal: Principal, recipient: Recipient
+) -> None:
+    """Refused while the recipient has fields left to sign or fill (none for a reviewer)."""
+    if has_requirements(recipient.role):
+        await require_complete(
+            session, recipient, await signer_identity(session, recipient, principal.user)
+        )
+
+
+def _finished_event(actor: Actor, recipient: Recipient) -> Event:
+    return Event(
         "PROCESSING_FINISHED",
         actor,
-        {"order": recipient.position, "process_status": done},
+        {"order": recipient.position, "process_status": DONE_STATUS[recipient.role]},
     )
+
+
+async def _turn_ended(
+    session: AsyncSession, actor: Actor, package: Package, recipient: Recipient
+) -> None:
+    """The turn is over: the owner's notification, then the next step (or completion)."""
     await write_package_event(session, package, PackageEvent.NOTIFICATION, recipient=recipient)
     await advance(session, package, actor)
 
@@ -362,6 +395,25 @@ async def _terminate(session: AsyncSession, actor: Actor, package: Package) -> N
         raise Forbidden(NOT_ALLOWED)
 
 
+@cache
+def _status_change(columns: tuple[str, ...]) -> Update:
+    """The compare-and-set of a recipient's status that also sets `columns`: built once
+    per set of columns (a handful), its compilation cached."""
+    table = cast(Table, Recipient.__table__)
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("recipient_id"),
+            table.c.process_status == bindparam("expected"),
+            table.c.finished_at.is_(None),
+        )
+        .values(
+            process_status=bindparam("new_status"),
+            **{column: bindparam(f"new_{column}") for column in columns},
+        )
+    )
+
+
 async def _set_recipient_status(
     session: AsyncSession,
     recipient: Recipient,
@@ -370,20 +422,25 @@ async def _set_recipient_status(
     **values: Any,
 ) -> bool:
     """Compare-and-set a recipient's status (and the other given columns)."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()  # as an ORM statement would: what is pending goes first
     result = cast(
         CursorResult[Any],
         await session.execute(
-            update(Recipient)
-            .where(
-                Recipient.id == recipient.id,
-                Recipient.process_status == expected.value,
-                Recipient.finished_at.is_(None),
-            )
-            .values(process_status=new.value, **values)
-            .execution_options(synchronize_session=False)
+            _status_change(tuple(sorted(values))),
+            {
+                "recipient_id": recipient.id,
+                "expected": expected.value,
+                "new_status": new.value,
+                **{f"new_{key}": value for key, value in values.items()},
+            },
         ),
     )
     if result.rowcount != 1:
         return False
-    await session.refresh(recipient)
+    # The row now holds these values (the package's lock keeps anyone else from it):
+    # given to the loaded entry as committed, nothing is read back nor written again.
+    set_committed_value(recipient, "process_status", new.value)
+    for key, value in values.items():
+        set_committed_value(recipient, key, value)
     return True

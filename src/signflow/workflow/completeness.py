@@ -59,6 +59,11 @@ def _filled(field: Field, identity: SignerIdentity) -> bool:
     return bool((field.value or "").strip())
 
 
+def has_requirements(role: str) -> bool:
+    """Whether a recipient of `role` may have anything to do before finishing."""
+    return role in SIGNING_ROLES or role == RecipientRole.EDITOR.value
+
+
 def requirements(
     fields: Sequence[Field],
     recipient_id: int,
@@ -68,7 +73,7 @@ def requirements(
     """What `recipient_id` must do among `fields` (of one or more documents), in order.
     Only signers sign, and only signers and editors fill: a reviewer or a carbon copy has
     nothing to do here, whatever fields name them."""
-    if role not in SIGNING_ROLES and role != RecipientRole.EDITOR.value:
+    if not has_requirements(role):
         return []
     signs = role in SIGNING_ROLES
     result: list[Requirement] = []

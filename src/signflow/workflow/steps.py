@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.audit.evidence import EVIDENCE_JOB
@@ -33,6 +33,7 @@ from signflow.models import (
 from signflow.outbox.enqueue import enqueue
 from signflow.workflow.archiving import schedule_archiving
 from signflow.workflow.common import (
+    OPEN_TURN_STATUSES,
     compare_and_set_status,
     package_documents,
     package_recipients,
@@ -50,6 +51,18 @@ from signflow.workflow.events import (
 )
 from signflow.workflow.unsigned_documents import write_values_of_unsigned_documents
 
+# `turn_is_open` as a statement: most ends of a turn leave others' turns open.
+_AN_OPEN_TURN = (
+    select(Recipient.id)
+    .where(
+        Recipient.package_id == bindparam("package_id"),
+        Recipient.turn_started_at.is_not(None),
+        Recipient.finished_at.is_(None),
+        Recipient.process_status.in_(sorted(OPEN_TURN_STATUSES)),
+    )
+    .limit(1)
+)
+
 
 def step_of(package: Package, recipient: Recipient) -> int:
     if package.workflow_type == WorkflowType.PARALLEL.value:
@@ -62,6 +75,8 @@ async def advance(session: AsyncSession, package: Package, actor: Actor) -> bool
 
     Returns True when this call completed the package.
     """
+    if await session.scalar(_AN_OPEN_TURN, {"package_id": package.id}) is not None:
+        return False  # the step is not done: nothing to load
     recipients = await package_recipients(session, package.id)
     while True:
         if any(turn_is_open(recipient) for recipient in recipients):

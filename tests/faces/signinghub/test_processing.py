@@ -9,9 +9,21 @@ import io
 import httpx
 from PIL import Image
 
+from signflow.audit.verification import audit_package
 from signflow.context import AppContext
+from signflow.db import transaction
+from tests.faces.signinghub.test_workflow_reads import statements
 from tests.factories import Tenant, bearer
-from tests.workflow.helpers import People, act, add_users, new_package, share
+from tests.workflow.helpers import (
+    People,
+    act,
+    add_users,
+    event_statuses,
+    history_actions,
+    new_package,
+    share,
+    statuses,
+)
 
 
 async def test_a_signature_field_reports_pending_signed_and_declined(
@@ -145,3 +157,76 @@ async def test_fill_initials_signs_one_or_all_of_the_callers_initials(
     ]
     pdf = (await client.get(f"/v3/packages/{package_id}", headers=people.owner)).content
     assert pdf.count(b"/ByteRange") >= 3
+
+
+async def test_an_approval_ends_the_turn_in_one_change_and_one_history_write(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("rita", "ron")
+    package_id, _ = await new_package(people)
+    await add_users(people, package_id, [("rita", "REVIEWER"), ("ron", "REVIEWER")])
+    await share(people, package_id)
+    before = await history_actions(context, package_id)
+
+    with statements(context) as seen:
+        approved = await act(people, "rita", package_id, "approve", {"reason": "Fine by me"})
+    assert approved.status_code == 200, approved.text
+    # Her entry changes once (approved and finished: one compare-and-set), her two history
+    # entries go in one INSERT (the step opened for Ron in another); a reviewer's fields
+    # are not read.
+    changes = [s for s in seen if s.startswith("UPDATE recipients") and "finished_at IS" in s]
+    assert len(changes) == 1, seen
+    assert len([s for s in seen if s.startswith("INSERT INTO history_entries")]) == 2, seen
+    assert not [s for s in seen if "FROM fields" in s], seen
+    assert (await history_actions(context, package_id))[len(before) :] == [
+        "DOCUMENT_APPROVED",
+        "PROCESSING_FINISHED",
+        "STEP_OPENED",
+    ]
+    assert await statuses(people, package_id) == ("SHARED", ["REVIEWED", "IN_PROGRESS"])
+    users = (
+        await client.get(f"/v3/packages/{package_id}/workflow/users", headers=people.owner)
+    ).json()
+    assert users[0]["reason"] == "Fine by me"
+    assert users[0]["processed_on"] is not None
+    assert (await event_statuses(context, package_id))[-1] == "NOTIFICATION"
+    async with transaction(context.sessions) as session:
+        assert (await audit_package(session, package_id)).ok
+
+    again = await act(people, "rita", package_id, "approve")
+    assert again.status_code == 200, again.text  # approving twice is harmless
+    assert (await history_actions(context, package_id))[len(before) :] == [
+        "DOCUMENT_APPROVED",
+        "PROCESSING_FINISHED",
+        "STEP_OPENED",
+    ]
+
+
+async def test_an_editor_with_a_required_field_left_cannot_submit_and_nothing_is_written(
+    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+):
+    people = await People(client, context, tenant).start("eddie", "ana")
+    package_id, (document_id,) = await new_package(people)
+    await add_users(people, package_id, [("eddie", "EDITOR"), ("ana", "SIGNER")])
+    placed = await client.post(
+        f"/v3/packages/{package_id}/documents/{document_id}/fields/text",
+        json={
+            "order": 1,
+            "page_no": 1,
+            "field_name": "Rent",
+            "required": True,
+            "dimensions": {"x": 72, "y": 600, "width": 150, "height": 30},
+        },
+        headers=people.owner,
+    )
+    assert placed.status_code == 200, placed.text
+    await share(people, package_id)
+    before = await history_actions(context, package_id)
+
+    refused = await act(people, "eddie", package_id, "submit")
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["Message"] == (
+        "Fill in every required field and sign every signature field before finishing: Rent"
+    )
+    assert await statuses(people, package_id) == ("SHARED", ["IN_PROGRESS", "UN_PROCESSED"])
+    assert await history_actions(context, package_id) == before
