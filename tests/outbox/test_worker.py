@@ -211,9 +211,18 @@ async def settled(worker: Worker) -> None:
 async def test_a_job_ending_does_not_make_the_worker_claim_again(
     context: AppContext, monkeypatch: pytest.MonkeyPatch
 ):
+    # Without the SQLite watch, which may also see the commit (as another process's would
+    # be seen) a moment before the commit's own wake: one wake here, one claim.
+    async def no_watch(_database: object, _wake: object, stop: asyncio.Event, _busy: object):
+        await stop.wait()
+
+    monkeypatch.setattr(worker_module, "watch_commits", no_watch)
+    claims = Claims(context)
     async with running_worker(context, monkeypatch) as worker:
-        await settled(worker)  # its first claim, at start, found nothing
-        claims = Claims(context)
+        # Its first claim, at start, found nothing.
+        await until(lambda: claims.count == 1 and not worker._claiming)
+        await settled(worker)
+        claims.count = 0
         async with transaction(context.sessions) as session:
             for n in range(3):
                 enqueue(session, "test.record", {"n": n})
