@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
@@ -48,6 +49,9 @@ class AppContext:
     rate_limiter: EnterpriseRateLimiter = field(default_factory=lambda: EnterpriseRateLimiter(0, 1))
     # Set after a commit that enqueued jobs, so this process's worker starts at once.
     jobs_committed: asyncio.Event = field(default_factory=asyncio.Event)
+    # The payload of this context's job notifications on PostgreSQL: its own worker, woken
+    # by `jobs_committed` already, ignores them.
+    notify_origin: str = field(default_factory=lambda: secrets.token_hex(8))
 
     @classmethod
     def create(cls, settings: Settings, *, pre_ping: bool = True) -> AppContext:
@@ -82,7 +86,8 @@ class AppContext:
             def _notify_workers(session: Session) -> None:
                 if session.info.get(ENQUEUED_FLAG):
                     session.execute(
-                        text("SELECT pg_notify(:channel, '')"), {"channel": JOBS_CHANNEL}
+                        text("SELECT pg_notify(:channel, :origin)"),
+                        {"channel": JOBS_CHANNEL, "origin": context.notify_origin},
                     )
 
         return context

@@ -45,7 +45,13 @@ async def test_a_commit_that_enqueues_notifies_the_channel(two_processes, postgr
     dsn = make_url(postgres_url).set(drivername="postgresql").render_as_string(hide_password=False)
     listener = await asyncpg.connect(dsn)
     heard = asyncio.Event()
-    await listener.add_listener(JOBS_CHANNEL, lambda *_: heard.set())
+    origins: list[str] = []
+
+    def on_notify(_connection: object, _pid: int, _channel: str, payload: str) -> None:
+        origins.append(payload)
+        heard.set()
+
+    await listener.add_listener(JOBS_CHANNEL, on_notify)
     try:
         async with transaction(api.sessions) as session:
             session.info["unrelated"] = True  # a commit without jobs notifies nobody
@@ -54,8 +60,21 @@ async def test_a_commit_that_enqueues_notifies_the_channel(two_processes, postgr
         async with transaction(api.sessions) as session:
             enqueue(session, "test.listen", {})
         await asyncio.wait_for(heard.wait(), timeout=5)
+        # It names the context that committed, so that that context's worker can tell.
+        assert origins == [api.notify_origin]
     finally:
         await listener.close()
+
+
+async def test_a_worker_ignores_the_notifications_of_its_own_contexts_commits(two_processes):
+    api, other = two_processes
+    worker = Worker(other)
+    # Its own context's commit has set the event directly; the notification that follows
+    # would only make it claim a second time.
+    worker._notified(None, 0, JOBS_CHANNEL, other.notify_origin)
+    assert not worker.wake.is_set()
+    worker._notified(None, 0, JOBS_CHANNEL, api.notify_origin)
+    assert worker.wake.is_set()
 
 
 async def test_a_worker_elsewhere_starts_without_waiting_for_its_poll(

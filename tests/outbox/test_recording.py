@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from functools import partial
@@ -143,3 +144,35 @@ async def test_a_late_claim_cannot_record_over_the_new_owner(context: AppContext
         await record_outcomes(session, [(stale, RetryAt(utcnow(), "late"))])
     [job] = await job_rows(context)
     assert job.status == JobStatus.DONE
+
+
+async def test_outcomes_without_writes_are_one_statement_and_no_transaction_on_postgresql(
+    context: AppContext,
+) -> None:
+    async with transaction(context.sessions) as session:
+        for _ in range(3):
+            enqueue(session, "test.follow_up", {})
+    worker = Worker(context)
+    claimed = await worker.claim()
+    executed: list[tuple[str, int]] = []
+    commits: list[object] = []
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any, many: bool):
+        executed.append((statement.split(" SET", 1)[0], len(params) if many else 1))
+
+    def on_commit(conn: Any) -> None:
+        commits.append(conn)
+
+    engine = context.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        await asyncio.gather(*(worker.record(job, Done()) for job in claimed))
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+    # The three outcomes in one statement; on PostgreSQL it commits by itself (no BEGIN
+    # and COMMIT round trips), on SQLite its transaction is what takes the write lock.
+    assert executed == [("UPDATE jobs", 3)]
+    assert len(commits) == (0 if context.engine.dialect.name == "postgresql" else 1)
+    assert [row.status for row in await job_rows(context)] == [JobStatus.DONE] * 3

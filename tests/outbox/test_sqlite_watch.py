@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from signflow.context import AppContext
 from signflow.db import sqlite_file, transaction, utcnow
-from signflow.models import Job
+from signflow.models import Job, JobStatus
 from signflow.outbox import worker as worker_module
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, job_handler
@@ -88,3 +89,24 @@ async def test_a_job_of_another_process_runs_without_waiting_for_the_idle_poll(
     finally:
         stop.set()
         await worker
+
+
+async def test_a_job_waiting_behind_an_earlier_one_of_its_key_does_not_count(
+    two_processes: tuple[AppContext, AppContext],
+):
+    _, there = two_processes
+    watch = CommitWatch(_database(there))
+    try:
+        async with transaction(there.sessions) as session:
+            first = enqueue(session, "test.watched", {"n": 1}, ordering_key="key")
+            first.due_at = utcnow() + dt.timedelta(hours=1)  # waiting for a retry
+            enqueue(session, "test.watched", {"n": 2}, ordering_key="key")
+        # The second is due, but it may not run before the first: nothing to claim.
+        assert not watch.due_job_committed()
+        async with transaction(there.sessions) as session:
+            await session.execute(
+                update(Job).where(Job.id == first.id).values(status=JobStatus.DONE.value)
+            )
+        assert watch.due_job_committed()
+    finally:
+        watch.close()

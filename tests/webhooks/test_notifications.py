@@ -14,7 +14,7 @@ from standardwebhooks import Webhook
 
 from signflow.context import AppContext
 from signflow.db import transaction, utcnow
-from signflow.models import Job, JobStatus, Package, Recipient, WebhookMessage
+from signflow.models import Job, JobStatus, Package, Recipient, WebhookAttempt, WebhookMessage
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.worker import Worker
 from signflow.workflow.events import DocumentEvent, PackageEvent, write_package_event
@@ -242,6 +242,34 @@ async def test_a_redirect_is_a_failure_not_followed(
     async with transaction(context.sessions) as session:
         message = await session.scalar(select(WebhookMessage))
     assert message is not None and message.status == "pending"
+
+
+async def test_deliveries_finishing_together_each_record_their_attempt(
+    client: httpx.AsyncClient, admin: dict[str, str], context: AppContext, receiver: Receiver
+):
+    package_id, _ = await package_with_document(client, admin, make_pdf())
+    receiver.replies["/b"] = Reply(body=b"thanks")
+    await register(client, admin, receiver.url("/a"))
+    await register(client, admin, receiver.url("/b"))
+    await emit(context, package_id, "CREATE")
+    started = utcnow()
+    assert await Worker(context).run_once() == 2  # one claim, one round of outcomes
+    async with transaction(context.sessions) as session:
+        rows = (
+            await session.execute(
+                select(WebhookMessage, WebhookAttempt)
+                .join(WebhookAttempt, WebhookAttempt.message_id == WebhookMessage.id)
+                .order_by(WebhookMessage.id)
+            )
+        ).all()
+    assert len(rows) == 2
+    for message, attempt in rows:
+        assert (message.status, message.attempts) == ("delivered", 1)
+        assert message.delivered_at == attempt.attempted_at
+        assert attempt.attempted_at >= started
+        assert (attempt.status_code, attempt.error) == (200, None)
+        assert attempt.latency_ms >= 0
+    assert sorted(attempt.response_excerpt for _, attempt in rows) == ["ok", "thanks"]
 
 
 async def test_event_filters_and_one_message_per_endpoint(

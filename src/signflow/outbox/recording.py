@@ -1,4 +1,8 @@
-"""Writing jobs' outcomes: one statement for every job finishing in a round."""
+"""Writing jobs' outcomes: one statement for every job finishing in a round.
+
+The statement is SQLAlchemy Core, built once; it runs in the round's session when jobs
+made writes of their own (`Finish`), and otherwise on a connection by itself (on
+PostgreSQL in autocommit: one round trip for the whole round)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy import Table, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from signflow.db import utcnow
 from signflow.models import Job, JobStatus
@@ -74,8 +78,10 @@ async def still_claimed(session: AsyncSession, job: Job) -> bool:
     return found is not None
 
 
-async def record_outcomes(session: AsyncSession, finished: Sequence[tuple[Job, Outcome]]) -> None:
+async def record_outcomes(
+    executor: AsyncSession | AsyncConnection, finished: Sequence[tuple[Job, Outcome]]
+) -> None:
     if not finished:
         return
     now = utcnow()
-    await session.execute(_RECORD, [_row(job, outcome, now) for job, outcome in finished])
+    await executor.execute(_RECORD, [_row(job, outcome, now) for job, outcome in finished])

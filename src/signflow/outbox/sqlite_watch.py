@@ -6,9 +6,14 @@ job committed by another process (a separate API process, a CLI command) was onl
 at the next idle poll, up to half a second later. SQLite does say, on any connection,
 whether another connection has committed since it last asked (`PRAGMA data_version`,
 a read of the shared-memory header, no lock taken); this watcher asks every few
-milliseconds and, after a change, whether a due job is pending (an indexed read, which
-under WAL never waits for the writer), and wakes the worker only then. The worker's
-idle poll stays as the fallback.
+milliseconds and, after a change, whether a due job is pending that the worker could
+claim (an indexed read, which under WAL never waits for the writer), and wakes the
+worker only then. A job waiting behind an earlier one of its ordering key does not
+count: it is the earlier job's outcome that lets it through, and the worker that
+records it claims again. The watch does not ask while the worker has no free slot or
+is claiming (the claim finds what is due anyway); a commit made meanwhile is still seen
+at its next look, `data_version` having moved. The worker's idle poll stays as the
+fallback.
 """
 
 from __future__ import annotations
@@ -30,7 +35,12 @@ logger = logging.getLogger("signflow.worker")
 
 WATCH_SECONDS = 0.005
 
-_DUE_JOB = "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = ? AND due_at <= ?)"
+_DUE_JOB = (
+    "SELECT EXISTS (SELECT 1 FROM jobs WHERE status = :pending AND due_at <= :now"
+    " AND (ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM jobs AS earlier"
+    " WHERE earlier.ordering_key = jobs.ordering_key AND earlier.id < jobs.id"
+    " AND earlier.status IN (:pending, :running))))"
+)
 
 
 def _storing() -> Callable[[dt.datetime], Any]:
@@ -57,13 +67,19 @@ class CommitWatch:
         return int(row[0])
 
     def due_job_committed(self) -> bool:
-        """Whether another connection committed since the last call and a job is due."""
+        """Whether another connection committed since the last call and a job is due (and
+        not waiting for an earlier job of its ordering key)."""
         version = self._data_version()
         if version == self._version:
             return False
         self._version = version
         row = self._connection.execute(
-            _DUE_JOB, (JobStatus.PENDING.value, _stored(utcnow()))
+            _DUE_JOB,
+            {
+                "pending": JobStatus.PENDING.value,
+                "running": JobStatus.RUNNING.value,
+                "now": _stored(utcnow()),
+            },
         ).fetchone()
         return bool(row[0])
 
@@ -75,7 +91,8 @@ async def watch_commits(
     database: Path, wake: asyncio.Event, stop: asyncio.Event, busy: Callable[[], bool]
 ) -> None:
     """Set `wake` when another connection commits while a job is due; `busy` says the
-    worker has no free slot (it claims again when a job finishes anyway)."""
+    worker has no free slot or is claiming (it claims again when a slot frees, and a
+    claim finds what is due)."""
     watch = CommitWatch(database)
     try:
         while not stop.is_set():

@@ -5,6 +5,13 @@ share the table; on SQLite the claim runs in a `BEGIN IMMEDIATE` transaction,
 which serialises claimers. A job whose worker died is claimed again when its
 lease runs out, so every job runs at least once. Jobs that share an
 `ordering_key` run one at a time in id order.
+
+The worker's own statements (the claim, the outcomes of jobs without writes of their
+own) are SQLAlchemy Core on a connection, built once; on PostgreSQL each commits by
+itself, without a BEGIN and a COMMIT round trip. `run_forever` claims only when a job
+may be due: a commit woke it, its last claim was full, an outcome it recorded may have
+let a job through, or its idle poll came round; a job that merely ends does not make
+it ask again.
 """
 
 from __future__ import annotations
@@ -16,12 +23,15 @@ import logging
 import os
 import socket
 import traceback
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Literal, cast
 
 import asyncpg
 from sqlalchemy import (
     BindParameter,
     Integer,
+    Row,
+    Table,
     Update,
     and_,
     bindparam,
@@ -31,12 +41,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 import signflow.outbox.kinds  # noqa: F401  (registers every job handler)
 from signflow.context import AppContext
-from signflow.db import sqlite_file, statements, transaction, utcnow
+from signflow.db import sqlite_file, transaction, utcnow
 from signflow.models import Job, JobStatus
 from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import run_deferred
@@ -63,42 +72,57 @@ RECORD_RETRY_SECONDS = 0.5
 RECORD_RETRY_MAX_SECONDS = 5.0
 
 
+_table = cast(Table, Job.__table__)
+_jobs = _table.c
+
+
 def _claim_statement() -> Update:
-    """One statement, built once: lease the next due jobs, at most one per ordering key
-    (a job waits while an earlier one of its key is pending or running)."""
+    """One Core statement, built once: lease the next due jobs, at most one per ordering
+    key (a job waits while an earlier one of its key is pending or running), and return
+    their rows whole."""
     now: BindParameter[dt.datetime] = bindparam("now")
-    earlier = aliased(Job)
+    earlier = _table.alias("earlier")
     blocked_by_earlier = exists().where(
-        earlier.ordering_key == Job.ordering_key,
-        earlier.id < Job.id,
-        earlier.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
+        earlier.c.ordering_key == _jobs.ordering_key,
+        earlier.c.id < _jobs.id,
+        earlier.c.status.in_([JobStatus.PENDING.value, JobStatus.RUNNING.value]),
     )
     due = or_(
-        and_(Job.status == JobStatus.PENDING.value, Job.due_at <= now),
-        and_(Job.status == JobStatus.RUNNING.value, Job.lease_expires_at < now),
+        and_(_jobs.status == JobStatus.PENDING.value, _jobs.due_at <= now),
+        and_(_jobs.status == JobStatus.RUNNING.value, _jobs.lease_expires_at < now),
     )
     candidates = (
-        select(Job.id)
-        .where(due, or_(Job.ordering_key.is_(None), ~blocked_by_earlier))
-        .order_by(Job.due_at, Job.id)
+        select(_jobs.id)
+        .where(due, or_(_jobs.ordering_key.is_(None), ~blocked_by_earlier))
+        .order_by(_jobs.due_at, _jobs.id)
         .limit(bindparam("claim_limit", type_=Integer))
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     return (
-        update(Job)
-        .where(Job.id.in_(candidates))
+        update(_table)
+        .where(_jobs.id.in_(candidates))
         .values(
             status=JobStatus.RUNNING.value,
             lease_expires_at=bindparam("lease_until"),
             worker_id=bindparam("claimer"),
-            attempts=Job.attempts + 1,
+            attempts=_jobs.attempts + 1,
         )
-        .returning(Job)
+        .returning(*_table.columns)
     )
 
 
 _CLAIM = _claim_statement()
+_CLAIM_KEYS = tuple(column.key for column in _table.columns)
+_new_job = Job.__mapper__.class_manager.new_instance
+
+
+def _job_of(row: Row[Any]) -> Job:
+    """A `Job` holding a claimed row, attached to no session: handlers only read it, and
+    the ORM's loading (identity map, events) would cost more than the claim itself."""
+    job: Job = _new_job()
+    job.__dict__.update(zip(_CLAIM_KEYS, row, strict=True))
+    return job
 
 
 def new_worker_id() -> str:
@@ -114,16 +138,44 @@ class Worker:
         self._recorder: Coalescer[tuple[Job, Result], None] = Coalescer(self._record_round)
         # The jobs this worker runs now, with their ids.
         self._running: dict[asyncio.Task[None], int] = {}
+        # Set when a job ends while `run_forever` waits for a free slot.
+        self._slot_freed: asyncio.Future[None] | None = None
+        self._claiming = False
+        engine = context.engine
+        # On PostgreSQL the worker's own statements commit by themselves (autocommit):
+        # each is one round trip, where a transaction adds a BEGIN and a COMMIT.
+        self._autocommit: AsyncEngine | None = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else None
+        )
+
+    @contextlib.asynccontextmanager
+    async def _statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one writing statement: on PostgreSQL in autocommit, on SQLite
+        in a transaction of its own (its BEGIN IMMEDIATE is what takes the write lock)."""
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as connection:
+                yield connection
+        else:
+            async with self.context.engine.begin() as connection:
+                yield connection
 
     def _start(self, job: Job) -> None:
         task = asyncio.create_task(self._run_and_record(job))
         self._running[task] = job.id
-        task.add_done_callback(lambda done: self._running.pop(done, None))
+        task.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.pop(task, None)
+        freed = self._slot_freed
+        if freed is not None and not freed.done():
+            freed.set_result(None)
 
     async def claim(self, limit: int = BATCH) -> list[Job]:
         now = utcnow()
-        async with statements(self.context.sessions) as session:
-            claimed = await session.scalars(
+        async with self._statement() as connection:
+            result = await connection.execute(
                 _CLAIM,
                 {
                     "now": now,
@@ -132,7 +184,9 @@ class Worker:
                     "claimer": self.worker_id,
                 },
             )
-            return sorted(claimed, key=lambda job: job.id)
+            claimed = [_job_of(row) for row in result]
+        claimed.sort(key=lambda job: job.id)
+        return claimed
 
     async def run_job(self, job: Job) -> Result:
         handler = handler_for(job.kind)
@@ -152,9 +206,17 @@ class Worker:
     async def _record_round(
         self, finished: Sequence[tuple[Job, Result]]
     ) -> list[BaseException | None]:
+        outcomes: Sequence[tuple[Job, Outcome]]
         try:
-            async with transaction(self.context.sessions) as session:
-                await self._write_outcomes(session, finished)
+            if any(isinstance(result, Finish) for _, result in finished):
+                async with transaction(self.context.sessions) as session:
+                    outcomes = await self._write_outcomes(session, finished)
+            else:
+                # Nothing to write but the outcomes: one statement, no session.
+                outcomes = cast(Sequence[tuple[Job, Outcome]], finished)
+                async with self._statement() as connection:
+                    await record_outcomes(connection, outcomes)
+            self._wake_for_followers(outcomes)
             return [None] * len(finished)
         except Exception:  # not swallowed: each job is recorded alone below, with its own error
             logger.warning(
@@ -181,24 +243,41 @@ class Worker:
                 # its writes must not be made twice.
                 if not await still_claimed(session, job):
                     return
-                await self._write_outcomes(session, [(job, result)])
+                outcomes = await self._write_outcomes(session, [(job, result)])
         except Exception as exc:
             if not isinstance(result, Finish):
                 raise
             # Its writes failed: the job is retried on its schedule, like a handler that raised.
             logger.exception("the writes of job %s (%s) failed", job.id, job.kind)
+            outcomes = [(job, outcome_of_error(job, exc))]
             async with transaction(self.context.sessions) as session:
-                await record_outcomes(session, [(job, outcome_of_error(job, exc))])
+                await record_outcomes(session, outcomes)
+        self._wake_for_followers(outcomes)
 
     async def _write_outcomes(
         self, session: AsyncSession, finished: Sequence[tuple[Job, Result]]
-    ) -> None:
+    ) -> list[tuple[Job, Outcome]]:
         outcomes = [
             (job, await result.write(session) if isinstance(result, Finish) else result)
             for job, result in finished
         ]
         await run_deferred(session)
         await record_outcomes(session, outcomes)
+        return outcomes
+
+    def _wake_for_followers(self, recorded: Sequence[tuple[Job, Outcome]]) -> None:
+        """An outcome can make a job due without any commit enqueueing one: the next job
+        of an ordering key once the one before it is finished, a retry due at once. The
+        worker claims again for those, as it does after a commit."""
+        now = utcnow()
+        for job, outcome in recorded:
+            if isinstance(outcome, RetryAt):
+                if outcome.when <= now:
+                    self.wake.set()
+                    return
+            elif job.ordering_key is not None:
+                self.wake.set()
+                return
 
     async def run_once(self) -> int:
         jobs = await self.claim()
@@ -263,8 +342,15 @@ class Worker:
             logger.warning("released %s jobs of a claim whose commit was uncertain", count)
         return count
 
+    def _notified(self, _connection: object, _pid: int, _channel: str, origin: str) -> None:
+        # A commit of this worker's own context has set `wake` already: claiming again for
+        # its notification, a moment later, would find nothing.
+        if origin != self.context.notify_origin:
+            self.wake.set()
+
     async def listen(self, stop: asyncio.Event) -> None:
-        """On PostgreSQL, wake on every commit that enqueued jobs, in any process.
+        """On PostgreSQL, wake on every commit that enqueued jobs, in any process (a
+        commit of its own context wakes it directly).
 
         Polling stays as the fallback: a lost listener connection is reopened.
         """
@@ -274,7 +360,7 @@ class Worker:
             connection: asyncpg.Connection | None = None
             try:
                 connection = await asyncpg.connect(dsn, timeout=5)
-                await connection.add_listener(JOBS_CHANNEL, lambda *_: self.wake.set())
+                await connection.add_listener(JOBS_CHANNEL, self._notified)
                 while not stop.is_set() and not connection.is_closed():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=1)
@@ -286,47 +372,78 @@ class Worker:
                     await connection.close()
 
     async def run_forever(self, stop: asyncio.Event, concurrency: int = CONCURRENCY) -> None:
-        """Keep up to `concurrency` jobs running; a slow job holds one slot, not the others."""
+        """Keep up to `concurrency` jobs running; a slow job holds one slot, not the others.
+
+        It claims only when a job may be due: woken (a commit that enqueued jobs, an
+        outcome that lets a job through), its last claim as full as it asked (more may be
+        waiting), or `IDLE_POLL_SECONDS` since its last claim (jobs due later, leases run
+        out, a wake lost with the listener's connection)."""
         logger.info("worker %s started", self.worker_id)
         running = self._running
+        loop = asyncio.get_running_loop()
         listener: asyncio.Task[None] | None = None
         database = sqlite_file(self.context.settings.effective_database_url)
         if self.context.engine.dialect.name == "postgresql":
             listener = asyncio.create_task(self.listen(stop))
         elif database is not None:
             listener = asyncio.create_task(
-                watch_commits(database, self.wake, stop, lambda: len(running) >= concurrency)
+                watch_commits(
+                    database,
+                    self.wake,
+                    stop,
+                    lambda: self._claiming or len(running) >= concurrency,
+                )
             )
         claim_uncertain = False
-        while not stop.is_set():
-            free = concurrency - len(running)
-            claimed: list[Job] = []
-            if free > 0:
-                self.wake.clear()
-                try:
-                    if claim_uncertain:
-                        await self.release_unknown_claims(set(running.values()))
-                        claim_uncertain = False
-                    claimed = await self.claim(min(free, BATCH))
-                except Exception:  # the database may be restarting: keep trying
-                    logger.exception("claiming jobs failed; retrying")
-                    claim_uncertain = True
-                    await asyncio.sleep(1)
-            for job in claimed:
-                self._start(job)
-            if claimed and len(claimed) == free:
-                await asyncio.sleep(0)
-                continue
-            if len(running) >= concurrency:
-                # No slot to claim into: a wake now would only spin this loop; the next
-                # job to finish brings it back to claim anyway.
-                self.wake.clear()
-            waiters = [asyncio.create_task(self.wake.wait()), asyncio.create_task(stop.wait())]
-            await asyncio.wait(
-                [*waiters, *running], timeout=IDLE_POLL_SECONDS, return_when="FIRST_COMPLETED"
-            )
-            for waiter in waiters:
-                waiter.cancel()
+        more_waiting = True  # at start, anything may be due
+        next_poll = loop.time()
+        stopping = asyncio.create_task(stop.wait())
+        woken: asyncio.Task[Literal[True]] | None = None
+        try:
+            while not stop.is_set():
+                free = concurrency - len(running)
+                due = more_waiting or self.wake.is_set() or loop.time() >= next_poll
+                if free > 0 and due:
+                    self.wake.clear()
+                    limit = min(free, BATCH)
+                    self._claiming = True
+                    try:
+                        if claim_uncertain:
+                            await self.release_unknown_claims(set(running.values()))
+                            claim_uncertain = False
+                        claimed = await self.claim(limit)
+                    except Exception:  # the database may be restarting: keep trying
+                        logger.exception("claiming jobs failed; retrying")
+                        claim_uncertain = more_waiting = True
+                        await asyncio.sleep(1)
+                        continue
+                    finally:
+                        self._claiming = False
+                    for job in claimed:
+                        self._start(job)
+                    more_waiting = len(claimed) == limit
+                    next_poll = loop.time() + IDLE_POLL_SECONDS
+                    if more_waiting:
+                        await asyncio.sleep(0)  # let the jobs just claimed begin
+                    continue
+                # Nothing to claim now: wait for a reason to. Without a free slot, a wake
+                # stays set for when a job ends (waiting for it would only spin).
+                waits: set[asyncio.Future[Any]] = {stopping}
+                timeout: float | None = None
+                if free > 0:
+                    if woken is None or woken.done():
+                        woken = asyncio.create_task(self.wake.wait())
+                    waits.add(woken)
+                    timeout = max(0.0, next_poll - loop.time())
+                else:
+                    self._slot_freed = loop.create_future()
+                    waits.add(self._slot_freed)
+                await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                self._slot_freed = None
+        finally:
+            stopping.cancel()
+            if woken is not None:
+                woken.cancel()
         if running:
             await asyncio.wait(running, timeout=self.lease.total_seconds() / 2)
         if listener is not None:

@@ -11,7 +11,7 @@ from functools import partial
 from typing import cast
 
 import aiohttp
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.context import AppContext
@@ -29,7 +29,7 @@ from signflow.outbox.coalesce import Coalescer
 from signflow.outbox.deferred import defer
 from signflow.outbox.enqueue import enqueue
 from signflow.outbox.handlers import Done, Failed, Finish, Outcome, Result, RetryAt, job_handler
-from signflow.webhooks.endpoints import DELIVER_JOB, active_secrets
+from signflow.webhooks.endpoints import DELIVER_JOB, signing_secrets
 from signflow.webhooks.retry import next_attempt_delay
 from signflow.webhooks.sender import AttemptResult, send_once
 from signflow.webhooks.sender import Outcome as SendOutcome
@@ -71,24 +71,53 @@ def delivery_targets(context: AppContext) -> Coalescer[str, Target | None]:
     return context.service("webhook_targets", lambda: Coalescer(partial(_read_targets, context)))
 
 
+_messages = cast(Table, WebhookMessage.__table__).c
+_endpoints = cast(Table, WebhookEndpoint.__table__).c
+
+
 async def _read_targets(context: AppContext, msg_ids: Sequence[str]) -> list[Target | None]:
+    # The columns a delivery needs, as rows: no ORM objects to build for a read whose
+    # result lives only as long as the attempt.
     async with statements(context.sessions, read_only=True) as session:
         rows = await session.execute(
-            select(WebhookMessage, WebhookEndpoint)
-            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookMessage.endpoint_id)
-            .where(any_of(session, WebhookMessage.msg_id, set(msg_ids)))
+            select(
+                _messages.id,
+                _messages.msg_id,
+                _messages.body,
+                _endpoints.url,
+                _endpoints.enabled,
+                _endpoints.failing_since,
+                _endpoints.secret_encrypted,
+                _endpoints.previous_secret_encrypted,
+                _endpoints.previous_secret_expires_at,
+            )
+            .join_from(
+                cast(Table, WebhookMessage.__table__),
+                cast(Table, WebhookEndpoint.__table__),
+                _endpoints.id == _messages.endpoint_id,
+            )
+            .where(any_of(session, _messages.msg_id, set(msg_ids)))
         )
         found = {
-            message.msg_id: Target(
-                message_id=message.id,
-                url=endpoint.url,
-                msg_id=message.msg_id,
-                body=message.body,
-                secrets=active_secrets(context.settings, endpoint) if endpoint.enabled else [],
-                endpoint_enabled=endpoint.enabled,
-                endpoint_failing=endpoint.failing_since is not None,
+            row.msg_id: Target(
+                message_id=row.id,
+                url=row.url,
+                msg_id=row.msg_id,
+                body=row.body,
+                secrets=(
+                    signing_secrets(
+                        context.settings,
+                        row.secret_encrypted,
+                        row.previous_secret_encrypted,
+                        row.previous_secret_expires_at,
+                    )
+                    if row.enabled
+                    else []
+                ),
+                endpoint_enabled=row.enabled,
+                endpoint_failing=row.failing_since is not None,
             )
-            for message, endpoint in rows
+            for row in rows
         }
     return [found.get(msg_id) for msg_id in msg_ids]
 
@@ -138,7 +167,7 @@ def _attempt(message_id: int, result: AttemptResult, now: dt.datetime) -> Webhoo
     )
 
 
-_messages = cast(Table, WebhookMessage.__table__).c
+_ADD_ATTEMPT = insert(cast(Table, WebhookAttempt.__table__))
 _DELIVERED = (
     update(cast(Table, WebhookMessage.__table__))
     .where(_messages.id == bindparam("message_id"))
@@ -148,9 +177,18 @@ _DELIVERED = (
 
 async def _record_success(message_id: int, result: AttemptResult, session: AsyncSession) -> Done:
     """The common case: nothing read back, and written with the other deliveries of the
-    round (one insert of attempts, one update of messages)."""
+    round (one insert of attempts, one update of messages), as Core statements: the
+    attempt's id is never read, so the ORM's flush has nothing to add."""
     now = utcnow()
-    session.add(_attempt(message_id, result, now))
+    attempt = {
+        "message_id": message_id,
+        "attempted_at": now,
+        "status_code": result.status_code,
+        "latency_ms": result.latency_ms,
+        "error": result.error,
+        "response_excerpt": result.response_excerpt or None,
+    }
+    defer(session, _ADD_ATTEMPT, attempt)
     defer(session, _DELIVERED, {"message_id": message_id, "at": now})
     return Done()
 

@@ -62,11 +62,25 @@ def check_events(events: list[str] | None) -> list[str] | None:
 
 def active_secrets(settings: Settings, endpoint: WebhookEndpoint) -> list[str]:
     """The secrets that sign now: the current one, and the previous one during a rotation."""
+    return signing_secrets(
+        settings,
+        endpoint.secret_encrypted,
+        endpoint.previous_secret_encrypted,
+        endpoint.previous_secret_expires_at,
+    )
+
+
+def signing_secrets(
+    settings: Settings,
+    secret_encrypted: bytes,
+    previous_encrypted: bytes | None,
+    previous_expires_at: dt.datetime | None,
+) -> list[str]:
+    """`active_secrets` from an endpoint's sealed columns (a delivery reads them as a row)."""
     key = settings.effective_secret_key
-    found = [unseal(endpoint.secret_encrypted, key, SECRET_PURPOSE).decode()]
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret_encrypted and expires and expires > utcnow():
-        found.append(unseal(endpoint.previous_secret_encrypted, key, SECRET_PURPOSE).decode())
+    found = [unseal(secret_encrypted, key, SECRET_PURPOSE).decode()]
+    if previous_encrypted and previous_expires_at and previous_expires_at > utcnow():
+        found.append(unseal(previous_encrypted, key, SECRET_PURPOSE).decode())
     return found
 
 
