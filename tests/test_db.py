@@ -246,7 +246,7 @@ async def test_the_connection_goes_back_to_the_pool_however_the_block_ends(
 
         # The driver fails mid-statement (an integer overflow on both databases): that
         # connection is closed, and the next read has a sound one.
-        with pytest.raises(Exception, match="(?i)overflow|out of range"):
+        with pytest.raises(Exception, match=r"(?i)overflow|out of range"):
             async with read_only_connection(context.engine) as connection:
                 await connection.first(_OVERFLOW, {"value": -(2**63)})
         assert pool.checkedout() == out

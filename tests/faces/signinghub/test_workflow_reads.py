@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Select, event
 
 from signflow.accounts.principal_cache import PRINCIPAL_CACHE_INFO
-from signflow.db import ReadOnlyConnection
 from signflow.context import AppContext
+from signflow.db import ReadOnlyConnection
 from tests.factories import Tenant, bearer, create_package, sign_in
 from tests.workflow.helpers import People, add_users, new_package
 
