@@ -2,13 +2,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sqlite3
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 from sqlalchemy import BigInteger, Boolean, bindparam, event, func, literal, select, text, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from signflow import db
 from signflow.context import AppContext
@@ -285,3 +288,19 @@ async def test_a_read_without_a_session_takes_no_write_lock_on_sqlite(
                 other.close()
     finally:
         await context.close()
+
+
+async def test_a_connection_returned_to_a_full_pool_is_closed_cleanly(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Past the pool's size, a returned connection is closed, which awaits the driver."""
+    engine = create_async_engine(database_url, pool_size=1, max_overflow=1)
+    try:
+        async with AsyncExitStack() as stack:
+            for _ in range(2):
+                connection = await stack.enter_async_context(read_only_connection(engine))
+                assert await connection.first(_OVERFLOW, {"value": 7}) == (7,)
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        await engine.dispose()

@@ -372,6 +372,8 @@ class ReadOnlyConnection:
     __slots__ = ("_busy", "_dialect", "_driver", "_raw", "_sqlite")
 
     def __init__(self, raw: PoolProxiedConnection, dialect: Dialect) -> None:
+        if dialect.driver not in ("asyncpg", "aiosqlite"):
+            raise NotImplementedError(f"reads without a session on {dialect.driver}")
         self._raw = raw
         self._driver: Any = raw.driver_connection
         self._dialect = dialect
@@ -394,7 +396,7 @@ class ReadOnlyConnection:
             record = rows[0] if rows else None
         else:
             record = await self._driver.fetchrow(form.sql, *arguments)
-        self._busy = False
+        self._busy = False  # not when the driver raised: `release` closes the connection
         return None if record is None else form.row_of(record)
 
     async def release(self) -> None:
@@ -407,7 +409,13 @@ class ReadOnlyConnection:
         if self._busy or self._transaction_open():
             await greenlet_spawn(_invalidate_and_close, raw)
         else:
-            cast("_ConnectionFairy", raw)._checkin(transaction_was_reset=True)
+            # The pool's own check-in, told the transaction is already ended: a private
+            # method of SQLAlchemy's pool (the version is pinned below 2.2 in
+            # pyproject.toml; tests/test_db.py checks that no reset happens). In a
+            # greenlet, as every return: a full pool closes the connection, and closing
+            # an aiosqlite or asyncpg connection awaits.
+            checkin = cast("_ConnectionFairy", raw)._checkin
+            await greenlet_spawn(checkin, transaction_was_reset=True)
 
     def _transaction_open(self) -> bool:
         if self._sqlite:
