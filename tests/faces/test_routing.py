@@ -97,13 +97,14 @@ async def test_a_read_answers_while_a_writer_holds_the_lock(
     assert waited < 2.0, f"the read waited {waited:.1f} s for the writer"
 
 
+class Body(BaseModel):
+    name: str
+
+
 def test_a_route_with_a_body_cannot_run_without_a_transaction() -> None:
     """Its caller is authenticated and its body read before the transaction begins: the
     transaction is part of that order (`TransactionalRoute`)."""
     router = APIRouter(route_class=TransactionalRoute)
-
-    class Body(BaseModel):
-        name: str
 
     async def change(body: Body) -> None:
         return None
