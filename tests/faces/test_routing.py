@@ -12,10 +12,14 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
+from fastapi import APIRouter, Request
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from signflow.app import create_app
 from signflow.context import AppContext
+from signflow.faces.routing import TransactionalRoute, has_transaction, without_transaction
 from tests.factories import Tenant, bearer, create_package
 
 
@@ -91,3 +95,42 @@ async def test_a_read_answers_while_a_writer_holds_the_lock(
         waited = time.monotonic() - started
     assert response.status_code == 200, response.text
     assert waited < 2.0, f"the read waited {waited:.1f} s for the writer"
+
+
+class Body(BaseModel):
+    name: str
+
+
+def test_a_route_with_a_body_cannot_run_without_a_transaction() -> None:
+    """Its caller is authenticated and its body read before the transaction begins: the
+    transaction is part of that order (`TransactionalRoute`)."""
+    router = APIRouter(route_class=TransactionalRoute)
+
+    async def change(body: Body) -> None:
+        return None
+
+    with pytest.raises(TypeError, match="/things"):
+        router.post("/things")(without_transaction(change))
+
+
+async def test_a_route_without_a_transaction_has_no_session(context: AppContext) -> None:
+    app = create_app(context=context)
+    router = APIRouter(route_class=TransactionalRoute)
+    seen: dict[str, bool] = {}
+
+    @router.get("/probe")
+    @without_transaction
+    async def probe(request: Request) -> None:
+        seen["without"] = has_transaction(request)
+
+    @router.get("/probe-in-transaction")
+    async def probe_in_transaction(request: Request) -> None:
+        seen["with"] = has_transaction(request)
+
+    app.include_router(router)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        for path in ("/probe", "/probe-in-transaction"):
+            assert (await client.get(path)).status_code == 200
+    assert seen == {"without": False, "with": True}

@@ -4,7 +4,7 @@ within their route's limits after the caller is authenticated."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from fastapi.dependencies.models import Dependant
@@ -31,6 +31,25 @@ JSON_CONTENT_TYPE = (b"content-type", b"application/json")
 
 Authenticate = Callable[[Request], Awaitable[None]]
 _AUTHENTICATE_FIRST: dict[Callable[..., Any], Authenticate] = {}
+_WITHOUT_TRANSACTION: set[Callable[..., Any]] = set()
+
+EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
+
+
+def without_transaction(endpoint: EndpointT) -> EndpointT:
+    """Runs the route without the request's transaction: for a route without a body that
+    only reads and opens what it reads with itself (`db.read_only_connection`, a
+    `db.read_transaction` of its own). `get_session` has nothing to give in it; its
+    caller's token is resolved from the principal cache or in a read-only transaction of
+    its own (`faces.signinghub.deps`). Put it below the route decorator, so that it is
+    known when the route is built."""
+    _WITHOUT_TRANSACTION.add(endpoint)
+    return endpoint
+
+
+def has_transaction(request: Request) -> bool:
+    """Whether the request runs in a transaction of its own (`request.state.session`)."""
+    return getattr(request.state, "session", None) is not None
 
 
 def authenticate_before_body(dependency: Callable[..., Any], authenticate: Authenticate) -> None:
@@ -48,7 +67,8 @@ def _dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 
 
 class TransactionalRoute(APIRoute):
-    """Runs each request in one database transaction, committed before the answer is sent.
+    """Runs each request in one database transaction, committed before the answer is sent
+    (except a route marked `without_transaction`).
 
     A route with a JSON body: 413 when its declared length passes the route's limit
     (`faces.bodies.body_limit`, by default `SIGNFLOW_MAX_JSON_BODY_BYTES`); then the caller
@@ -61,6 +81,10 @@ class TransactionalRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         parses_json = self.body_field is not None
+        if self.endpoint in _WITHOUT_TRANSACTION:
+            if parses_json:
+                raise TypeError(f"{self.path}: a route with a body runs in a transaction")
+            return handler
         limit_of = route_body_limit(self.endpoint)
         authenticate = next(
             (

@@ -17,6 +17,10 @@ through a scope (`recipient_email`). A package the caller may not read gives no 
 all; the caller then asks `get_package`, which gives the refusal its exact answer (404
 or 403, and the group member's own text).
 
+The statement runs without a session, straight on the driver (`db.read_only_connection`:
+on PostgreSQL asyncpg's prepared statement, on SQLite one hop to aiosqlite's thread),
+the SQL text compiled from the Core statement once per database.
+
 The two ways of reading must not drift: `tests/faces/signinghub/test_workflow_details.py`
 compares the answers of both, byte for byte, for rich packages on both databases.
 """
@@ -32,7 +36,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     FromClause,
-    Row,
     Select,
     and_,
     bindparam,
@@ -44,10 +47,9 @@ from sqlalchemy import (
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
-from signflow.db import utcnow
+from signflow.db import ReadOnlyConnection, utcnow
 from signflow.models import (
     Document,
     Field,
@@ -298,35 +300,44 @@ def _statement(dialect: str) -> Select[Any]:
     )
 
 
-# Built once per dialect at import: no construction per request, and SQLAlchemy's
-# compiled cache finds them by identity.
+# Built once per dialect at import, and compiled to SQL text once per database
+# (`db.driver_form`) the first time it runs.
 _STATEMENTS = {dialect: _statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
+def statement_for(dialect: str) -> Select[Any]:
+    return _STATEMENTS[dialect]
+
+
+def read_parameters(principal: Principal, package_id: int) -> dict[str, object]:
+    return {
+        "package_id": package_id,
+        "user_id": principal.user.id,
+        "email": proven_email(principal),
+        "unscoped": not principal.is_scoped,
+        "enterprise_id": principal.enterprise_id,
+    }
+
+
 async def read_workflow(
-    session: AsyncSession, principal: Principal, package_id: int, archive_after_days: int
+    connection: ReadOnlyConnection,
+    principal: Principal,
+    package_id: int,
+    archive_after_days: int,
 ) -> WorkflowRead | None:
     """The workflow's details, or None when the caller may not read the package (or it
-    does not exist): `packages.access.get_package` then says why."""
-    connection = await session.connection()
-    email = proven_email(principal)
-    result = await connection.execute(
-        _STATEMENTS[connection.dialect.name],
-        {
-            "package_id": package_id,
-            "user_id": principal.user.id,
-            "email": email,
-            "unscoped": not principal.is_scoped,
-            "enterprise_id": principal.enterprise_id,
-        },
+    does not exist): `packages.access.get_package` then says why. Read without a
+    session, on a connection of `db.read_only_connection`: the statement goes straight
+    to the driver."""
+    row = await connection.first(
+        statement_for(connection.dialect_name), read_parameters(principal, package_id)
     )
-    row = result.first()
     if row is None:
         return None
     return _workflow(row, principal, archive_after_days)
 
 
-def _workflow(row: Row[Any], principal: Principal, archive_after_days: int) -> WorkflowRead:
+def _workflow(row: Any, principal: Principal, archive_after_days: int) -> WorkflowRead:
     is_owner = row.owner_id == principal.user.id
     recipients = [_recipient(item) for item in row.recipients or ()]
     email = recipient_email(principal, row.enterprise_id)

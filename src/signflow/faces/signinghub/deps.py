@@ -18,6 +18,7 @@ from signflow.faces.routing import (
     client_address,
     get_context,
     get_session,
+    has_transaction,
     is_read_only,
 )
 
@@ -63,12 +64,8 @@ async def authenticate_bearer_first(request: Request) -> None:
     """Before a JSON body is read (`faces.routing.authenticate_before_body`): the token is
     resolved in a short read-only transaction of its own, so no connection or lock is
     held while the body arrives."""
-    token = _bearer_token(request)
     context = get_context(request)
-    principal = cached_principal(context.sessions, token)
-    if principal is None:
-        async with read_transaction(context.sessions) as session:
-            principal = await resolve_access_token(session, token)
+    principal = await _resolve_alone(context, _bearer_token(request))
     context.rate_limiter.check(principal.enterprise_id)
     request.state.principal = principal
 
@@ -87,9 +84,18 @@ async def _resolve(request: Request, context: AppContext, token: str) -> Princip
     """On SQLite, unless the whole request only reads, the token is read in its own
     read-only transaction, so the request's write lock is taken only when the handler
     first touches the database: an upload reads and checks its body without holding
-    every other writer up."""
-    if context.engine.dialect.name != "sqlite" or is_read_only(request):
+    every other writer up. A route without a transaction of its own
+    (`faces.routing.without_transaction`) reads it so too, on every database."""
+    if has_transaction(request) and (
+        context.engine.dialect.name != "sqlite" or is_read_only(request)
+    ):
         return await resolve_access_token(get_session(request), token)
+    return await _resolve_alone(context, token)
+
+
+async def _resolve_alone(context: AppContext, token: str) -> Principal:
+    """The token's principal from the process's cache, or else read in a short read-only
+    transaction of its own."""
     cached = cached_principal(context.sessions, token)
     if cached is not None:
         return cached

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.contacts.recipients import person_of
+from signflow.db import read_only_connection, read_transaction
 from signflow.faces.routing import (
     ContextDep,
     ReadOnly,
@@ -19,8 +20,8 @@ from signflow.faces.routing import (
     SettingsDep,
     TransactionalRoute,
     empty_ok,
-    get_session,
-    get_settings,
+    get_context,
+    without_transaction,
 )
 from signflow.faces.signinghub.deps import ActorDep, PrincipalDep
 from signflow.faces.signinghub.package_schemas import SignerRef
@@ -130,23 +131,25 @@ async def user_bodies(session: AsyncSession, recipients: list[Recipient]) -> lis
     return [user_body(r, members.get(r.id)) for r in recipients]
 
 
-@router.get(
-    "/packages/{package_id}/workflow", dependencies=[ReadOnly], response_model=WorkflowDetails
-)
+@router.get("/packages/{package_id}/workflow", response_model=WorkflowDetails)
+@without_transaction
 async def workflow_details(package_id: int, principal: PrincipalDep, request: Request) -> Response:
-    """The hottest read of the API: one statement (`workflow/read_model.py`) and its JSON
-    written once (`workflow_details.py`); the OpenAPI document still declares the model.
-    The session and settings are taken from the request, not as dependencies: each
+    """The hottest read of the API: one statement (`workflow/read_model.py`) run without
+    a session, straight on a pooled connection's driver (`db.read_only_connection`), and
+    its JSON written once (`workflow_details.py`); the OpenAPI document still declares
+    the model. The context is taken from the request, not as a dependency: each
     dependency costs FastAPI's solving on every request."""
-    session = get_session(request)
-    archive_after_days = get_settings(request).archive_after_days
-    read = await read_workflow(session, principal, package_id, archive_after_days)
+    context = get_context(request)
+    archive_after_days = context.settings.archive_after_days
+    async with read_only_connection(context.engine) as connection:
+        read = await read_workflow(connection, principal, package_id, archive_after_days)
     if read is not None:
         return Response(details_json(read), media_type=JSON_MEDIA_TYPE)
     # Not readable by the caller in that statement: get_workflow gives the refusal its
     # exact answer, or, should the package have become readable since, the details.
-    view = await get_workflow(session, principal, package_id)
-    details = await details_body(session, principal, view, archive_after_days)
+    async with read_transaction(context.sessions) as session:
+        view = await get_workflow(session, principal, package_id)
+        details = await details_body(session, principal, view, archive_after_days)
     return Response(details.model_dump_json(by_alias=True), media_type=JSON_MEDIA_TYPE)
 
 
