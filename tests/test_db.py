@@ -304,3 +304,25 @@ async def test_a_connection_returned_to_a_full_pool_is_closed_cleanly(
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     finally:
         await engine.dispose()
+
+
+async def test_sqlite_keeps_a_connection_per_request_in_flight(tmp_path: Path):
+    """A burst of concurrent reads opens its connections once: later bursts reuse them
+    (SQLAlchemy's default pool closed all but five on their return)."""
+    engine = db.create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}")
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda *_: opened.append(object()))
+    in_flight = db.SQLITE_POOL_SIZE
+
+    async def read(barrier: asyncio.Barrier) -> None:
+        async with engine.connect() as connection:
+            await barrier.wait()  # every read holds its connection at once
+            await connection.execute(text("SELECT 1"))
+
+    try:
+        for _ in range(3):
+            barrier = asyncio.Barrier(in_flight)
+            await asyncio.gather(*(read(barrier) for _ in range(in_flight)))
+        assert len(opened) == in_flight
+    finally:
+        await engine.dispose()
