@@ -4,7 +4,7 @@ has begun: logout, disabling, or any change another process of the host makes.""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -25,20 +25,6 @@ PROFILE = "/v3/settings/profile"
 def _cache(context: AppContext) -> PrincipalCache:
     cache: PrincipalCache = context.sessions.kw["info"]["signflow.principal_cache"]
     return cache
-
-
-@pytest.fixture
-def token_reads(context: AppContext) -> Iterator[list[str]]:
-    """The statements that read a token, as the database is sent them."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement: str, *_args: object) -> None:
-        if "token_grants" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(context.engine.sync_engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(context.engine.sync_engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ disabled enterprise; the api user's state is read by each request that needs it.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import event, inspect, select, update
+from sqlalchemy import inspect, select, update
 
 from signflow.accounts.api_keys import (
     cached_api_key,
@@ -31,20 +31,6 @@ LIST = "/JSON/list/flat"
 def _clock(context: AppContext) -> PrincipalClock:
     cache: PrincipalCache = context.sessions.kw["info"]["signflow.principal_cache"]
     return cache.clock
-
-
-@pytest.fixture
-def key_reads(context: AppContext) -> Iterator[list[str]]:
-    """The statements that read an API key, as the database is sent them."""
-    seen: list[str] = []
-
-    def record(_conn, _cursor, statement: str, *_args: object) -> None:
-        if "api_keys" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    event.listen(context.engine.sync_engine, "before_cursor_execute", record)
-    yield seen
-    event.remove(context.engine.sync_engine, "before_cursor_execute", record)
 
 
 @pytest.fixture
