@@ -38,7 +38,7 @@ EndpointT = TypeVar("EndpointT", bound=Callable[..., Any])
 
 def without_transaction(endpoint: EndpointT) -> EndpointT:
     """Runs the route without the request's transaction: for a route without a body that
-    only reads and opens what it reads with itself (`db.read_only_connection`, a
+    only reads and opens what it reads with itself (`direct_reads.read_only_connection`, a
     `db.read_transaction` of its own). `get_session` has nothing to give in it; its
     caller's token is resolved from the principal cache or in a read-only transaction of
     its own (`faces.signinghub.deps`). Put it below the route decorator, so that it is

@@ -17,7 +17,7 @@ through a scope (`recipient_email`). A package the caller may not read gives no 
 all; the caller then asks `get_package`, which gives the refusal its exact answer (404
 or 403, and the group member's own text).
 
-The statement runs without a session, straight on the driver (`db.read_only_connection`:
+The statement runs without a session, straight on the driver (`direct_reads.read_only_connection`:
 on PostgreSQL asyncpg's prepared statement, on SQLite one hop to aiosqlite's thread),
 the SQL text compiled from the Core statement once per database.
 
@@ -49,7 +49,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from signflow.accounts.principal import Principal
-from signflow.db import ReadOnlyConnection, utcnow
+from signflow.db import utcnow
+from signflow.direct_reads import ReadOnlyConnection
 from signflow.models import (
     Document,
     Field,
@@ -301,7 +302,7 @@ def _statement(dialect: str) -> Select[Any]:
 
 
 # Built once per dialect at import, and compiled to SQL text once per database
-# (`db.driver_form`) the first time it runs.
+# (`direct_reads.driver_form`) the first time it runs.
 _STATEMENTS = {dialect: _statement(dialect) for dialect in ("postgresql", "sqlite")}
 
 
@@ -327,7 +328,7 @@ async def read_workflow(
 ) -> WorkflowRead | None:
     """The workflow's details, or None when the caller may not read the package (or it
     does not exist): `packages.access.get_package` then says why. Read without a
-    session, on a connection of `db.read_only_connection`: the statement goes straight
+    session, on a connection of `direct_reads.read_only_connection`: the statement goes straight
     to the driver."""
     row = await connection.first(
         statement_for(connection.dialect_name), read_parameters(principal, package_id)

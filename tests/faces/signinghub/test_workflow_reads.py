@@ -2,7 +2,7 @@
 document's fields, the recipients' group members and the caller's folder in it
 (`workflow/read_model.py`); once the token is in the principal cache, that one statement
 alone. Statements are counted where they leave: SQLAlchemy's execution (the token) and
-the reads handed straight to the driver (`db.ReadOnlyConnection`, the workflow)."""
+the reads handed straight to the driver (`direct_reads.ReadOnlyConnection`, the workflow)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import Select, event
 
 from signflow.accounts.principal_cache import PRINCIPAL_CACHE_INFO
 from signflow.context import AppContext
-from signflow.db import ReadOnlyConnection
+from signflow.direct_reads import ReadOnlyConnection
 from tests.factories import Tenant, bearer, create_package, sign_in
 from tests.workflow.helpers import People, add_users, new_package
 

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from signflow.accounts.principal import Principal
 from signflow.contacts.recipients import person_of
-from signflow.db import read_only_connection, read_transaction
+from signflow.db import read_transaction
+from signflow.direct_reads import read_only_connection
 from signflow.faces.routing import (
     ContextDep,
     ReadOnly,
@@ -135,7 +136,7 @@ async def user_bodies(session: AsyncSession, recipients: list[Recipient]) -> lis
 @without_transaction
 async def workflow_details(package_id: int, principal: PrincipalDep, request: Request) -> Response:
     """The hottest read of the API: one statement (`workflow/read_model.py`) run without
-    a session, straight on a pooled connection's driver (`db.read_only_connection`), and
+    a session, straight on a pooled connection's driver (`direct_reads.read_only_connection`), and
     its JSON written once (`workflow_details.py`); the OpenAPI document still declares
     the model. The context is taken from the request, not as a dependency: each
     dependency costs FastAPI's solving on every request."""
