@@ -7,6 +7,7 @@ import base64
 import io
 
 import httpx
+import pytest
 from PIL import Image
 
 from signflow.audit.verification import audit_package
@@ -160,7 +161,10 @@ async def test_fill_initials_signs_one_or_all_of_the_callers_initials(
 
 
 async def test_an_approval_ends_the_turn_in_one_change_and_one_history_write(
-    client: httpx.AsyncClient, context: AppContext, tenant: Tenant
+    client: httpx.AsyncClient,
+    context: AppContext,
+    tenant: Tenant,
+    monkeypatch: pytest.MonkeyPatch,
 ):
     people = await People(client, context, tenant).start("rita", "ron")
     package_id, _ = await new_package(people)
@@ -168,7 +172,7 @@ async def test_an_approval_ends_the_turn_in_one_change_and_one_history_write(
     await share(people, package_id)
     before = await history_actions(context, package_id)
 
-    with statements(context) as seen:
+    with statements(context, monkeypatch) as seen:
         approved = await act(people, "rita", package_id, "approve", {"reason": "Fine by me"})
     assert approved.status_code == 200, approved.text
     # Her entry changes once (approved and finished: one compare-and-set), her two history
