@@ -165,6 +165,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(OverflowError, on_database_error)
     app.add_exception_handler(DBAPIError, on_database_error)
+    # Raised as itself by reads handed straight to asyncpg (`direct_reads`).
+    app.add_exception_handler(PostgresDataError, on_database_error)
     for unavailable in _UNAVAILABLE:
         app.add_exception_handler(unavailable, on_database_error)
     app.add_exception_handler(Exception, on_unexpected_error)
