@@ -1,7 +1,7 @@
 """A real SMTP server (aiosmtpd) for the tests that read the mail people get, and the
 statements that read a table, as the database is sent them."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import event
@@ -9,7 +9,7 @@ from sqlalchemy import event
 from signflow.context import AppContext
 from tests.notify.conftest import smtp_server, smtp_server_factory
 
-__all__ = ["key_reads", "smtp_server", "smtp_server_factory", "token_reads"]
+__all__ = ["key_reads", "other_process", "smtp_server", "smtp_server_factory", "token_reads"]
 
 
 def _reads_of(context: AppContext, table: str) -> Iterator[list[str]]:
@@ -34,3 +34,13 @@ def token_reads(context: AppContext) -> Iterator[list[str]]:
 def key_reads(context: AppContext) -> Iterator[list[str]]:
     """The statements that read an API key."""
     yield from _reads_of(context, "api_keys")
+
+
+@pytest.fixture
+async def other_process(context: AppContext) -> AsyncIterator[AppContext]:
+    """Another process of the host: its own engine, pool and cache, the same clock."""
+    other = AppContext.create(context.settings)
+    try:
+        yield other
+    finally:
+        await other.close()

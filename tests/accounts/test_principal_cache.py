@@ -4,7 +4,6 @@ has begun: logout, disabling, or any change another process of the host makes.""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -31,16 +30,6 @@ def _cache(context: AppContext) -> PrincipalCache:
 async def token(client: httpx.AsyncClient, tenant: Tenant) -> str:
     tokens = await sign_in(client, tenant, tenant.user_email)
     return str(tokens["access_token"])
-
-
-@pytest.fixture
-async def other_process(context: AppContext) -> AsyncIterator[AppContext]:
-    """Another process of the host: its own engine, pool and cache, the same clock."""
-    other = AppContext.create(context.settings)
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -5,10 +5,8 @@ disabled enterprise; the api user's state is read by each request that needs it.
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from sqlalchemy import inspect, select, update
 
 from signflow.accounts.api_keys import (
@@ -31,16 +29,6 @@ LIST = "/JSON/list/flat"
 def _clock(context: AppContext) -> PrincipalClock:
     cache: PrincipalCache = context.sessions.kw["info"]["signflow.principal_cache"]
     return cache.clock
-
-
-@pytest.fixture
-async def other_process(context: AppContext) -> AsyncIterator[AppContext]:
-    """Another process of the host: its own engine, pool and cache, the same clock."""
-    other = AppContext.create(context.settings)
-    try:
-        yield other
-    finally:
-        await other.close()
 
 
 def _key(value: str) -> dict[str, str]:
